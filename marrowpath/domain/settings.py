@@ -1,0 +1,192 @@
+"""Laboratory settings: identity, reference intervals and the rules a report is judged by.
+
+A snapshot of these settings is stored with every issued version, so a report printed
+next year shows the intervals and rules it was signed under, not today's.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from marrowpath.domain.errors import Problem, Refused
+
+REFERENCE_SOURCE = "University of Iowa Pathology Handbook, bone marrow examination (adult)"
+
+# Adult defaults, % of cells counted (case-format.md); "erythroid" is the erythroid total
+# and "me_ratio" the M:E ratio.
+DEFAULT_REFERENCE_INTERVALS: dict[str, tuple[float, float]] = {
+    "blasts": (0, 2),
+    "promyelocytes": (2, 6),
+    "myelocytes": (3, 7),
+    "metamyelocytes": (5, 9),
+    "bands": (10, 16),
+    "neutrophils": (18, 28),
+    "eosinophils": (1, 5),
+    "basophils": (0, 1),
+    "monocytes": (1, 5),
+    "lymphocytes": (9, 19),
+    "plasma_cells": (0, 1),
+    "erythroid": (18, 32),
+    "me_ratio": (2.0, 4.0),
+}
+
+CellularityRule = Literal["100-age", "wong-2023"]
+CELLULARITY_RULES: dict[str, str] = {
+    "100-age": "expected cellularity = 100 - age, +/- 10 % (range 5-95 %)",
+    "wong-2023": "age-dependent 90 % reference interval (Wong et al., AJCP 2023): "
+    "45-85 % under 20 years, 30-75 % from 20 years",
+}
+
+
+class LabIdentity(BaseModel):
+    """Who performed the test: printed at the top of every report (CLIA 493.1291(c))."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = ""
+    address: str = ""
+    phone: str = ""
+    clia_id: str = ""
+    director: str = ""
+
+    def missing_for_signing(self) -> list[str]:
+        """The identity fields a report cannot be signed without."""
+        required = {"name": self.name, "address": self.address, "clia_id": self.clia_id}
+        return [field for field, value in required.items() if not value.strip()]
+
+
+class ReferenceInterval(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    low: float
+    high: float
+
+
+class LabSettings(BaseModel):
+    """Everything the lab decides: identity, intervals with their source, rules."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    identity: LabIdentity = LabIdentity()
+    reference_intervals: dict[str, ReferenceInterval] = Field(
+        default_factory=lambda: {
+            key: ReferenceInterval(low=low, high=high)
+            for key, (low, high) in DEFAULT_REFERENCE_INTERVALS.items()
+        }
+    )
+    reference_source: str = REFERENCE_SOURCE
+    me_ratio_include_monocytes: bool = False
+    cellularity_rule: CellularityRule = "100-age"
+    accession_pattern: str = "BMYY-NNNNN"
+    idle_minutes: Annotated[int, Field(ge=1, le=240)] = 15
+    paper: Literal["letter", "a4"] = "letter"
+
+    @field_validator("accession_pattern")
+    @classmethod
+    def _pattern_is_usable(cls, value: str) -> str:
+        check_accession_pattern(value)
+        return value
+
+    def interval(self, key: str) -> ReferenceInterval | None:
+        return self.reference_intervals.get(key)
+
+
+SETTING_KEYS = (
+    "me_ratio.include_monocytes",
+    "cellularity.rule",
+    "reference.CATEGORY",
+    "accession.pattern",
+    "session.idle_minutes",
+    "report.paper",
+)
+
+
+def check_accession_pattern(pattern: str) -> None:
+    """A pattern is letters/digits/hyphens with YY or YYYY and a run of N for the number."""
+    if not re.fullmatch(r"[A-Z0-9-]*(YYYY|YY)?[A-Z0-9-]*N{3,8}", pattern) or "N" not in pattern:
+        raise ValueError(
+            "must be uppercase letters, digits and '-', with YY or YYYY for the year and "
+            "NNN to NNNNNNNN for the number at the end, e.g. BMYY-NNNNN"
+        )
+
+
+def accession_prefix(pattern: str, on: date) -> tuple[str, int]:
+    """The fixed part of an accession for a date and how many digits follow it."""
+    digits = len(pattern) - len(pattern.rstrip("N"))
+    head = pattern[: len(pattern) - digits]
+    head = head.replace("YYYY", f"{on.year:04d}").replace("YY", f"{on.year % 100:02d}")
+    return head, digits
+
+
+def apply_setting(settings: LabSettings, key: str, value: str) -> LabSettings:
+    """One `settings set KEY VALUE`, validated; raises `Refused` naming the key and rule."""
+    try:
+        if key == "me_ratio.include_monocytes":
+            if value.lower() not in {"true", "false"}:
+                raise ValueError(f"must be true or false, got {value!r}")
+            return settings.model_copy(
+                update={"me_ratio_include_monocytes": value.lower() == "true"}
+            )
+        if key == "cellularity.rule":
+            if value not in CELLULARITY_RULES:
+                raise ValueError(f"must be one of {', '.join(CELLULARITY_RULES)}, got {value!r}")
+            return settings.model_copy(update={"cellularity_rule": value})
+        if key == "accession.pattern":
+            check_accession_pattern(value)
+            return settings.model_copy(update={"accession_pattern": value})
+        if key == "session.idle_minutes":
+            if not value.isdigit() or not 1 <= int(value) <= 240:
+                raise ValueError(f"must be a whole number of minutes from 1 to 240, got {value!r}")
+            return settings.model_copy(update={"idle_minutes": int(value)})
+        if key == "report.paper":
+            if value not in {"letter", "a4"}:
+                raise ValueError(f"must be letter or a4, got {value!r}")
+            return settings.model_copy(update={"paper": value})
+        if key.startswith("reference."):
+            return _set_reference(settings, key.removeprefix("reference."), value)
+    except ValueError as error:
+        raise Refused(f"settings: {Problem(key, str(error))}") from None
+    raise Refused(f"settings: unknown key {key!r}; known keys: {', '.join(SETTING_KEYS)}")
+
+
+def _set_reference(settings: LabSettings, category: str, value: str) -> LabSettings:
+    from marrowpath.domain.enums import DifferentialCategory
+
+    known = {c.value for c in DifferentialCategory} | {"erythroid", "me_ratio"}
+    if category not in known:
+        raise ValueError(f"has an unknown category {category!r}")
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*", value)
+    if not match:
+        raise ValueError(f"must be LOW-HIGH such as 0-2, got {value!r}")
+    low, high = float(match.group(1)), float(match.group(2))
+    if low > high or (category != "me_ratio" and high > 100):
+        raise ValueError(f"must have LOW <= HIGH (and at most 100 %), got {value!r}")
+    intervals = dict(settings.reference_intervals)
+    intervals[category] = ReferenceInterval(low=low, high=high)
+    return settings.model_copy(update={"reference_intervals": intervals})
+
+
+def settings_lines(settings: LabSettings) -> list[str]:
+    """`settings show`: one `key<TAB>value` line each."""
+    lines = [
+        f"me_ratio.include_monocytes\t{str(settings.me_ratio_include_monocytes).lower()}",
+        f"cellularity.rule\t{settings.cellularity_rule}",
+        f"accession.pattern\t{settings.accession_pattern}",
+        f"session.idle_minutes\t{settings.idle_minutes}",
+        f"report.paper\t{settings.paper}",
+    ]
+    for key, interval in settings.reference_intervals.items():
+        lines.append(f"reference.{key}\t{_num(interval.low)}-{_num(interval.high)}")
+    lines.append(f"reference.source\t{settings.reference_source}")
+    identity = settings.identity
+    for field in ("name", "address", "phone", "clia_id", "director"):
+        lines.append(f"lab.{field}\t{getattr(identity, field)}")
+    return lines
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"

@@ -1,0 +1,59 @@
+"""Names as printed and the folded search key that makes search ignore case and accents."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Letters that NFKD does not split into base + accent, folded by hand.
+_EXTRA_FOLDS = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "l",
+        "ø": "o",
+        "Ø": "o",
+        "ß": "ss",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "Ð": "d",
+        "þ": "th",
+        "Þ": "th",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ı": "i",
+        "ħ": "h",
+        "Ħ": "h",
+        "ŀ": "l",
+        "Ŀ": "l",
+    }
+)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, whitespace-collapsed: 'Zoë Łukasiewicz' -> 'zoe lukasiewicz'."""
+    text = text.translate(_EXTRA_FOLDS)
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().translate(_EXTRA_FOLDS).split())
+
+
+def search_words(query: str) -> list[str]:
+    """The folded words of a query; every word must match."""
+    return [word for word in fold(query).split(" ") if word]
+
+
+def is_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def display_name(family_name: str, given_names: str) -> str:
+    """ "DELGADO, Tomás" in Latin, Greek and Cyrillic script; "李雪" for CJK names."""
+    if is_cjk(family_name):
+        return f"{family_name}{given_names}"
+    if not given_names.strip():
+        return family_name.upper()
+    return f"{family_name.upper()}, {given_names}"

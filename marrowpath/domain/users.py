@@ -1,0 +1,73 @@
+"""Users and roles: who may do what (the role table of `cli.md`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from marrowpath.domain.errors import Forbidden
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    PATHOLOGIST = "pathologist"
+    RESIDENT = "resident"
+    TECHNOLOGIST = "technologist"
+    CLINICIAN = "clinician"
+
+
+class Permission(StrEnum):
+    MANAGE_USERS = "add users, reset passwords and unlock accounts"
+    MANAGE_LAB = "change the lab identity and settings"
+    EDIT = "import, create or edit working documents"
+    SIGN = "sign, amend, add addenda, withdraw or cancel reports"
+    SEE_WORKING = "see or print working documents"
+    SEE_ISSUED = "search, see, print and export issued reports"
+    AUDIT = "read or verify the audit trail"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(
+        {Permission.MANAGE_USERS, Permission.MANAGE_LAB, Permission.SEE_ISSUED, Permission.AUDIT}
+    ),
+    Role.PATHOLOGIST: frozenset(
+        {
+            Permission.MANAGE_LAB,
+            Permission.EDIT,
+            Permission.SIGN,
+            Permission.SEE_WORKING,
+            Permission.SEE_ISSUED,
+            Permission.AUDIT,
+        }
+    ),
+    Role.RESIDENT: frozenset({Permission.EDIT, Permission.SEE_WORKING, Permission.SEE_ISSUED}),
+    Role.TECHNOLOGIST: frozenset({Permission.EDIT, Permission.SEE_WORKING, Permission.SEE_ISSUED}),
+    Role.CLINICIAN: frozenset({Permission.SEE_ISSUED}),
+}
+
+MIN_PASSWORD_LENGTH = 10
+MAX_FAILED_SIGN_INS = 5
+
+
+@dataclass(frozen=True)
+class User:
+    """A user as the services see one (never the password hash)."""
+
+    username: str
+    full_name: str
+    role: Role
+    credentials: str | None = None
+    active: bool = True
+    locked: bool = False
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise Forbidden(f"{self.username} ({self.role.value}) may not {permission.value}")
+
+    @property
+    def signature_name(self) -> str:
+        """ "Ada Lovelace, MD" as printed in the signature block."""
+        return f"{self.full_name}, {self.credentials}" if self.credentials else self.full_name

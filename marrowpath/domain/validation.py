@@ -1,0 +1,327 @@
+"""Validating a case document: field rules from the models, cross-field rules, messages.
+
+Two levels, as the case format asks:
+
+* `parse_case` is "valid to import and sign": every required field, every rule.
+* `check_draft` is "valid to save": the same rules on the fields that are present; missing
+  required fields are listed, not refused, so a half-finished draft can be saved.
+
+Every message names the field by its path and states the rule, for example
+`aspirate.differential.blasts must be a whole number >= 0, got -3`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated, Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from marrowpath.domain.case import FORMAT, CaseDocument
+from marrowpath.domain.errors import InvalidCase, Problem
+
+# Tags pydantic adds to an error location for union branches and validators: not fields.
+_LOCATION_TAGS = {"int", "float", "str", "bool", "list", "dict"}
+
+
+@dataclass(frozen=True)
+class DraftCheck:
+    """The outcome of checking a draft: rules broken (blocks saving) and fields missing."""
+
+    problems: list[Problem]
+    missing: list[str]
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems and not self.missing
+
+
+def accession_of(data: object) -> str | None:
+    """The accession of raw input, if it has a readable one (for naming refusals)."""
+    if isinstance(data, dict):
+        value = data.get("accession")
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:40]
+    return None
+
+
+def parse_case_json(text: str | bytes, *, today: date) -> CaseDocument:
+    """Parse and validate one case file's bytes. Raises `InvalidCase` for anything wrong."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidCase(
+                None, [Problem("", f"is not UTF-8 text (byte {error.start} cannot be read)")]
+            ) from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError) as error:
+        raise InvalidCase(
+            None, [Problem("", f"is not valid JSON ({_json_reason(error)})")]
+        ) from None
+    return parse_case(data, today=today)
+
+
+def parse_case(data: Any, *, today: date) -> CaseDocument:
+    """Validate a case document completely (import, sign). Raises `InvalidCase`."""
+    accession = accession_of(data)
+    if not isinstance(data, dict):
+        raise InvalidCase(None, [Problem("", f"must be a JSON object, got {_describe(data)}")])
+    if data.get("format") != FORMAT:
+        raise InvalidCase(
+            accession,
+            [Problem("format", f"must be exactly {FORMAT}, got {_describe(data.get('format'))}")],
+        )
+    try:
+        document = CaseDocument.model_validate(data)
+    except ValidationError as error:
+        raise InvalidCase(accession, problems_from(error)) from None
+    problems = cross_field_problems(data, today=today) + [
+        Problem(path, rule) for path, rule in completeness_gaps(data)
+    ]
+    if problems:
+        raise InvalidCase(document.accession, problems)
+    return document
+
+
+def check_draft(data: dict[str, Any], *, today: date) -> DraftCheck:
+    """Check a working document that may be incomplete: rules broken, fields missing."""
+    try:
+        CaseDocument.model_validate(data)
+        problems: list[Problem] = []
+        missing: list[str] = []
+    except ValidationError as error:
+        missing = [_path(e["loc"]) for e in error.errors() if e["type"] == "missing"]
+        problems = problems_from(error, skip_missing=True)
+    problems += cross_field_problems(data, today=today)
+    missing += [path for path, _ in completeness_gaps(data)]
+    return DraftCheck(problems=problems, missing=missing)
+
+
+def problems_from(error: ValidationError, *, skip_missing: bool = False) -> list[Problem]:
+    """Turn pydantic's errors into one problem per field path, in document order."""
+    by_path: dict[str, Problem] = {}
+    for detail in error.errors():
+        if skip_missing and detail["type"] == "missing":
+            continue
+        path = _path(detail["loc"])
+        if path in by_path and detail["type"] in {"int_type", "float_type"}:
+            continue  # a union's other branch; the first message already says it
+        by_path.setdefault(path, Problem(path, _message(detail)))
+    return list(by_path.values())
+
+
+def cross_field_problems(data: dict[str, Any], *, today: date) -> list[Problem]:
+    """Rules between fields, judged on whatever is present (drafts too)."""
+    problems: list[Problem] = []
+    procedure = _obj(data.get("procedure"))
+    patient = _obj(data.get("patient"))
+    procedure_date = _as_date(procedure.get("date"))
+    birth_date = _as_date(patient.get("birth_date"))
+    if procedure_date and procedure_date > today:
+        problems.append(
+            Problem("procedure.date", f"{procedure_date} is in the future (today is {today})")
+        )
+    if birth_date and procedure_date and birth_date > procedure_date:
+        problems.append(
+            Problem(
+                "patient.birth_date",
+                f"{birth_date} is after the procedure date {procedure_date}",
+            )
+        )
+    received = _as_datetime(data.get("received_at"))
+    if received and procedure_date and received.date() < procedure_date:
+        problems.append(
+            Problem(
+                "received_at", f"{received.date()} is before the procedure date {procedure_date}"
+            )
+        )
+    key = _obj(data.get("key_results"))
+    for value_field, source_field in (
+        ("blasts_pct", "blasts_source"),
+        ("plasma_cells_pct", "plasma_cells_source"),
+    ):
+        if key.get(value_field) is not None and key.get(source_field) is None:
+            problems.append(
+                Problem(f"key_results.{source_field}", f"is required when {value_field} is given")
+            )
+    ancillary = data.get("ancillary")
+    if isinstance(ancillary, list):
+        for index, study in enumerate(ancillary):
+            study = _obj(study)
+            if study.get("status") == "final" and not str(study.get("result") or "").strip():
+                problems.append(
+                    Problem(f"ancillary[{index}].result", "is required when the status is final")
+                )
+    return problems
+
+
+def completeness_gaps(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Required content that no single field's rule expresses: (path, rule) pairs."""
+    gaps: list[tuple[str, str]] = []
+    if data.get("aspirate") is None and data.get("core") is None:
+        gaps.append(("aspirate", "or core is required: at least one of them"))
+    lines = _obj(data.get("diagnosis")).get("lines")
+    if isinstance(lines, list) and lines and not any(str(line).strip() for line in lines):
+        gaps.append(("diagnosis.lines", "must contain at least one non-empty line"))
+    return gaps
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _json_reason(error: Exception) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"{error.msg} at line {error.lineno} column {error.colno}"
+    return str(error)
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part in _LOCATION_TAGS or "[" in part:
+            continue
+        else:
+            path += f".{part}" if path else part
+    return path
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return json.dumps(shown, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def _message(detail: ErrorDetails) -> str:
+    kind = detail["type"]
+    ctx: dict[str, Any] = dict(detail.get("ctx") or {})
+    value = detail.get("input")
+    got = f", got {_describe(value)}"
+    whole = _field_name(detail["loc"]) in _WHOLE_NUMBER_FIELDS
+    noun = "a whole number" if whole else "a number"
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return f"is not a field of {FORMAT} (misspelt?)"
+    if kind in {"int_type", "int_from_float", "int_parsing"}:
+        if _is_number_union(detail):
+            return f"must be a number{got}"
+        return f"must be a whole number{got}"
+    if kind in {"float_type", "float_parsing"}:
+        return f"must be a number{got}"
+    if kind == "greater_than_equal":
+        return f"must be {noun} >= {ctx['ge']}{got}"
+    if kind == "greater_than":
+        return f"must be {noun} > {ctx['gt']}{got}"
+    if kind == "less_than_equal":
+        return f"must be {noun} <= {ctx['le']}{got}"
+    if kind == "less_than":
+        return f"must be {noun} < {ctx['lt']}{got}"
+    if kind == "bool_type":
+        return f"must be true or false{got}"
+    if kind == "string_type":
+        return f"must be text{got}"
+    if kind == "string_too_long":
+        return f"is too long: {len(value)} characters, at most {ctx['max_length']}"
+    if kind in {"string_too_short", "too_short"}:
+        return "must not be empty"
+    if kind == "too_long" and isinstance(value, str):
+        return f"is too long: {len(value)} characters, at most {ctx['max_length']}"
+    if kind == "too_long":
+        return f"has too many items: at most {ctx['max_length']}"
+    if kind == "string_pattern_mismatch":
+        if detail["loc"] and detail["loc"][-1] == "accession":
+            return f"must be 1-32 characters from A-Z, 0-9 and - (uppercase, no spaces){got}"
+        return f"does not match the pattern {ctx.get('pattern')}{got}"
+    if kind == "enum":
+        return f"must be one of {ctx.get('expected')}{got}"
+    if kind == "literal_error":
+        return f"must be {ctx.get('expected')}{got}"
+    if kind in {"model_type", "dict_type", "model_attributes_type"}:
+        return f"must be an object{got}"
+    if kind == "list_type":
+        return f"must be a list{got}"
+    if kind in {"value_error", "assertion_error"}:
+        message = str(ctx.get("error") or detail["msg"])
+        return message.removeprefix("Value error, ")
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return f"must be a valid date{got}"
+    return f"{detail['msg'].lower()}{got}"
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    names = [part for part in loc if isinstance(part, str) and part not in _LOCATION_TAGS]
+    return names[-1] if names else ""
+
+
+def _unwrap(annotation: Any) -> Any:
+    return get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
+
+
+def _whole_number_fields(model: type[BaseModel]) -> set[str]:
+    """Names of the integer-only fields, so range messages can say "a whole number"."""
+    names: set[str] = set()
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        args = {_unwrap(a) for a in get_args(annotation)} - {type(None)} or {annotation}
+        if args == {int}:
+            names.add(name)
+        for arg in args | {a for t in args for a in get_args(t)}:
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                names |= _whole_number_fields(arg)
+    return names
+
+
+_WHOLE_NUMBER_FIELDS = _whole_number_fields(CaseDocument)
+
+
+def _is_number_union(detail: ErrorDetails) -> bool:
+    return any(part in {"int", "float"} for part in detail["loc"] if isinstance(part, str))
+
+
+def enum_words(value: Enum) -> str:
+    """A value as a message shows it."""
+    return str(value.value)

@@ -1,0 +1,103 @@
+"""Issued report versions: immutable records and their SHA-256 over canonical JSON.
+
+A version keeps the document as signed, the lab settings it was judged by, who signed,
+when and with what meaning, and the reason or addendum text. The hash covers all of it,
+serialised as `case-format.md` defines canonical JSON, so `audit verify` can prove that
+nothing issued was altered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from marrowpath.domain.case import CaseDocument, VersionEntry
+from marrowpath.domain.lifecycle import VersionKind
+from marrowpath.domain.settings import LabSettings
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no spaces, UTF-8 (not ASCII-escaped): the bytes that are hashed."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class VersionContent(BaseModel):
+    """Everything a signature covers. Frozen: an issued version never changes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    accession: str
+    number: int
+    kind: VersionKind
+    document: CaseDocument
+    settings: LabSettings
+    signed_by: str
+    signer_name: str
+    signer_credentials: str | None = None
+    signed_at: datetime
+    meaning: str
+    reason_category: str | None = None
+    reason: str | None = None
+    addendum_text: str | None = None
+
+    def canonical(self) -> bytes:
+        return canonical_json(self.model_dump(mode="json", exclude_none=True))
+
+    def sha256(self) -> str:
+        return sha256_hex(self.canonical())
+
+
+class IssuedVersion(BaseModel):
+    """A stored version: its content, the hash recorded at signing, and the issued PDF."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    content: VersionContent
+    sha256: str
+    pdf: bytes | None = None
+    pdf_sha256: str | None = None
+
+    @property
+    def number(self) -> int:
+        return self.content.number
+
+    @property
+    def kind(self) -> VersionKind:
+        return self.content.kind
+
+    def intact(self) -> bool:
+        """The content still hashes to what was recorded when it was signed."""
+        return self.content.sha256() == self.sha256 and (
+            self.pdf is None or self.pdf_sha256 == sha256_hex(self.pdf)
+        )
+
+    def entry(self) -> VersionEntry:
+        """The `versions[]` item that `export --format json` writes."""
+        c = self.content
+        return VersionEntry(
+            number=c.number,
+            kind=c.kind.value,
+            signed_by=c.signed_by,
+            signer_name=c.signer_name,
+            signer_credentials=c.signer_credentials,
+            signed_at=c.signed_at,
+            meaning=c.meaning,
+            reason_category=c.reason_category,
+            reason=c.reason,
+            addendum_text=c.addendum_text,
+            sha256=self.sha256,
+        )
+
+    def fingerprint(self) -> str:
+        """Printed on every page so paper can be matched to the record."""
+        return f"{self.content.accession} v{self.content.number} {self.sha256[:12]}"
