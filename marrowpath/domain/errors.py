@@ -28,10 +28,14 @@ class Problem:
 class InvalidCase(Refused):
     """A case document breaks one or more rules of `case-format.md`."""
 
-    def __init__(self, accession: str | None, problems: list[Problem]) -> None:
+    def __init__(
+        self, accession: str | None, problems: list[Problem], *, doing: str | None = None
+    ) -> None:
         self.accession = accession
         self.problems = problems
         text = "; ".join(str(p) for p in problems)
+        if doing:
+            text = f"cannot {doing}: {text}"
         super().__init__(f"{accession}: {text}" if accession else text)
 
 

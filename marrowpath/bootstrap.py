@@ -1,0 +1,130 @@
+"""The one place that wires settings -> engine -> unit of work -> services.
+
+Nothing else builds engines or services; the command line and the desktop app each ask
+for an `App` here and pass its services on. There is no global application object.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from marrowpath.db import migrate
+from marrowpath.db.engine import describe, is_sqlite, make_engine, resolve_url
+from marrowpath.db.uow import unit_of_work_factory
+from marrowpath.services.audit import AuditService
+from marrowpath.services.auth import AuthService
+from marrowpath.services.cases import CaseService
+from marrowpath.services.context import Clock, ServiceContext
+from marrowpath.services.lab import LabService
+from marrowpath.services.passwords import Argon2Hasher
+
+# Tests and bulk demo loads set this so that hashing does not dominate their run time;
+# it only lowers the cost of hashes created while it is set.
+CHEAP_HASH_ENV = "MARROWPATH_INSECURE_FAST_HASHES"
+
+
+@dataclass(frozen=True)
+class App:
+    """The services of one running program, over one database."""
+
+    engine: Engine
+    url: str
+    context: ServiceContext
+    auth: AuthService
+    cases: CaseService
+    lab: LabService
+    audit: AuditService
+
+    @property
+    def database_label(self) -> str:
+        return describe(self.url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def workstation_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def build(
+    database: str | None = None,
+    *,
+    migrate_schema: bool | None = None,
+    clock: Clock | None = None,
+    cheap_hashes: bool | None = None,
+    with_renderer: bool = True,
+) -> App:
+    """Open the database (creating and migrating an embedded SQLite file) and wire services.
+
+    Args:
+        database: `--db` / `MARROWPATH_DB`: a SQLAlchemy URL, a file path, or None for the
+            embedded database in the user data directory.
+        migrate_schema: upgrade the schema automatically; default: yes for SQLite only.
+    """
+    url = resolve_url(database if database is not None else os.environ.get("MARROWPATH_DB"))
+    engine = make_engine(url)
+    try:
+        migrate.check_schema(
+            engine, auto_upgrade=is_sqlite(url) if migrate_schema is None else migrate_schema
+        )
+    except Exception:
+        engine.dispose()
+        raise
+    if cheap_hashes is None:
+        cheap_hashes = os.environ.get(CHEAP_HASH_ENV) == "1"
+    context = ServiceContext(
+        uow=unit_of_work_factory(
+            engine, workstation=workstation_name(), now=(clock or Clock()).now
+        ),
+        hasher=Argon2Hasher(cheap=cheap_hashes),
+        clock=clock or Clock(),
+        renderer=_renderer() if with_renderer else None,
+    )
+    auth = AuthService(context)
+    return App(
+        engine=engine,
+        url=url,
+        context=context,
+        auth=auth,
+        cases=CaseService(context, auth),
+        lab=LabService(context),
+        audit=AuditService(context),
+    )
+
+
+def _renderer():  # type: ignore[no-untyped-def]
+    """The PDF renderer, when the reports package provides one."""
+    try:
+        from marrowpath.reports.pdf import render_report
+    except ImportError:
+        return None
+    return render_report
+
+
+def upgrade_database(database: str | None) -> str:
+    """`db upgrade`: create or migrate the schema of any database; returns its label."""
+    url = resolve_url(database if database is not None else os.environ.get("MARROWPATH_DB"))
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    return describe(url)
+
+
+def launch_gui(app: App) -> int:
+    """Start the desktop app (imported here so the command line never loads Qt itself)."""
+    try:
+        from marrowpath.ui.app import run  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        print(
+            "The desktop app is not part of this version yet; use the command line "
+            "(`marrowpath --help`)."
+        )
+        return 1
+    return int(run(app))

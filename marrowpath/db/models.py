@@ -1,0 +1,191 @@
+"""SQLAlchemy 2 typed models: the relational entities and the stored documents.
+
+Patients, users, cases, versions, settings and audit events are rows; the findings of a
+working document and of every issued version are JSON (JSONB on PostgreSQL), with the few
+values people search and plot extracted into indexed columns.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores UTC, returns aware datetimes on both databases (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    credentials: Mapped[str | None] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PatientRow(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mrn: Mapped[str] = mapped_column(String(32), unique=True)
+    family_name: Mapped[str] = mapped_column(String(200))
+    given_names: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(10))
+    search_key: Mapped[str] = mapped_column(String(500), index=True)
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_status_procedure_date", "status", "procedure_date"),
+        Index("ix_cases_procedure_date_id", "procedure_date", "id"),
+        Index("ix_cases_assigned_pathologist", "assigned_pathologist"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accession: Mapped[str] = mapped_column(String(32), unique=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    working: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    amendment_in_progress: Mapped[bool] = mapped_column(Boolean, default=False)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    issued_count: Mapped[int] = mapped_column(Integer, default=0)
+    assigned_pathologist: Mapped[str | None] = mapped_column(String(64))
+    resident: Mapped[str | None] = mapped_column(String(64))
+    procedure_date: Mapped[date | None] = mapped_column(Date)
+    diagnosis: Mapped[str] = mapped_column(Text, default="")
+    ordering_provider: Mapped[str] = mapped_column(String(200), default="")
+    patient_name: Mapped[str] = mapped_column(String(400), default="")
+    mrn: Mapped[str] = mapped_column(String(32), default="")
+    search_key: Mapped[str] = mapped_column(Text, default="")
+    blasts_pct: Mapped[float | None] = mapped_column()
+    plasma_cells_pct: Mapped[float | None] = mapped_column()
+    cellularity_pct: Mapped[int | None] = mapped_column(Integer)
+    fibrosis_grade: Mapped[str | None] = mapped_column(String(20))
+    closing_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class VersionRow(Base):
+    """An issued report version. Rows are inserted once and never updated or deleted."""
+
+    __tablename__ = "report_versions"
+    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_report_versions_case_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    content: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    signed_by: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class SettingsRow(Base):
+    """Lab settings (one row, id 1) and per-installation secrets."""
+
+    __tablename__ = "lab_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+
+
+class SecretRow(Base):
+    __tablename__ = "secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AccessionCounterRow(Base):
+    __tablename__ = "accession_counters"
+
+    prefix: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class AuditEventRow(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    workstation: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    username: Mapped[str] = mapped_column(String(64))
+    accession: Mapped[str | None] = mapped_column(String(32), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """The chain's head (id 1): locked while appending, so the chain stays one line."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,488 @@
+"""Repositories over one SQLAlchemy session; they return domain objects, never rows."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import Session, undefer
+
+from marrowpath.db.models import (
+    AccessionCounterRow,
+    AuditEventRow,
+    AuditHeadRow,
+    CaseRow,
+    PatientRow,
+    SecretRow,
+    SettingsRow,
+    UserRow,
+    VersionRow,
+)
+from marrowpath.domain.audit import AuditEvent
+from marrowpath.domain.enums import Sex
+from marrowpath.domain.lifecycle import Status
+from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.users import Role, User
+from marrowpath.domain.versions import IssuedVersion, VersionContent
+from marrowpath.services.ports import (
+    CaseQuery,
+    CaseRecord,
+    CaseSummary,
+    CaseWrite,
+    PatientRecord,
+    UserRecord,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class StaleCase(Exception):
+    """The case row changed under us: the optimistic version check failed."""
+
+    def __init__(self, accession: str) -> None:
+        super().__init__(accession)
+        self.accession = accession
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        username=row.username,
+        full_name=row.full_name,
+        role=Role(row.role),
+        credentials=row.credentials,
+        active=row.active,
+        locked=row.locked,
+    )
+
+
+class SqlUserRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, username: str) -> UserRecord | None:
+        row = self._session.scalar(select(UserRow).where(UserRow.username == username))
+        if row is None:
+            return None
+        return UserRecord(_user(row), row.password_hash, row.failed_sign_ins)
+
+    def add(self, user: User, password_hash: str) -> None:
+        self._session.add(
+            UserRow(
+                username=user.username,
+                full_name=user.full_name,
+                role=user.role.value,
+                credentials=user.credentials,
+                password_hash=password_hash,
+                failed_sign_ins=0,
+                locked=False,
+                active=user.active,
+                created_at=utcnow(),
+            )
+        )
+        self._session.flush()
+
+    def count(self) -> int:
+        return self._session.scalar(select(func.count()).select_from(UserRow)) or 0
+
+    def list(self) -> list[User]:
+        return [
+            _user(row) for row in self._session.scalars(select(UserRow).order_by(UserRow.username))
+        ]
+
+    def update(self, username: str, **values: Any) -> None:
+        self._session.execute(update(UserRow).where(UserRow.username == username).values(**values))
+
+
+def _patient(row: PatientRow) -> PatientRecord:
+    return PatientRecord(
+        id=row.id,
+        mrn=row.mrn,
+        family_name=row.family_name,
+        given_names=row.given_names,
+        birth_date=row.birth_date,
+        sex=Sex(row.sex),
+    )
+
+
+class SqlPatientRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def by_mrn(self, mrn: str) -> PatientRecord | None:
+        row = self._session.scalar(select(PatientRow).where(PatientRow.mrn == mrn))
+        return _patient(row) if row else None
+
+    def add(
+        self,
+        *,
+        mrn: str,
+        family_name: str,
+        given_names: str,
+        birth_date: date,
+        sex: Sex,
+        search_key: str,
+    ) -> PatientRecord:
+        row = PatientRow(
+            mrn=mrn,
+            family_name=family_name,
+            given_names=given_names,
+            birth_date=birth_date,
+            sex=sex.value,
+            search_key=search_key,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return _patient(row)
+
+
+_SORT_COLUMNS = {
+    "procedure_date": CaseRow.procedure_date,
+    "accession": CaseRow.accession,
+    "patient": CaseRow.patient_name,
+    "mrn": CaseRow.mrn,
+    "status": CaseRow.status,
+    "provider": CaseRow.ordering_provider,
+    "diagnosis": CaseRow.diagnosis,
+    "pathologist": CaseRow.assigned_pathologist,
+    "created_at": CaseRow.created_at,
+}
+
+
+class SqlCaseRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _record(self, row: CaseRow) -> CaseRecord:
+        patient = self._session.get(PatientRow, row.patient_id) if row.patient_id else None
+        return CaseRecord(
+            id=row.id,
+            accession=row.accession,
+            status=Status(row.status),
+            working=dict(row.working),
+            amendment_in_progress=row.amendment_in_progress,
+            row_version=row.row_version,
+            patient=_patient(patient) if patient else None,
+            assigned_pathologist=row.assigned_pathologist,
+            resident=row.resident,
+            issued_count=row.issued_count,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            updated_by=row.updated_by,
+            closing_reason=row.closing_reason,
+        )
+
+    def get(self, accession: str, *, for_update: bool = False) -> CaseRecord | None:
+        statement = select(CaseRow).where(CaseRow.accession == accession)
+        if for_update:
+            statement = statement.with_for_update()
+        row = self._session.scalar(statement)
+        return self._record(row) if row else None
+
+    def add(
+        self,
+        *,
+        accession: str,
+        write: CaseWrite,
+        user: str,
+        at: datetime,
+        assigned_pathologist: str | None,
+        resident: str | None,
+    ) -> CaseRecord:
+        row = CaseRow(
+            accession=accession,
+            status=Status.DRAFT.value,
+            amendment_in_progress=False,
+            row_version=1,
+            issued_count=0,
+            assigned_pathologist=assigned_pathologist,
+            resident=resident,
+            created_at=at,
+            updated_at=at,
+            updated_by=user,
+            **self._columns(write),
+        )
+        self._session.add(row)
+        self._session.flush()
+        return self._record(row)
+
+    @staticmethod
+    def _columns(write: CaseWrite) -> dict[str, Any]:
+        return {
+            "working": write.working,
+            "patient_id": write.patient_id,
+            "search_key": write.search_key,
+            "procedure_date": write.procedure_date,
+            "diagnosis": write.diagnosis,
+            "ordering_provider": write.ordering_provider,
+            "patient_name": write.extra.get("patient_name", ""),
+            "mrn": write.extra.get("mrn", ""),
+            "blasts_pct": write.blasts_pct,
+            "plasma_cells_pct": write.plasma_cells_pct,
+            "cellularity_pct": write.cellularity_pct,
+            "fibrosis_grade": write.fibrosis_grade,
+        }
+
+    def _bump(self, case: CaseRecord, values: dict[str, Any], user: str, at: datetime) -> int:
+        """Update with the optimistic version check; returns the new row version."""
+        new_version = case.row_version + 1
+        result = self._session.execute(
+            update(CaseRow)
+            .where(CaseRow.id == case.id, CaseRow.row_version == case.row_version)
+            .values(row_version=new_version, updated_at=at, updated_by=user, **values)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleCase(case.accession)
+        return new_version
+
+    def update_working(
+        self,
+        case: CaseRecord,
+        write: CaseWrite,
+        *,
+        user: str,
+        at: datetime,
+        amendment_in_progress: bool | None = None,
+    ) -> int:
+        values = self._columns(write)
+        if amendment_in_progress is not None:
+            values["amendment_in_progress"] = amendment_in_progress
+        return self._bump(case, values, user, at)
+
+    def set_status(
+        self,
+        case: CaseRecord,
+        status: Status,
+        *,
+        user: str,
+        at: datetime,
+        issued_count: int,
+        amendment_in_progress: bool = False,
+        closing_reason: str | None = None,
+    ) -> int:
+        values: dict[str, Any] = {
+            "status": status.value,
+            "issued_count": issued_count,
+            "amendment_in_progress": amendment_in_progress,
+        }
+        if closing_reason is not None:
+            values["closing_reason"] = closing_reason
+        return self._bump(case, values, user, at)
+
+    def assign(
+        self,
+        case: CaseRecord,
+        *,
+        pathologist: str | None,
+        resident: str | None,
+        user: str,
+        at: datetime,
+    ) -> int:
+        return self._bump(
+            case, {"assigned_pathologist": pathologist, "resident": resident}, user, at
+        )
+
+    def _filtered(self, statement: Select[Any], query: CaseQuery) -> Select[Any]:
+        for word in query.words:
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            statement = statement.where(CaseRow.search_key.like(f"%{escaped}%", escape="\\"))
+        if query.statuses:
+            statement = statement.where(CaseRow.status.in_([s.value for s in query.statuses]))
+        if query.date_from:
+            statement = statement.where(CaseRow.procedure_date >= query.date_from)
+        if query.date_to:
+            statement = statement.where(CaseRow.procedure_date <= query.date_to)
+        if query.issued_only:
+            statement = statement.where(CaseRow.issued_count > 0)
+        if query.assigned_to:
+            statement = statement.where(
+                or_(
+                    CaseRow.assigned_pathologist == query.assigned_to,
+                    CaseRow.resident == query.assigned_to,
+                )
+            )
+        return statement
+
+    def search(self, query: CaseQuery) -> list[CaseSummary]:
+        column = _SORT_COLUMNS[query.sort]
+        order = [column.desc().nulls_last() if query.descending else column.asc().nulls_last()]
+        order.append(CaseRow.id.desc() if query.descending else CaseRow.id.asc())
+        statement = self._filtered(
+            select(
+                CaseRow.accession,
+                CaseRow.status,
+                CaseRow.patient_name,
+                CaseRow.mrn,
+                CaseRow.procedure_date,
+                CaseRow.diagnosis,
+                CaseRow.ordering_provider,
+                CaseRow.assigned_pathologist,
+                CaseRow.created_at,
+                CaseRow.issued_count,
+            ),
+            query,
+        ).order_by(*order)
+        if query.offset:
+            statement = statement.offset(query.offset)
+        if query.limit is not None:
+            statement = statement.limit(query.limit)
+        return [
+            CaseSummary(
+                accession=row.accession,
+                status=Status(row.status),
+                patient_name=row.patient_name,
+                mrn=row.mrn,
+                procedure_date=row.procedure_date,
+                diagnosis=row.diagnosis,
+                ordering_provider=row.ordering_provider,
+                assigned_pathologist=row.assigned_pathologist,
+                created_at=row.created_at,
+                issued_count=row.issued_count,
+            )
+            for row in self._session.execute(statement)
+        ]
+
+    def count(self, query: CaseQuery) -> int:
+        statement = self._filtered(select(func.count()).select_from(CaseRow), query)
+        return self._session.scalar(statement) or 0
+
+    def accessions_with_prefix(self, prefix: str) -> list[str]:
+        return list(
+            self._session.scalars(
+                select(CaseRow.accession).where(CaseRow.accession.startswith(prefix))
+            )
+        )
+
+
+def _version(row: VersionRow, *, with_pdf: bool) -> IssuedVersion:
+    return IssuedVersion(
+        content=VersionContent.model_validate(row.content),
+        sha256=row.sha256,
+        pdf=row.pdf if with_pdf else None,
+        pdf_sha256=row.pdf_sha256,
+    )
+
+
+class SqlVersionRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _select(self, with_pdf: bool) -> Select[tuple[VersionRow]]:
+        statement = select(VersionRow)
+        return statement.options(undefer(VersionRow.pdf)) if with_pdf else statement
+
+    def list(self, case_id: int, *, with_pdf: bool = False) -> list[IssuedVersion]:
+        statement = (
+            self._select(with_pdf).where(VersionRow.case_id == case_id).order_by(VersionRow.number)
+        )
+        return [_version(row, with_pdf=with_pdf) for row in self._session.scalars(statement)]
+
+    def get(self, case_id: int, number: int) -> IssuedVersion | None:
+        row = self._session.scalar(
+            self._select(True).where(VersionRow.case_id == case_id, VersionRow.number == number)
+        )
+        return _version(row, with_pdf=True) if row else None
+
+    def add(self, case_id: int, version: IssuedVersion) -> None:
+        content = version.content
+        self._session.add(
+            VersionRow(
+                case_id=case_id,
+                number=content.number,
+                kind=content.kind.value,
+                content=content.model_dump(mode="json", exclude_none=True),
+                signed_by=content.signed_by,
+                signed_at=content.signed_at,
+                sha256=version.sha256,
+                pdf=version.pdf,
+                pdf_sha256=version.pdf_sha256,
+            )
+        )
+        self._session.flush()
+
+    def all(self, *, with_pdf: bool = False) -> Iterator[IssuedVersion]:
+        statement = self._select(with_pdf).order_by(VersionRow.id)
+        for row in self._session.scalars(statement.execution_options(yield_per=500)):
+            yield _version(row, with_pdf=with_pdf)
+
+
+class SqlSettingsRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def load(self) -> LabSettings:
+        row = self._session.get(SettingsRow, 1)
+        return LabSettings.model_validate(row.data) if row else LabSettings()
+
+    def save(self, settings: LabSettings) -> None:
+        data = settings.model_dump(mode="json")
+        row = self._session.get(SettingsRow, 1, with_for_update=True)
+        if row is None:
+            self._session.add(SettingsRow(id=1, data=data))
+        else:
+            row.data = data
+        self._session.flush()
+
+    def secret(self, name: str) -> bytes:
+        row = self._session.get(SecretRow, name)
+        if row is None:
+            row = SecretRow(name=name, value=os.urandom(32))
+            self._session.add(row)
+            self._session.flush()
+        return row.value
+
+
+class SqlAccessionCounter:
+    """A counter row per prefix (e.g. "BM26-"), incremented under a row lock."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def next(self, prefix: str) -> int:
+        row = self._session.get(AccessionCounterRow, prefix, with_for_update=True)
+        if row is None:
+            row = AccessionCounterRow(prefix=prefix, last_number=0)
+            self._session.add(row)
+        row.last_number += 1
+        self._session.flush()
+        return row.last_number
+
+
+def _event(row: AuditEventRow) -> AuditEvent:
+    return AuditEvent(
+        seq=row.seq,
+        at=row.at,
+        workstation=row.workstation,
+        action=row.action,
+        username=row.username,
+        accession=row.accession,
+        detail=dict(row.detail),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+class SqlAuditLog:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def head(self) -> tuple[int, str] | None:
+        row = self._session.get(AuditHeadRow, 1)
+        return (row.seq, row.hash) if row else None
+
+    def events(self) -> Iterator[AuditEvent]:
+        statement = select(AuditEventRow).order_by(AuditEventRow.seq)
+        for row in self._session.scalars(statement.execution_options(yield_per=1000)):
+            yield _event(row)
+
+    def for_case(self, accession: str) -> list[AuditEvent]:
+        statement = (
+            select(AuditEventRow)
+            .where(AuditEventRow.accession == accession)
+            .order_by(AuditEventRow.seq)
+        )
+        return [_event(row) for row in self._session.scalars(statement)]

@@ -1,0 +1,177 @@
+"""The SQLAlchemy unit of work: one session and one transaction per user action.
+
+Audit entries recorded during the action are appended to the hash chain at commit, in
+the same transaction, after locking the chain head (`SELECT ... FOR UPDATE` on
+PostgreSQL; SQLite transactions are already `BEGIN IMMEDIATE`), so the chain stays one
+line when several workstations write at once. Database errors leave as `Refused`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from marrowpath.db.engine import READ_ONLY_OPTION
+from marrowpath.db.models import AuditEventRow, AuditHeadRow, CaseRow
+from marrowpath.db.repositories import (
+    SqlAccessionCounter,
+    SqlAuditLog,
+    SqlCaseRepository,
+    SqlPatientRepository,
+    SqlSettingsRepository,
+    SqlUserRepository,
+    SqlVersionRepository,
+    StaleCase,
+    utcnow,
+)
+from marrowpath.domain.audit import GENESIS, AuditEntry, event_hash
+from marrowpath.domain.errors import ConcurrentChange, Refused
+
+
+class SqlUnitOfWork:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        workstation: str,
+        now: Callable[[], datetime] = utcnow,
+        read_only: bool = False,
+    ) -> None:
+        self._session_factory = session_factory
+        self._workstation = workstation
+        self._now = now
+        self._read_only = read_only
+        self._pending: list[AuditEntry] = []
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.session = self._session_factory()
+        if self._read_only:
+            self.session.connection(execution_options={READ_ONLY_OPTION: True})
+        self.users = SqlUserRepository(self.session)
+        self.patients = SqlPatientRepository(self.session)
+        self.cases = SqlCaseRepository(self.session)
+        self.versions = SqlVersionRepository(self.session)
+        self.settings = SqlSettingsRepository(self.session)
+        self.accessions = SqlAccessionCounter(self.session)
+        self.audit = SqlAuditLog(self.session)
+        self._pending = []
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+        if exc is not None:
+            translated = self._translate(exc)
+            if translated is not None:
+                raise translated from None
+
+    def record(self, entry: AuditEntry) -> None:
+        self._pending.append(entry)
+
+    def commit(self) -> None:
+        try:
+            self._append_audit()
+            self.session.commit()
+        except Exception as error:
+            self.session.rollback()
+            translated = self._translate(error)
+            if translated is not None:
+                raise translated from None
+            raise
+
+    def _append_audit(self) -> None:
+        if not self._pending:
+            return
+        head = self.session.scalar(
+            select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
+        )
+        if head is None:
+            head = AuditHeadRow(id=1, seq=0, hash=GENESIS)
+            self.session.add(head)
+        at = self._now()
+        for entry in self._pending:
+            seq = head.seq + 1
+            digest = event_hash(
+                seq=seq,
+                at=at,
+                workstation=self._workstation,
+                action=entry.action,
+                username=entry.username,
+                accession=entry.accession,
+                detail=entry.detail,
+                prev_hash=head.hash,
+            )
+            self.session.add(
+                AuditEventRow(
+                    seq=seq,
+                    at=at,
+                    workstation=self._workstation,
+                    action=entry.action,
+                    username=entry.username,
+                    accession=entry.accession,
+                    detail=entry.detail,
+                    prev_hash=head.hash,
+                    hash=digest,
+                )
+            )
+            head.seq, head.hash = seq, digest
+        self._pending = []
+        self.session.flush()
+
+    def _translate(self, error: BaseException) -> Exception | None:
+        if isinstance(error, StaleCase):
+            return self._stale_message(error.accession)
+        if isinstance(error, IntegrityError):
+            text = str(error.orig).lower()
+            if "report_versions" in text or "case_number" in text:
+                return ConcurrentChange(
+                    "the case was signed at the same moment on another workstation; reload"
+                )
+            if "accession" in text:
+                return Refused("that accession number is already in use")
+            if "mrn" in text:
+                return ConcurrentChange(
+                    "a patient with that MRN was added at the same moment elsewhere; try again"
+                )
+            return Refused(f"the database refused the change ({_first_line(error.orig)})")
+        if isinstance(error, OperationalError | DBAPIError):
+            return Refused(
+                f"the database is busy or cannot be reached ({_first_line(error.orig)}); "
+                "nothing was changed, try again"
+            )
+        return None
+
+    def _stale_message(self, accession: str) -> ConcurrentChange:
+        with self._session_factory() as session:
+            row = session.scalar(select(CaseRow).where(CaseRow.accession == accession))
+        if row is None:
+            return ConcurrentChange(f"{accession}: was removed by someone else; reload")
+        when = row.updated_at.strftime("%Y-%m-%d %H:%M UTC")
+        return ConcurrentChange(f"{accession}: changed by {row.updated_by} at {when}; reload")
+
+
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+
+
+def unit_of_work_factory(
+    engine: Engine, *, workstation: str, now: Callable[[], datetime] = utcnow
+) -> Callable[..., SqlUnitOfWork]:
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+
+    def make(*, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(sessions, workstation=workstation, now=now, read_only=read_only)
+
+    return make

@@ -1,0 +1,848 @@
+"""Case use cases: create, import, edit, search, sign, amend, addendum, withdraw, cancel.
+
+Each public method is one user action and one unit of work. Roles and the lifecycle are
+enforced here, whatever the caller; every refusal is audited and changes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ParamSpec, TypeVar
+
+from marrowpath.domain import lifecycle
+from marrowpath.domain.audit import AuditEntry
+from marrowpath.domain.case import CaseDocument
+from marrowpath.domain.diff import changes
+from marrowpath.domain.errors import (
+    AuthenticationFailed,
+    ConcurrentChange,
+    InvalidCase,
+    LifecycleRefused,
+    NotFound,
+    Problem,
+    Refused,
+)
+from marrowpath.domain.flags import Flag, advisory_flags
+from marrowpath.domain.lifecycle import Action, AmendmentReason, Status, VersionKind
+from marrowpath.domain.reporting import ReportRequest
+from marrowpath.domain.settings import LabSettings, accession_prefix
+from marrowpath.domain.text import search_words
+from marrowpath.domain.users import Permission, User
+from marrowpath.domain.validation import DraftCheck, check_draft, parse_case
+from marrowpath.domain.versions import IssuedVersion, VersionContent, sha256_hex
+from marrowpath.services.auth import AuthService
+from marrowpath.services.context import ServiceContext
+from marrowpath.services.documents import (
+    case_write,
+    merge_ancillary,
+    parse_ancillary,
+    require_text,
+    resolve_patient,
+)
+from marrowpath.services.ports import CaseQuery, CaseRecord, CaseSummary, SortKey, UnitOfWork
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def audited(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Record a refusal of this action in the audit trail (in its own transaction)."""
+
+    def decorate(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return method(*args, **kwargs)
+            except AuthenticationFailed:
+                raise  # already audited as a failed sign-in
+            except Refused as refusal:
+                service, actor = args[0], args[1]
+                accession = args[2] if len(args) > 2 and isinstance(args[2], str) else None
+                assert isinstance(service, CaseService) and isinstance(actor, User)
+                service._ctx.record_refusal(actor.username, action, str(refusal), accession)
+                raise
+
+        return wrapper
+
+    return decorate
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """An opened case: the record, its versions (without PDFs), the check of its document."""
+
+    record: CaseRecord
+    versions: list[IssuedVersion]
+    check: DraftCheck
+    document: CaseDocument | None
+    settings: LabSettings
+
+    @property
+    def flags(self) -> list[Flag]:
+        return advisory_flags(self.document) if self.document else []
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    row_version: int
+    missing: list[str]
+
+
+MAX_AUDIT_VALUE = 200
+
+
+class CaseService:
+    def __init__(self, context: ServiceContext, auth: AuthService) -> None:
+        self._ctx = context
+        self._auth = auth
+
+    # ---------------------------------------------------------------- reading
+
+    def search(
+        self,
+        actor: User,
+        text: str = "",
+        *,
+        statuses: tuple[Status, ...] = (),
+        date_from: date | None = None,
+        date_to: date | None = None,
+        mine: bool = False,
+        sort: SortKey = "procedure_date",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[CaseSummary]:
+        """Cases matching every word (case and accents ignored), newest procedure first."""
+        query = self._query(
+            actor, text, statuses, date_from, date_to, mine, sort, descending, offset, limit
+        )
+        with self._ctx.uow(read_only=True) as uow:
+            return uow.cases.search(query)
+
+    def count(
+        self,
+        actor: User,
+        text: str = "",
+        *,
+        statuses: tuple[Status, ...] = (),
+        date_from: date | None = None,
+        date_to: date | None = None,
+        mine: bool = False,
+    ) -> int:
+        query = self._query(
+            actor, text, statuses, date_from, date_to, mine, "procedure_date", True, 0, None
+        )
+        with self._ctx.uow(read_only=True) as uow:
+            return uow.cases.count(query)
+
+    def _query(
+        self,
+        actor: User,
+        text: str,
+        statuses: tuple[Status, ...],
+        date_from: date | None,
+        date_to: date | None,
+        mine: bool,
+        sort: SortKey,
+        descending: bool,
+        offset: int,
+        limit: int | None,
+    ) -> CaseQuery:
+        actor.require(Permission.SEE_ISSUED)
+        return CaseQuery(
+            words=tuple(search_words(text)),
+            statuses=statuses,
+            date_from=date_from,
+            date_to=date_to,
+            issued_only=not actor.can(Permission.SEE_WORKING),
+            assigned_to=actor.username if mine else None,
+            sort=sort,
+            descending=descending,
+            offset=offset,
+            limit=limit,
+        )
+
+    @audited("open a case")
+    def open(self, actor: User, accession: str) -> CaseView:
+        """Open a case for reading or editing (audited as a view)."""
+        with self._ctx.uow() as uow:
+            case = self._get(uow, accession)
+            self._require_visible(actor, case)
+            versions = uow.versions.list(case.id)
+            settings = uow.settings.load()
+            working = case.working
+            if not actor.can(Permission.SEE_WORKING):
+                working = versions[-1].content.document.to_json_dict()
+            check = check_draft(working, today=self._ctx.clock.today())
+            document = self._document_or_none(working)
+            uow.record(AuditEntry("view", actor.username, accession, {}))
+            uow.commit()
+        view_record = case if working is case.working else _with_working(case, working)
+        return CaseView(view_record, versions, check, document, settings)
+
+    def versions(self, actor: User, accession: str) -> list[IssuedVersion]:
+        with self._ctx.uow(read_only=True) as uow:
+            case = self._get(uow, accession)
+            self._require_visible(actor, case)
+            return uow.versions.list(case.id)
+
+    @audited("export")
+    def export_json(self, actor: User, accession: str) -> dict[str, Any]:
+        """The case as `marrowpath.case/1` with its `versions` (clinicians: latest issued)."""
+        with self._ctx.uow() as uow:
+            case = self._get(uow, accession)
+            self._require_visible(actor, case)
+            versions = uow.versions.list(case.id)
+            if actor.can(Permission.SEE_WORKING):
+                data = dict(case.working)
+            else:
+                data = versions[-1].content.document.to_json_dict()
+            data["versions"] = [
+                v.entry().model_dump(mode="json", exclude_none=True) for v in versions
+            ]
+            uow.record(AuditEntry("export", actor.username, accession, {"format": "json"}))
+            uow.commit()
+        return data
+
+    @audited("print")
+    def report_pdf(
+        self,
+        actor: User,
+        accession: str,
+        *,
+        version: int | None = None,
+        patient_summary: bool = False,
+    ) -> bytes:
+        """The PDF of an issued version exactly as issued, or a working document as DRAFT."""
+        with self._ctx.uow() as uow:
+            case = self._get(uow, accession)
+            self._require_visible(actor, case)
+            request, stored = self._report_request(uow, case, version, patient_summary)
+            detail = {
+                "version": request.version.number if request.version else None,
+                "patient_summary": patient_summary,
+            }
+            uow.record(AuditEntry("print", actor.username, accession, detail))
+            uow.commit()
+        if stored is not None:
+            return stored
+        return self._render(request)
+
+    def report_requests(
+        self,
+        actor: User,
+        accession: str,
+        *,
+        version: int | None = None,
+        patient_summary: bool = False,
+    ) -> tuple[ReportRequest, bytes | None]:
+        """What `report_pdf` would print, without auditing (previews, batch printing)."""
+        with self._ctx.uow(read_only=True) as uow:
+            case = self._get(uow, accession)
+            self._require_visible(actor, case)
+            return self._report_request(uow, case, version, patient_summary)
+
+    def _report_request(
+        self, uow: UnitOfWork, case: CaseRecord, version: int | None, patient_summary: bool
+    ) -> tuple[ReportRequest, bytes | None]:
+        versions = uow.versions.list(case.id)
+        if not versions:
+            if version is not None:
+                raise NotFound(f"{case.accession}: has no issued version {version}")
+            document = self._complete_document(case, action="print")
+            return ReportRequest(
+                document=document,
+                settings=uow.settings.load(),
+                draft=True,
+                patient_summary=patient_summary,
+                rendered_at=self._ctx.clock.now(),
+            ), None
+        number = version if version is not None else versions[-1].number
+        if not 1 <= number <= len(versions):
+            raise NotFound(
+                f"{case.accession}: has no version {number} (versions 1 to {len(versions)})"
+            )
+        chosen = uow.versions.get(case.id, number)
+        assert chosen is not None
+        request = ReportRequest(
+            document=chosen.content.document,
+            settings=chosen.content.settings,
+            versions=(*versions[: number - 1], chosen),
+            patient_summary=patient_summary,
+        )
+        stored = chosen.pdf if (chosen.pdf and not patient_summary) else None
+        return request, stored
+
+    # ---------------------------------------------------------------- writing drafts
+
+    @audited("propose an accession number")
+    def next_accession(self, actor: User) -> str:
+        """Reserve the next accession number of the lab's pattern (never handed out twice)."""
+        actor.require(Permission.EDIT)
+        with self._ctx.uow() as uow:
+            accession = self._next_accession(uow)
+            uow.commit()
+        return accession
+
+    def _next_accession(self, uow: UnitOfWork) -> str:
+        pattern = uow.settings.load().accession_pattern
+        prefix, digits = accession_prefix(pattern, self._ctx.clock.today())
+        while True:
+            candidate = f"{prefix}{uow.accessions.next(prefix):0{digits}d}"
+            if uow.cases.get(candidate) is None:
+                return candidate
+
+    @audited("create a case")
+    def create(
+        self,
+        actor: User,
+        data: dict[str, Any],
+        *,
+        assigned_pathologist: str | None = None,
+        resident: str | None = None,
+    ) -> CaseRecord:
+        """A new draft from the editor; it may be incomplete but must break no rule."""
+        actor.require(Permission.EDIT)
+        with self._ctx.uow() as uow:
+            data = dict(data)
+            if not data.get("accession"):
+                data["accession"] = self._next_accession(uow)
+            data.setdefault("format", "marrowpath.case/1")
+            accession = str(data["accession"])
+            check = self._check_savable(data, accession)
+            if uow.cases.get(accession) is not None:
+                raise Refused(f"{accession}: a case with this accession already exists")
+            patient = resolve_patient(uow, data, accession)
+            record = uow.cases.add(
+                accession=accession,
+                write=case_write(data, patient, self._document_or_none(data)),
+                user=actor.username,
+                at=self._ctx.clock.now(),
+                assigned_pathologist=assigned_pathologist or _default_pathologist(actor),
+                resident=resident,
+            )
+            uow.record(
+                AuditEntry(
+                    "create",
+                    actor.username,
+                    accession,
+                    {"source": "editor", "missing": check.missing},
+                )
+            )
+            uow.commit()
+        return record
+
+    @audited("import")
+    def import_case(self, actor: User, data: Any) -> tuple[str, bool]:
+        """Import a complete case: a new draft, or the new working document of an open case.
+
+        Returns the accession and whether the case was created (False: replaced).
+        """
+        actor.require(Permission.EDIT)
+        document = parse_case(data, today=self._ctx.clock.today()).findings()
+        accession = document.accession
+        working = document.to_json_dict()
+        with self._ctx.uow() as uow:
+            existing = uow.cases.get(accession, for_update=True)
+            if existing is not None:
+                lifecycle.require(Action.EDIT, existing.status, accession)
+                if existing.amendment_in_progress:
+                    raise LifecycleRefused(
+                        f"{accession}: an amendment is in progress; import cannot replace it"
+                    )
+            patient = resolve_patient(uow, working, accession)
+            write = case_write(working, patient, document)
+            now = self._ctx.clock.now()
+            if existing is None:
+                uow.cases.add(
+                    accession=accession,
+                    write=write,
+                    user=actor.username,
+                    at=now,
+                    assigned_pathologist=_default_pathologist(actor),
+                    resident=None,
+                )
+                uow.record(AuditEntry("create", actor.username, accession, {"source": "import"}))
+            else:
+                uow.cases.update_working(existing, write, user=actor.username, at=now)
+                uow.record(
+                    AuditEntry(
+                        "change",
+                        actor.username,
+                        accession,
+                        {"source": "import", "changes": _audit_changes(existing.working, working)},
+                    )
+                )
+            uow.commit()
+        return accession, existing is None
+
+    @audited("save")
+    def save(
+        self, actor: User, accession: str, data: dict[str, Any], *, expected_row_version: int
+    ) -> SaveResult:
+        """Save the working document from the editor (drafts may be incomplete)."""
+        actor.require(Permission.EDIT)
+        data = dict(data)
+        if data.get("accession") != accession:
+            raise InvalidCase(
+                accession,
+                [Problem("accession", f"must stay {accession}; a case cannot be renamed")],
+            )
+        check = self._check_savable(data, accession)
+        with self._ctx.uow() as uow:
+            case = self._get(uow, accession, for_update=True)
+            lifecycle.require(
+                Action.EDIT,
+                case.status,
+                accession,
+                amendment_in_progress=case.amendment_in_progress,
+            )
+            self._check_version(uow, case, expected_row_version)
+            patient = resolve_patient(uow, data, accession)
+            row_version = uow.cases.update_working(
+                case,
+                case_write(data, patient, self._document_or_none(data)),
+                user=actor.username,
+                at=self._ctx.clock.now(),
+            )
+            uow.record(
+                AuditEntry(
+                    "change",
+                    actor.username,
+                    accession,
+                    {"source": "editor", "changes": _audit_changes(case.working, data)},
+                )
+            )
+            uow.commit()
+        return SaveResult(row_version, check.missing)
+
+    @audited("assign")
+    def assign(
+        self, actor: User, accession: str, *, pathologist: str | None, resident: str | None = None
+    ) -> None:
+        actor.require(Permission.EDIT)
+        with self._ctx.uow() as uow:
+            case = self._get(uow, accession, for_update=True)
+            uow.cases.assign(
+                case,
+                pathologist=pathologist,
+                resident=resident,
+                user=actor.username,
+                at=self._ctx.clock.now(),
+            )
+            uow.record(
+                AuditEntry(
+                    "assign",
+                    actor.username,
+                    accession,
+                    {"pathologist": pathologist, "resident": resident},
+                )
+            )
+            uow.commit()
+
+    # ---------------------------------------------------------------- issuing versions
+
+    @audited("sign")
+    def sign(
+        self,
+        actor: User,
+        accession: str,
+        password: str,
+        *,
+        preliminary: bool = False,
+        expected_row_version: int | None = None,
+    ) -> IssuedVersion:
+        """Issue a preliminary or final report version (pathologists; password required)."""
+        actor.require(Permission.SIGN)
+        self._auth.sign_in(actor.username, password, purpose="signature")
+        action = Action.SIGN_PRELIMINARY if preliminary else Action.SIGN_FINAL
+        kind = VersionKind.PRELIMINARY if preliminary else VersionKind.FINAL
+        with self._ctx.uow() as uow:
+            case = self._get(uow, accession, for_update=True)
+            lifecycle.require(action, case.status, accession)
+            self._check_version(uow, case, expected_row_version)
+            document = self._complete_document(case, action="sign")
+            previous = uow.versions.list(case.id)
+            if preliminary and previous and previous[-1].content.document == document:
+                raise Refused(
+                    f"{accession}: nothing changed since preliminary version "
+                    f"{previous[-1].number}; nothing to sign"
+                )
+            version = self._issue(uow, case, previous, kind, document, actor)
+            uow.commit()
+        return version
+
+    @audited("amend")
+    def start_amendment(self, actor: User, accession: str) -> CaseRecord:
+        """Reopen the working document as an amendment in progress (issued versions untouched)."""
+        actor.require(Permission.SIGN)
+        with self._ctx.uow() as uow:
+            case = self._get(uow, accession, for_update=True)
+            lifecycle.require(
+                Action.START_AMENDMENT,
+                case.status,
+                accession,
+                amendment_in_progress=case.amendment_in_progress,
+            )
+            if case.amendment_in_progress:
+                return case
+            latest = uow.versions.list(case.id)[-1]
+            working = latest.content.document.to_json_dict()
+            uow.cases.update_working(
+                case,
+                case_write(working, case.patient, latest.content.document),
+                user=actor.username,
+                at=self._ctx.clock.now(),
+                amendment_in_progress=True,
+            )
+            uow.record(AuditEntry("amendment-start", actor.username, accession, {}))
+            uow.commit()
+            updated = uow.cases.get(accession)
+        assert updated is not None
+        return updated
+
+    @audited("discard the amendment")
+    def discard_amendment(self, actor: User, accession: str) -> None:
+        actor.require(Permission.SIGN)
+        with self._ctx.uow() as uow:
+            case = self._get(uow, accession, for_update=True)
+            lifecycle.require(
+                Action.DISCARD_AMENDMENT,
+                case.status,
+                accession,
+                amendment_in_progress=case.amendment_in_progress,
+            )
+            latest = uow.versions.list(case.id)[-1]
+            working = latest.content.document.to_json_dict()
+            uow.cases.update_working(
+                case,
+                case_write(working, case.patient, latest.content.document),
+                user=actor.username,
+                at=self._ctx.clock.now(),
+                amendment_in_progress=False,
+            )
+            uow.record(AuditEntry("amendment-discard", actor.username, accession, {}))
+            uow.commit()
+
+    @audited("sign the amendment")
+    def sign_amendment(
+        self,
+        actor: User,
+        accession: str,
+        password: str,
+        *,
+        reason_category: str,
+        reason: str,
+        expected_row_version: int | None = None,
+    ) -> IssuedVersion:
+        """Issue the amendment in progress as version n+1 (reason category and reason)."""
+        actor.require(Permission.SIGN)
+        category, reason = self._amendment_reason(accession, reason_category, reason)
+        self._auth.sign_in(actor.username, password, purpose="signature")
+        with self._ctx.uow() as uow:
+            case = self._get(uow, accession, for_update=True)
+            lifecycle.require(
+                Action.SIGN_AMENDMENT,
+                case.status,
+                accession,
+                amendment_in_progress=case.amendment_in_progress,
+            )
+            self._check_version(uow, case, expected_row_version)
+            document = self._complete_document(case, action="sign the amendment")
+            version = self._issue_amendment(uow, case, document, actor, category, reason)
+            uow.commit()
+        return version
+
+    @audited("amend")
+    def amend(
+        self,
+        actor: User,
+        accession: str,
+        data: Any,
+        password: str,
+        *,
+        reason_category: str,
+        reason: str,
+    ) -> IssuedVersion:
+        """Amend in one step (the command line): the corrected findings, signed at once."""
+        actor.require(Permission.SIGN)
+        category, reason = self._amendment_reason(accession, reason_category, reason)
+        document = parse_case(data, today=self._ctx.clock.today()).findings()
+        if document.accession != accession:
+            raise InvalidCase(
+                accession,
+                [
+                    Problem(
+                        "accession", f"{document.accession} in the file does not match {accession}"
+                    )
+                ],
+            )
+        self._auth.sign_in(actor.username, password, purpose="signature")
+        with self._ctx.uow() as uow:
+            case = self._get(uow, accession, for_update=True)
+            lifecycle.require(Action.START_AMENDMENT, case.status, accession)
+            resolve_patient(uow, document.to_json_dict(), accession)
+            version = self._issue_amendment(uow, case, document, actor, category, reason)
+            uow.commit()
+        return version
+
+    def _issue_amendment(
+        self,
+        uow: UnitOfWork,
+        case: CaseRecord,
+        document: CaseDocument,
+        actor: User,
+        category: AmendmentReason,
+        reason: str,
+    ) -> IssuedVersion:
+        previous = uow.versions.list(case.id)
+        if previous[-1].content.document == document:
+            raise Refused(
+                f"{case.accession}: the amendment is identical to version "
+                f"{previous[-1].number}; nothing to amend"
+            )
+        return self._issue(
+            uow,
+            case,
+            previous,
+            VersionKind.AMENDMENT,
+            document,
+            actor,
+            reason_category=category.value,
+            reason=reason,
+        )
+
+    @audited("addendum")
+    def addendum(
+        self, actor: User, accession: str, password: str, *, text: str, ancillary: Any = None
+    ) -> IssuedVersion:
+        """Add text (and ancillary results replacing pending studies); earlier text unchanged."""
+        actor.require(Permission.SIGN)
+        text = require_text(text, "the addendum text", accession)
+        studies = parse_ancillary(ancillary, accession) if ancillary is not None else []
+        self._auth.sign_in(actor.username, password, purpose="signature")
+        with self._ctx.uow() as uow:
+            case = self._get(uow, accession, for_update=True)
+            lifecycle.require(
+                Action.ADDENDUM,
+                case.status,
+                accession,
+                amendment_in_progress=case.amendment_in_progress,
+            )
+            previous = uow.versions.list(case.id)
+            document = merge_ancillary(previous[-1].content.document, studies)
+            version = self._issue(
+                uow, case, previous, VersionKind.ADDENDUM, document, actor, addendum_text=text
+            )
+            uow.commit()
+        return version
+
+    @audited("withdraw")
+    def withdraw(self, actor: User, accession: str, password: str, *, reason: str) -> IssuedVersion:
+        """Mark an issued report entered in error (a version of kind withdrawal)."""
+        actor.require(Permission.SIGN)
+        reason = require_text(reason, "the reason", accession)
+        self._auth.sign_in(actor.username, password, purpose="signature")
+        with self._ctx.uow() as uow:
+            case = self._get(uow, accession, for_update=True)
+            lifecycle.require(Action.WITHDRAW, case.status, accession)
+            previous = uow.versions.list(case.id)
+            version = self._issue(
+                uow,
+                case,
+                previous,
+                VersionKind.WITHDRAWAL,
+                previous[-1].content.document,
+                actor,
+                reason=reason,
+            )
+            uow.commit()
+        return version
+
+    @audited("cancel")
+    def cancel(self, actor: User, accession: str, *, reason: str) -> None:
+        """Cancel a draft or preliminary case, with a reason."""
+        actor.require(Permission.SIGN)
+        reason = require_text(reason, "the reason", accession)
+        with self._ctx.uow() as uow:
+            case = self._get(uow, accession, for_update=True)
+            lifecycle.require(Action.CANCEL, case.status, accession)
+            uow.cases.set_status(
+                case,
+                Status.CANCELLED,
+                user=actor.username,
+                at=self._ctx.clock.now(),
+                issued_count=case.issued_count,
+                closing_reason=reason,
+            )
+            uow.record(AuditEntry("cancel", actor.username, accession, {"reason": reason}))
+            uow.commit()
+
+    def _issue(
+        self,
+        uow: UnitOfWork,
+        case: CaseRecord,
+        previous: list[IssuedVersion],
+        kind: VersionKind,
+        document: CaseDocument,
+        actor: User,
+        *,
+        reason_category: str | None = None,
+        reason: str | None = None,
+        addendum_text: str | None = None,
+    ) -> IssuedVersion:
+        """Build, hash, render and store version n+1, and move the case to its new status."""
+        settings = uow.settings.load()
+        missing = settings.identity.missing_for_signing()
+        if missing:
+            raise Refused(
+                f"{case.accession}: cannot sign: the lab identity has no "
+                f"{', '.join(m.replace('_id', ' number').replace('_', ' ') for m in missing)}; "
+                f"set it with `marrowpath lab set` or in Administration"
+            )
+        content = VersionContent(
+            accession=case.accession,
+            number=len(previous) + 1,
+            kind=kind,
+            document=document,
+            settings=settings,
+            signed_by=actor.username,
+            signer_name=actor.full_name,
+            signer_credentials=actor.credentials,
+            signed_at=self._ctx.clock.now(),
+            meaning=lifecycle.MEANING[kind],
+            reason_category=reason_category,
+            reason=reason,
+            addendum_text=addendum_text,
+        )
+        version = IssuedVersion(content=content, sha256=content.sha256())
+        if self._ctx.renderer is not None:
+            pdf = self._render(
+                ReportRequest(document=document, settings=settings, versions=(*previous, version))
+            )
+            version = version.model_copy(update={"pdf": pdf, "pdf_sha256": sha256_hex(pdf)})
+        uow.versions.add(case.id, version)
+        working = document.to_json_dict()
+        if working != case.working:
+            uow.cases.update_working(
+                case,
+                case_write(working, case.patient, document),
+                user=actor.username,
+                at=content.signed_at,
+            )
+            case = _bumped(case)
+        uow.cases.set_status(
+            case,
+            lifecycle.STATUS_AFTER[kind],
+            user=actor.username,
+            at=content.signed_at,
+            issued_count=content.number,
+            amendment_in_progress=False,
+            closing_reason=reason if kind is VersionKind.WITHDRAWAL else None,
+        )
+        uow.record(
+            AuditEntry(
+                "sign",
+                actor.username,
+                case.accession,
+                {
+                    "version": content.number,
+                    "kind": kind.value,
+                    "sha256": version.sha256,
+                    "pdf_sha256": version.pdf_sha256,
+                    "changes": _audit_changes(previous[-1].content.document.to_json_dict(), working)
+                    if previous
+                    else [],
+                },
+            )
+        )
+        return version
+
+    def _render(self, request: ReportRequest) -> bytes:
+        if self._ctx.renderer is None:
+            raise Refused("printing is not available in this installation (no PDF renderer)")
+        return self._ctx.renderer(request)
+
+    # ---------------------------------------------------------------- helpers
+
+    def _get(self, uow: UnitOfWork, accession: str, *, for_update: bool = False) -> CaseRecord:
+        case = uow.cases.get(accession, for_update=for_update)
+        if case is None:
+            raise NotFound(f"{accession}: no such case")
+        return case
+
+    def _require_visible(self, actor: User, case: CaseRecord) -> None:
+        actor.require(Permission.SEE_ISSUED)
+        if not actor.can(Permission.SEE_WORKING) and case.issued_count == 0:
+            raise NotFound(f"{case.accession}: no issued report")
+
+    def _check_version(self, uow: UnitOfWork, case: CaseRecord, expected: int | None) -> None:
+        if expected is not None and case.row_version != expected:
+            when = case.updated_at.strftime("%Y-%m-%d %H:%M UTC")
+            raise ConcurrentChange(
+                f"{case.accession}: changed by {case.updated_by} at {when}; reload"
+            )
+
+    def _check_savable(self, data: dict[str, Any], accession: str) -> DraftCheck:
+        check = check_draft(data, today=self._ctx.clock.today())
+        if check.problems:
+            raise InvalidCase(accession, check.problems)
+        return check
+
+    def _complete_document(self, case: CaseRecord, *, action: str) -> CaseDocument:
+        try:
+            return parse_case(case.working, today=self._ctx.clock.today()).findings()
+        except InvalidCase as error:
+            raise InvalidCase(case.accession, error.problems, doing=action) from None
+
+    def _document_or_none(self, data: dict[str, Any]) -> CaseDocument | None:
+        try:
+            return parse_case(data, today=self._ctx.clock.today()).findings()
+        except InvalidCase:
+            return None
+
+    @staticmethod
+    def _amendment_reason(
+        accession: str, category: str, reason: str
+    ) -> tuple[AmendmentReason, str]:
+        try:
+            reason_category = AmendmentReason(category)
+        except ValueError:
+            choices = ", ".join(r.value for r in AmendmentReason)
+            raise Refused(
+                f"{accession}: the reason category must be one of {choices}, got {category!r}"
+            ) from None
+        return reason_category, require_text(reason, "the reason", accession)
+
+
+def _default_pathologist(actor: User) -> str | None:
+    return actor.username if actor.can(Permission.SIGN) else None
+
+
+def _bumped(case: CaseRecord) -> CaseRecord:
+    from dataclasses import replace
+
+    return replace(case, row_version=case.row_version + 1)
+
+
+def _with_working(case: CaseRecord, working: dict[str, Any]) -> CaseRecord:
+    from dataclasses import replace
+
+    return replace(case, working=working)
+
+
+def _audit_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """Field-level before/after for the audit trail (long values shortened)."""
+
+    def short(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > MAX_AUDIT_VALUE:
+            return value[:MAX_AUDIT_VALUE] + "..."
+        return value
+
+    return [
+        {"path": c.path, "before": short(c.before), "after": short(c.after)}
+        for c in changes(before, after)
+    ]

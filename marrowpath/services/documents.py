@@ -1,0 +1,205 @@
+"""From a working document to what is stored beside it: search key, columns, patient."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from marrowpath.domain.case import Ancillary, CaseDocument
+from marrowpath.domain.derived import blasts_percent, plasma_cells_percent
+from marrowpath.domain.enums import Sex
+from marrowpath.domain.errors import InvalidCase, Problem, Refused
+from marrowpath.domain.text import display_name, fold
+from marrowpath.domain.types import nfc
+from marrowpath.domain.validation import problems_from
+from marrowpath.services.ports import CaseWrite, PatientRecord, UnitOfWork
+
+
+def _get(data: dict[str, Any], *path: str) -> Any:
+    value: Any = data
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def first_diagnosis_line(data: dict[str, Any]) -> str:
+    lines = _get(data, "diagnosis", "lines")
+    if isinstance(lines, list):
+        for line in lines:
+            if isinstance(line, str) and line.strip():
+                return line.strip()
+    return ""
+
+
+def search_key(data: dict[str, Any]) -> str:
+    """Folded text that `search` matches: names, MRN, accession, diagnosis."""
+    parts: list[str] = []
+    for path in (
+        ("accession",),
+        ("patient", "mrn"),
+        ("patient", "family_name"),
+        ("patient", "given_names"),
+    ):
+        value = _get(data, *path)
+        if isinstance(value, str):
+            parts.append(value)
+    lines = _get(data, "diagnosis", "lines")
+    if isinstance(lines, list):
+        parts += [line for line in lines if isinstance(line, str)]
+    for item in _get(data, "diagnosis", "classification") or []:
+        if isinstance(item, dict) and isinstance(item.get("term"), str):
+            parts.append(item["term"])
+    return fold(" | ".join(parts))
+
+
+def patient_name_of(data: dict[str, Any]) -> str:
+    family = _get(data, "patient", "family_name")
+    given = _get(data, "patient", "given_names")
+    if not isinstance(family, str):
+        return ""
+    return display_name(family, given if isinstance(given, str) else "")
+
+
+def case_write(
+    data: dict[str, Any], patient: PatientRecord | None, document: CaseDocument | None
+) -> CaseWrite:
+    """The columns stored with a working document (extracted values need a valid document)."""
+    procedure_date = _get(data, "procedure", "date")
+    provider = _get(data, "ordering_provider", "name")
+    blasts = blasts_percent(document) if document else None
+    plasma = plasma_cells_percent(document) if document else None
+    core = document.core if document else None
+    return CaseWrite(
+        working=data,
+        search_key=search_key(data),
+        patient_id=patient.id if patient else None,
+        procedure_date=_safe_date(procedure_date),
+        diagnosis=first_diagnosis_line(data),
+        ordering_provider=provider if isinstance(provider, str) else "",
+        blasts_pct=float(blasts.value) if blasts else None,
+        plasma_cells_pct=float(plasma.value) if plasma else None,
+        cellularity_pct=core.cellularity_pct if core else None,
+        fibrosis_grade=core.fibrosis_grade.value if core else None,
+        extra={
+            "patient_name": patient_name_of(data),
+            "mrn": str(_get(data, "patient", "mrn") or ""),
+        },
+    )
+
+
+def _safe_date(value: Any) -> date | None:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _same(a: str, b: str) -> bool:
+    return nfc(a).casefold() == nfc(b).casefold()
+
+
+def resolve_patient(uow: UnitOfWork, data: dict[str, Any], accession: str) -> PatientRecord | None:
+    """The patient with this MRN; created when new; refused when the MRN's details differ.
+
+    Patients are never merged or overwritten by an import or a draft save: a different
+    name, birth date or sex under an existing MRN is refused, naming both records.
+    """
+    patient = data.get("patient")
+    if not isinstance(patient, dict):
+        return None
+    mrn = patient.get("mrn")
+    family, given = patient.get("family_name"), patient.get("given_names")
+    birth, sex = _safe_date(patient.get("birth_date")), patient.get("sex")
+    if not (
+        isinstance(mrn, str)
+        and mrn
+        and isinstance(family, str)
+        and isinstance(given, str)
+        and birth
+        and sex in {s.value for s in Sex}
+    ):
+        return None
+    existing = uow.patients.by_mrn(mrn)
+    if existing is None:
+        return uow.patients.add(
+            mrn=mrn,
+            family_name=nfc(family),
+            given_names=nfc(given),
+            birth_date=birth,
+            sex=Sex(sex),
+            search_key=fold(f"{family} {given} {mrn}"),
+        )
+    if (
+        _same(existing.family_name, family)
+        and _same(existing.given_names, given)
+        and existing.birth_date == birth
+        and existing.sex.value == sex
+    ):
+        return existing
+    theirs = (
+        f"{display_name(existing.family_name, existing.given_names)} (born "
+        f"{existing.birth_date}, {existing.sex.value})"
+    )
+    ours = f"{display_name(family, given)} (born {birth}, {sex})"
+    raise InvalidCase(
+        accession,
+        [
+            Problem(
+                "patient.mrn",
+                f"{mrn} belongs to {theirs} in the database, but this case has {ours}; "
+                "patients are never merged or overwritten",
+            )
+        ],
+    )
+
+
+_ANCILLARY_LIST = TypeAdapter(list[Ancillary])
+
+
+def parse_ancillary(items: Any, accession: str) -> list[Ancillary]:
+    """An addendum's ancillary results, validated with paths like `ancillary[0].status`."""
+    if not isinstance(items, list):
+        raise InvalidCase(accession, [Problem("ancillary", "must be a JSON list of studies")])
+    try:
+        studies = _ANCILLARY_LIST.validate_python(items)
+    except ValidationError as error:
+        problems = [
+            Problem(f"ancillary{p.path}" if p.path.startswith("[") else p.path, p.message)
+            for p in problems_from(error)
+        ]
+        raise InvalidCase(accession, problems) from None
+    for index, study in enumerate(studies):
+        if study.status.value == "final" and not (study.result or "").strip():
+            raise InvalidCase(
+                accession,
+                [Problem(f"ancillary[{index}].result", "is required when the status is final")],
+            )
+    return studies
+
+
+def merge_ancillary(document: CaseDocument, studies: list[Ancillary]) -> CaseDocument:
+    """Each study replaces the first pending study of the same kind, or is added."""
+    merged = list(document.ancillary or [])
+    for study in studies:
+        for index, existing in enumerate(merged):
+            if existing.kind == study.kind and existing.status.value == "pending":
+                merged[index] = study
+                break
+        else:
+            merged.append(study)
+    return document.model_copy(update={"ancillary": merged})
+
+
+def require_text(value: str | None, what: str, accession: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise Refused(f"{accession}: {what} must not be empty")
+    if len(text) > 20_000:
+        raise Refused(f"{accession}: {what} is too long ({len(text)} characters, at most 20000)")
+    return nfc(text)

@@ -1,0 +1,75 @@
+"""Lab identity and settings: read by everyone signed in, changed by admins and pathologists."""
+
+from __future__ import annotations
+
+from marrowpath.domain.audit import AuditEntry
+from marrowpath.domain.diff import changes
+from marrowpath.domain.errors import Forbidden, Refused
+from marrowpath.domain.settings import LabIdentity, LabSettings, apply_setting
+from marrowpath.domain.users import Permission, User
+from marrowpath.services.context import ServiceContext
+
+IDENTITY_LIMIT = 300
+
+
+class LabService:
+    def __init__(self, context: ServiceContext) -> None:
+        self._ctx = context
+
+    def settings(self) -> LabSettings:
+        with self._ctx.uow(read_only=True) as uow:
+            return uow.settings.load()
+
+    def set_identity(self, actor: User, **fields: str | None) -> LabIdentity:
+        """Change the given identity fields (None leaves a field as it is)."""
+        given = {k: v.strip() for k, v in fields.items() if v is not None}
+        unknown = set(given) - set(LabIdentity.model_fields)
+        if unknown:
+            raise Refused(f"lab set: unknown field {', '.join(sorted(unknown))}")
+        for key, value in given.items():
+            if len(value) > IDENTITY_LIMIT:
+                raise Refused(f"lab set: {key} is too long (at most {IDENTITY_LIMIT} characters)")
+        settings = self._change(
+            actor,
+            "lab set",
+            lambda s: s.model_copy(update={"identity": s.identity.model_copy(update=given)}),
+        )
+        return settings.identity
+
+    def set(self, actor: User, key: str, value: str) -> LabSettings:
+        """One `settings set KEY VALUE`."""
+        return self._change(actor, f"settings set {key}", lambda s: apply_setting(s, key, value))
+
+    def replace(self, actor: User, settings: LabSettings) -> LabSettings:
+        """Save a whole settings object (the administration screen)."""
+        return self._change(
+            actor, "settings", lambda _s: LabSettings.model_validate(settings.model_dump())
+        )
+
+    def _change(self, actor: User, what: str, change: object) -> LabSettings:
+        try:
+            actor.require(Permission.MANAGE_LAB)
+            with self._ctx.uow() as uow:
+                before = uow.settings.load()
+                assert callable(change)
+                after: LabSettings = change(before)
+                uow.settings.save(after)
+                diff = changes(before.model_dump(mode="json"), after.model_dump(mode="json"))
+                uow.record(
+                    AuditEntry(
+                        "settings-change",
+                        actor.username,
+                        None,
+                        {
+                            "what": what,
+                            "changes": [
+                                {"path": c.path, "before": c.before, "after": c.after} for c in diff
+                            ],
+                        },
+                    )
+                )
+                uow.commit()
+                return after
+        except (Forbidden, Refused) as refusal:
+            self._ctx.record_refusal(actor.username, what, str(refusal))
+            raise

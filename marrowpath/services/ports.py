@@ -1,0 +1,267 @@
+"""What the services need from storage, as protocols; `marrowpath.db` implements them.
+
+Repositories take and return plain domain objects (never ORM rows), so nothing above
+this line can trigger a lazy load or touch an expired object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal, Protocol
+
+from marrowpath.domain.audit import AuditEntry, AuditEvent
+from marrowpath.domain.enums import Sex
+from marrowpath.domain.lifecycle import Status
+from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.users import Role, User
+from marrowpath.domain.versions import IssuedVersion
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    user: User
+    password_hash: str
+    failed_sign_ins: int
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    id: int
+    mrn: str
+    family_name: str
+    given_names: str
+    birth_date: date
+    sex: Sex
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A case as stored: identity, status and the working document (maybe incomplete)."""
+
+    id: int
+    accession: str
+    status: Status
+    working: dict[str, Any]
+    amendment_in_progress: bool
+    row_version: int
+    patient: PatientRecord | None
+    assigned_pathologist: str | None
+    resident: str | None
+    issued_count: int
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str
+    closing_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One row of the worklist and of `search`."""
+
+    accession: str
+    status: Status
+    patient_name: str
+    mrn: str
+    procedure_date: date | None
+    diagnosis: str
+    ordering_provider: str
+    assigned_pathologist: str | None
+    created_at: datetime
+    issued_count: int
+
+
+SortKey = Literal[
+    "procedure_date",
+    "accession",
+    "patient",
+    "mrn",
+    "status",
+    "provider",
+    "diagnosis",
+    "pathologist",
+    "created_at",
+]
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """A worklist or search query; the database filters, sorts and pages."""
+
+    words: tuple[str, ...] = ()
+    statuses: tuple[Status, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    issued_only: bool = False
+    assigned_to: str | None = None
+    sort: SortKey = "procedure_date"
+    descending: bool = True
+    offset: int = 0
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseWrite:
+    """The stored columns derived from a working document, written with it."""
+
+    working: dict[str, Any]
+    search_key: str
+    patient_id: int | None
+    procedure_date: date | None
+    diagnosis: str
+    ordering_provider: str
+    blasts_pct: float | None = None
+    plasma_cells_pct: float | None = None
+    cellularity_pct: int | None = None
+    fibrosis_grade: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class UserRepository(Protocol):
+    def get(self, username: str) -> UserRecord | None: ...
+    def add(self, user: User, password_hash: str) -> None: ...
+    def count(self) -> int: ...
+    def list(self) -> list[User]: ...
+    def update(self, username: str, **values: Any) -> None: ...
+
+
+class PatientRepository(Protocol):
+    def by_mrn(self, mrn: str) -> PatientRecord | None: ...
+    def add(
+        self,
+        *,
+        mrn: str,
+        family_name: str,
+        given_names: str,
+        birth_date: date,
+        sex: Sex,
+        search_key: str,
+    ) -> PatientRecord: ...
+
+
+class CaseRepository(Protocol):
+    def get(self, accession: str, *, for_update: bool = False) -> CaseRecord | None: ...
+    def add(
+        self,
+        *,
+        accession: str,
+        write: CaseWrite,
+        user: str,
+        at: datetime,
+        assigned_pathologist: str | None,
+        resident: str | None,
+    ) -> CaseRecord: ...
+    def update_working(
+        self,
+        case: CaseRecord,
+        write: CaseWrite,
+        *,
+        user: str,
+        at: datetime,
+        amendment_in_progress: bool | None = None,
+    ) -> int: ...
+    def set_status(
+        self,
+        case: CaseRecord,
+        status: Status,
+        *,
+        user: str,
+        at: datetime,
+        issued_count: int,
+        amendment_in_progress: bool = False,
+        closing_reason: str | None = None,
+    ) -> int: ...
+    def assign(
+        self,
+        case: CaseRecord,
+        *,
+        pathologist: str | None,
+        resident: str | None,
+        user: str,
+        at: datetime,
+    ) -> int: ...
+    def search(self, query: CaseQuery) -> list[CaseSummary]: ...
+    def count(self, query: CaseQuery) -> int: ...
+    def accessions_with_prefix(self, prefix: str) -> list[str]: ...
+
+
+class VersionRepository(Protocol):
+    def list(self, case_id: int, *, with_pdf: bool = False) -> list[IssuedVersion]: ...
+    def get(self, case_id: int, number: int) -> IssuedVersion | None: ...
+    def add(self, case_id: int, version: IssuedVersion) -> None: ...
+    def all(self, *, with_pdf: bool = False) -> Iterator[IssuedVersion]: ...
+
+
+class SettingsRepository(Protocol):
+    def load(self) -> LabSettings: ...
+    def save(self, settings: LabSettings) -> None: ...
+    def secret(self, name: str) -> bytes: ...
+
+
+class AccessionCounter(Protocol):
+    def next(self, prefix: str) -> int: ...
+
+
+class AuditLog(Protocol):
+    def events(self) -> Iterator[AuditEvent]: ...
+    def for_case(self, accession: str) -> list[AuditEvent]: ...
+    def head(self) -> tuple[int, str] | None: ...
+
+
+class UnitOfWork(Protocol):
+    """One user action: enter, work, `commit()`; leaving without commit rolls back.
+
+    Audit entries recorded with `record()` are chained and written at commit, inside
+    the same transaction as the change they describe.
+    """
+
+    users: UserRepository
+    patients: PatientRepository
+    cases: CaseRepository
+    versions: VersionRepository
+    settings: SettingsRepository
+    accessions: AccessionCounter
+    audit: AuditLog
+
+    def __enter__(self) -> UnitOfWork: ...
+    def __exit__(self, *args: object) -> None: ...
+    def record(self, entry: AuditEntry) -> None: ...
+    def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class ReportRenderer(Protocol):
+    """Turns a `ReportRequest` into PDF bytes (implemented by `marrowpath.reports`)."""
+
+    def __call__(self, request: Any) -> bytes: ...
+
+
+__all__ = [
+    "AccessionCounter",
+    "AuditLog",
+    "CaseQuery",
+    "CaseRecord",
+    "CaseRepository",
+    "CaseSummary",
+    "CaseWrite",
+    "PasswordHasher",
+    "PatientRecord",
+    "PatientRepository",
+    "ReportRenderer",
+    "Role",
+    "SettingsRepository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "UserRecord",
+    "UserRepository",
+    "VersionRepository",
+]
