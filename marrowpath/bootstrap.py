@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -128,3 +129,11 @@ def launch_gui(app: App) -> int:
         )
         return 1
     return int(run(app))
+
+
+def backup_database(database: str | None, target: Path) -> Path:
+    """`db backup FILE` for the embedded database (or the SQLite file named by --db)."""
+    from marrowpath.db.backup import backup_sqlite
+
+    url = resolve_url(database if database is not None else os.environ.get("MARROWPATH_DB"))
+    return backup_sqlite(url, target)

@@ -1,0 +1,658 @@
+"""The `marrowpath` command (`cli.md`): laboratory IT, scripts, batch printing, migration.
+
+Every command calls the same services as the desktop app. A refusal prints one line on
+stderr and exits 1; a usage error exits 2; a traceback never reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+from marrowpath import __version__
+from marrowpath.domain.errors import Refused
+from marrowpath.domain.lifecycle import Status
+from marrowpath.domain.settings import settings_lines
+from marrowpath.domain.users import Role, User
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+# Commands that do not act as a signed-in user (cli.md).
+NO_USER_COMMANDS = {"gui", "demo", "db", None}
+
+
+class UsageError(Exception):
+    """Wrong words on the command line: exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "--db",
+        default=default,
+        metavar="URL",
+        help="SQLAlchemy URL or SQLite file path (default: MARROWPATH_DB, "
+        "else the embedded database)",
+    )
+    parser.add_argument(
+        "--user",
+        default=default,
+        metavar="USERNAME",
+        help="act as this user (with --password-stdin)",
+    )
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="read the password from the first line of standard input",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="marrowpath",
+        description="Bone marrow reporting for hematopathology "
+        "laboratories. Without a command, the desktop app starts.",
+    )
+    parser.add_argument("--version", action="version", version=f"marrowpath {__version__}")
+    _global_options(parser, suppress=False)
+    common = _Parser(add_help=False)
+    _global_options(common, suppress=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+
+    command("gui", "start the desktop app")
+
+    db = command("db", "database administration")
+    db_sub = db.add_subparsers(
+        dest="db_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    db_sub.add_parser("upgrade", help="create or migrate the schema", parents=[common])
+    backup = db_sub.add_parser(
+        "backup",
+        help="write a consistent copy of a SQLite database while it is in use",
+        parents=[common],
+    )
+    backup.add_argument("file", metavar="FILE")
+
+    lab = command("lab", "the laboratory identity printed on every report")
+    lab_sub = lab.add_subparsers(
+        dest="lab_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    lab_set = lab_sub.add_parser("set", help="update identity fields", parents=[common])
+    for option, help_text in (
+        ("--name", "laboratory name"),
+        ("--address", "postal address"),
+        ("--clia-id", "CLIA number"),
+        ("--director", "medical director"),
+        ("--phone", "telephone number"),
+    ):
+        lab_set.add_argument(option, help=help_text)
+    lab_sub.add_parser("show", help="print the identity", parents=[common])
+
+    settings = command("settings", "lab rules: intervals, M:E rule, cellularity rule, ...")
+    settings_sub = settings.add_subparsers(
+        dest="settings_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    settings_sub.add_parser("show", help="print every setting", parents=[common])
+    settings_set = settings_sub.add_parser("set", help="change one setting", parents=[common])
+    settings_set.add_argument("key", metavar="KEY")
+    settings_set.add_argument("value", metavar="VALUE")
+
+    user = command("user", "users and roles")
+    user_sub = user.add_subparsers(
+        dest="user_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    user_add = user_sub.add_parser(
+        "add", help="add a user (password read from stdin)", parents=[common]
+    )
+    user_add.add_argument("username", metavar="USERNAME")
+    user_add.add_argument("--full-name", required=True)
+    user_add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    user_add.add_argument("--credentials")
+    user_sub.add_parser("list", help="list users (admins)", parents=[common])
+    for action, help_text in (
+        ("unlock", "unlock a locked account"),
+        ("deactivate", "deactivate an account"),
+        ("activate", "reactivate an account"),
+        ("reset-password", "set a new password (second stdin line)"),
+    ):
+        p = user_sub.add_parser(action, help=help_text, parents=[common])
+        p.add_argument("username", metavar="USERNAME")
+
+    imp = command("import", "import marrowpath.case/1 files as drafts")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+
+    sign = command("sign", "issue a preliminary or final report version")
+    sign.add_argument("accession", metavar="ACCESSION")
+    sign.add_argument("--preliminary", action="store_true")
+
+    amend = command("amend", "issue an amendment with the findings in FILE")
+    amend.add_argument("accession", metavar="ACCESSION")
+    amend.add_argument("file", metavar="FILE")
+    amend.add_argument(
+        "--reason-category",
+        required=True,
+        help="misidentification, specimen_problem, interpretation_change, report_defect or other",
+    )
+    amend.add_argument("--reason", required=True)
+
+    addendum = command("addendum", "issue an addendum")
+    addendum.add_argument("accession", metavar="ACCESSION")
+    addendum.add_argument("--text", required=True)
+    addendum.add_argument(
+        "--ancillary", metavar="FILE", help="JSON list of ancillary items replacing pending studies"
+    )
+
+    withdraw = command("withdraw", "mark an issued report entered in error")
+    withdraw.add_argument("accession", metavar="ACCESSION")
+    withdraw.add_argument("--reason", required=True)
+
+    cancel = command("cancel", "cancel a draft or preliminary case")
+    cancel.add_argument("accession", metavar="ACCESSION")
+    cancel.add_argument("--reason", required=True)
+
+    report = command("report", "write the PDF report")
+    report.add_argument("accession", metavar="ACCESSION", nargs="?")
+    report.add_argument("-o", "--output", metavar="FILE.pdf")
+    report.add_argument("--version", type=int, dest="version_number", metavar="N")
+    report.add_argument("--patient-summary", action="store_true")
+    report.add_argument("--all", action="store_true", help="every issued case")
+    report.add_argument("--out-dir", metavar="DIR")
+    report.add_argument("--jobs", type=int, default=1, metavar="N")
+
+    export = command("export", "export a case (json, hl7, fhir) or all cases (csv)")
+    export.add_argument("accession", metavar="ACCESSION", nargs="?")
+    export.add_argument("--format", required=True, choices=["json", "hl7", "fhir", "csv"])
+    export.add_argument("--version", type=int, dest="version_number", metavar="N")
+    export.add_argument("-o", "--output", metavar="FILE")
+    export.add_argument("--all", action="store_true")
+    export.add_argument("--deidentify", action="store_true")
+
+    search = command("search", "find cases; one tab-separated line each")
+    search.add_argument("text", nargs="*", metavar="TEXT")
+    search.add_argument("--status", choices=[s.value for s in Status])
+    search.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
+    search.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
+    search.add_argument("--limit", type=int, metavar="N")
+
+    audit = command("audit", "the audit trail")
+    audit_sub = audit.add_subparsers(
+        dest="audit_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    audit_sub.add_parser(
+        "verify", help="check the hash chain and every version's hash", parents=[common]
+    )
+
+    demo = command("demo", "fill the database with realistic demo data")
+    demo.add_argument(
+        "--cases",
+        type=int,
+        default=None,
+        metavar="N",
+        help="add N generated cases for performance work",
+    )
+    return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a date written YYYY-MM-DD, got {text!r}"
+        ) from None
+
+
+class Session:
+    """One command's run: the parsed arguments, the services, stdin and output streams."""
+
+    def __init__(
+        self, args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO
+    ) -> None:
+        self.args = args
+        self._stdin_lines: list[str] | None = None
+        self._stdin = stdin
+        self.out = stdout
+        self.err = stderr
+        self._app: Any = None
+
+    @property
+    def app(self) -> Any:
+        if self._app is None:
+            from marrowpath.bootstrap import build
+
+            self._app = build(self.args.db)
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+
+    def password_line(self, index: int) -> str:
+        if self._stdin_lines is None:
+            self._stdin_lines = [line.rstrip("\r\n") for line in self._stdin.readlines()[:2]]
+        if index >= len(self._stdin_lines):
+            raise UsageError(
+                f"marrowpath: expected a password on standard input (line {index + 1})"
+            )
+        return self._stdin_lines[index]
+
+    def password(self) -> str:
+        if not getattr(self.args, "password_stdin", False):
+            raise UsageError("marrowpath: give --password-stdin and the password on standard input")
+        return self.password_line(0)
+
+    def user(self) -> User:
+        if not self.args.user:
+            raise UsageError(
+                f"marrowpath: `{self.args.command}` acts as a user: give --user "
+                "USERNAME --password-stdin"
+            )
+        return self.app.auth.sign_in(self.args.user, self.password())  # type: ignore[no-any-return]
+
+    def print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+Handler = Callable[[Session], int]
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run one command; returns the exit status (the console script exits with it)."""
+    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    try:
+        args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    except UsageError as error:
+        print(error, file=stderr)
+        return EXIT_USAGE
+    session = Session(args, stdin, stdout, stderr)
+    try:
+        return HANDLERS[_handler_key(args)](session)
+    except UsageError as error:
+        print(error, file=stderr)
+        return EXIT_USAGE
+    except Refused as refusal:
+        print(refusal, file=stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("marrowpath: interrupted", file=stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # a bug or an unexpected fault: one line, never a traceback
+        if os.environ.get("MARROWPATH_DEBUG") == "1":
+            raise
+        print(
+            f"marrowpath: unexpected error ({type(error).__name__}: {error}); "
+            "set MARROWPATH_DEBUG=1 for details",
+            file=stderr,
+        )
+        return EXIT_REFUSED
+    finally:
+        session.close()
+
+
+def _handler_key(args: argparse.Namespace) -> str:
+    command = args.command or "gui"
+    for sub in ("db_command", "lab_command", "settings_command", "user_command", "audit_command"):
+        if getattr(args, sub, None):
+            return f"{command} {getattr(args, sub)}"
+    return str(command)
+
+
+# ---------------------------------------------------------------------- handlers
+
+
+def _gui(s: Session) -> int:
+    from marrowpath.bootstrap import launch_gui
+
+    return launch_gui(s.app)
+
+
+def _db_upgrade(s: Session) -> int:
+    from marrowpath.bootstrap import upgrade_database
+
+    label = upgrade_database(s.args.db)
+    s.print(f"{label}: schema is up to date")
+    return EXIT_OK
+
+
+def _db_backup(s: Session) -> int:
+    from marrowpath.bootstrap import backup_database
+
+    target = backup_database(s.args.db, Path(s.args.file))
+    s.print(f"backup written to {target}")
+    return EXIT_OK
+
+
+def _lab_set(s: Session) -> int:
+    actor = s.user()
+    fields = {
+        "name": s.args.name,
+        "address": s.args.address,
+        "clia_id": s.args.clia_id,
+        "director": s.args.director,
+        "phone": s.args.phone,
+    }
+    if all(value is None for value in fields.values()):
+        raise UsageError(
+            "marrowpath lab set: give at least one of --name, --address, "
+            "--clia-id, --director, --phone"
+        )
+    identity = s.app.lab.set_identity(actor, **fields)
+    for key, value in identity.model_dump().items():
+        s.print(f"lab.{key}\t{value}")
+    return EXIT_OK
+
+
+def _lab_show(s: Session) -> int:
+    s.user()
+    for key, value in s.app.lab.settings().identity.model_dump().items():
+        s.print(f"lab.{key}\t{value}")
+    return EXIT_OK
+
+
+def _settings_show(s: Session) -> int:
+    s.user()
+    for line in settings_lines(s.app.lab.settings()):
+        s.print(line)
+    return EXIT_OK
+
+
+def _settings_set(s: Session) -> int:
+    actor = s.user()
+    settings = s.app.lab.set(actor, s.args.key, s.args.value)
+    for line in settings_lines(settings):
+        if line.split("\t")[0] == s.args.key:
+            s.print(line)
+    return EXIT_OK
+
+
+def _user_add(s: Session) -> int:
+    args = s.args
+    role = Role(args.role)
+    if s.app.auth.needs_first_user():
+        password = s.password_line(0) if args.password_stdin else _prompt_first_password(s)
+        s.app.auth.add_first_user(
+            args.username,
+            full_name=args.full_name,
+            role=role,
+            password=password,
+            credentials=args.credentials,
+        )
+    else:
+        actor = s.user()
+        s.app.auth.add_user(
+            actor,
+            args.username,
+            full_name=args.full_name,
+            role=role,
+            password=s.password_line(1),
+            credentials=args.credentials,
+        )
+    s.print(f"added {args.username} ({role.value})")
+    return EXIT_OK
+
+
+def _prompt_first_password(s: Session) -> str:
+    raise UsageError(
+        "marrowpath user add: give --password-stdin and the new user's password on standard input"
+    )
+
+
+def _user_list(s: Session) -> int:
+    actor = s.user()
+    for user in s.app.auth.list_users(actor):
+        state = "locked" if user.locked else ("inactive" if not user.active else "active")
+        s.print(
+            f"{user.username}\t{user.role.value}\t{user.full_name}\t"
+            f"{user.credentials or ''}\t{state}"
+        )
+    return EXIT_OK
+
+
+def _user_change(action: str) -> Handler:
+    def handler(s: Session) -> int:
+        actor = s.user()
+        auth = s.app.auth
+        if action == "unlock":
+            auth.unlock(actor, s.args.username)
+        elif action == "deactivate":
+            auth.set_active(actor, s.args.username, False)
+        elif action == "activate":
+            auth.set_active(actor, s.args.username, True)
+        else:
+            auth.reset_password(actor, s.args.username, s.password_line(1))
+        s.print(f"{s.args.username}: {action} done")
+        return EXIT_OK
+
+    return handler
+
+
+def _import(s: Session) -> int:
+    actor = s.user()
+    refused = 0
+    for name in s.args.files:
+        try:
+            accession, _created = s.app.cases.import_case(actor, _read_case_file(Path(name)))
+        except Refused as refusal:
+            refused += 1
+            print(f"{name}: {refusal}", file=s.err, flush=True)
+            continue
+        s.print(accession)
+    return EXIT_REFUSED if refused else EXIT_OK
+
+
+def _read_case_file(path: Path) -> Any:
+    from marrowpath.domain.errors import InvalidCase, Problem
+
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise Refused(f"cannot be read ({error.strerror or error})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidCase(
+            None, [Problem("", f"is not UTF-8 text (byte {error.start} cannot be read)")]
+        ) from None
+    try:
+        return json.loads(text, parse_constant=_no_constants)
+    except ValueError as error:
+        raise InvalidCase(None, [Problem("", f"is not valid JSON ({error})")]) from None
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _sign(s: Session) -> int:
+    actor = s.user()
+    version = s.app.cases.sign(
+        actor, s.args.accession, s.password(), preliminary=s.args.preliminary
+    )
+    s.print(f"{s.args.accession}\tversion {version.number}\t{version.kind.value}\t{version.sha256}")
+    return EXIT_OK
+
+
+def _amend(s: Session) -> int:
+    actor = s.user()
+    data = _read_case_file(Path(s.args.file))
+    version = s.app.cases.amend(
+        actor,
+        s.args.accession,
+        data,
+        s.password(),
+        reason_category=s.args.reason_category,
+        reason=s.args.reason,
+    )
+    s.print(f"{s.args.accession}\tversion {version.number}\tamendment\t{version.sha256}")
+    return EXIT_OK
+
+
+def _addendum(s: Session) -> int:
+    actor = s.user()
+    ancillary = _read_case_file(Path(s.args.ancillary)) if s.args.ancillary else None
+    version = s.app.cases.addendum(
+        actor, s.args.accession, s.password(), text=s.args.text, ancillary=ancillary
+    )
+    s.print(f"{s.args.accession}\tversion {version.number}\taddendum\t{version.sha256}")
+    return EXIT_OK
+
+
+def _withdraw(s: Session) -> int:
+    actor = s.user()
+    version = s.app.cases.withdraw(actor, s.args.accession, s.password(), reason=s.args.reason)
+    s.print(f"{s.args.accession}\tversion {version.number}\twithdrawal\t{version.sha256}")
+    return EXIT_OK
+
+
+def _cancel(s: Session) -> int:
+    actor = s.user()
+    s.app.cases.cancel(actor, s.args.accession, reason=s.args.reason)
+    s.print(f"{s.args.accession}\tcancelled")
+    return EXIT_OK
+
+
+def _report(s: Session) -> int:
+    from marrowpath.cli.report import report_all, report_one
+
+    args = s.args
+    if args.all:
+        if not args.out_dir or args.accession:
+            raise UsageError("marrowpath report --all: give --out-dir DIR and no ACCESSION")
+        return report_all(s, s.user(), Path(args.out_dir), max(1, args.jobs))
+    if not args.accession or not args.output:
+        raise UsageError(
+            "marrowpath report: give ACCESSION and -o FILE.pdf (or --all --out-dir DIR)"
+        )
+    return report_one(
+        s, s.user(), args.accession, Path(args.output), args.version_number, args.patient_summary
+    )
+
+
+def _export(s: Session) -> int:
+    args = s.args
+    if args.format != "json" or args.all:
+        raise Refused(
+            f"marrowpath export --format {args.format}"
+            f"{' --all' if args.all else ''}: not available in this version yet "
+            "(only --format json for one case)"
+        )
+    if not args.accession:
+        raise UsageError("marrowpath export: give ACCESSION")
+    actor = s.user()
+    if args.version_number is not None:
+        raise UsageError(
+            "marrowpath export --format json exports the case with all its "
+            "versions; --version applies to hl7 and fhir"
+        )
+    data = s.app.cases.export_json(actor, args.accession)
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        s.out.write(text)
+    return EXIT_OK
+
+
+def _search(s: Session) -> int:
+    actor = s.user()
+    args = s.args
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("marrowpath search: --limit must be at least 1")
+    rows = s.app.cases.search(
+        actor,
+        " ".join(args.text),
+        statuses=(Status(args.status),) if args.status else (),
+        date_from=args.date_from,
+        date_to=args.date_to,
+        limit=args.limit,
+    )
+    for row in rows:
+        s.print(
+            "\t".join(
+                [
+                    row.accession,
+                    row.status.value,
+                    row.patient_name,
+                    row.mrn,
+                    row.procedure_date.isoformat() if row.procedure_date else "",
+                    row.diagnosis.replace("\t", " ").replace("\n", " "),
+                ]
+            )
+        )
+    return EXIT_OK
+
+
+def _audit_verify(s: Session) -> int:
+    actor = s.user()
+    result = s.app.audit.verify(actor)
+    s.print(f"events\t{result.events}")
+    s.print(f"head\t{result.head}")
+    s.print(f"versions\t{result.versions}")
+    if not result.intact:
+        for problem in result.problems:
+            print(f"audit verify: {problem}", file=s.err)
+        return EXIT_REFUSED
+    s.print("intact")
+    return EXIT_OK
+
+
+def _demo(s: Session) -> int:
+    from marrowpath.cli.demo import run_demo
+
+    return run_demo(s, s.args.cases)
+
+
+HANDLERS: dict[str, Handler] = {
+    "gui": _gui,
+    "db upgrade": _db_upgrade,
+    "db backup": _db_backup,
+    "lab set": _lab_set,
+    "lab show": _lab_show,
+    "settings show": _settings_show,
+    "settings set": _settings_set,
+    "user add": _user_add,
+    "user list": _user_list,
+    "user unlock": _user_change("unlock"),
+    "user deactivate": _user_change("deactivate"),
+    "user activate": _user_change("activate"),
+    "user reset-password": _user_change("reset-password"),
+    "import": _import,
+    "sign": _sign,
+    "amend": _amend,
+    "addendum": _addendum,
+    "withdraw": _withdraw,
+    "cancel": _cancel,
+    "report": _report,
+    "export": _export,
+    "search": _search,
+    "audit verify": _audit_verify,
+    "demo": _demo,
+}
+
+
+def run() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is the server on 127.0.0.1:5432 (`MARROWPATH_TEST_PG` overrides the URL of
+its maintenance database). A laptop without a server skips those tests; CI never does:
+with `CI` set an unreachable server fails the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+os.environ.setdefault("MARROWPATH_INSECURE_FAST_HASHES", "1")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from marrowpath.bootstrap import App, build, upgrade_database
+from marrowpath.domain.users import Role, User
+
+SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "spec"
+EXAMPLE_CASE = SPEC / "example-case.json"
+PG_ADMIN_URL = os.environ.get(
+    "MARROWPATH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+PASSWORD = "correct-horse-1"
+TABLES = (
+    "audit_events",
+    "audit_head",
+    "report_versions",
+    "cases",
+    "patients",
+    "users",
+    "lab_settings",
+    "secrets",
+    "accession_counters",
+)
+
+
+def example_case() -> dict[str, Any]:
+    return json.loads(EXAMPLE_CASE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throw-away database on the server, migrated once for the whole run."""
+    name = f"marrowpath_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # no server here
+        admin.dispose()
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI but unreachable: {error}")
+        pytest.skip(f"no PostgreSQL server reachable at {PG_ADMIN_URL}")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade_database(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(
+            text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        )
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """An empty, migrated database: a fresh SQLite file, or the PostgreSQL test database
+    emptied before the test."""
+    if request.param == "sqlite":
+        path = tmp_path / "marrowpath.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_database")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[App]:
+    application = build(database_url, with_renderer=False)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def team(app: App) -> dict[str, User]:
+    """An admin, a pathologist, a resident, a technologist and a clinician, signed in, in a
+    lab whose identity is set (ready to sign)."""
+    app.auth.add_first_user("admin", full_name="Ada Admin", role=Role.ADMIN, password=PASSWORD)
+    admin = app.auth.sign_in("admin", PASSWORD)
+    users = {"admin": admin}
+    for username, full_name, role, credentials in (
+        ("drpark", "Dana Park", Role.PATHOLOGIST, "MD"),
+        ("resident", "Rui Resident", Role.RESIDENT, "MD"),
+        ("tech", "Tess Tech", Role.TECHNOLOGIST, "MLS(ASCP)"),
+        ("clinician", "Carl Clinician", Role.CLINICIAN, "MD"),
+    ):
+        app.auth.add_user(
+            admin,
+            username,
+            full_name=full_name,
+            role=role,
+            password=PASSWORD,
+            credentials=credentials,
+        )
+        users[username] = app.auth.sign_in(username, PASSWORD)
+    app.lab.set_identity(
+        admin,
+        name="Riverside Hematopathology Laboratory",
+        address="200 River Road, Springfield, IL 62701",
+        clia_id="14D0123456",
+        director="Alan Grant, MD",
+        phone="217-555-0100",
+    )
+    return users
+
+
+@pytest.fixture
+def pathologist(team: dict[str, User]) -> User:
+    return team["drpark"]
