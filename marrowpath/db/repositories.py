@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, undefer
 
 from marrowpath.db.models import (
@@ -35,6 +37,14 @@ from marrowpath.services.ports import (
     PatientRecord,
     UserRecord,
 )
+
+
+def ensure_row(session: Session, model: type[Any], values: dict[str, Any]) -> None:
+    """Insert a row unless its primary key exists, without racing another workstation
+    (INSERT ... ON CONFLICT DO NOTHING); the caller then locks it with FOR UPDATE."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    key = [column.name for column in model.__table__.primary_key.columns]
+    session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=key))
 
 
 def utcnow() -> datetime:
@@ -443,10 +453,20 @@ class SqlAccessionCounter:
         self._session = session
 
     def next(self, prefix: str) -> int:
-        row = self._session.get(AccessionCounterRow, prefix, with_for_update=True)
-        if row is None:
-            row = AccessionCounterRow(prefix=prefix, last_number=0)
-            self._session.add(row)
+        # Create the row if absent without racing another workstation (ON CONFLICT DO
+        # NOTHING), then take it under a row lock and increment it.
+        insert = (
+            pg_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        )
+        self._session.execute(
+            insert(AccessionCounterRow)
+            .values(prefix=prefix, last_number=0)
+            .on_conflict_do_nothing(index_elements=["prefix"])
+        )
+        row = self._session.get(
+            AccessionCounterRow, prefix, with_for_update=True, populate_existing=True
+        )
+        assert row is not None
         row.last_number += 1
         self._session.flush()
         return row.last_number

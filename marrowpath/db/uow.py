@@ -27,6 +27,7 @@ from marrowpath.db.repositories import (
     SqlUserRepository,
     SqlVersionRepository,
     StaleCase,
+    ensure_row,
     utcnow,
 )
 from marrowpath.domain.audit import GENESIS, AuditEntry, event_hash
@@ -94,12 +95,9 @@ class SqlUnitOfWork:
     def _append_audit(self) -> None:
         if not self._pending:
             return
-        head = self.session.scalar(
-            select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
-        )
-        if head is None:
-            head = AuditHeadRow(id=1, seq=0, hash=GENESIS)
-            self.session.add(head)
+        ensure_row(self.session, AuditHeadRow, {"id": 1, "seq": 0, "hash": GENESIS})
+        head = self.session.get(AuditHeadRow, 1, with_for_update=True, populate_existing=True)
+        assert head is not None
         at = self._now()
         for entry in self._pending:
             seq = head.seq + 1
