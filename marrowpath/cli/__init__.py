@@ -262,7 +262,8 @@ class Session:
                 f"marrowpath: `{self.args.command}` acts as a user: give --user "
                 "USERNAME --password-stdin"
             )
-        return self.app.auth.sign_in(self.args.user, self.password())  # type: ignore[no-any-return]
+        user: User = self.app.auth.sign_in(self.args.user, self.password())
+        return user
 
     def print(self, text: str) -> None:
         print(text, file=self.out, flush=True)

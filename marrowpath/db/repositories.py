@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar, Unpack
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -37,6 +37,9 @@ from marrowpath.services.ports import (
     PatientRecord,
     UserRecord,
 )
+
+
+_S = TypeVar("_S", bound=Select[Unpack[tuple[Any, ...]]])
 
 
 def ensure_row(session: Session, model: type[Any], values: dict[str, Any]) -> None:
@@ -296,7 +299,7 @@ class SqlCaseRepository:
             case, {"assigned_pathologist": pathologist, "resident": resident}, user, at
         )
 
-    def _filtered(self, statement: Select[Any], query: CaseQuery) -> Select[Any]:
+    def _filtered(self, statement: _S, query: CaseQuery) -> _S:
         for word in query.words:
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             statement = statement.where(CaseRow.search_key.like(f"%{escaped}%", escape="\\"))
@@ -319,23 +322,23 @@ class SqlCaseRepository:
 
     def search(self, query: CaseQuery) -> list[CaseSummary]:
         column = _SORT_COLUMNS[query.sort]
-        order = [column.desc().nulls_last() if query.descending else column.asc().nulls_last()]
+        order: list[Any] = [
+            column.desc().nulls_last() if query.descending else column.asc().nulls_last()
+        ]
         order.append(CaseRow.id.desc() if query.descending else CaseRow.id.asc())
-        statement = self._filtered(
-            select(
-                CaseRow.accession,
-                CaseRow.status,
-                CaseRow.patient_name,
-                CaseRow.mrn,
-                CaseRow.procedure_date,
-                CaseRow.diagnosis,
-                CaseRow.ordering_provider,
-                CaseRow.assigned_pathologist,
-                CaseRow.created_at,
-                CaseRow.issued_count,
-            ),
-            query,
-        ).order_by(*order)
+        columns = select(
+            CaseRow.accession,
+            CaseRow.status,
+            CaseRow.patient_name,
+            CaseRow.mrn,
+            CaseRow.procedure_date,
+            CaseRow.diagnosis,
+            CaseRow.ordering_provider,
+            CaseRow.assigned_pathologist,
+            CaseRow.created_at,
+            CaseRow.issued_count,
+        )
+        statement = self._filtered(columns, query).order_by(*order)
         if query.offset:
             statement = statement.offset(query.offset)
         if query.limit is not None:
@@ -381,7 +384,7 @@ class SqlVersionRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def _select(self, with_pdf: bool) -> Select[tuple[VersionRow]]:
+    def _select(self, with_pdf: bool) -> Select[Any]:
         statement = select(VersionRow)
         return statement.options(undefer(VersionRow.pdf)) if with_pdf else statement
 

@@ -164,12 +164,17 @@ def _first_line(error: object) -> str:
     return str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
 
 
-def unit_of_work_factory(
-    engine: Engine, *, workstation: str, now: Callable[[], datetime] = utcnow
-) -> Callable[..., SqlUnitOfWork]:
-    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+class SqlUnitOfWorkFactory:
+    """Makes a unit of work per user action, all sharing one engine's connection pool."""
 
-    def make(*, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(sessions, workstation=workstation, now=now, read_only=read_only)
+    def __init__(
+        self, engine: Engine, *, workstation: str, now: Callable[[], datetime] = utcnow
+    ) -> None:
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        self._workstation = workstation
+        self._now = now
 
-    return make
+    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(
+            self._sessions, workstation=self._workstation, now=self._now, read_only=read_only
+        )

@@ -39,7 +39,7 @@ Mark = Literal["H", "L", ""]
 CellularityVerdict = Literal["hypocellular", "normocellular", "hypercellular"]
 
 
-def round_half_up(value: Fraction | float | int, places: int = 1) -> Decimal:
+def round_half_up(value: Fraction | Decimal | float | int, places: int = 1) -> Decimal:
     """Round as people do on paper: 12.25 -> 12.3, 12.24 -> 12.2."""
     exact = Fraction(value)
     quantum = Decimal(1).scaleb(-places)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import TracebackType
 from typing import Any, Literal, Protocol
 
 from marrowpath.domain.audit import AuditEntry, AuditEvent
@@ -216,16 +217,28 @@ class UnitOfWork(Protocol):
     the same transaction as the change they describe.
     """
 
-    users: UserRepository
-    patients: PatientRepository
-    cases: CaseRepository
-    versions: VersionRepository
-    settings: SettingsRepository
-    accessions: AccessionCounter
-    audit: AuditLog
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def patients(self) -> PatientRepository: ...
+    @property
+    def cases(self) -> CaseRepository: ...
+    @property
+    def versions(self) -> VersionRepository: ...
+    @property
+    def settings(self) -> SettingsRepository: ...
+    @property
+    def accessions(self) -> AccessionCounter: ...
+    @property
+    def audit(self) -> AuditLog: ...
 
     def __enter__(self) -> UnitOfWork: ...
-    def __exit__(self, *args: object) -> None: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
     def record(self, entry: AuditEntry) -> None: ...
     def commit(self) -> None: ...
 

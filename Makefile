@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make run` (install, demo data, start the app) and
+# `make test` (install, lint, every test on SQLite and PostgreSQL).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run demo test lint benchmarks clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Demo data goes into the embedded database once (the command skips what exists).
+run: install
+	$(BIN)/marrowpath demo
+	$(BIN)/marrowpath gui
+
+demo: install
+	$(BIN)/marrowpath demo
+
+lint: install
+	$(BIN)/ruff check marrowpath tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest
+
+benchmarks: install
+	$(BIN)/python benchmarks/bench_report.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
