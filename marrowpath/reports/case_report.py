@@ -1,0 +1,357 @@
+"""The bone marrow report: first-page band, identification, status, diagnosis, findings,
+addenda, signature and version history, optionally followed by the patient summary.
+
+The order follows the look-and-feel spec and ICSH/CAP: who and what first, the status
+impossible to miss, the diagnosis before anything else, then the findings in the order
+of the case format, then what was added later.
+"""
+
+from __future__ import annotations
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Table, TableStyle
+
+from marrowpath.domain.derived import case_age
+from marrowpath.domain.lifecycle import VersionKind
+from marrowpath.domain.reporting import ReportRequest
+from marrowpath.domain.text import display_name
+from marrowpath.domain.versions import IssuedVersion
+from marrowpath.reports.base import BaseReportRenderer
+from marrowpath.reports.context import SectionContext
+from marrowpath.reports.findings import findings_sections
+from marrowpath.reports.flowables import (
+    Cell,
+    data_table,
+    heading,
+    label_values,
+    para,
+    small_caps,
+    subheading,
+    text_block,
+)
+from marrowpath.reports.formatting import date_text, datetime_text, join, lower_words, words
+from marrowpath.reports.patient_summary import patient_summary_story
+from marrowpath.reports.status import (
+    KIND_WORDS,
+    Banner,
+    addenda,
+    banner,
+    reason_text,
+    signature_line,
+    text_version,
+)
+from marrowpath.reports.templates import PageFurniture, pdf_date
+
+TITLE = "Bone marrow pathology report"
+DIAGNOSIS_HEADINGS = {
+    VersionKind.PRELIMINARY: "Preliminary diagnosis",
+    VersionKind.FINAL: "Final diagnosis",
+    VersionKind.AMENDMENT: "Amended diagnosis",
+}
+
+
+class CaseReportRenderer(BaseReportRenderer):
+    """Renders one `ReportRequest` to PDF bytes."""
+
+    def __init__(self, request: ReportRequest) -> None:
+        super().__init__(paper=request.settings.paper)
+        self.request = request
+        self.banner: Banner = banner(request)
+        self.ctx = SectionContext(request, self.styles, self.geometry.content_width)
+
+    # -- page furniture --------------------------------------------------------------
+
+    def _patient_name(self) -> str:
+        patient = self.request.document.patient
+        return display_name(patient.family_name, patient.given_names)
+
+    def _get_furniture(self) -> PageFurniture:
+        case = self.request.document
+        version = self.request.version
+        if version is None:
+            when = self.request.rendered_at
+            issued = "DRAFT, not issued" + (f"; printed {datetime_text(when)}" if when else "")
+        else:
+            kind = KIND_WORDS[version.kind].lower()
+            issued = f"Issued {datetime_text(version.content.signed_at)} ({kind}, version {version.number})"
+        return PageFurniture(
+            lab_name=self.request.settings.identity.name,
+            title=TITLE,
+            status=self.banner.running,
+            patient_line=(
+                f"{self._patient_name()} · MRN {case.patient.mrn} · Accession {case.accession}"
+            ),
+            issued_line=issued,
+            fingerprint=version.fingerprint() if version else None,
+            watermark=self.banner.watermark,
+        )
+
+    def _get_band(self) -> Flowable:
+        """Laboratory identity (CLIA 493.1291(c)) left, title and status right."""
+        identity = self.request.settings.identity
+        s = self.styles
+        left: list[Flowable] = [para(identity.name or "Laboratory not configured", s["BandName"])]
+        if identity.address:
+            left.append(para(identity.address, s["BandText"]))
+        contact = join(
+            [
+                f"Phone {identity.phone}" if identity.phone else "",
+                f"CLIA {identity.clia_id}" if identity.clia_id else "",
+            ],
+            " · ",
+        )
+        if contact:
+            left.append(para(contact, s["BandText"]))
+        if identity.director:
+            left.append(para(f"Medical director: {identity.director}", s["BandText"]))
+        right: list[Flowable] = [
+            Paragraph(small_caps(TITLE, 11.5), s["BandTitle"]),
+            para(self.banner.running, s["BandStatus"]),
+        ]
+        width = self.geometry.content_width
+        return Table(
+            [[left, right]],
+            colWidths=[width * 0.6, width * 0.4],
+            style=TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+                    ("LINEBELOW", (0, 0), (-1, -1), 1.4, "black"),
+                ]
+            ),
+        )
+
+    def _metadata(self) -> dict[str, str]:
+        """Document information without the patient's name: viewers show it in lists."""
+        case = self.request.document
+        version = self.request.version
+        subject = f"{self.banner.running.capitalize()}, accession {case.accession}"
+        if version is not None:
+            subject += f", version {version.number}, fingerprint {version.fingerprint()}"
+        return {
+            "title": f"{TITLE} {case.accession}",
+            "author": self.request.settings.identity.name or "MarrowPath",
+            "subject": subject,
+            "keywords": case.accession,
+        }
+
+    def _creation_date(self) -> str | None:
+        version = self.request.version
+        return pdf_date(version.content.signed_at if version else self.request.rendered_at)
+
+    # -- story -----------------------------------------------------------------------
+
+    def _get_story(self) -> list[Flowable]:
+        story: list[Flowable] = [self._identification(), self._status_banner()]
+        story += self._diagnosis()
+        story += findings_sections(self.ctx)
+        story += self._addenda()
+        story += self._history()
+        if self.request.patient_summary:
+            story += [PageBreak(), *patient_summary_story(self.ctx)]
+        return story
+
+    def _identification(self) -> Flowable:
+        """Patient on the left, case on the right, as the look-and-feel spec asks."""
+        case = self.request.document
+        s = self.styles
+        gap = 6 * mm
+        half = (self.geometry.content_width - gap) / 2
+        patient = case.patient
+        providers = [p.name for p in case.copy_to or []]
+        ordering = case.ordering_provider
+        ordering_text = join([ordering.name, ordering.organization or ""], ", ")
+        if ordering.id:
+            ordering_text += f" (ID {ordering.id})"
+        left = label_values(
+            [
+                ("Patient", para(self._patient_name(), s["Diagnosis"])),
+                ("MRN", patient.mrn),
+                ("Birth date", date_text(patient.birth_date)),
+                ("Age", f"{case_age(case)} years at procedure"),
+                ("Sex", words(patient.sex)),
+                ("Ordering provider", ordering_text),
+                ("Copy to", "; ".join(providers) or None),
+            ],
+            s,
+            half,
+            label_width=30 * mm,
+        )
+        version = self.request.version
+        procedure = case.procedure
+        site = words(procedure.site)
+        if procedure.laterality.value != "not_applicable":
+            site += f", {lower_words(procedure.laterality)}"
+        order = case.order
+        right = label_values(
+            [
+                ("Accession", para(case.accession, s["Diagnosis"])),
+                ("Procedure date", date_text(procedure.date)),
+                ("Site", site),
+                ("Specimens received", ", ".join(words(x) for x in procedure.specimens)),
+                ("Date received", datetime_text(case.received_at) if case.received_at else None),
+                (
+                    "Date reported",
+                    datetime_text(version.content.signed_at) if version else "Not reported (draft)",
+                ),
+                ("Placer order", order.placer_order_number if order else None),
+                ("Visit", order.visit_number if order else None),
+            ],
+            s,
+            half,
+            label_width=32 * mm,
+        )
+        return Table(
+            [[left, "", right]],
+            colWidths=[half, gap, half],
+            style=TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ]
+            ),
+            spaceAfter=6,
+        )
+
+    def _status_banner(self) -> Flowable:
+        """The status across the page in bold capitals inside a heavy box."""
+        s = self.styles
+        rows: list[list[Cell]] = [[para(self.banner.title, s["BannerTitle"])]]
+        rows += [[para(line, s["BannerText"])] for line in self.banner.lines]
+        return Table(
+            rows,
+            colWidths=[self.geometry.content_width],
+            style=TableStyle(
+                [
+                    ("BOX", (0, 0), (-1, -1), 1.8, "black"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 7),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 7),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                    ("TOPPADDING", (0, 0), (-1, 0), 5),
+                    ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
+                ]
+            ),
+            splitInRow=1,
+            spaceAfter=4,
+        )
+
+    def _diagnosis(self) -> list[Flowable]:
+        """The diagnosis in a ruled box, then comment and recommendations, then the signature."""
+        s = self.styles
+        diagnosis = self.request.document.diagnosis
+        main = text_version(self.request.versions)
+        title = DIAGNOSIS_HEADINGS.get(main.kind, "Diagnosis") if main else "Diagnosis (draft)"
+        rows: list[list[Cell]] = [[para(line, s["Diagnosis"])] for line in diagnosis.lines]
+        commands = [
+            ("BOX", (0, 0), (-1, -1), 1.0, "black"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 8),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+            ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            ("TOPPADDING", (0, 0), (-1, 0), 7),
+            ("BOTTOMPADDING", (0, -1), (-1, -1), 7),
+        ]
+        classification = diagnosis.classification or []
+        if classification:
+            commands.append(("LINEABOVE", (0, len(rows)), (-1, len(rows)), 0.3, "black"))
+            commands.append(("TOPPADDING", (0, len(rows)), (-1, len(rows)), 5))
+        for item in classification:
+            text = f"{item.system.value}: {item.term}" + (f" ({item.code})" if item.code else "")
+            rows.append([para(text, s["Classification"])])
+        box = Table(
+            rows,
+            colWidths=[self.geometry.content_width],
+            style=TableStyle(commands),
+            splitInRow=1,
+            spaceAfter=6,
+        )
+        story = [*heading(title, s, self.geometry.content_width), box]
+        for name, free_text in (
+            ("Comment", diagnosis.comment),
+            ("Recommendations", diagnosis.recommendations),
+        ):
+            block = text_block(free_text, s["Body"])
+            if block:
+                story += [*subheading(name, s), *block]
+        return self._with_signature(story)
+
+    def _with_signature(self, story: list[Flowable]) -> list[Flowable]:
+        """Keep the signature with the last lines above it, never alone on a page."""
+        signature = self._signature_block()
+        tail = story.pop()
+        return [*story, KeepTogether([tail, *signature])]
+
+    def _signature_block(self) -> list[Flowable]:
+        s = self.styles
+        main = text_version(self.request.versions)
+        if self.request.draft or main is None:
+            return [para("Not signed: this draft is not a report.", s["Signature"])]
+        story: list[Flowable] = [para(signature_line(main), s["Signature"])]
+        story.append(
+            para(
+                f"Meaning of signature: {main.content.meaning}. "
+                f"Version {main.number} ({KIND_WORDS[main.kind].lower()}).",
+                s["Note"],
+            )
+        )
+        withdrawal = self.request.version
+        if withdrawal is not None and withdrawal.kind is VersionKind.WITHDRAWAL:
+            story.append(para(f"Withdrawal: {signature_line(withdrawal)}.", s["Signature"]))
+            story.append(para(f"Meaning of signature: {withdrawal.content.meaning}.", s["Note"]))
+        return story
+
+    def _addenda(self) -> list[Flowable]:
+        """Addenda after the original text, which stays word for word as signed."""
+        s = self.styles
+        story: list[Flowable] = []
+        for number, version in enumerate(addenda(self.request.versions), start=1):
+            content = version.content
+            story += heading(f"Addendum {number}", s, self.geometry.content_width)
+            story.append(
+                para(
+                    f"Issued {datetime_text(content.signed_at)} (version {version.number}).",
+                    s["Note"],
+                )
+            )
+            body = text_block(content.addendum_text, s["Body"]) or [para("(No text.)", s["Body"])]
+            signature = [
+                para(signature_line(version), s["Signature"]),
+                para(f"Meaning of signature: {content.meaning}.", s["Note"]),
+            ]
+            story += [*body[:-1], KeepTogether([body[-1], *signature])]
+        return story
+
+    def _history(self) -> list[Flowable]:
+        versions = self.request.versions
+        if not versions:
+            return []
+        rows: list[list[Cell]] = [self._history_row(v) for v in versions]
+        w = self.geometry.content_width
+        widths = [16 * mm, 24 * mm, 46 * mm, 42 * mm, w - 128 * mm]
+        header = ["Version", "Kind", "Signed", "Signed by", "Reason or note"]
+        story = heading("Version history", self.styles, w)
+        story.append(data_table(header, rows, self.styles, widths, numeric=frozenset({0})))
+        story.append(Paragraph(small_caps("End of report", 9), self.styles["Note"]))
+        return story
+
+    @staticmethod
+    def _history_row(version: IssuedVersion) -> list[Cell]:
+        content = version.content
+        signer = join([content.signer_name, content.signer_credentials or ""], ", ")
+        note = reason_text(version)
+        if version.kind is VersionKind.ADDENDUM:
+            note = "Addendum; earlier text unchanged"
+        return [
+            str(version.number),
+            KIND_WORDS[version.kind],
+            datetime_text(content.signed_at),
+            signer,
+            note or content.meaning,
+        ]

@@ -1,0 +1,432 @@
+"""Plain-language pages for the patient, appended to the report on request.
+
+Short sentences at about an 8th-grade reading level, headings as questions. The pages
+repeat only what the report says: the signed diagnosis lines, the pathologist's own
+`plain_language` text, measured values beside their usual ranges, and definitions of
+the terms this report uses. They never add an interpretation the pathologist did not
+sign. The wording is built as plain text first (`summary_blocks`), so it can be read
+and tested without a PDF, then set in type by `patient_summary_story`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from reportlab.platypus import Flowable, KeepTogether, Paragraph
+
+from marrowpath.domain.case import CaseDocument
+from marrowpath.domain.derived import (
+    blasts_percent,
+    case_cellularity,
+    plasma_cells_percent,
+    summarise_differential,
+)
+from marrowpath.domain.enums import (
+    AncillaryKind,
+    AncillaryStatus,
+    AspirateQuality,
+    FibrosisGrade,
+    Laterality,
+    Site,
+)
+from marrowpath.domain.lifecycle import Status, VersionKind
+from marrowpath.domain.reporting import ReportRequest
+from marrowpath.domain.settings import LabSettings
+from marrowpath.reports.context import SectionContext
+from marrowpath.reports.flowables import para
+from marrowpath.reports.fonts import markup
+from marrowpath.reports.formatting import plain_number
+
+BlockKind = Literal["title", "heading", "text", "bullet", "quote", "term"]
+
+WHAT_WAS_DONE = "What was done?"
+WHAT_WAS_FOUND = "What did the tests find?"
+WORDS = "What do these words mean?"
+WHEN_TO_CALL = "When should I call my care team?"
+
+SITE_WORDS = {
+    Site.POSTERIOR_ILIAC_CREST: "the back of your hip bone",
+    Site.ANTERIOR_ILIAC_CREST: "the front of your hip bone",
+    Site.STERNUM: "your breastbone",
+    Site.TIBIA: "your shin bone",
+    Site.OTHER: "a bone",
+}
+SIDE_WORDS = {
+    Laterality.LEFT: ", on the left side",
+    Laterality.RIGHT: ", on the right side",
+    Laterality.BILATERAL: ", on both sides",
+}
+
+# bone-marrow-reporting.md section 6 wording, in US spelling. Keys are the terms printed.
+GLOSSARY: dict[str, str] = {
+    "Bone marrow": 'The soft "factory" inside large bones (usually the back of the hip) '
+    "that makes red cells, white cells and platelets.",
+    "Aspirate": "A small amount of liquid marrow used to look at individual cells and "
+    "for special tests.",
+    "Biopsy (core or trephine)": "A thin cylinder of bone and marrow that shows how the "
+    "factory is laid out.",
+    "Cellularity": "How much of the marrow space is busy making blood cells rather than "
+    "fat. The normal amount falls with age: roughly half in middle age, less in older "
+    'people. "Hypercellular" means busier than expected for your age; "hypocellular" '
+    "means less busy.",
+    "Blasts": "Very young blood cells. Healthy marrow has only a few (usually under 5%). "
+    "Higher numbers can signal MDS or leukemia, and the exact percentage helps name the "
+    "disease.",
+    "M:E ratio": "Compares cells that become white cells (M) with cells that become red "
+    "cells (E). About 2-4 to 1 is usual. Shifts can reflect infection, bleeding, anemia "
+    "treatment or marrow disease.",
+    "Dysplasia": "Cells that look misshapen while developing. Counts only when about 1 in "
+    "10 or more of a cell line is affected.",
+    "Ring sideroblasts": "Young red cells with a ring of iron around the nucleus, seen "
+    "with a special iron stain. Linked to certain MDS types.",
+    "Iron stores": "How much iron is kept in reserve in the marrow (absent, low, normal or high).",
+    "Fibrosis (MF-0 to MF-3)": "Scar-like fibers in the marrow. MF-0 is normal, MF-3 is "
+    "heavy scarring; more fibers make it harder for the marrow to work.",
+    "Megakaryocytes": "Large cells that make platelets.",
+    "Plasma cells": "Antibody-making cells. Normally only a few percent; 10% or more that "
+    "are all the same type suggests myeloma.",
+}
+# Section 6 defines these tests in one row; only the ones in this report are named.
+TEST_WORDS: dict[AncillaryKind, tuple[str, str]] = {
+    AncillaryKind.FLOW_CYTOMETRY: ("Flow cytometry", "cell surface markers"),
+    AncillaryKind.KARYOTYPE: ("Cytogenetics (karyotype)", "chromosomes"),
+    AncillaryKind.FISH: ("FISH", "specific gene changes"),
+    AncillaryKind.MOLECULAR: ("NGS (molecular testing)", "DNA mutations"),
+}
+STATUS_WORDS: dict[VersionKind, tuple[str, str]] = {
+    VersionKind.PRELIMINARY: ("Preliminary", "first look"),
+    VersionKind.FINAL: ("Final", "complete signed report"),
+    VersionKind.ADDENDUM: ("Addendum", "extra results added later"),
+    VersionKind.AMENDMENT: ("Amended", "a correction to a report already issued"),
+}
+CALL_REASONS = (
+    "Heavy bleeding, or fluid draining from the needle site",
+    "Swelling at the site",
+    "Redness that spreads",
+    "A fever",
+    "Pain that gets worse",
+)
+
+
+@dataclass(frozen=True)
+class SummaryBlock:
+    """One piece of the summary: a heading, a sentence, a bullet, or a glossary term."""
+
+    kind: BlockKind
+    text: str
+    detail: str = ""
+
+
+def summary_blocks(request: ReportRequest) -> list[SummaryBlock]:
+    """The whole patient summary as plain text blocks, in reading order."""
+    case = request.document
+    blocks = [
+        SummaryBlock("title", "Your bone marrow test: a summary for you"),
+        SummaryBlock(
+            "text",
+            "This summary explains your report in everyday words. "
+            "It does not replace talking with your care team.",
+        ),
+    ]
+    blocks += _what_was_done(case)
+    blocks += _what_was_found(request)
+    blocks.append(SummaryBlock("heading", WORDS))
+    blocks += [SummaryBlock("term", term, text) for term, text in glossary(request)]
+    blocks += _when_to_call(request.settings)
+    return blocks
+
+
+def _long_date(value: date) -> str:
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def _what_was_done(case: CaseDocument) -> list[SummaryBlock]:
+    procedure = case.procedure
+    place = SITE_WORDS[procedure.site] + SIDE_WORDS.get(procedure.laterality, "")
+    blocks = [
+        SummaryBlock("heading", WHAT_WAS_DONE),
+        SummaryBlock(
+            "text",
+            f"On {_long_date(procedure.date)}, your care team took samples of your bone "
+            f"marrow from {place}.",
+        ),
+    ]
+    aspirate = case.aspirate
+    if aspirate is not None and aspirate.quality is AspirateQuality.DRY_TAP:
+        blocks.append(
+            SummaryBlock(
+                "bullet",
+                "Aspiration: a needle was used to try to draw out liquid marrow, but none "
+                'came out. This is called a "dry tap."',
+            )
+        )
+    elif aspirate is not None:
+        blocks.append(
+            SummaryBlock("bullet", "Aspiration: a needle drew out a small amount of liquid marrow.")
+        )
+    if case.core is not None:
+        blocks.append(
+            SummaryBlock(
+                "bullet", "Core biopsy: a thin piece of bone with marrow inside was taken out."
+            )
+        )
+    blocks.append(
+        SummaryBlock(
+            "text",
+            "A pathologist looked at the samples under a microscope. "
+            "A pathologist is a doctor who studies cells and tissue.",
+        )
+    )
+    return blocks
+
+
+def _what_was_found(request: ReportRequest) -> list[SummaryBlock]:
+    case = request.document
+    blocks = [SummaryBlock("heading", WHAT_WAS_FOUND)]
+    blocks += _status_sentences(request)
+    blocks.append(SummaryBlock("text", "This is the diagnosis the pathologist signed:"))
+    blocks += [SummaryBlock("quote", line) for line in case.diagnosis.lines]
+    if case.diagnosis.plain_language:
+        blocks.append(SummaryBlock("text", "The pathologist wrote this explanation for you:"))
+        blocks.append(SummaryBlock("quote", case.diagnosis.plain_language))
+    values = measured_values(case, request.settings)
+    if values:
+        blocks.append(SummaryBlock("text", "These are some of the values measured in your marrow:"))
+        blocks += [SummaryBlock("bullet", value) for value in values]
+    pending = [
+        TEST_WORDS.get(study.kind, ("Another test", ""))[0]
+        for study in case.ancillary or []
+        if study.status is AncillaryStatus.PENDING
+    ]
+    if pending:
+        blocks.append(
+            SummaryBlock(
+                "text",
+                f"Some tests are not finished yet: {', '.join(pending)}. "
+                "Their results will come later, often as an addendum to this report.",
+            )
+        )
+    return blocks
+
+
+def _status_sentences(request: ReportRequest) -> list[SummaryBlock]:
+    status = request.status
+    sentence = {
+        Status.DRAFT: "This is a draft. It has not been signed. It is not your report yet.",
+        Status.PRELIMINARY: "This is a preliminary report. A final report will follow. "
+        "Results may change.",
+        Status.AMENDED: "This report was corrected after it was first issued. "
+        "It is an amended report.",
+        Status.APPENDED: "More results were added to this report later, in an addendum.",
+        Status.ENTERED_IN_ERROR: "This report was withdrawn. Please do not use it. "
+        "Your care team will talk with you about it.",
+    }.get(status)
+    return [SummaryBlock("text", sentence)] if sentence else []
+
+
+def measured_values(case: CaseDocument, settings: LabSettings) -> list[str]:
+    """Neutral sentences: the value as reported and its usual range, nothing more."""
+    values: list[str] = []
+    blasts = blasts_percent(case)
+    if blasts is not None:
+        values.append(
+            f"Blasts, very young blood cells: {plain_number(blasts.value)} out of every "
+            "100 cells; usually fewer than 5."
+        )
+    plasma = plasma_cells_percent(case)
+    if plasma is not None:
+        usual = _usual(settings, "plasma_cells")
+        values.append(
+            f"Plasma cells, cells that make antibodies: {plain_number(plasma.value)} out of "
+            f"every 100 cells{usual}."
+        )
+    cellularity = case_cellularity(case, settings)
+    if cellularity is not None:
+        values.append(
+            "Cellularity, how much of the marrow space makes blood cells: "
+            f"{cellularity.percent} out of 100 parts; usually {cellularity.lower} to "
+            f"{cellularity.upper} at your age."
+        )
+    differential = case.aspirate.differential if case.aspirate else None
+    if differential is not None:
+        summary = summarise_differential(differential, settings)
+        if summary.me_ratio is not None:
+            interval = settings.interval("me_ratio")
+            usual = f"; usually {interval.low:g} to {interval.high:g} to 1" if interval else ""
+            values.append(
+                "M:E ratio, cells that become white cells compared with cells that become "
+                f"red cells: {plain_number(summary.me_ratio)} to 1{usual}."
+            )
+    core = case.core
+    if core is not None and core.fibrosis_grade is not FibrosisGrade.NOT_ASSESSED:
+        values.append(
+            f"Fibrosis, scar-like fibers: grade {core.fibrosis_grade.value}. "
+            "Grades go from MF-0 (normal) to MF-3 (heavy scarring)."
+        )
+    iron = case.aspirate.iron if case.aspirate else None
+    if iron is not None and iron.storage_grade is not None:
+        values.append(
+            f"Iron stores: grade {iron.storage_grade} on a scale from 0 (none) to 6 (very "
+            "high); 1 to 3 is usual."
+        )
+    if iron is not None and iron.ring_sideroblasts_pct is not None:
+        values.append(
+            "Ring sideroblasts, young red cells with a ring of iron: "
+            f"{plain_number(iron.ring_sideroblasts_pct)} out of every 100 young red cells."
+        )
+    return values
+
+
+def _usual(settings: LabSettings, key: str) -> str:
+    interval = settings.interval(key)
+    if interval is None:
+        return ""
+    if interval.low == 0:
+        return f"; usually {interval.high:g} or fewer"
+    return f"; usually {interval.low:g} to {interval.high:g}"
+
+
+def glossary(request: ReportRequest) -> list[tuple[str, str]]:
+    """Only the terms this report uses, each with the section 6 explanation."""
+    case = request.document
+    aspirate, core = case.aspirate, case.core
+    signed_text = " ".join(
+        [
+            *case.diagnosis.lines,
+            case.diagnosis.comment or "",
+            case.diagnosis.plain_language or "",
+        ]
+    ).lower()
+    differential = aspirate.differential if aspirate else None
+    iron = aspirate.iron if aspirate else None
+    dysplasia = aspirate.dysplasia if aspirate else None
+    used = {
+        "Bone marrow": True,
+        "Aspirate": aspirate is not None,
+        "Biopsy (core or trephine)": core is not None,
+        "Cellularity": core is not None
+        or (aspirate is not None and aspirate.cellularity is not None)
+        or "cellular" in signed_text,
+        "Blasts": blasts_percent(case) is not None or "blast" in signed_text,
+        "M:E ratio": differential is not None,
+        "Dysplasia": (
+            dysplasia is not None
+            and any(
+                v is not None
+                for v in (
+                    dysplasia.erythroid_pct,
+                    dysplasia.granulocytic_pct,
+                    dysplasia.megakaryocytic_pct,
+                )
+            )
+        )
+        or "dysplas" in signed_text,
+        "Ring sideroblasts": (iron is not None and iron.ring_sideroblasts_pct is not None)
+        or "sideroblast" in signed_text,
+        "Iron stores": iron is not None and iron.storage_grade is not None,
+        "Fibrosis (MF-0 to MF-3)": core is not None or "fibrosis" in signed_text,
+        "Megakaryocytes": _mentions_megakaryocytes(case) or "megakaryocyt" in signed_text,
+        "Plasma cells": plasma_cells_percent(case) is not None or "plasma cell" in signed_text,
+    }
+    terms = [(term, text) for term, text in GLOSSARY.items() if used[term]]
+    tests = [
+        TEST_WORDS[kind]
+        for kind in dict.fromkeys(study.kind for study in case.ancillary or [])
+        if kind in TEST_WORDS
+    ]
+    if tests:
+        names = " / ".join(name for name, _ in tests)
+        reads = _series([what for _, what in tests])
+        terms.append(
+            (
+                names,
+                f"Lab tests that read {reads}. They often finish later, so their results "
+                "may come as an addendum.",
+            )
+        )
+    kinds = {version.kind for version in request.versions}
+    statuses = [STATUS_WORDS[kind] for kind in STATUS_WORDS if kind in kinds]
+    if statuses:
+        terms.append(
+            (
+                " / ".join(word for word, _ in statuses),
+                " / ".join(text for _, text in statuses) + ".",
+            )
+        )
+    return terms
+
+
+def _series(items: list[str]) -> str:
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + f", and {items[-1]}"
+
+
+def _mentions_megakaryocytes(case: CaseDocument) -> bool:
+    aspirate, core = case.aspirate, case.core
+    return bool(
+        (aspirate is not None and aspirate.megakaryocyte_number is not None)
+        or (aspirate is not None and aspirate.morphology and aspirate.morphology.megakaryocytic)
+        or (core is not None and (core.megakaryocyte_number or core.megakaryocytes))
+    )
+
+
+def _when_to_call(settings: LabSettings) -> list[SummaryBlock]:
+    blocks = [
+        SummaryBlock("heading", WHEN_TO_CALL),
+        SummaryBlock(
+            "text",
+            "Some soreness where the needle went in is common for a few days. "
+            "Keep the bandage clean and dry, as your care team told you.",
+        ),
+        SummaryBlock("text", "Call your care team right away if you have:"),
+    ]
+    blocks += [SummaryBlock("bullet", reason) for reason in CALL_REASONS]
+    blocks.append(
+        SummaryBlock(
+            "text",
+            "Please talk with your care team about these results. They can tell you what "
+            "the results mean for you and what happens next.",
+        )
+    )
+    identity = settings.identity
+    if identity.name and identity.phone:
+        blocks.append(
+            SummaryBlock(
+                "text",
+                f"Questions about the report itself can go to {identity.name} at {identity.phone}.",
+            )
+        )
+    return blocks
+
+
+def patient_summary_story(ctx: SectionContext) -> list[Flowable]:
+    """The summary set in type: 11.5 pt, question headings kept with what follows."""
+    s = ctx.styles
+    style_of = {
+        "title": s["SummaryTitle"],
+        "heading": s["SummaryHeading"],
+        "text": s["SummaryBody"],
+        "quote": s["SummaryQuote"],
+    }
+    story: list[Flowable] = []
+    pending_heading: Flowable | None = None
+    for block in summary_blocks(ctx.request):
+        if block.kind == "bullet":
+            flowable: Flowable = Paragraph(markup(block.text), s["SummaryBullet"], bulletText="•")
+        elif block.kind == "term":
+            flowable = Paragraph(
+                f"<b>{markup(block.text)}:</b> {markup(block.detail)}", s["SummaryBody"]
+            )
+        else:
+            flowable = para(block.text, style_of[block.kind])
+        if block.kind == "heading":
+            pending_heading = flowable
+            continue
+        if pending_heading is not None:
+            flowable = KeepTogether([pending_heading, flowable])
+            pending_heading = None
+        story.append(flowable)
+    return story
