@@ -10,18 +10,23 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from marrowpath.db import migrate
 from marrowpath.db.engine import describe, is_sqlite, make_engine, resolve_url
-from marrowpath.db.uow import unit_of_work_factory
+from marrowpath.db.uow import SqlUnitOfWorkFactory
 from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
 from marrowpath.services.cases import CaseService
 from marrowpath.services.context import Clock, ServiceContext
 from marrowpath.services.lab import LabService
 from marrowpath.services.passwords import Argon2Hasher
+from marrowpath.services.ports import UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from marrowpath.services.demo import DemoService
 
 # Tests and bulk demo loads set this so that hashing does not dominate their run time;
 # it only lowers the cost of hashes created while it is set.
@@ -39,6 +44,13 @@ class App:
     cases: CaseService
     lab: LabService
     audit: AuditService
+
+    @property
+    def demo(self) -> DemoService:
+        """The demo loader (imported on demand: it carries the demo case texts)."""
+        from marrowpath.services.demo import DemoService
+
+        return DemoService(self.context, self.auth, self.cases, self.lab)
 
     @property
     def database_label(self) -> str:
@@ -78,22 +90,25 @@ def build(
         raise
     if cheap_hashes is None:
         cheap_hashes = os.environ.get(CHEAP_HASH_ENV) == "1"
+    uow: UnitOfWorkFactory = SqlUnitOfWorkFactory(
+        engine, workstation=workstation_name(), now=(clock or Clock()).now
+    )
     context = ServiceContext(
-        uow=unit_of_work_factory(
-            engine, workstation=workstation_name(), now=(clock or Clock()).now
-        ),
+        uow=uow,
         hasher=Argon2Hasher(cheap=cheap_hashes),
         clock=clock or Clock(),
         renderer=_renderer() if with_renderer else None,
     )
     auth = AuthService(context)
+    cases = CaseService(context, auth)
+    lab = LabService(context)
     return App(
         engine=engine,
         url=url,
         context=context,
         auth=auth,
-        cases=CaseService(context, auth),
-        lab=LabService(context),
+        cases=cases,
+        lab=lab,
         audit=AuditService(context),
     )
 
