@@ -16,7 +16,7 @@ from reportlab.lib.styles import StyleSheet1
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, NextPageTemplate, PageTemplate
 
-from marrowpath.reports.fonts import register_base_fonts
+from marrowpath.reports.fonts import SANS, register_base_fonts
 from marrowpath.reports.styles import make_stylesheet
 from marrowpath.reports.templates import (
     MARGIN_BOTTOM,
@@ -99,6 +99,7 @@ class BaseReportRenderer:
             topMargin=MARGIN_TOP,
             bottomMargin=MARGIN_BOTTOM,
             invariant=1,
+            initialFontName=SANS,  # never Helvetica: it has no glyphs beyond Latin-1
             creator="MarrowPath",
             **self._metadata(),
         )

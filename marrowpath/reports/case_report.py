@@ -20,6 +20,7 @@ from marrowpath.reports.base import BaseReportRenderer
 from marrowpath.reports.context import SectionContext
 from marrowpath.reports.findings import findings_sections
 from marrowpath.reports.flowables import (
+    TABLE_FONT,
     Cell,
     data_table,
     heading,
@@ -114,6 +115,7 @@ class CaseReportRenderer(BaseReportRenderer):
             colWidths=[width * 0.6, width * 0.4],
             style=TableStyle(
                 [
+                    TABLE_FONT,
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -209,6 +211,7 @@ class CaseReportRenderer(BaseReportRenderer):
             colWidths=[half, gap, half],
             style=TableStyle(
                 [
+                    TABLE_FONT,
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -229,6 +232,7 @@ class CaseReportRenderer(BaseReportRenderer):
             colWidths=[self.geometry.content_width],
             style=TableStyle(
                 [
+                    TABLE_FONT,
                     ("BOX", (0, 0), (-1, -1), 1.8, "black"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 7),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 7),
@@ -250,6 +254,7 @@ class CaseReportRenderer(BaseReportRenderer):
         title = DIAGNOSIS_HEADINGS.get(main.kind, "Diagnosis") if main else "Diagnosis (draft)"
         rows: list[list[Cell]] = [[para(line, s["Diagnosis"])] for line in diagnosis.lines]
         commands = [
+            TABLE_FONT,
             ("BOX", (0, 0), (-1, -1), 1.0, "black"),
             ("LEFTPADDING", (0, 0), (-1, -1), 8),
             ("RIGHTPADDING", (0, 0), (-1, -1), 8),

@@ -26,6 +26,9 @@ MINOR_WORDS = frozenset(
 )
 RULE = 0.6
 LIGHT_RULE = 0.3
+# Every table names the bundled font: ReportLab's default (Helvetica) would otherwise be
+# set, and embedded by reference, for every cell even when no string is drawn in it.
+TABLE_FONT = ("FONT", (0, 0), (-1, -1), SANS, 9, 11)
 
 
 def para(text: str, style: ParagraphStyle) -> Paragraph:
@@ -75,6 +78,7 @@ def heading(text: str, styles: StyleSheet1, width: float) -> list[Flowable]:
         colWidths=[width],
         style=TableStyle(
             [
+                TABLE_FONT,
                 ("LINEBELOW", (0, 0), (-1, -1), RULE, "black"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -108,6 +112,7 @@ def label_values(
         colWidths=[label_width, width - label_width],
         style=TableStyle(
             [
+                TABLE_FONT,
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (0, -1), 6),
@@ -152,7 +157,7 @@ def data_table(
             ]
         )
     commands: list[tuple[object, ...]] = [
-        ("FONT", (0, 0), (-1, -1), SANS, 9, 11),
+        TABLE_FONT,
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("ALIGN", (0, 0), (-1, -1), "LEFT"),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
