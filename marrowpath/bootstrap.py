@@ -135,15 +135,21 @@ def upgrade_database(database: str | None) -> str:
 
 def launch_gui(app: App) -> int:
     """Start the desktop app (imported here so the command line never loads Qt itself)."""
-    try:
-        from marrowpath.ui.app import run  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        print(
-            "The desktop app is not part of this version yet; use the command line "
-            "(`marrowpath --help`)."
-        )
-        return 1
-    return int(run(app))
+    from platformdirs import user_data_dir
+
+    from marrowpath.ui.app import run
+    from marrowpath.ui.services import Services
+
+    services = Services(
+        auth=app.auth,
+        cases=app.cases,
+        lab=app.lab,
+        audit=app.audit,
+        database_label=app.database_label,
+        data_dir=user_data_dir("MarrowPath", appauthor=False),
+        today=app.context.clock.today,
+    )
+    return run(services)
 
 
 def backup_database(database: str | None, target: Path) -> Path:

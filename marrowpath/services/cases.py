@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from marrowpath.domain import lifecycle
 from marrowpath.domain.audit import AuditEntry
@@ -215,8 +215,13 @@ class CaseService:
         *,
         version: int | None = None,
         patient_summary: bool = False,
+        purpose: Literal["print", "preview", "save"] = "print",
     ) -> bytes:
-        """The PDF of an issued version exactly as issued, or a working document as DRAFT."""
+        """The PDF of an issued version exactly as issued, or a working document as DRAFT.
+
+        Args:
+            purpose: what the user does with it, recorded in the audit trail.
+        """
         with self._ctx.uow() as uow:
             case = self._get(uow, accession)
             self._require_visible(actor, case)
@@ -225,7 +230,7 @@ class CaseService:
                 "version": request.version.number if request.version else None,
                 "patient_summary": patient_summary,
             }
-            uow.record(AuditEntry("print", actor.username, accession, detail))
+            uow.record(AuditEntry(purpose, actor.username, accession, detail))
             uow.commit()
         if stored is not None:
             return stored

@@ -1,0 +1,331 @@
+"""The one main window: toolbar, the worklist as home, cases in tabs, a status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from marrowpath.domain.users import Permission, User
+from marrowpath.ui.editor.case_editor import CaseEditor
+from marrowpath.ui.preview import PreviewWidget
+from marrowpath.ui.services import Services
+from marrowpath.ui.sign_in import IdleWatcher, SignInDialog
+from marrowpath.ui.tasks import TaskRunner
+from marrowpath.ui.worklist import WorklistView
+
+
+class MainWindow(QMainWindow):
+    """Holds the signed-in user and hands `self.user` to every widget that acts."""
+
+    def __init__(
+        self,
+        services: Services,
+        user: User,
+        *,
+        idle_minutes: float | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self._user = user
+        self.runner = TaskRunner(self)
+        self.setWindowTitle("MarrowPath")
+        self.tabs = QTabWidget()
+        self.tabs.setTabsClosable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.tabs.currentChanged.connect(lambda _i: self._update_actions())
+        self.worklist = WorklistView(services=services, runner=self.runner, user=self.user)
+        self.tabs.addTab(self.worklist, "Worklist")
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        self.setCentralWidget(self.tabs)
+        self._build_actions()
+        self._build_status_bar()
+        self.worklist.open_requested.connect(self.open_case)
+        self.worklist.count_changed.connect(self.count_label.setText)
+        self.runner.busy_changed.connect(self._on_busy)
+        self.runner.failed.connect(lambda text: QMessageBox.warning(self, "MarrowPath", text))
+        minutes = idle_minutes if idle_minutes is not None else services.lab.settings().idle_minutes
+        self.idle = IdleWatcher(minutes, self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        self.idle.idle.connect(self.lock)
+        self._restore_geometry()
+        self._show_user()
+        self.worklist.apply_filters()
+
+    # ------------------------------------------------------------ user and session
+
+    def user(self) -> User:
+        return self._user
+
+    def _show_user(self) -> None:
+        self.user_label.setText(f"{self._user.full_name} ({self._user.role.value})")
+        self._update_actions()
+
+    def lock(self) -> None:
+        """Idle lock: ask for the password again; open tabs and unsaved work stay."""
+        self.idle.pause()
+        dialog = SignInDialog(self.services.auth, locked_user=self._user, parent=self)
+        if dialog.exec() and dialog.user is not None:
+            self.idle.resume()
+            return
+        self.switch_user(required=True)
+
+    def switch_user(self, *, required: bool = False) -> None:
+        """Sign in as someone else. Cases are closed first (each asks about unsaved work)."""
+        if not self.close_all_cases():
+            if required:
+                self.lock()
+            return
+        dialog = SignInDialog(
+            self.services.auth, database_label=self.services.database_label, parent=self
+        )
+        if dialog.exec() and dialog.user is not None:
+            self._user = dialog.user
+            self._show_user()
+            self.worklist.apply_filters()
+        elif required:
+            self.close()
+            return
+        self.idle.resume()
+
+    # ------------------------------------------------------------ actions
+
+    def _build_actions(self) -> None:
+        bar = QToolBar("Main")
+        bar.setObjectName("main-toolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(bar)
+
+        def action(
+            text: str, shortcut: QKeySequence | str | None, slot: object, tip: str
+        ) -> QAction:
+            act = QAction(text, self)
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+            act.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})" if shortcut else tip)
+            act.triggered.connect(slot)
+            bar.addAction(act)
+            return act
+
+        self.new_action = action(
+            "New case", QKeySequence.StandardKey.New, self.new_case, "Start a new case"
+        )
+        self.open_action = action("Open", None, self.open_selected, "Open the selected case")
+        self.save_action = action(
+            "Save", QKeySequence.StandardKey.Save, self.save_current, "Save the case"
+        )
+        self.sign_action = action(
+            "Sign out...", "Ctrl+Return", self.sign_current, "Sign the report out"
+        )
+        self.print_action = action(
+            "Print...",
+            QKeySequence.StandardKey.Print,
+            self.print_current,
+            "Preview and print the report",
+        )
+        bar.addSeparator()
+        self.search_action = QAction("Search", self)
+        self.search_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.search_action.triggered.connect(self.focus_search)
+        self.addAction(self.search_action)
+        self.refresh_action = action(
+            "Refresh",
+            QKeySequence.StandardKey.Refresh,
+            lambda: self.worklist.model.refresh(),
+            "Reload the worklist",
+        )
+        bar.addSeparator()
+        self.admin_action = action(
+            "Administration...",
+            None,
+            self.open_admin,
+            "Lab identity, reference intervals, rules and users",
+        )
+        self.switch_action = action(
+            "Switch user", None, lambda: self.switch_user(), "Sign in as another user"
+        )
+
+    def _update_actions(self) -> None:
+        user = self._user
+        editor = self.current_editor()
+        can_edit = user.can(Permission.EDIT)
+        self.new_action.setEnabled(can_edit)
+        self.save_action.setEnabled(editor is not None and can_edit)
+        self.sign_action.setVisible(user.can(Permission.SIGN))
+        self.sign_action.setEnabled(editor is not None and user.can(Permission.SIGN))
+        self.admin_action.setVisible(
+            user.can(Permission.MANAGE_LAB) or user.can(Permission.MANAGE_USERS)
+        )
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.user_label = QLabel()
+        self.user_label.setAccessibleName("Signed-in user")
+        self.database_label = QLabel(self.services.database_label)
+        self.count_label = QLabel()
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.setAccessibleName("Working")
+        self.busy.hide()
+        bar.addWidget(self.user_label)
+        bar.addWidget(self.count_label)
+        bar.addPermanentWidget(self.busy)
+        bar.addPermanentWidget(self.database_label)
+
+    def _on_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.worklist)
+        self.worklist.search_box.setFocus()
+        self.worklist.search_box.selectAll()
+
+    # ------------------------------------------------------------ tabs
+
+    def current_editor(self) -> CaseEditor | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, CaseEditor) else None
+
+    def _find_tab(self, kind: type, accession: str) -> int:
+        for index in range(self.tabs.count()):
+            widget = self.tabs.widget(index)
+            if isinstance(widget, kind) and getattr(widget, "accession", None) == accession:
+                return index
+        return -1
+
+    def open_selected(self) -> None:
+        accession = self.worklist.selected_accession()
+        if accession:
+            self.open_case(accession)
+
+    def open_case(self, accession: str) -> None:
+        """Pathologists and staff edit; clinicians go straight to the report."""
+        if not self._user.can(Permission.SEE_WORKING):
+            self.open_preview(accession)
+            return
+        index = self._find_tab(CaseEditor, accession)
+        if index >= 0:
+            self.tabs.setCurrentIndex(index)
+            return
+        self._add_editor(
+            CaseEditor(
+                services=self.services, runner=self.runner, user=self.user, accession=accession
+            )
+        )
+
+    def new_case(self) -> None:
+        if not self._user.can(Permission.EDIT):
+            return
+        self._add_editor(
+            CaseEditor(services=self.services, runner=self.runner, user=self.user, accession=None)
+        )
+
+    def _add_editor(self, editor: CaseEditor) -> None:
+        index = self.tabs.addTab(editor, editor.tab_title())
+        editor.title_changed.connect(lambda title, e=editor: self._retitle(e, title))
+        editor.case_changed.connect(lambda _a: self.worklist.model.refresh())
+        editor.preview_requested.connect(self.open_preview)
+        self.tabs.setCurrentIndex(index)
+        self._update_actions()
+
+    def open_preview(self, accession: str, version: int | None = None) -> None:
+        index = self._find_tab(PreviewWidget, accession)
+        if index >= 0:
+            self.tabs.removeTab(index)
+        preview = PreviewWidget(
+            services=self.services,
+            runner=self.runner,
+            user=self.user,
+            accession=accession,
+            version=version,
+        )
+        index = self.tabs.addTab(preview, f"{accession} report")
+        preview.title_changed.connect(lambda title, p=preview: self._retitle(p, title))
+        self.tabs.setCurrentIndex(index)
+
+    def _retitle(self, widget: QWidget, title: str) -> None:
+        index = self.tabs.indexOf(widget)
+        if index >= 0:
+            self.tabs.setTabText(index, title)
+
+    def close_tab(self, index: int) -> bool:
+        widget = self.tabs.widget(index)
+        if widget is self.worklist:
+            return False
+        if isinstance(widget, CaseEditor) and not widget.maybe_close():
+            return False
+        self.tabs.removeTab(index)
+        widget.deleteLater()
+        return True
+
+    def close_all_cases(self) -> bool:
+        for index in reversed(range(1, self.tabs.count())):
+            if not self.close_tab(index):
+                return False
+        return True
+
+    def save_current(self) -> None:
+        editor = self.current_editor()
+        if editor is not None:
+            editor.save()
+
+    def sign_current(self) -> None:
+        editor = self.current_editor()
+        if editor is not None and self._user.can(Permission.SIGN):
+            editor.sign_out()
+
+    def print_current(self) -> None:
+        widget = self.tabs.currentWidget()
+        if isinstance(widget, PreviewWidget):
+            widget.print_dialog()
+            return
+        editor = self.current_editor()
+        accession = editor.accession if editor else self.worklist.selected_accession()
+        if accession:
+            self.open_preview(accession)
+
+    def open_admin(self) -> None:
+        from marrowpath.ui.admin import AdminDialog
+
+        dialog = AdminDialog(services=self.services, user=self._user, parent=self)
+        dialog.exec()
+        self.idle.set_minutes(self.services.lab.settings().idle_minutes)
+
+    # ------------------------------------------------------------ window state
+
+    def _restore_geometry(self) -> None:
+        settings = QSettings("MarrowPath", "MarrowPath")
+        geometry = settings.value("main/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 800)
+        header = settings.value("main/worklist-header")
+        if isinstance(header, QByteArray):
+            self.worklist.table.horizontalHeader().restoreState(header)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.close_all_cases():
+            event.ignore()
+            return
+        settings = QSettings("MarrowPath", "MarrowPath")
+        settings.setValue("main/geometry", self.saveGeometry())
+        settings.setValue(
+            "main/worklist-header", self.worklist.table.horizontalHeader().saveState()
+        )
+        self.runner.wait(10_000)
+        event.accept()

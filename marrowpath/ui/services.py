@@ -1,0 +1,32 @@
+"""What the desktop app is given: the services of one database (built by bootstrap)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from marrowpath.services.audit import AuditService
+from marrowpath.services.auth import AuthService
+from marrowpath.services.cases import CaseService
+from marrowpath.services.lab import LabService
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything the windows call; passed down through constructors, never global.
+
+    Attributes:
+        database_label -- "SQLite /path/file.db" or "PostgreSQL user@host/db" for the
+            status bar.
+        data_dir -- where recovery files of unsaved editor work are written.
+        today -- the workstation's local date (a test may fix it).
+    """
+
+    auth: AuthService
+    cases: CaseService
+    lab: LabService
+    audit: AuditService
+    database_label: str
+    data_dir: str
+    today: Callable[[], date] = date.today
