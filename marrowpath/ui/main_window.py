@@ -273,10 +273,7 @@ class MainWindow(QMainWindow):
         return True
 
     def close_all_cases(self) -> bool:
-        for index in reversed(range(1, self.tabs.count())):
-            if not self.close_tab(index):
-                return False
-        return True
+        return all(self.close_tab(index) for index in reversed(range(1, self.tabs.count())))
 
     def save_current(self) -> None:
         editor = self.current_editor()

@@ -98,12 +98,14 @@ class IdleWatcher(QObject):
     """
 
     idle = Signal()
-    _ACTIVITY = {
-        QEvent.Type.KeyPress,
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.MouseMove,
-        QEvent.Type.Wheel,
-    }
+    _ACTIVITY = frozenset(
+        {
+            QEvent.Type.KeyPress,
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.MouseMove,
+            QEvent.Type.Wheel,
+        }
+    )
 
     def __init__(self, minutes: float, parent: QObject | None = None) -> None:
         super().__init__(parent)
