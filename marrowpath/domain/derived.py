@@ -40,10 +40,17 @@ CellularityVerdict = Literal["hypocellular", "normocellular", "hypercellular"]
 
 
 def round_half_up(value: Fraction | Decimal | float | int, places: int = 1) -> Decimal:
-    """Round as people do on paper: 12.25 -> 12.3, 12.24 -> 12.2."""
-    exact = Fraction(value)
+    """Round as people do on paper: 12.25 -> 12.3, 12.24 -> 12.2.
+
+    A float is rounded as the decimal it was written as (its shortest repr, as in the
+    JSON), not as its binary approximation: 14.95 is 14.9499... in binary but 15.0 here.
+    """
     quantum = Decimal(1).scaleb(-places)
-    decimal = Decimal(exact.numerator) / Decimal(exact.denominator)
+    if isinstance(value, float):
+        decimal = Decimal(repr(value))
+    else:
+        exact = Fraction(value)
+        decimal = Decimal(exact.numerator) / Decimal(exact.denominator)
     return decimal.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
