@@ -42,7 +42,14 @@ from marrowpath.services.documents import (
     require_text,
     resolve_patient,
 )
-from marrowpath.services.ports import CaseQuery, CaseRecord, CaseSummary, SortKey, UnitOfWork
+from marrowpath.services.ports import (
+    CaseQuery,
+    CaseRecord,
+    CaseSummary,
+    PatientRecord,
+    SortKey,
+    UnitOfWork,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -188,6 +195,16 @@ class CaseService:
             case = self._get(uow, accession)
             self._require_visible(actor, case)
             return uow.versions.list(case.id)
+
+    def find_patient(self, actor: User, mrn: str) -> PatientRecord | None:
+        """The stored patient with this MRN, so the editor can fill the name, birth date and
+        sex of a returning patient (a save with different details would be refused)."""
+        actor.require(Permission.EDIT)
+        mrn = mrn.strip()
+        if not mrn:
+            return None
+        with self._ctx.uow(read_only=True) as uow:
+            return uow.patients.by_mrn(mrn)
 
     @audited("export")
     def export_json(self, actor: User, accession: str) -> dict[str, Any]:
