@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, undefer
@@ -38,8 +38,7 @@ from marrowpath.services.ports import (
     UserRecord,
 )
 
-
-_S = TypeVar("_S", bound=Select[Unpack[tuple[Any, ...]]])
+_S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
 
 
 def ensure_row(session: Session, model: type[Any], values: dict[str, Any]) -> None:
@@ -205,13 +204,15 @@ class SqlCaseRepository:
         at: datetime,
         assigned_pathologist: str | None,
         resident: str | None,
+        status: Status = Status.DRAFT,
+        issued_count: int = 0,
     ) -> CaseRecord:
         row = CaseRow(
             accession=accession,
-            status=Status.DRAFT.value,
+            status=status.value,
             amendment_in_progress=False,
             row_version=1,
-            issued_count=0,
+            issued_count=issued_count,
             assigned_pathologist=assigned_pathologist,
             resident=resident,
             created_at=at,
@@ -363,6 +364,11 @@ class SqlCaseRepository:
         statement = self._filtered(select(func.count()).select_from(CaseRow), query)
         return self._session.scalar(statement) or 0
 
+    def existing(self, accessions: list[str]) -> set[str]:
+        """Which of these accessions are taken (one query for a batch)."""
+        statement = select(CaseRow.accession).where(CaseRow.accession.in_(accessions))
+        return set(self._session.scalars(statement))
+
     def accessions_with_prefix(self, prefix: str) -> list[str]:
         return list(
             self._session.scalars(
@@ -401,21 +407,29 @@ class SqlVersionRepository:
         return _version(row, with_pdf=True) if row else None
 
     def add(self, case_id: int, version: IssuedVersion) -> None:
-        content = version.content
-        self._session.add(
-            VersionRow(
-                case_id=case_id,
-                number=content.number,
-                kind=content.kind.value,
-                content=content.model_dump(mode="json", exclude_none=True),
-                signed_by=content.signed_by,
-                signed_at=content.signed_at,
-                sha256=version.sha256,
-                pdf=version.pdf,
-                pdf_sha256=version.pdf_sha256,
-            )
+        self.add_many([(case_id, version)])
+
+    def add_many(self, versions: Sequence[tuple[int, IssuedVersion]]) -> None:
+        """Insert versions in one statement (executemany); they are never updated."""
+        if not versions:
+            return
+        self._session.execute(
+            insert(VersionRow),
+            [
+                {
+                    "case_id": case_id,
+                    "number": version.content.number,
+                    "kind": version.content.kind.value,
+                    "content": version.content.model_dump(mode="json", exclude_none=True),
+                    "signed_by": version.content.signed_by,
+                    "signed_at": version.content.signed_at,
+                    "sha256": version.sha256,
+                    "pdf": version.pdf,
+                    "pdf_sha256": version.pdf_sha256,
+                }
+                for case_id, version in versions
+            ],
         )
-        self._session.flush()
 
     def all(self, *, with_pdf: bool = False) -> Iterator[IssuedVersion]:
         statement = self._select(with_pdf).order_by(VersionRow.id)

@@ -110,7 +110,10 @@ class MainWindow(QMainWindow):
         self.addToolBar(bar)
 
         def action(
-            text: str, shortcut: QKeySequence | str | None, slot: object, tip: str
+            text: str,
+            shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
+            slot: object,
+            tip: str,
         ) -> QAction:
             act = QAction(text, self)
             if shortcut is not None:
@@ -269,7 +272,8 @@ class MainWindow(QMainWindow):
         if isinstance(widget, CaseEditor) and not widget.maybe_close():
             return False
         self.tabs.removeTab(index)
-        widget.deleteLater()
+        if widget is not None:
+            widget.deleteLater()
         return True
 
     def close_all_cases(self) -> bool:

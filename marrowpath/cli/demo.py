@@ -1,0 +1,32 @@
+"""`marrowpath demo [--cases N]`: demo users, the lab, showcase cases, generated cases."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from marrowpath.services.demo_cases import DEMO_USERS
+
+if TYPE_CHECKING:
+    from marrowpath.cli import Session
+
+
+def run_demo(s: Session, generated: int | None) -> int:
+    from rich.progress import Progress
+
+    app = s.app
+    today = app.context.clock.today()
+    users = app.demo.ensure_users_and_lab()
+    showcase = app.demo.load_showcase(users, today)
+    s.print(f"demo: {showcase} showcase cases added")
+    if generated:
+        from rich.console import Console
+
+        with Progress(console=Console(file=s.err)) as progress:
+            task = progress.add_task("Generating cases", total=generated)
+            added = app.demo.load_bulk(
+                users, generated, today, progress=lambda done: progress.update(task, completed=done)
+            )
+        s.print(f"demo: {added} generated cases added")
+    for spec in DEMO_USERS:
+        s.print(f"user\t{spec['username']}\t{spec['role']}\tpassword: {spec['password']}")
+    return 0

@@ -1,0 +1,256 @@
+"""`marrowpath demo`: users, the lab, and cases in every state, through the real services.
+
+The showcase cases go through the same calls a pathologist makes (import, sign, amend,
+addendum, withdraw, cancel), so their versions, PDFs and audit events are genuine. The
+generated bulk cases (`--cases N`, for performance work up to 100,000) are written in
+batches by a lean path: the same documents, versions and hashes, one audit event per
+batch, and PDFs rendered on demand rather than at load time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from marrowpath.domain.audit import AuditEntry
+from marrowpath.domain.case import CaseDocument
+from marrowpath.domain.errors import Refused
+from marrowpath.domain.lifecycle import MEANING, STATUS_AFTER, AmendmentReason, Status, VersionKind
+from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.users import Role, User
+from marrowpath.domain.validation import parse_case
+from marrowpath.domain.versions import IssuedVersion, VersionContent
+from marrowpath.services.auth import AuthService
+from marrowpath.services.cases import CaseService
+from marrowpath.services.context import ServiceContext
+from marrowpath.services.demo_cases import (
+    DEMO_LAB,
+    DEMO_USERS,
+    DemoCase,
+    DemoStep,
+    bulk_cases,
+    showcase_cases,
+)
+from marrowpath.services.documents import (
+    case_write,
+    merge_ancillary,
+    parse_ancillary,
+    resolve_patient,
+)
+from marrowpath.services.lab import LabService
+
+BATCH = 500
+
+
+class DemoService:
+    def __init__(
+        self, context: ServiceContext, auth: AuthService, cases: CaseService, lab: LabService
+    ) -> None:
+        self._ctx = context
+        self._auth = auth
+        self._cases = cases
+        self._lab = lab
+
+    def ensure_users_and_lab(self) -> dict[str, User]:
+        """The demo users (created once) signed in, and the demo lab identity."""
+        admin_spec = next(u for u in DEMO_USERS if u["role"] == "admin")
+        if self._auth.needs_first_user():
+            self._auth.add_first_user(
+                admin_spec["username"],
+                full_name=admin_spec["full_name"],
+                role=Role.ADMIN,
+                password=admin_spec["password"],
+                credentials=admin_spec.get("credentials"),
+            )
+        try:
+            admin = self._auth.sign_in(admin_spec["username"], admin_spec["password"])
+        except Refused as refusal:
+            raise Refused(
+                f"demo: this database already has other users ({refusal}); run the "
+                "demo on an empty database"
+            ) from None
+        users = {admin.username: admin}
+        with self._ctx.uow(read_only=True) as uow:
+            existing = {u.username for u in uow.users.list()}
+        for spec in DEMO_USERS:
+            if spec["username"] not in existing:
+                self._auth.add_user(
+                    admin,
+                    spec["username"],
+                    full_name=spec["full_name"],
+                    role=Role(spec["role"]),
+                    password=spec["password"],
+                    credentials=spec.get("credentials"),
+                )
+            users[spec["username"]] = self._auth.sign_in(spec["username"], spec["password"])
+        if self._lab.settings().identity.missing_for_signing():
+            self._lab.set_identity(admin, **DEMO_LAB)
+        return users
+
+    def load_showcase(self, users: dict[str, User], today: date) -> int:
+        """The hand-written cases, each through the services; existing ones are skipped."""
+        added = 0
+        for demo in showcase_cases(today):
+            accession = str(demo.document["accession"])
+            with self._ctx.uow(read_only=True) as uow:
+                if uow.cases.get(accession) is not None:
+                    continue
+            author = users[demo.resident] if demo.resident else users[demo.assigned_pathologist]
+            self._cases.import_case(author, demo.document)
+            self._cases.assign(
+                author, accession, pathologist=demo.assigned_pathologist, resident=demo.resident
+            )
+            for step in demo.steps:
+                self._apply(users, demo, step)
+            added += 1
+        return added
+
+    def _apply(self, users: dict[str, User], demo: DemoCase, step: DemoStep) -> None:
+        accession = str(demo.document["accession"])
+        signer_name = step.signer or demo.assigned_pathologist
+        signer = users[signer_name]
+        password = _password(signer_name)
+        cases = self._cases
+        if step.action in ("sign_preliminary", "sign_final"):
+            cases.sign(signer, accession, password, preliminary=step.action == "sign_preliminary")
+        elif step.action == "amend":
+            cases.amend(
+                signer,
+                accession,
+                step.document,
+                password,
+                reason_category=step.reason_category or "other",
+                reason=step.reason or "Corrected.",
+            )
+        elif step.action == "addendum":
+            cases.addendum(
+                signer, accession, password, text=step.text or "", ancillary=step.ancillary
+            )
+        elif step.action == "withdraw":
+            cases.withdraw(signer, accession, password, reason=step.reason or "Entered in error.")
+        elif step.action == "cancel":
+            cases.cancel(signer, accession, reason=step.reason or "Cancelled.")
+
+    def load_bulk(
+        self,
+        users: dict[str, User],
+        count: int,
+        today: date,
+        progress: Callable[[int], None] = lambda _n: None,
+    ) -> int:
+        """Generated cases for performance work, `BATCH` per transaction."""
+        added = 0
+        batch: list[DemoCase] = []
+        for demo in bulk_cases(count, today=today):
+            batch.append(demo)
+            if len(batch) == BATCH:
+                added += self._write_batch(users, batch, today)
+                progress(added)
+                batch = []
+        if batch:
+            added += self._write_batch(users, batch, today)
+            progress(added)
+        return added
+
+    def _write_batch(self, users: dict[str, User], batch: list[DemoCase], today: date) -> int:
+        """One transaction: each case inserted once in its final state, versions together."""
+        written = 0
+        with self._ctx.uow() as uow:
+            settings = uow.settings.load()
+            now = self._ctx.clock.now()
+            taken = uow.cases.existing([str(d.document["accession"]) for d in batch])
+            versions: list[tuple[int, IssuedVersion]] = []
+            for demo in batch:
+                accession = str(demo.document["accession"])
+                if accession in taken:
+                    continue
+                document, issued, status = self._replay(users, demo, settings, now, today)
+                working = document.to_json_dict()
+                patient = resolve_patient(uow, working, accession)
+                case = uow.cases.add(
+                    accession=accession,
+                    write=case_write(working, patient, document),
+                    user=demo.assigned_pathologist,
+                    at=now,
+                    assigned_pathologist=demo.assigned_pathologist,
+                    resident=demo.resident,
+                    status=status,
+                    issued_count=len(issued),
+                )
+                for version in issued:
+                    versions.append((case.id, version))
+                    uow.record(
+                        AuditEntry(
+                            "sign",
+                            version.content.signed_by,
+                            accession,
+                            {
+                                "version": version.number,
+                                "kind": version.kind.value,
+                                "sha256": version.sha256,
+                                "source": "demo bulk load",
+                            },
+                        )
+                    )
+                written += 1
+            uow.versions.add_many(versions)
+            uow.record(
+                AuditEntry("create", "demo", None, {"source": "demo bulk load", "cases": written})
+            )
+            uow.commit()
+        return written
+
+    @staticmethod
+    def _replay(
+        users: dict[str, User], demo: DemoCase, settings: LabSettings, now: datetime, today: date
+    ) -> tuple[CaseDocument, list[IssuedVersion], Status]:
+        """A case's steps as the versions they issue, without going through each service."""
+        accession = str(demo.document["accession"])
+        document = parse_case(demo.document, today=today).findings()
+        issued: list[IssuedVersion] = []
+        status = Status.DRAFT
+        for step in demo.steps:
+            if step.action == "cancel":
+                status = Status.CANCELLED
+                continue
+            signer = users[step.signer or demo.assigned_pathologist]
+            kind, reason, category, text = _step_version(step)
+            if step.action == "amend" and step.document is not None:
+                document = parse_case(step.document, today=today).findings()
+            if step.action == "addendum" and step.ancillary:
+                document = merge_ancillary(document, parse_ancillary(step.ancillary, accession))
+            content = VersionContent(
+                accession=accession,
+                number=len(issued) + 1,
+                kind=kind,
+                document=document,
+                settings=settings,
+                signed_by=signer.username,
+                signer_name=signer.full_name,
+                signer_credentials=signer.credentials,
+                signed_at=now,
+                meaning=MEANING[kind],
+                reason_category=category,
+                reason=reason,
+                addendum_text=text,
+            )
+            issued.append(IssuedVersion(content=content, sha256=content.sha256()))
+            status = STATUS_AFTER[kind]
+        return document, issued, status
+
+
+def _step_version(step: DemoStep) -> tuple[VersionKind, str | None, str | None, str | None]:
+    if step.action == "sign_preliminary":
+        return VersionKind.PRELIMINARY, None, None, None
+    if step.action == "sign_final":
+        return VersionKind.FINAL, None, None, None
+    if step.action == "amend":
+        category = AmendmentReason(step.reason_category or "other").value
+        return VersionKind.AMENDMENT, step.reason or "Corrected.", category, None
+    if step.action == "addendum":
+        return VersionKind.ADDENDUM, None, None, step.text or "Addendum."
+    return VersionKind.WITHDRAWAL, step.reason or "Entered in error.", None, None
+
+
+def _password(username: str) -> str:
+    return next(str(u["password"]) for u in DEMO_USERS if u["username"] == username)
