@@ -339,7 +339,7 @@ class CaseReportRenderer(BaseReportRenderer):
             return []
         rows: list[list[Cell]] = [self._history_row(v) for v in versions]
         w = self.geometry.content_width
-        widths = [16 * mm, 24 * mm, 46 * mm, 42 * mm, w - 128 * mm]
+        widths = [16 * mm, 24 * mm, 50 * mm, 40 * mm, w - 130 * mm]
         header = ["Version", "Kind", "Signed", "Signed by", "Reason or note"]
         story = heading("Version history", self.styles, w)
         story.append(data_table(header, rows, self.styles, widths, numeric=frozenset({0})))

@@ -186,6 +186,7 @@ def _differential_table(ctx: SectionContext, summary: DifferentialSummary) -> Fl
         numeric=frozenset({1, 2}),
         bold_rows=bold,
         centred=frozenset({3, 4}),
+        bold_columns=frozenset({4}),
     )
 
 

@@ -136,6 +136,7 @@ def data_table(
     numeric: frozenset[int] = frozenset(),
     bold_rows: frozenset[int] = frozenset(),
     centred: frozenset[int] = frozenset(),
+    bold_columns: frozenset[int] = frozenset(),
 ) -> Table:
     """A ruled table: header row repeated on every page, numbers right-aligned.
 
@@ -171,6 +172,8 @@ def data_table(
         commands.append(("ALIGN", (i, 1), (i, -1), "RIGHT"))
     for i in centred:
         commands.append(("ALIGN", (i, 1), (i, -1), "CENTER"))
+    for i in bold_columns:
+        commands.append(("FONT", (i, 1), (i, -1), SANS_BOLD, 9, 11))
     for r in bold_rows:
         commands.append(("FONT", (0, r + 1), (-1, r + 1), SANS_BOLD, 9, 11))
     return Table(

@@ -396,7 +396,8 @@ def _when_to_call(settings: LabSettings) -> list[SummaryBlock]:
         blocks.append(
             SummaryBlock(
                 "text",
-                f"Questions about the report itself can go to {identity.name} at {identity.phone}.",
+                f"For questions about the report itself, call the laboratory: {identity.name}, "
+                f"{identity.phone}.",
             )
         )
     return blocks

@@ -10,6 +10,7 @@ the flowing text, so no amount of content can push them off a page.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -163,11 +164,12 @@ class PageDecorator:
         if not word:
             return
         g = self.geometry
-        size = min(150.0, 0.95 * (g.width**2 + g.height**2) ** 0.5 / max(len(word), 1) / 0.72)
+        diagonal = math.hypot(g.content_width, g.height - 2 * MARGIN_TOP)
+        size = min(150.0, 0.8 * diagonal * 100 / string_width(word, SANS_BOLD, 100))
         canvas.saveState()
-        canvas.setFillGray(0.82)
+        canvas.setFillGray(0.85)  # behind the text, light enough to read through, survives copying
         canvas.translate(g.width / 2, g.height / 2)
-        canvas.rotate(50)
+        canvas.rotate(math.degrees(math.atan2(g.height, g.width)))
         draw_string(canvas, 0, -size / 3, word, SANS_BOLD, size, align="center")
         canvas.restoreState()
 

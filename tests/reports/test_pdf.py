@@ -19,7 +19,7 @@ from marrowpath.domain.reporting import ReportRequest
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.text import display_name
 from marrowpath.reports import fonts
-from marrowpath.reports.patient_summary import glossary
+from marrowpath.reports.patient_summary import glossary, summary_blocks
 from marrowpath.reports.pdf import render_report
 from tests.reports import builders as b
 
@@ -374,3 +374,29 @@ def test_preliminary_then_final_history_lists_both() -> None:
     )
     assert "1 Preliminary 2026-11-20" in text and "2 Final 2026-11-21" in text
     assert "PRELIMINARY REPORT" not in text
+
+
+def _syllables(word: str) -> int:
+    word = re.sub(r"[^a-z]", "", word.lower())
+    groups = len(re.findall(r"[aeiouy]+", word))
+    if word.endswith("e") and not word.endswith("le") and groups > 1:
+        groups -= 1
+    return max(1, groups)
+
+
+def test_patient_summary_reads_at_about_grade_8() -> None:
+    """Flesch-Kincaid grade of our own wording (the pathologist's quotes are theirs)."""
+    blocks = summary_blocks(b.final_request(patient_summary=True))
+    text = " ".join(
+        block.text if block.kind != "term" else block.detail
+        for block in blocks
+        if block.kind in ("text", "bullet", "term")
+    )
+    sentences = [s for s in re.split(r"[.!?:;]+\s", text) if s.strip()]
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+    grade = (
+        0.39 * len(words) / len(sentences)
+        + 11.8 * sum(_syllables(w) for w in words) / len(words)
+        - 15.59
+    )
+    assert grade <= 8.0, grade
