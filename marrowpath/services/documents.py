@@ -47,6 +47,7 @@ def search_key(data: dict[str, Any]) -> str:
         value = _get(data, *path)
         if isinstance(value, str):
             parts.append(value)
+    parts.append(patient_name_of(data))  # as printed: "李雪" has no space to split on
     lines = _get(data, "diagnosis", "lines")
     if isinstance(lines, list):
         parts += [line for line in lines if isinstance(line, str)]
