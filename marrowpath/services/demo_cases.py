@@ -138,7 +138,7 @@ def _provider(given: str, family: str, title: str, npi: str, organization: str) 
 
 # The ids look like NPIs but fail the NPI (Luhn) check digit, so none is a real person's.
 DEMO_PROVIDERS: list[dict[str, str]] = [
-    _provider("Priya", "Raman", "MD", "1497758544", "Hematology Clinic"),
+    _provider("Priya", "Raman", "MD", "1497758547", "Hematology Clinic"),
     _provider("Samuel", "Otieno", "MD", "1760443120", "Hematology Clinic"),
     _provider("Elena", "Vasquez", "MD", "1326091875", "Lymphoma Program"),
     _provider("Marcus", "Feldman", "MD", "1588762031", "Blood and Marrow Transplant Program"),
