@@ -1576,10 +1576,8 @@ def _myeloma(
             "differential).",
             f"{verdict} marrow ({cellularity}%) with a {pattern} plasma cell infiltrate.",
         ]
-        classification: Json = {
-            "who": ("Plasma cell myeloma", "9732/3"),
-            "icc": "Plasma cell myeloma",
-        }
+        who: tuple[str, str] | None = ("Plasma cell myeloma", "9732/3")
+        icc: str | None = "Plasma cell myeloma"
         plain = (
             "Your bone marrow contains many abnormal plasma cells (about "
             f"{plasma_pct} of every 100 cells). This is multiple myeloma, a cancer of "
@@ -1594,7 +1592,7 @@ def _myeloma(
             "Distinguishing smoldering from active myeloma requires correlation with CRAB "
             "features and myeloma-defining events.",
         ]
-        classification = {}
+        who, icc = None, None
         plain = (
             "Your bone marrow contains an increased number of abnormal plasma cells. "
             "Your doctor will combine this result with blood, urine and imaging tests to "
@@ -1680,8 +1678,8 @@ def _myeloma(
         ],
         diagnosis=_diagnosis(
             lines,
-            who=classification.get("who"),
-            icc=classification.get("icc"),
+            who=who,
+            icc=icc,
             comment="The plasma cell percentage is taken from the CD138 stain of the core, "
             "which is more representative than the hemodilute aspirate.",
             plain=plain,
