@@ -1,0 +1,242 @@
+"""Sign out a report (preliminary or final): what is signed, what to review, the password.
+
+The dialog shows the person everything a careful sign-out looks at in one place: the
+patient and accession (wrong-patient errors), the diagnosis being signed, the advisory
+flags to acknowledge, the completeness check (CAP's strong elements, required fields, the
+lab identity the report cannot print without) and the meaning of the signature
+(21 CFR 11.50). Signing re-authenticates with the password (11.200) and passes the row
+version the editor loaded, so a case changed meanwhile is refused, not silently signed.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from marrowpath.domain import lifecycle
+from marrowpath.domain.flags import advisory_flags
+from marrowpath.domain.lifecycle import Action, VersionKind
+from marrowpath.domain.users import Permission, User
+from marrowpath.domain.versions import IssuedVersion
+from marrowpath.services.cases import CaseView
+from marrowpath.ui.dialogs.common import (
+    AdvisoryList,
+    LifecycleDialog,
+    marker_label,
+    password_field,
+    patient_banner,
+    wrapped,
+)
+from marrowpath.ui.dialogs.completeness import Item, check_items
+from marrowpath.ui.services import Services
+
+
+class SignOutDialog(LifecycleDialog):
+    """Sign the working document as a preliminary or the final report.
+
+    After `exec()` returns Accepted, `version` is the issued version.
+    """
+
+    def __init__(
+        self,
+        *,
+        services: Services,
+        user: User,
+        accession: str,
+        row_version: int,
+        preliminary: bool,
+        parent: QWidget | None = None,
+    ) -> None:
+        self.preliminary = preliminary
+        self.kind = VersionKind.PRELIMINARY if preliminary else VersionKind.FINAL
+        super().__init__(
+            services=services,
+            user=user,
+            accession=accession,
+            title=(
+                f"Sign a preliminary report: {accession}"
+                if preliminary
+                else f"Sign out the final report: {accession}"
+            ),
+            action_text="Sign as preliminary" if preliminary else "Sign out final",
+            parent=parent,
+        )
+        self.row_version = row_version
+        self.version: IssuedVersion | None = None
+        self.advisories: AdvisoryList | None = None
+        self.items: list[Item] = []
+        self.password = password_field()
+        view = self.open_case()
+        if view is not None:
+            self._build(view)
+            self._check_allowed(view)
+        else:
+            self.password.setEnabled(False)
+        self.resize(760, self._fitting_height(880))
+        self.password.setFocus()
+
+    # ---------------------------------------------------------------- layout
+
+    def _build(self, view: CaseView) -> None:
+        what = "a preliminary report" if self.preliminary else "the final report"
+        intro = wrapped(
+            f"Check the patient, the diagnosis, the advisories and the completeness check, "
+            f"then enter your password to sign {what}."
+        )
+        self.body.addWidget(intro)
+        self.body.addWidget(patient_banner(view, self.services.today()))
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 4, 0)
+        column.setSpacing(12)
+        document = view.document
+        if document is not None:
+            column.addWidget(self._diagnosis_box(list(document.diagnosis.lines)))
+            flags = advisory_flags(document, final_sign_out=not self.preliminary)
+        else:
+            flags = []
+        self.items = check_items(view.check, document, view.settings)
+        gaps = [
+            f"{item.title}: {item.detail}"
+            + (" (a CAP strong recommendation)" if item.cap_strong else "")
+            for item in self.items
+            if item.needs_acknowledgement
+        ]
+        self.advisories = AdvisoryList(flags, gaps)
+        self.advisories.changed.connect(self.message.clear_message)
+        box = QGroupBox(f"Advisories to review ({len(flags) + len(gaps)})")
+        QVBoxLayout(box).addWidget(self.advisories)
+        column.addWidget(box)
+        column.addWidget(self._completeness_box(self.items))
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setAccessibleName("What you are signing")
+        self.body.addWidget(scroll, 1)
+        self.body.addWidget(self._signature_box())
+
+    def _diagnosis_box(self, lines: list[str]) -> QGroupBox:
+        box = QGroupBox("Diagnosis you are signing")
+        layout = QVBoxLayout(box)
+        text = "".join(f"<p style='margin:0 0 4px 0'>{html.escape(line)}</p>" for line in lines)
+        diagnosis = wrapped(text, rich=True)
+        diagnosis.setAccessibleName("Diagnosis: " + " ".join(lines))
+        layout.addWidget(diagnosis)
+        return box
+
+    def _completeness_box(self, items: list[Item]) -> QGroupBox:
+        """Two columns of short lines, so that the whole check fits without scrolling."""
+        box = QGroupBox("Completeness check")
+        grid = QGridLayout(box)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(6)
+        rows = (len(items) + 1) // 2
+        for index, item in enumerate(items):
+            row, column = index % rows, 2 * (index // rows)
+            words = "present" if item.met else ("missing" if item.required else "not recorded")
+            top = Qt.AlignmentFlag.AlignTop
+            marker = marker_label("met" if item.met else "missing", words)
+            grid.addWidget(marker, row, column, top)
+            line = wrapped(
+                f"<b>{html.escape(item.title)}:</b> {html.escape(item.detail)}", rich=True
+            )
+            line.setAccessibleName(f"{item.title}, {words}: {item.detail}")
+            grid.addWidget(line, row, column + 1, top)
+        if any(item.cap_strong for item in items):
+            names = " and ".join(item.title.lower() for item in items if item.cap_strong)
+            note = wrapped(
+                f"{names[:1].upper() + names[1:]}: strongly recommended by the CAP bone "
+                f"marrow guideline. Required fields and the lab identity: needed to sign."
+            )
+            grid.addWidget(note, rows, 0, 1, 4)
+        return box
+
+    def _signature_box(self) -> QGroupBox:
+        box = QGroupBox("Your signature")
+        form = QFormLayout(box)
+        meaning = lifecycle.MEANING[self.kind]
+        self.meaning_label = wrapped(
+            f"You sign as <b>{html.escape(self.user.signature_name)}</b>. Your electronic "
+            f"signature means: <b>{html.escape(meaning)}</b>. It is recorded with the date "
+            f"and time and printed on the report; the signed version cannot be changed "
+            f"afterwards (only amended or added to).",
+            rich=True,
+        )
+        self.meaning_label.setAccessibleName(f"Meaning of the signature: {meaning}")
+        form.addRow(self.meaning_label)
+        form.addRow("&Password:", self.password)
+        return box
+
+    def _fitting_height(self, wanted: int) -> int:
+        screen = self.screen()
+        if screen is None:
+            return wanted
+        return min(wanted, int(screen.availableGeometry().height() * 0.9))
+
+    def _check_allowed(self, view: CaseView) -> None:
+        action = Action.SIGN_PRELIMINARY if self.preliminary else Action.SIGN_FINAL
+        if not self.user.can(Permission.SIGN):
+            self.block("Only a pathologist can sign reports. Nothing can be signed here.")
+        elif not lifecycle.allowed(action, view.record.status):
+            status = view.record.status.value.replace("_", " ")
+            self.block(
+                f"This case is {status}: it cannot be signed {'as a preliminary' if self.preliminary else 'out final'} "
+                f"any more. Use amend, addendum or withdraw for an issued final report."
+            )
+        elif any(item.blocks for item in self.items):
+            missing = [item.title.lower() for item in self.items if item.blocks]
+            self.block(
+                f"This case cannot be signed yet: {'; '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} not complete (see the check above)."
+            )
+        else:
+            return
+        self.password.setEnabled(False)
+
+    # ---------------------------------------------------------------- signing
+
+    def accept_action(self) -> None:
+        self.sign()
+
+    def sign(self) -> None:
+        """Check the acknowledgement and password, then issue the version (or say why not)."""
+        if not self.action_button.isEnabled():
+            return
+        if self.advisories is not None and not self.advisories.acknowledged:
+            self.message.error(
+                "Read the advisories and tick “I have reviewed these advisories” to sign."
+            )
+            self.advisories.acknowledge.setFocus()
+            return
+        password = self.require_password(self.password)
+        if password is None:
+            return
+        version = self.attempt(
+            lambda: self.services.cases.sign(
+                self.user,
+                self.accession,
+                password,
+                preliminary=self.preliminary,
+                expected_row_version=self.row_version,
+            ),
+            nothing_done="Nothing was signed.",
+        )
+        if version is None:
+            self.wrong_password_again(self.password)
+            return
+        self.version = version
+        self.accept()

@@ -1,0 +1,525 @@
+"""The lifecycle dialogs driven like a person would, on a real database (SQLite, PostgreSQL).
+
+Dialogs are shown with `show()` (never `exec()`), filled in, and their action button
+clicked; what matters is checked in the database: what was issued, and that a refusal
+issued nothing and left the dialog open with the reason in words.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from marrowpath.bootstrap import App
+from marrowpath.domain.diff import Change
+from marrowpath.domain.errors import ConcurrentChange, Refused
+from marrowpath.domain.lifecycle import Status, VersionKind
+from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.users import User
+from marrowpath.domain.validation import check_draft, parse_case
+from marrowpath.ui.dialogs.addendum import AddendumDialog
+from marrowpath.ui.dialogs.amend import SignAmendmentDialog, change_line
+from marrowpath.ui.dialogs.common import refusal_text
+from marrowpath.ui.dialogs.completeness import check_items
+from marrowpath.ui.dialogs.sign_out import SignOutDialog
+from marrowpath.ui.dialogs.versions import VersionsModel, VersionsPanel, local_time
+from marrowpath.ui.dialogs.withdraw import CancelCaseDialog, WithdrawDialog
+from marrowpath.ui.services import Services
+from marrowpath.ui.tasks import TaskRunner
+from tests.conftest import PASSWORD, example_case
+
+pytestmark = pytest.mark.ui
+ACCESSION = "BM26-00042"
+
+
+@pytest.fixture
+def services(app: App, tmp_path: Path) -> Services:
+    """What `launch_gui` hands the windows, over the test database."""
+    return Services(
+        auth=app.auth,
+        cases=app.cases,
+        lab=app.lab,
+        audit=app.audit,
+        database_label=app.database_label,
+        data_dir=str(tmp_path / "data"),
+        today=app.context.clock.today,
+    )
+
+
+@pytest.fixture
+def dr(team: dict[str, User]) -> User:
+    return team["drpark"]
+
+
+@pytest.fixture
+def draft(app: App, dr: User) -> int:
+    """The example case imported as a draft; returns its row version."""
+    app.cases.import_case(dr, example_case())
+    return app.cases.open(dr, ACCESSION).record.row_version
+
+
+@pytest.fixture
+def final(app: App, dr: User, draft: int) -> None:
+    app.cases.sign(dr, ACCESSION, PASSWORD)
+
+
+def _show(qtbot: QtBot, dialog: QDialog) -> QDialog:
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def _type_password(qtbot: QtBot, field: QLineEdit, password: str = PASSWORD) -> None:
+    field.clear()
+    qtbot.keyClicks(field, password)
+
+
+def _assert_inputs_named(dialog: QWidget) -> None:
+    """Every input a person can reach has a name a screen reader reads."""
+    for kind in (QLineEdit, QPlainTextEdit, QComboBox, QCheckBox):
+        for widget in dialog.findChildren(kind):
+            if widget.parent() is not None and type(widget.parent()).__name__ == "QComboBox":
+                continue  # a combo box's own line edit
+            assert widget.accessibleName(), f"{kind.__name__} without an accessible name"
+
+
+# ---------------------------------------------------------------- sign out
+
+
+def test_sign_out_final_after_acknowledging_advisories(
+    qtbot: QtBot, app: App, services: Services, dr: User, draft: int
+) -> None:
+    dialog = _show(
+        qtbot,
+        SignOutDialog(
+            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=False
+        ),
+    )
+    assert isinstance(dialog, SignOutDialog)
+    _assert_inputs_named(dialog)
+    assert dialog.action_button.text() == "Sign out final" and dialog.action_button.isEnabled()
+    assert dialog.advisories is not None and dialog.advisories.needs_acknowledgement
+    flags = " ".join(line.accessibleName() for line in dialog.advisories.lines)
+    assert "Blast equivalents 12.0 %" in flags and "Pending at final sign-out" in flags
+    assert all(item.met for item in dialog.items)
+    assert "final diagnosis" in dialog.meaning_label.text()
+
+    _type_password(qtbot, dialog.password)
+    dialog.sign()  # not acknowledged yet
+    assert "I have reviewed these advisories" in dialog.message.text()
+    assert app.cases.versions(dr, ACCESSION) == []
+
+    dialog.advisories.acknowledge.setChecked(True)
+    qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.version is not None and dialog.version.number == 1
+    versions = app.cases.versions(dr, ACCESSION)
+    assert [(v.number, v.kind) for v in versions] == [(1, VersionKind.FINAL)]
+    assert app.cases.open(dr, ACCESSION).record.status is Status.FINAL
+
+
+def test_wrong_password_is_said_in_the_dialog_and_nothing_is_issued(
+    qtbot: QtBot, app: App, services: Services, dr: User, draft: int
+) -> None:
+    dialog = _show(
+        qtbot,
+        SignOutDialog(
+            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=False
+        ),
+    )
+    assert isinstance(dialog, SignOutDialog) and dialog.advisories is not None
+    dialog.advisories.acknowledge.setChecked(True)
+    _type_password(qtbot, dialog.password, "not-my-password")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)  # Enter confirms
+    assert dialog.isVisible() and dialog.version is None
+    assert (
+        dialog.message.text()
+    ) == "Wrong password (4 attempts left before lockout). Nothing was signed."
+    assert dialog.password.text() == "" and dialog.action_button.isEnabled()
+    assert app.cases.versions(dr, ACCESSION) == []
+
+
+def test_lockout_explains_and_closes(
+    qtbot: QtBot, app: App, services: Services, dr: User, draft: int
+) -> None:
+    dialog = _show(
+        qtbot,
+        SignOutDialog(
+            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=False
+        ),
+    )
+    assert isinstance(dialog, SignOutDialog) and dialog.advisories is not None
+    dialog.advisories.acknowledge.setChecked(True)
+    for _attempt in range(5):
+        _type_password(qtbot, dialog.password, "not-my-password")
+        dialog.sign()
+    assert not dialog.isVisible() and dialog.result() == QDialog.DialogCode.Rejected
+    assert dialog.closing_notice is not None
+    assert "locked" in dialog.closing_notice.text()
+    dialog.closing_notice.close()
+    assert app.cases.versions(dr, ACCESSION) == []
+
+
+def test_concurrent_change_names_the_other_user(
+    qtbot: QtBot, app: App, services: Services, team: dict[str, User], dr: User, draft: int
+) -> None:
+    changed = copy.deepcopy(example_case())
+    changed["diagnosis"]["comment"] = "Reviewed with the flow cytometry laboratory."
+    app.cases.save(team["tech"], ACCESSION, changed, expected_row_version=draft)
+    dialog = _show(
+        qtbot,
+        SignOutDialog(
+            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=False
+        ),
+    )
+    assert isinstance(dialog, SignOutDialog) and dialog.advisories is not None
+    dialog.advisories.acknowledge.setChecked(True)
+    _type_password(qtbot, dialog.password)
+    dialog.sign()
+    text = dialog.message.text()
+    assert "changed by tech at" in text and "reload the case" in text
+    assert "Nothing was signed." in text
+    assert dialog.isVisible() and not dialog.action_button.isEnabled()
+    assert app.cases.versions(dr, ACCESSION) == []
+
+
+def test_sign_preliminary(qtbot: QtBot, app: App, services: Services, dr: User, draft: int) -> None:
+    dialog = _show(
+        qtbot,
+        SignOutDialog(
+            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=True
+        ),
+    )
+    assert isinstance(dialog, SignOutDialog) and dialog.advisories is not None
+    assert dialog.action_button.text() == "Sign as preliminary"
+    codes = [flag.code for flag in dialog.advisories.flags]
+    assert "ancillary_pending" not in codes  # judged at final sign-out only
+    dialog.advisories.acknowledge.setChecked(True)
+    _type_password(qtbot, dialog.password)
+    dialog.sign()
+    assert dialog.version is not None and dialog.version.kind is VersionKind.PRELIMINARY
+    assert app.cases.open(dr, ACCESSION).record.status is Status.PRELIMINARY
+
+
+def test_incomplete_case_cannot_be_signed(
+    qtbot: QtBot, app: App, services: Services, dr: User
+) -> None:
+    data: dict[str, Any] = copy.deepcopy(example_case())
+    del data["diagnosis"]
+    record = app.cases.create(dr, data)
+    dialog = _show(
+        qtbot,
+        SignOutDialog(
+            services=services,
+            user=dr,
+            accession=record.accession,
+            row_version=record.row_version,
+            preliminary=False,
+        ),
+    )
+    assert isinstance(dialog, SignOutDialog)
+    assert not dialog.action_button.isEnabled() and not dialog.password.isEnabled()
+    assert "cannot be signed yet" in dialog.message.text()
+    required = dialog.items[0]
+    assert not required.met and "diagnosis" in required.detail
+
+
+def test_escape_cancels_without_signing(
+    qtbot: QtBot, app: App, services: Services, dr: User, draft: int
+) -> None:
+    dialog = _show(
+        qtbot,
+        SignOutDialog(
+            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=False
+        ),
+    )
+    assert isinstance(dialog, SignOutDialog)
+    _type_password(qtbot, dialog.password)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Escape)
+    assert dialog.result() == QDialog.DialogCode.Rejected and not dialog.isVisible()
+    assert app.cases.versions(dr, ACCESSION) == []
+
+
+# ---------------------------------------------------------------- amend
+
+
+def test_sign_amendment_lists_changes_and_records_the_reason(
+    qtbot: QtBot, app: App, services: Services, dr: User, final: None
+) -> None:
+    record = app.cases.start_amendment(dr, ACCESSION)
+    corrected = copy.deepcopy(record.working)
+    corrected["diagnosis"]["lines"][1] = "Consistent with MDS with increased blasts-2."
+    saved = app.cases.save(dr, ACCESSION, corrected, expected_row_version=record.row_version)
+    dialog = _show(
+        qtbot,
+        SignAmendmentDialog(
+            services=services, user=dr, accession=ACCESSION, row_version=saved.row_version
+        ),
+    )
+    assert isinstance(dialog, SignAmendmentDialog)
+    _assert_inputs_named(dialog)
+    shown = [dialog.changes_list.item(i).text() for i in range(dialog.changes_list.count())]
+    assert shown == [
+        "diagnosis.lines[1]: 'Consistent with myelodysplastic neoplasm with increased "
+        "blasts-2 (MDS-IB2).' -> 'Consistent with MDS with increased blasts-2.'"
+    ]
+    _type_password(qtbot, dialog.password)
+    dialog.sign()
+    assert dialog.message.text() == "Choose the reason category."
+    dialog.category.setCurrentIndex(dialog.category.findData("report_defect"))
+    assert dialog.category.currentText().startswith("Report defect")
+    dialog.sign()
+    assert dialog.message.text() == "Enter the reason for the amendment."
+    qtbot.keyClicks(dialog.reason, "Abbreviation expanded wrongly.")
+    assert dialog.advisories is not None
+    dialog.advisories.acknowledge.setChecked(True)
+    qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    latest = app.cases.versions(dr, ACCESSION)[-1]
+    assert latest.number == 2 and latest.kind is VersionKind.AMENDMENT
+    assert latest.content.reason_category == "report_defect"
+    assert latest.content.reason == "Abbreviation expanded wrongly."
+    assert app.cases.open(dr, ACCESSION).record.status is Status.AMENDED
+
+
+def test_amendment_identical_to_the_last_version_is_refused_in_words(
+    qtbot: QtBot, app: App, services: Services, dr: User, final: None
+) -> None:
+    record = app.cases.start_amendment(dr, ACCESSION)
+    dialog = _show(
+        qtbot,
+        SignAmendmentDialog(
+            services=services, user=dr, accession=ACCESSION, row_version=record.row_version
+        ),
+    )
+    assert isinstance(dialog, SignAmendmentDialog) and dialog.advisories is not None
+    assert "Nothing has changed since version 1" in dialog.changes_list.item(0).text()
+    dialog.category.setCurrentIndex(0)
+    qtbot.keyClicks(dialog.reason, "Re-reviewed.")
+    dialog.advisories.acknowledge.setChecked(True)
+    _type_password(qtbot, dialog.password)
+    dialog.sign()
+    assert dialog.isVisible()
+    assert dialog.message.text() == (
+        "The amendment is identical to version 1; nothing to amend. Nothing was signed."
+    )
+    assert len(app.cases.versions(dr, ACCESSION)) == 1
+
+
+def test_change_line_shortens_long_values_and_names_absent_ones() -> None:
+    assert change_line(Change("core.comment", None, "Crushed.")) == (
+        "core.comment: (absent) -> 'Crushed.'"
+    )
+    long = change_line(Change("diagnosis.comment", "x" * 200, 12))
+    assert long.endswith("…' -> 12") or long.endswith("… -> 12")
+    assert len(long) < 130
+
+
+# ---------------------------------------------------------------- addendum
+
+
+def test_addendum_completes_the_pending_karyotype(
+    qtbot: QtBot, app: App, services: Services, dr: User, final: None
+) -> None:
+    dialog = _show(qtbot, AddendumDialog(services=services, user=dr, accession=ACCESSION))
+    assert isinstance(dialog, AddendumDialog)
+    _assert_inputs_named(dialog)
+    kinds = [row.kind.currentData() for row in dialog.table.entries]
+    assert kinds == ["karyotype", "molecular"]
+    karyotype = dialog.table.entries[0]
+    assert not karyotype.kind.isEnabled()
+    qtbot.keyClicks(dialog.text, "Karyotype result received; supports the diagnosis.")
+    qtbot.keyClicks(karyotype.result, "46,XY,del(5)(q13q33)[20]")
+    assert karyotype.status.currentData() == "final"  # a typed result makes it final
+    karyotype.reported_on.setText("2026-11-24")
+    karyotype.performed_by.setText("Cytogenetics laboratory")
+
+    molecular = dialog.table.entries[1]
+    molecular.result.setText("SF3B1 K700E")  # typed, but the person leaves it pending
+    molecular.status.setCurrentIndex(0)
+    _type_password(qtbot, dialog.password)
+    dialog.sign()
+    assert "still marked pending" in dialog.message.text()
+    molecular.result.clear()
+
+    qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted, dialog.message.text()
+    latest = app.cases.versions(dr, ACCESSION)[-1]
+    assert latest.number == 2 and latest.kind is VersionKind.ADDENDUM
+    assert latest.content.addendum_text == "Karyotype result received; supports the diagnosis."
+    studies = {s.kind.value: s for s in latest.content.document.ancillary or []}
+    assert studies["karyotype"].status.value == "final"
+    assert studies["karyotype"].result == "46,XY,del(5)(q13q33)[20]"
+    assert str(studies["karyotype"].reported_on) == "2026-11-24"
+    assert studies["molecular"].status.value == "pending"
+    assert len(latest.content.document.ancillary or []) == 3
+    assert (
+        latest.content.document.diagnosis
+        == app.cases.versions(dr, ACCESSION)[0].content.document.diagnosis
+    )
+
+
+def test_addendum_needs_text_and_says_it_cannot_change_the_diagnosis(
+    qtbot: QtBot, app: App, services: Services, dr: User, final: None
+) -> None:
+    dialog = _show(qtbot, AddendumDialog(services=services, user=dr, accession=ACCESSION))
+    assert isinstance(dialog, AddendumDialog)
+    texts = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "cannot be changed by an addendum" in texts
+    _type_password(qtbot, dialog.password)
+    dialog.sign()
+    assert dialog.message.text() == "Enter the addendum text."
+    assert len(app.cases.versions(dr, ACCESSION)) == 1
+
+
+def test_addendum_is_blocked_on_a_draft(
+    qtbot: QtBot, services: Services, dr: User, draft: int
+) -> None:
+    dialog = _show(qtbot, AddendumDialog(services=services, user=dr, accession=ACCESSION))
+    assert isinstance(dialog, AddendumDialog)
+    assert not dialog.action_button.isEnabled()
+    assert "follows a final report only" in dialog.message.text()
+
+
+# ---------------------------------------------------------------- withdraw and cancel
+
+
+def test_withdraw_marks_the_case_entered_in_error(
+    qtbot: QtBot, app: App, services: Services, dr: User, final: None
+) -> None:
+    dialog = _show(qtbot, WithdrawDialog(services=services, user=dr, accession=ACCESSION))
+    assert isinstance(dialog, WithdrawDialog)
+    _assert_inputs_named(dialog)
+    assert "WITHDRAWN" in dialog.warning.text() and "interfaces" in dialog.warning.text()
+    _type_password(qtbot, dialog.password)
+    dialog.sign()
+    assert dialog.message.text() == "Enter the reason for the withdrawal."
+    qtbot.keyClicks(dialog.reason, "Report issued under the wrong patient.")
+    _type_password(qtbot, dialog.password)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.result() == QDialog.DialogCode.Accepted, dialog.message.text()
+    assert dialog.version is not None and dialog.version.kind is VersionKind.WITHDRAWAL
+    record = app.cases.open(dr, ACCESSION).record
+    assert record.status is Status.ENTERED_IN_ERROR
+    assert record.closing_reason == "Report issued under the wrong patient."
+
+
+def test_cancel_a_draft_with_enter(
+    qtbot: QtBot, app: App, services: Services, dr: User, draft: int
+) -> None:
+    dialog = _show(qtbot, CancelCaseDialog(services=services, user=dr, accession=ACCESSION))
+    assert isinstance(dialog, CancelCaseDialog)
+    _assert_inputs_named(dialog)
+    assert dialog.action_button.text() == "Cancel case"
+    assert dialog.cancel_button.text() == "Keep case"
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+    assert dialog.message.text() == "Enter the reason for cancelling."
+    qtbot.keyClicks(dialog.reason, "Duplicate order.")
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    record = app.cases.open(dr, ACCESSION).record
+    assert record.status is Status.CANCELLED and record.closing_reason == "Duplicate order."
+
+
+def test_cancel_refused_for_a_final_report(
+    qtbot: QtBot, services: Services, dr: User, final: None
+) -> None:
+    dialog = _show(qtbot, CancelCaseDialog(services=services, user=dr, accession=ACCESSION))
+    assert isinstance(dialog, CancelCaseDialog)
+    assert not dialog.action_button.isEnabled()
+    assert "withdraw an issued report instead" in dialog.message.text()
+
+
+# ---------------------------------------------------------------- versions
+
+
+def test_versions_panel_lists_versions_and_opens_one(
+    qtbot: QtBot, qtmodeltester: Any, app: App, services: Services, dr: User, final: None
+) -> None:
+    app.cases.addendum(dr, ACCESSION, PASSWORD, text="Karyotype: 46,XY[20]. " * 10)
+    runner = TaskRunner()
+    panel = VersionsPanel(services=services, runner=runner, user=lambda: dr)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_versions(app.cases.versions(dr, ACCESSION))
+    model = panel.model
+    assert isinstance(model, VersionsModel)
+    qtmodeltester.check(model)
+    assert model.rowCount() == 2
+    row = [model.index(1, column).data() for column in range(model.columnCount())]
+    version = app.cases.versions(dr, ACCESSION)[1]
+    assert row[0] == 2 and row[1] == "Addendum" and row[3] == "Dana Park, MD"
+    assert row[2] == local_time(version.content.signed_at) and "UTC" in row[2]
+    assert row[4].endswith("…") and len(row[4]) <= 60
+    assert model.index(1, 4).data(Qt.ItemDataRole.ToolTipRole) == version.content.addendum_text
+    assert row[5] == version.sha256[:12]
+
+    assert panel.selected_number() == 2  # the newest is chosen
+    with qtbot.waitSignal(panel.open_version, timeout=2000) as blocker:
+        qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [ACCESSION, 2]
+    rect = panel.table.visualRect(model.index(0, 1))
+    # A real double click is press, release, double-click: the view checks the press.
+    qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    with qtbot.waitSignal(panel.open_version, timeout=2000) as blocker:
+        qtbot.mouseDClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert blocker.args == [ACCESSION, 1]
+    with qtbot.waitSignal(panel.open_version, timeout=2000) as blocker:
+        qtbot.mouseClick(panel.print_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [ACCESSION, 1]
+
+    panel.set_versions([])
+    assert model.rowCount() == 0 and not panel.open_button.isEnabled()
+    panel.load(ACCESSION)
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
+    runner.wait()
+
+
+# ---------------------------------------------------------------- wording and checks
+
+
+def test_completeness_without_lab_identity_blocks_and_cap_gaps_only_warn() -> None:
+    data: dict[str, Any] = copy.deepcopy(example_case())
+    data["core"]["fibrosis_grade"] = "not_assessed"
+    del data["aspirate"]["differential"]
+    today = date(2026, 11, 26)
+    document = parse_case(data, today=today)
+    check = check_draft(data, today=today)
+    items = {item.title: item for item in check_items(check, document, LabSettings())}
+    assert items["Lab identity"].blocks
+    assert items["Blast percentage"].needs_acknowledgement
+    assert items["Fibrosis grade"].needs_acknowledgement and not items["Fibrosis grade"].blocks
+    assert items["Required fields"].met
+
+
+def test_refusal_text_is_a_sentence_without_the_accession() -> None:
+    assert refusal_text(
+        ConcurrentChange("BM26-00042: changed by tech at 2026-11-26 10:00 UTC; reload"),
+        nothing_done="Nothing was signed.",
+    ).startswith("The case was changed by tech at 2026-11-26 10:00 UTC after you opened it.")
+    assert refusal_text(
+        Refused(
+            "BM26-00042: cannot sign: the lab identity has no CLIA number; set it with "
+            "`marrowpath lab set` or in Administration"
+        ),
+        nothing_done="Nothing was signed.",
+    ) == (
+        "Cannot sign: the lab identity has no CLIA number; an administrator sets it in "
+        "Administration. "
+        "Nothing was signed."
+    )
