@@ -137,6 +137,7 @@ class PreviewWidget(QWidget):
             lambda: self._services.cases.versions(self._user(), accession),
             on_done=self._versions_arrived,
             on_error=self._failed,
+            owner=self,
         )
 
     def _versions_arrived(self, versions: list[IssuedVersion]) -> None:
@@ -168,6 +169,7 @@ class PreviewWidget(QWidget):
             ),
             on_done=self._show,
             on_error=self._failed,
+            owner=self,
         )
 
     def _show(self, pdf: bytes) -> None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from marrowpath.domain.errors import Refused
 
@@ -20,33 +22,18 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-class _Relay(QObject):
-    """Lives in the GUI thread; its signals carry results back there (queued)."""
-
-    done = Signal(object)
-    failed = Signal(object)
-
-
-class _Job(QRunnable):
-    def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
-        super().__init__()
-        self._work = work
-        self._relay = relay
-        self.setAutoDelete(True)
-
-    def run(self) -> None:
-        try:
-            result = self._work()
-        except Exception as error:  # delivered to on_error on the GUI thread
-            if not isinstance(error, Refused):
-                log.error("background task failed:\n%s", traceback.format_exc())
-            self._relay.failed.emit(error)
-        else:
-            self._relay.done.emit(result)
+@dataclass(frozen=True)
+class _Callbacks:
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[Exception], None] | None
+    owner: QObject | None
 
 
 class TaskRunner(QObject):
     """Runs callables on a thread pool; reports busy/idle.
+
+    Results travel back through the runner's own signals, which the pool threads emit
+    and Qt delivers queued to the GUI thread, where the callbacks run.
 
     Signals:
         busy_changed(bool) -- True when the first task starts, False when the last ends.
@@ -55,16 +42,19 @@ class TaskRunner(QObject):
 
     busy_changed = Signal(bool)
     failed = Signal(str)
+    _finished = Signal(int, object, bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(4)
-        self._relays: set[_Relay] = set()
+        self._callbacks: dict[int, _Callbacks] = {}
+        self._next_id = 0
+        self._finished.connect(self._on_finished)
 
     @property
     def busy(self) -> bool:
-        return bool(self._relays)
+        return bool(self._callbacks)
 
     def run(
         self,
@@ -72,36 +62,47 @@ class TaskRunner(QObject):
         *,
         on_done: Callable[[T], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
+        owner: QObject | None = None,
     ) -> None:
-        relay = _Relay(self)
-        was_idle = not self._relays
-        self._relays.add(relay)
-
-        @Slot(object)
-        def finished(result: Any) -> None:
-            self._finish(relay)
-            if on_done is not None:
-                on_done(result)
-
-        @Slot(object)
-        def failed(error: Any) -> None:
-            self._finish(relay)
-            if on_error is not None:
-                on_error(error)
-            else:
-                self.failed.emit(user_message(error))
-
-        relay.done.connect(finished)
-        relay.failed.connect(failed)
+        """Run `work()` on a pool thread; `on_done(result)` or `on_error(error)` follow on the
+        GUI thread, unless `owner` (the widget that asked) was destroyed meanwhile."""
+        self._next_id += 1
+        task_id = self._next_id
+        was_idle = not self._callbacks
+        self._callbacks[task_id] = _Callbacks(on_done, on_error, owner)
         if was_idle:
             self.busy_changed.emit(True)
-        self._pool.start(_Job(work, relay))
+        finished = self._finished
 
-    def _finish(self, relay: _Relay) -> None:
-        self._relays.discard(relay)
-        relay.deleteLater()
-        if not self._relays:
+        def execute() -> None:
+            try:
+                result: Any = work()
+            except Exception as error:  # delivered to on_error on the GUI thread
+                if not isinstance(error, Refused):
+                    log.error("background task failed:\n%s", traceback.format_exc())
+                finished.emit(task_id, error, False)
+            else:
+                finished.emit(task_id, result, True)
+
+        self._pool.start(execute)
+
+    @Slot(int, object, bool)
+    def _on_finished(self, task_id: int, payload: Any, ok: bool) -> None:
+        callbacks = self._callbacks.pop(task_id, None)
+        if not self._callbacks:
             self.busy_changed.emit(False)
+        if callbacks is None or (
+            callbacks.owner is not None and not shiboken6.isValid(callbacks.owner)
+        ):
+            return  # the widget that asked is gone
+        on_done, on_error = callbacks.on_done, callbacks.on_error
+        if ok:
+            if on_done is not None:
+                on_done(payload)
+        elif on_error is not None:
+            on_error(payload)
+        else:
+            self.failed.emit(user_message(payload))
 
     def wait(self, msecs: int = 30_000) -> bool:
         """Block until the pool is idle (tests and shutdown only)."""

@@ -174,6 +174,7 @@ class WorklistModel(QAbstractTableModel):
             lambda: self._fetch(query, offset, size),
             on_done=lambda rows: self._page_arrived(generation, rows),
             on_error=lambda error: self._page_failed(generation, error),
+            owner=self,
         )
 
     def _page_arrived(self, generation: int, rows: list[CaseSummary]) -> None:
