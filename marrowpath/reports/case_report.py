@@ -250,7 +250,7 @@ class CaseReportRenderer(BaseReportRenderer):
         """The diagnosis in a ruled box, then comment and recommendations, then the signature."""
         s = self.styles
         diagnosis = self.request.document.diagnosis
-        main = text_version(self.request.versions)
+        main = None if self.request.draft else text_version(self.request.versions)
         title = DIAGNOSIS_HEADINGS.get(main.kind, "Diagnosis") if main else "Diagnosis (draft)"
         rows: list[list[Cell]] = [[para(line, s["Diagnosis"])] for line in diagnosis.lines]
         commands = [
