@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -28,7 +29,7 @@ from marrowpath.domain.enums import Sex
 from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import Role, User
-from marrowpath.domain.versions import IssuedVersion, VersionContent
+from marrowpath.domain.versions import IssuedVersion, UnreadableVersion, VersionContent
 from marrowpath.services.ports import (
     CaseQuery,
     CaseRecord,
@@ -431,10 +432,22 @@ class SqlVersionRepository:
             ],
         )
 
-    def all(self, *, with_pdf: bool = False) -> Iterator[IssuedVersion]:
-        statement = self._select(with_pdf).order_by(VersionRow.id)
-        for row in self._session.scalars(statement.execution_options(yield_per=500)):
-            yield _version(row, with_pdf=with_pdf)
+    def all(self, *, with_pdf: bool = False) -> Iterator[IssuedVersion | UnreadableVersion]:
+        """Every issued version; one whose stored content no longer parses comes as an
+        `UnreadableVersion` naming its case and number."""
+        statement = (
+            self._select(with_pdf)
+            .add_columns(CaseRow.accession)
+            .join(CaseRow, CaseRow.id == VersionRow.case_id)
+            .order_by(VersionRow.id)
+        )
+        for row, accession in self._session.execute(statement.execution_options(yield_per=500)):
+            try:
+                yield _version(row, with_pdf=with_pdf)
+            except ValidationError as error:
+                yield UnreadableVersion(
+                    accession, row.number, f"{error.error_count()} fields fail validation"
+                )
 
 
 class SqlSettingsRepository:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +56,16 @@ class VersionContent(BaseModel):
 
     def sha256(self) -> str:
         return sha256_hex(self.canonical())
+
+
+@dataclass(frozen=True)
+class UnreadableVersion:
+    """A stored version whose content no longer parses (altered beyond reading), so that
+    `audit verify` can name it instead of failing."""
+
+    accession: str
+    number: int
+    reason: str
 
 
 class IssuedVersion(BaseModel):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from marrowpath.domain.audit import AuditEvent, ChainCheck
 from marrowpath.domain.errors import Forbidden
 from marrowpath.domain.users import Permission, User
+from marrowpath.domain.versions import UnreadableVersion
 from marrowpath.services.context import ServiceContext
 
 
@@ -52,6 +53,12 @@ class AuditService:
             versions = 0
             for version in uow.versions.all(with_pdf=True):
                 versions += 1
+                if isinstance(version, UnreadableVersion):
+                    problems.append(
+                        f"{version.accession} version {version.number}: content cannot be "
+                        f"read ({version.reason}; altered)"
+                    )
+                    continue
                 key = (version.content.accession, version.number)
                 if not version.intact():
                     problems.append(

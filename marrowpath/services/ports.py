@@ -17,7 +17,7 @@ from marrowpath.domain.enums import Sex
 from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import Role, User
-from marrowpath.domain.versions import IssuedVersion
+from marrowpath.domain.versions import IssuedVersion, UnreadableVersion
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ class VersionRepository(Protocol):
     def get(self, case_id: int, number: int) -> IssuedVersion | None: ...
     def add(self, case_id: int, version: IssuedVersion) -> None: ...
     def add_many(self, versions: Sequence[tuple[int, IssuedVersion]]) -> None: ...
-    def all(self, *, with_pdf: bool = False) -> Iterator[IssuedVersion]: ...
+    def all(self, *, with_pdf: bool = False) -> Iterator[IssuedVersion | UnreadableVersion]: ...
 
 
 class SettingsRepository(Protocol):
