@@ -30,6 +30,7 @@ _EXTRA_FOLDS = str.maketrans(
         "Ŀ": "l",
     }
 )
+_GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -50,10 +51,19 @@ def is_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
+def upper_family_name(name: str) -> str:
+    """Capitals as printed; Greek capitals drop the tonos (ΠΑΠΑΔΟΠΟΥΛΟΣ, not ΠΑΠΑΔΌΠΟΥΛΟΣ)."""
+    upper = name.upper()
+    if not _GREEK.search(upper):
+        return upper
+    decomposed = unicodedata.normalize("NFD", upper)
+    return unicodedata.normalize("NFC", decomposed.replace("\u0301", ""))
+
+
 def display_name(family_name: str, given_names: str) -> str:
-    """ "DELGADO, Tomás" in Latin, Greek and Cyrillic script; "李雪" for CJK names."""
+    """Print form of a name: "DELGADO, Tomás" (Latin, Greek, Cyrillic); "李雪" (CJK)."""
     if is_cjk(family_name):
         return f"{family_name}{given_names}"
     if not given_names.strip():
-        return family_name.upper()
-    return f"{family_name.upper()}, {given_names}"
+        return upper_family_name(family_name)
+    return f"{upper_family_name(family_name)}, {given_names}"
