@@ -20,6 +20,7 @@ from marrowpath.reports.base import BaseReportRenderer
 from marrowpath.reports.context import SectionContext
 from marrowpath.reports.findings import findings_sections
 from marrowpath.reports.flowables import (
+    LAYOUT,
     TABLE_FONT,
     Cell,
     data_table,
@@ -115,11 +116,7 @@ class CaseReportRenderer(BaseReportRenderer):
             colWidths=[width * 0.6, width * 0.4],
             style=TableStyle(
                 [
-                    TABLE_FONT,
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                    ("TOPPADDING", (0, 0), (-1, -1), 0),
+                    *LAYOUT,
                     ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
                     ("LINEBELOW", (0, 0), (-1, -1), 1.4, "black"),
                 ]
@@ -209,16 +206,7 @@ class CaseReportRenderer(BaseReportRenderer):
         return Table(
             [[left, "", right]],
             colWidths=[half, gap, half],
-            style=TableStyle(
-                [
-                    TABLE_FONT,
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                    ("TOPPADDING", (0, 0), (-1, -1), 0),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ]
-            ),
+            style=TableStyle([*LAYOUT, ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]),
             spaceAfter=6,
         )
 

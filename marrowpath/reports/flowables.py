@@ -29,6 +29,14 @@ LIGHT_RULE = 0.3
 # Every table names the bundled font: ReportLab's default (Helvetica) would otherwise be
 # set, and embedded by reference, for every cell even when no string is drawn in it.
 TABLE_FONT = ("FONT", (0, 0), (-1, -1), SANS, 9, 11)
+# A table used only to place blocks side by side: no padding, top-aligned.
+LAYOUT = [
+    TABLE_FONT,
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    ("TOPPADDING", (0, 0), (-1, -1), 0),
+]
 
 
 def para(text: str, style: ParagraphStyle) -> Paragraph:

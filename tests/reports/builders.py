@@ -104,20 +104,19 @@ def amended_request(**options: Any) -> ReportRequest:
     )
 
 
-def addendum_request(count: int = 1, text: str = ADDENDUM_TEXT) -> ReportRequest:
-    document = example_case()
+def with_addenda(document: CaseDocument, texts: list[str]) -> ReportRequest:
+    """A final version 1 followed by one addendum per text, a day apart."""
     versions = [version(1, VersionKind.FINAL, document)]
-    for i in range(count):
+    for i, text in enumerate(texts):
+        signed_at = SIGNED_AT + timedelta(days=7 + i)
         versions.append(
-            version(
-                i + 2,
-                VersionKind.ADDENDUM,
-                document,
-                signed_at=SIGNED_AT + timedelta(days=7 + i),
-                addendum_text=f"{text} (addendum {i + 1})" if count > 1 else text,
-            )
+            version(i + 2, VersionKind.ADDENDUM, document, signed_at, addendum_text=text)
         )
     return ReportRequest(document=document, settings=SETTINGS, versions=tuple(versions))
+
+
+def addendum_request() -> ReportRequest:
+    return with_addenda(example_case(), [ADDENDUM_TEXT])
 
 
 def preliminary_request(document: CaseDocument | None = None) -> ReportRequest:
@@ -171,20 +170,11 @@ def long_case(comment_lines: int = 60, stains: int = 40) -> CaseDocument:
 
 def long_request() -> ReportRequest:
     """A 60-line comment, 40 stains and 10 addenda in one report."""
-    document = long_case()
-    versions = [version(1, VersionKind.FINAL, document)]
-    for i in range(10):
-        text = "\n".join(
+    texts = [
+        "\n".join(
             f"Addendum {i + 1}, paragraph {j + 1}: supplementary result received and reviewed."
             for j in range(4)
         )
-        versions.append(
-            version(
-                i + 2,
-                VersionKind.ADDENDUM,
-                document,
-                signed_at=SIGNED_AT + timedelta(days=7 + i),
-                addendum_text=text,
-            )
-        )
-    return ReportRequest(document=document, settings=SETTINGS, versions=tuple(versions))
+        for i in range(10)
+    ]
+    return with_addenda(long_case(), texts)
