@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -114,6 +115,7 @@ def test_sign_out_final_after_acknowledging_advisories(
     _assert_inputs_named(dialog)
     assert dialog.action_button.text() == "Sign out final" and dialog.action_button.isEnabled()
     assert dialog.advisories is not None and dialog.advisories.needs_acknowledgement
+    assert dialog.focusWidget() is dialog.advisories.acknowledge
     flags = " ".join(line.accessibleName() for line in dialog.advisories.lines)
     assert "Blast equivalents 12.0 %" in flags and "Pending at final sign-out" in flags
     assert all(item.met for item in dialog.items)
@@ -339,10 +341,10 @@ def test_addendum_completes_the_pending_karyotype(
     dialog = _show(qtbot, AddendumDialog(services=services, user=dr, accession=ACCESSION))
     assert isinstance(dialog, AddendumDialog)
     _assert_inputs_named(dialog)
-    kinds = [row.kind.currentData() for row in dialog.table.entries]
+    kinds = [row.kind() for row in dialog.table.entries]
     assert kinds == ["karyotype", "molecular"]
     karyotype = dialog.table.entries[0]
-    assert not karyotype.kind.isEnabled()
+    assert not isinstance(karyotype.kind_widget, QComboBox)  # the study it completes is fixed
     qtbot.keyClicks(dialog.text, "Karyotype result received; supports the diagnosis.")
     qtbot.keyClicks(karyotype.result, "46,XY,del(5)(q13q33)[20]")
     assert karyotype.status.currentData() == "final"  # a typed result makes it final
@@ -357,6 +359,12 @@ def test_addendum_completes_the_pending_karyotype(
     assert "still marked pending" in dialog.message.text()
     molecular.result.clear()
 
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)  # a study not pending
+    fish = dialog.table.entries[2]
+    assert isinstance(fish.kind_widget, QComboBox) and fish.status.currentData() == "final"
+    fish.kind_widget.setCurrentIndex(fish.kind_widget.findData("fish"))
+    fish.result.setText("No TP53 deletion.")
+
     qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Accepted, dialog.message.text()
     latest = app.cases.versions(dr, ACCESSION)[-1]
@@ -367,7 +375,8 @@ def test_addendum_completes_the_pending_karyotype(
     assert studies["karyotype"].result == "46,XY,del(5)(q13q33)[20]"
     assert str(studies["karyotype"].reported_on) == "2026-11-24"
     assert studies["molecular"].status.value == "pending"
-    assert len(latest.content.document.ancillary or []) == 3
+    assert studies["fish"].result == "No TP53 deletion."
+    assert len(latest.content.document.ancillary or []) == 4
     assert (
         latest.content.document.diagnosis
         == app.cases.versions(dr, ACCESSION)[0].content.document.diagnosis
@@ -382,7 +391,9 @@ def test_addendum_needs_text_and_says_it_cannot_change_the_diagnosis(
     texts = " ".join(label.text() for label in dialog.findChildren(QLabel))
     assert "cannot be changed by an addendum" in texts
     _type_password(qtbot, dialog.password)
-    dialog.sign()
+    dialog.activateWindow()  # shortcuts reach the active window only
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    qtbot.keyClick(dialog.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert dialog.message.text() == "Enter the addendum text."
     assert len(app.cases.versions(dr, ACCESSION)) == 1
 

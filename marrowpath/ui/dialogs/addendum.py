@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -49,14 +50,24 @@ COLUMNS = ("Study", "Status", "Result", "Performed by", "Reported on")
 
 @dataclass
 class _Row:
-    """The editors of one table row; `pending` is the study it completes (None: new)."""
+    """The editors of one table row; `pending` is the study it completes (None: new).
 
-    kind: QComboBox
+    A row completing a pending study shows its kind as text: the kind is what ties the
+    result to the study it replaces, so it is not for changing.
+    """
+
+    kind_widget: QWidget
     status: QComboBox
     result: QLineEdit
     performed_by: QLineEdit
     reported_on: QLineEdit
     pending: Ancillary | None
+
+    def kind(self) -> str:
+        if self.pending is not None:
+            return self.pending.kind.value
+        assert isinstance(self.kind_widget, QComboBox)
+        return str(self.kind_widget.currentData())
 
 
 class AncillaryTable(QTableWidget):
@@ -83,9 +94,15 @@ class AncillaryTable(QTableWidget):
         index = self.rowCount()
         self.insertRow(index)
         number = index + 1
-        kind = QComboBox()
-        for value in AncillaryKind:
-            kind.addItem(label(value), value.value)
+        kind: QWidget
+        if pending is not None:
+            kind = QLabel(f"{label(pending.kind)} (pending)")
+            kind.setIndent(6)
+            kind.setToolTip("The pending study this result completes")
+        else:
+            kind = QComboBox()
+            for value in AncillaryKind:
+                kind.addItem(label(value), value.value)
         status = QComboBox()
         status.addItem("Pending", AncillaryStatus.PENDING.value)
         status.addItem("Final", AncillaryStatus.FINAL.value)
@@ -95,10 +112,8 @@ class AncillaryTable(QTableWidget):
         reported_on = QLineEdit()
         reported_on.setPlaceholderText("YYYY-MM-DD")
         if pending is not None:
-            kind.setCurrentIndex(kind.findData(pending.kind.value))
-            kind.setEnabled(False)
-            kind.setToolTip("The pending study this result completes")
             performed_by.setText(pending.performed_by or "")
+            performed_by.setCursorPosition(0)
         else:
             status.setCurrentIndex(1)
         row = _Row(kind, status, result, performed_by, reported_on, pending)
@@ -137,7 +152,7 @@ class AncillaryTable(QTableWidget):
         studies: list[dict[str, Any]] = []
         problems: list[str] = []
         for number, row in enumerate(self.entries, start=1):
-            kind = label(str(row.kind.currentData())).lower()
+            kind = label(row.kind()).lower()
             result = row.result.text().strip()
             final = row.status.currentData() == AncillaryStatus.FINAL.value
             if not final:
@@ -151,7 +166,7 @@ class AncillaryTable(QTableWidget):
                 problems.append(f"row {number} ({kind}) is marked final: type its result")
                 continue
             study: dict[str, Any] = {
-                "kind": row.kind.currentData(),
+                "kind": row.kind(),
                 "status": AncillaryStatus.FINAL.value,
                 "result": result,
             }

@@ -13,10 +13,12 @@ import html
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -103,7 +105,7 @@ class SignAmendmentDialog(LifecycleDialog):
             self._check_allowed(view)
         else:
             self.password.setEnabled(False)
-        self.resize(720, 640)
+        self.resize(760, self.fitting_height(820))
         self.category.setFocus()
 
     def _build(self, view: CaseView) -> None:
@@ -125,6 +127,7 @@ class SignAmendmentDialog(LifecycleDialog):
             self.changes_list.addItem(
                 f"Nothing has changed since version {number}. Edit and save the case first."
             )
+        self.changes_list.setMinimumHeight(self.fontMetrics().lineSpacing() * 4)
         layout.addWidget(self.changes_list)
         self.body.addWidget(box, 1)
         reason_box = QGroupBox("Why the report is amended (printed on the report)")
@@ -136,8 +139,13 @@ class SignAmendmentDialog(LifecycleDialog):
             self.advisories = AdvisoryList(advisory_flags(view.document, final_sign_out=True))
             self.advisories.changed.connect(self.message.clear_message)
             flags_box = QGroupBox(f"Advisories to review ({len(self.advisories.flags)})")
-            QVBoxLayout(flags_box).addWidget(self.advisories)
-            self.body.addWidget(flags_box)
+            scroll = QScrollArea()
+            scroll.setWidget(self.advisories)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setMinimumHeight(self.fontMetrics().lineSpacing() * 4)
+            QVBoxLayout(flags_box).addWidget(scroll)
+            self.body.addWidget(flags_box, 1)
         signature = QGroupBox("Your signature")
         signature_form = QFormLayout(signature)
         meaning = lifecycle.MEANING[VersionKind.AMENDMENT]

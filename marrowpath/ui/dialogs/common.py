@@ -383,6 +383,21 @@ class LifecycleDialog(QDialog):
         outer.addWidget(self.message)
         outer.addWidget(self.buttons)
 
+    def resize_to_content(self, width: int) -> None:
+        """`width` wide and as tall as the wrapped text needs at that width, no more."""
+        layout = self.layout()
+        height = -1
+        if layout is not None and layout.hasHeightForWidth():
+            height = layout.heightForWidth(width)
+        self.resize(width, height if height > 0 else self.sizeHint().height())
+
+    def fitting_height(self, wanted: int) -> int:
+        """`wanted`, or 90 % of the screen when that is less (1366x768 laptops)."""
+        screen = self.screen()
+        if screen is None:
+            return wanted
+        return min(wanted, int(screen.availableGeometry().height() * 0.9))
+
     def accept_action(self) -> None:
         """The dialog's one action (sign, withdraw, cancel the case); subclasses define it."""
         raise NotImplementedError

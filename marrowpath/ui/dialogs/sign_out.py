@@ -82,7 +82,16 @@ class SignOutDialog(LifecycleDialog):
             self._check_allowed(view)
         else:
             self.password.setEnabled(False)
-        self.resize(760, self._fitting_height(880))
+        self.resize(760, self.fitting_height(880))
+        self._set_keyboard_order()
+
+    def _set_keyboard_order(self) -> None:
+        """Space ticks the acknowledgement, Tab goes to the password, Enter signs."""
+        if self.advisories is not None and self.advisories.needs_acknowledgement:
+            self.setTabOrder(self.advisories.acknowledge, self.password)
+            if self.password.isEnabled():
+                self.advisories.acknowledge.setFocus()
+                return
         self.password.setFocus()
 
     # ---------------------------------------------------------------- layout
@@ -180,12 +189,6 @@ class SignOutDialog(LifecycleDialog):
         form.addRow(self.meaning_label)
         form.addRow("&Password:", self.password)
         return box
-
-    def _fitting_height(self, wanted: int) -> int:
-        screen = self.screen()
-        if screen is None:
-            return wanted
-        return min(wanted, int(screen.availableGeometry().height() * 0.9))
 
     def _check_allowed(self, view: CaseView) -> None:
         action = Action.SIGN_PRELIMINARY if self.preliminary else Action.SIGN_FINAL

@@ -74,7 +74,7 @@ class WithdrawDialog(LifecycleDialog):
         else:
             self.password.setEnabled(False)
             self.reason.setEnabled(False)
-        self.resize(620, 360)
+        self.resize_to_content(620)
         self.reason.setFocus()
 
     def _build(self, view: CaseView) -> None:
@@ -166,7 +166,7 @@ class CancelCaseDialog(LifecycleDialog):
             self._check_allowed(view)
         else:
             self.reason.setEnabled(False)
-        self.resize(560, 240)
+        self.resize_to_content(560)
         self.reason.setFocus()
 
     def _build(self, view: CaseView) -> None:
