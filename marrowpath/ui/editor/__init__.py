@@ -1,0 +1,1 @@
+"""The case editor: one case in a tab (see `case_editor.CaseEditor`)."""

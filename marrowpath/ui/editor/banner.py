@@ -1,0 +1,118 @@
+"""The patient banner: who this case is about, always in view above the form.
+
+Why: a wrong-patient mistake starts with a banner that scrolled away. The banner shows
+the name as the report prints it, MRN, birth date and age, sex, accession and status
+(the word in its colour, never the colour alone) and follows the fields as they are typed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+from marrowpath.domain.derived import age_in_years
+from marrowpath.domain.enums import label as enum_label
+from marrowpath.domain.lifecycle import Status
+from marrowpath.domain.text import display_name
+from marrowpath.ui import status as status_words
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def patient_name(patient: dict[str, Any]) -> str:
+    family = patient.get("family_name")
+    given = patient.get("given_names")
+    if not isinstance(family, str) or not family.strip():
+        return ""
+    return display_name(family, given if isinstance(given, str) else "")
+
+
+class PatientBanner(QFrame):
+    """One line: NAME · MRN · born (age) · sex · accession · status."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(QPalette.ColorRole.AlternateBase)
+        self.setAccessibleName("Patient banner")
+        self.name = QLabel()
+        font = QFont(self.name.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        self.name.setFont(font)
+        self.mrn = QLabel()
+        self.born = QLabel()
+        self.sex = QLabel()
+        self.accession = QLabel()
+        self.status = QLabel()
+        bold = QFont(self.status.font())
+        bold.setBold(True)
+        self.status.setFont(bold)
+        self.accession.setFont(bold)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(18)
+        for label in (self.name, self.mrn, self.born, self.sex, self.accession, self.status):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+            layout.addWidget(label)
+        layout.insertStretch(4, 1)
+
+    def show_case(
+        self,
+        document: dict[str, Any],
+        *,
+        status: Status,
+        accession: str | None,
+        today: date,
+        amendment_in_progress: bool = False,
+    ) -> None:
+        patient = document.get("patient") if isinstance(document.get("patient"), dict) else {}
+        assert isinstance(patient, dict)
+        self.name.setText(patient_name(patient) or "New patient")
+        mrn = patient.get("mrn")
+        self.mrn.setText(f"MRN {mrn}" if isinstance(mrn, str) and mrn.strip() else "MRN —")
+        born = _date(patient.get("birth_date"))
+        procedure = document.get("procedure")
+        on = _date(procedure.get("date")) if isinstance(procedure, dict) else None
+        if born is not None:
+            age = age_in_years(born, on or today)
+            self.born.setText(f"Born {born.isoformat()} ({age} y)")
+        else:
+            self.born.setText("Born —")
+        sex = patient.get("sex")
+        self.sex.setText(enum_label(sex) if isinstance(sex, str) and sex else "Sex —")
+        self.accession.setText(accession or "New case (not saved)")
+        word = status_words.word(status)
+        if amendment_in_progress:
+            word += " · amendment in progress"
+        self.status.setText(f"● {word}")
+        palette = self.status.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, status_words.colour(status))
+        self.status.setPalette(palette)
+        self.status.setAccessibleName(f"Status: {word}")
+        self.setAccessibleDescription(
+            " ".join(
+                label.text()
+                for label in (
+                    self.name,
+                    self.mrn,
+                    self.born,
+                    self.sex,
+                    self.accession,
+                    self.status,
+                )
+            )
+        )

@@ -1,0 +1,1094 @@
+"""The case editor: one case in a tab, from a new draft to sign-out and amendment.
+
+Why it is built this way:
+
+* The form is the document. `document()` reads every input into the JSON a save sends,
+  and after every change `check_draft` judges it, so a broken rule shows under its field
+  at once and Save is refused before anything reaches the database.
+* Database work runs off the GUI thread (`TaskRunner`); the editor keeps the row version
+  it loaded and sends it with every save, so a case changed elsewhere is never
+  overwritten: the user sees who changed it and when, and chooses Reload or Keep editing.
+* Unsaved work survives a crash: a recovery file is written every 30 s while dirty.
+* What may be done is decided by the lifecycle table and the user's role; the services
+  check again, so hidden buttons are a courtesy, not the guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import shiboken6
+from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QGroupBox,
+    QLabel,
+    QListWidget,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from marrowpath.domain.derived import age_in_years, assess_cellularity, percent
+from marrowpath.domain.enums import DifferentialCategory
+from marrowpath.domain.errors import ConcurrentChange, InvalidCase, LifecycleRefused, NotFound
+from marrowpath.domain.lifecycle import AFTER_FINAL, Action, Status, allowed
+from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.users import Permission, User
+from marrowpath.domain.validation import DraftCheck, check_draft
+from marrowpath.domain.versions import IssuedVersion
+from marrowpath.services.cases import CaseView, SaveResult
+from marrowpath.services.ports import CaseRecord, PatientRecord
+from marrowpath.ui import status as status_words
+from marrowpath.ui.editor.actions import CaseActions
+from marrowpath.ui.editor.banner import PatientBanner, patient_name
+from marrowpath.ui.editor.fields import get_path
+from marrowpath.ui.editor.flags_panel import FlagsPanel, editor_flags
+from marrowpath.ui.editor.form import CaseForm
+from marrowpath.ui.editor.issues import IssueList
+from marrowpath.ui.editor.layout import Section
+from marrowpath.ui.editor.notices import MessageBar
+from marrowpath.ui.editor.recovery import RecoveryFiles, hold, release
+from marrowpath.ui.services import Services
+from marrowpath.ui.tasks import TaskRunner, user_message
+
+Choice = Literal["save", "discard", "cancel"]
+T = TypeVar("T")
+RECOVERY_INTERVAL_MS = 30_000
+
+
+class CaseEditor(QWidget):
+    """One case: banner, actions, the form in report order, checks, flags and versions.
+
+    Signals:
+        title_changed(str) -- the tab title ("BM26-00042 DELGADO, Tomás *" when unsaved).
+        case_changed(str) -- accession, after a save, signing, amendment and so on.
+        preview_requested(str) -- accession whose report should be shown.
+        version_requested(str, int) -- accession and issued version number to show.
+    """
+
+    title_changed = Signal(str)
+    case_changed = Signal(str)
+    preview_requested = Signal(str)
+    version_requested = Signal(str, int)
+
+    def __init__(
+        self,
+        *,
+        services: Services,
+        runner: TaskRunner,
+        user: Callable[[], User],
+        accession: str | None,
+        parent: QWidget | None = None,
+        recovery_interval_ms: int = RECOVERY_INTERVAL_MS,
+    ) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._runner = runner
+        self._user = user
+        self.accession: str | None = accession
+        self.record: CaseRecord | None = None
+        self.versions: list[IssuedVersion] = []
+        self._row_version: int | None = None
+        self._status = Status.DRAFT
+        self._amending = False
+        self._settings = LabSettings()
+        self._baseline: dict[str, Any] = {}
+        self._loaded = accession is None
+        self._editable = False
+        self._saving = False
+        self._busy = False
+        self._last_title = ""
+        self._last_check = DraftCheck(problems=[], missing=[])
+        self._looked_up_mrn = ""
+        self._syncing = False
+        self._recovery = RecoveryFiles(services.data_dir)
+        self._recovery_path: Path | None = None
+        self._build()
+        self.recovery_timer = QTimer(self)
+        self.recovery_timer.setInterval(recovery_interval_ms)
+        self.recovery_timer.timeout.connect(self.write_recovery)
+        self.recovery_timer.start()
+        if accession is None:
+            self._start_new()
+        else:
+            self._set_editable(False)
+            self.action_bar.state.setText("Opening...")
+            self._load(initial=True)
+
+    # ================================================================ building
+
+    def _build(self) -> None:
+        self.banner = PatientBanner()
+        self.action_bar = CaseActions()
+        self.state_bar = MessageBar("Case state")
+        self.message_bar = MessageBar("Messages")
+        self.recovery_bar = MessageBar("Recovered work")
+        self.form = CaseForm(self._settings)
+        self.versions_box = Section("Issued versions", "versions")
+        self.versions_panel = self._versions_widget()
+        self.versions_box.add_widget(self.versions_panel)
+        self.versions_box.chain.append(self.versions_panel)
+        self.form.add_section(self.versions_box)
+        self.form_scroll = QScrollArea()
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_scroll.setWidget(self.form)
+        self.form_scroll.setAccessibleName("Case form")
+        self.nav = QListWidget()
+        self.nav.setAccessibleName("Sections")
+        for section in self.form.sections:
+            self.nav.addItem(section.title())
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.nav.setWordWrap(True)
+        nav_width = min(
+            self.nav.sizeHintForColumn(0), self.fontMetrics().horizontalAdvance("0" * 22)
+        )
+        self.nav.setMaximumWidth(nav_width + 2 * self.nav.frameWidth() + 8)
+        self.nav.currentRowChanged.connect(self._go_to_section)
+        self.nav.itemActivated.connect(lambda _i: self._enter_section(self.nav.currentRow()))
+        self.form_scroll.verticalScrollBar().valueChanged.connect(self._sync_nav)
+        self.side = self._build_side()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.form_scroll)
+        self.splitter.addWidget(self.side)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        side_width = self.fontMetrics().horizontalAdvance("0" * 34)
+        self.splitter.setSizes([nav_width, 4 * side_width, side_width])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.action_bar)
+        layout.addWidget(self.state_bar)
+        layout.addWidget(self.recovery_bar)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self.splitter, 1)
+        self.form.changed.connect(self._on_changed)
+        self.form.mrn.edit.editingFinished.connect(self._look_up_patient)
+        a = self.action_bar
+        a.save.clicked.connect(self.save)
+        a.preview.clicked.connect(self._preview)
+        a.sign_preliminary.clicked.connect(lambda: self._sign(preliminary=True))
+        a.sign_final.clicked.connect(lambda: self._sign(preliminary=False))
+        a.amend.clicked.connect(self.start_amendment)
+        a.discard_amendment.clicked.connect(self.discard_amendment)
+        a.sign_amendment.clicked.connect(self._sign_amendment)
+        a.addendum.clicked.connect(self._addendum)
+        a.withdraw.clicked.connect(self._withdraw)
+        a.cancel_case.clicked.connect(self._cancel_case)
+        self.setTabOrder(self.action_bar.save, self.nav)
+        self.setTabOrder(self.nav, self.form.accession.edit)
+
+    def _build_side(self) -> QWidget:
+        panel = QWidget()
+        column = QVBoxLayout(panel)
+        column.setContentsMargins(0, 0, 4, 0)
+        self.problems_box = QGroupBox("Must be fixed before saving")
+        self.problems = IssueList("Problems")
+        self.problems.go_to.connect(self.go_to)
+        box = QVBoxLayout(self.problems_box)
+        box.addWidget(self.problems)
+        self.problems_box.hide()
+        self.missing_box = QGroupBox("Still needed before sign-out")
+        self.missing_note = QLabel()
+        self.missing_note.setWordWrap(True)
+        self.missing = IssueList("Missing fields")
+        self.missing.go_to.connect(self.go_to)
+        box = QVBoxLayout(self.missing_box)
+        box.addWidget(self.missing_note)
+        box.addWidget(self.missing)
+        self.flags_box = QGroupBox("Advisory flags")
+        self.flags = FlagsPanel()
+        box = QVBoxLayout(self.flags_box)
+        box.addWidget(self.flags)
+        for group in (self.problems_box, self.missing_box, self.flags_box):
+            column.addWidget(group)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(panel)
+        scroll.setMinimumWidth(self.fontMetrics().horizontalAdvance("0" * 24))
+        scroll.setAccessibleName("Checks, flags and versions")
+        return scroll
+
+    def _versions_widget(self) -> QWidget:
+        """The versions panel of the dialogs package (a plain list when it is absent)."""
+        try:
+            from marrowpath.ui.dialogs.versions import VersionsPanel
+        except ImportError:
+            from marrowpath.ui.editor.versions_list import VersionList
+
+            panel: Any = VersionList()
+        else:
+            panel = VersionsPanel(
+                services=self._services, runner=self._runner, user=self._user, parent=None
+            )
+        panel.open_version.connect(self._open_version)
+        widget: QWidget = panel
+        return widget
+
+    # ================================================================ public interface
+
+    def tab_title(self) -> str:
+        name = patient_name(self._patient())
+        title = self.accession or self.form.accession.edit.text().strip() or "New case"
+        if self.accession is None:
+            title += " (new)"
+        if name:
+            title += f" {name}"
+        return title + (" *" if self.is_dirty() else "")
+
+    def document(self) -> dict[str, Any]:
+        """The working document as currently typed (absent fields omitted)."""
+        return self.form.document()
+
+    def is_dirty(self) -> bool:
+        return self._loaded and self._editable and self.document() != self._baseline
+
+    @property
+    def read_only(self) -> bool:
+        return not self._editable
+
+    @property
+    def status(self) -> Status:
+        return self._status
+
+    @property
+    def row_version(self) -> int | None:
+        return self._row_version
+
+    def save(self) -> None:
+        """Ctrl+S: save the draft off the GUI thread (refused here when a rule is broken)."""
+        self._save()
+
+    def sign_out(self) -> None:
+        """Ctrl+Return: save if needed, then the final sign-out (or the amendment's)."""
+        user = self._user()
+        if not user.can(Permission.SIGN):
+            return
+        if allowed(Action.SIGN_FINAL, self._status, amendment_in_progress=self._amending):
+            self._sign(preliminary=False)
+        elif allowed(Action.SIGN_AMENDMENT, self._status, amendment_in_progress=self._amending):
+            self._sign_amendment()
+        else:
+            self.message_bar.show_message(
+                f"Nothing to sign: the case is {status_words.word(self._status).lower()}. "
+                + ("Use Amend to change the issued report." if self._status in AFTER_FINAL else ""),
+                kind="info",
+            )
+
+    def maybe_close(self) -> bool:
+        """The unsaved-changes guard; False keeps the tab open."""
+        if not self.is_dirty():
+            self._close_down()
+            return True
+        choice = self.ask_unsaved()
+        if choice == "cancel":
+            return False
+        if choice == "discard":
+            self._recovery.delete(self._recovery_path)
+            self._close_down()
+            return True
+        if self.save_and_wait():
+            self._close_down()
+            return True
+        return False
+
+    def ask_unsaved(self) -> Choice:
+        """Save / Discard / Cancel (a method so that tests can answer it)."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Unsaved changes")
+        box.setText(f"{self.tab_title().removesuffix(' *')} has unsaved changes.")
+        box.setInformativeText("Save them before closing?")
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Save:
+            return "save"
+        if answer == QMessageBox.StandardButton.Discard:
+            return "discard"
+        return "cancel"
+
+    def confirm(self, title: str, text: str, action: str) -> bool:
+        """A yes/no question before a destructive step (a method so tests can answer)."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(title)
+        box.setText(text)
+        yes = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is yes
+
+    def _close_down(self) -> None:
+        self.recovery_timer.stop()
+        release(self._recovery_path)
+
+    # ================================================================ loading
+
+    def _guarded(self, callback: Callable[[T], object]) -> Callable[[T], None]:
+        """A task callback that does nothing once the editor's tab was closed."""
+
+        def call(value: T) -> None:
+            if shiboken6.isValid(self):
+                callback(value)
+
+        return call
+
+    def _load(self, *, initial: bool) -> None:
+        accession = self.accession
+        assert accession is not None
+        user = self._user()
+        self._set_busy(True)
+        self._runner.run(
+            lambda: self._services.cases.open(user, accession),
+            on_done=self._guarded(lambda view: self._opened(view, initial=initial)),
+            on_error=self._guarded(lambda error: self._open_failed(error)),
+        )
+
+    def _opened(self, view: CaseView, *, initial: bool) -> None:
+        self._set_busy(False)
+        record = view.record
+        self.record = record
+        self.versions = list(view.versions)
+        self._row_version = record.row_version
+        self._status = record.status
+        self._amending = record.amendment_in_progress
+        self._settings = view.settings
+        self.form.set_settings(view.settings)
+        self.form.accession.set_editable(False)
+        self._loaded = True
+        self.form.load(record.working)
+        self._baseline = self.form.document()
+        self._set_editable(self._may_edit())
+        self.versions_panel.set_versions(self.versions)  # type: ignore[attr-defined]
+        self.action_bar.state.setText(
+            f"Last saved {self._local(record.updated_at)} by {record.updated_by}"
+        )
+        self._show_state()
+        self._refresh()
+        if initial:
+            self._offer_case_recovery(record)
+        else:
+            self._recovery.delete(self._recovery_path)
+        self._recovery_path = self._recovery.for_case(record.accession)
+        hold(self._recovery_path)
+
+    def _open_failed(self, error: Exception) -> None:
+        self._set_busy(False)
+        self._set_editable(False)
+        self.action_bar.state.setText("")
+        words = user_message(error)
+        if isinstance(error, NotFound):
+            words += " It may have been removed, or your role cannot see it."
+        self.message_bar.show_message(f"The case could not be opened: {words}", kind="error")
+
+    def _start_new(self) -> None:
+        user = self._user()
+        self._set_editable(user.can(Permission.EDIT))
+        self._baseline = self.form.document()
+        self._recovery_path = self._recovery.for_new_case()
+        hold(self._recovery_path)
+        self._show_state()
+        self._refresh()
+        if not user.can(Permission.EDIT):
+            return
+        services = self._services
+        self.action_bar.state.setText("Proposing an accession number...")
+        self._runner.run(
+            lambda: (services.cases.next_accession(user), services.lab.settings()),
+            on_done=self._guarded(lambda result: self._proposed(*result)),
+            on_error=self._guarded(lambda error: self._proposal_failed(error)),
+        )
+        self._offer_new_case_recovery()
+
+    def _proposed(self, accession: str, settings: LabSettings) -> None:
+        self.action_bar.state.setText("Not saved yet")
+        self._settings = settings
+        self.form.set_settings(settings)
+        field = self.form.accession
+        if self.accession is None and not field.edit.text().strip():
+            clean = not self.is_dirty()
+            field.set_value(accession)
+            if clean:
+                self._baseline = self.form.document()
+        self._refresh()
+
+    def _proposal_failed(self, error: Exception) -> None:
+        self.action_bar.state.setText("Not saved yet")
+        self.message_bar.show_message(
+            "No accession number could be proposed "
+            f"({user_message(error)}). Type one, or leave it empty and one is given on save.",
+            kind="warning",
+        )
+
+    def reload(self) -> None:
+        """Read the case again from the database (local edits are discarded)."""
+        if self.accession is not None:
+            self._load(initial=False)
+
+    def _reload_discarding(self) -> None:
+        self.message_bar.clear()
+        self._recovery.delete(self._recovery_path)
+        self.reload()
+
+    # ================================================================ state
+
+    def _may_edit(self) -> bool:
+        if not self._user().can(Permission.EDIT):
+            return False
+        if self.accession is None:
+            return True
+        return allowed(Action.EDIT, self._status, amendment_in_progress=self._amending)
+
+    def _set_editable(self, editable: bool) -> None:
+        self._editable = editable
+        self.form.set_editable(editable)
+        if self.accession is not None:
+            self.form.accession.set_editable(False)
+        self._refresh_actions()
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._refresh_actions()
+
+    def _refresh_actions(self) -> None:
+        self.action_bar.refresh(
+            user=self._user(),
+            status=self._status,
+            amendment_in_progress=self._amending,
+            saved=self.accession is not None,
+            editable=self._editable and self._loaded,
+            busy=self._busy or self._saving,
+        )
+
+    def _show_state(self) -> None:
+        """The note above the form: why it is read-only, or that an amendment is open."""
+        user = self._user()
+        record = self.record
+        reason = record.closing_reason if record and record.closing_reason else ""
+        word = status_words.word(self._status).lower()
+        if not user.can(Permission.EDIT):
+            self.state_bar.show_message(
+                f"Read only: your role ({user.role.value}) cannot edit cases.", kind="info"
+            )
+        elif self._status in AFTER_FINAL and self._amending:
+            self.state_bar.show_message(
+                "Amendment in progress: the issued report was reopened. Changes are saved as "
+                "a draft of the amendment and issued as a new version only when signed "
+                "(Sign amendment...); issued versions are not changed.",
+                kind="warning",
+            )
+        elif self._status in AFTER_FINAL:
+            hint = (
+                "Use Amend to change it or Addendum... to add to it."
+                if user.can(Permission.SIGN)
+                else "A pathologist can amend it or add an addendum."
+            )
+            self.state_bar.show_message(
+                f"Read only: the {word} report was issued and its working document is "
+                f"frozen. {hint}",
+                kind="info",
+            )
+        elif self._status is Status.CANCELLED:
+            self.state_bar.show_message(
+                "Read only: the case was cancelled" + (f" ({reason})." if reason else "."),
+                kind="info",
+            )
+        elif self._status is Status.ENTERED_IN_ERROR:
+            self.state_bar.show_message(
+                "Read only: the report was withdrawn as entered in error"
+                + (f" ({reason})." if reason else "."),
+                kind="info",
+            )
+        elif self._status is Status.PRELIMINARY:
+            self.state_bar.show_message(
+                "A preliminary report was issued. Changes made here are issued with the "
+                "next signing (preliminary or final).",
+                kind="info",
+            )
+        else:
+            self.state_bar.clear()
+
+    # ================================================================ live checks
+
+    def _patient(self) -> dict[str, Any]:
+        patient = self.document().get("patient")
+        return patient if isinstance(patient, dict) else {}
+
+    def _on_changed(self) -> None:
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """After every change: rules, missing fields, flags, banner, derived labels, title."""
+        document = self.document()
+        today = self._services.today()
+        check = check_draft(document, today=today)
+        self._last_check = check
+        self._show_check(check)
+        final = allowed(Action.SIGN_FINAL, self._status, amendment_in_progress=self._amending)
+        self.flags.set_flags(editor_flags(document, today=today, final_sign_out=final))
+        self.banner.show_case(
+            document,
+            status=self._status,
+            accession=self.accession or (document.get("accession") or None),
+            today=today,
+            amendment_in_progress=self._amending,
+        )
+        self._show_cellularity(document)
+        self._show_key_hints(document)
+        title = self.tab_title()
+        if title != self._last_title:
+            self._last_title = title
+            self.title_changed.emit(title)
+
+    def _show_check(self, check: DraftCheck) -> None:
+        self.form.show_problems(check.problems)  # at the fields; all are listed here too
+        self.problems.set_issues(
+            [(f"{self.form.title(p.path)}: {p.message}", p.path) for p in check.problems]
+        )
+        self.problems_box.setVisible(bool(check.problems))
+        entries = self.form.missing_entries(check.missing)
+        self.missing.set_issues(entries)
+        if entries:
+            self.missing_note.setText(
+                f"{len(entries)} required field{'s' if len(entries) != 1 else ''} not filled in "
+                "yet. A draft can be saved without them; signing needs them all."
+            )
+        elif check.problems:
+            self.missing_note.setText("Every required field is filled in.")
+        else:
+            self.missing_note.setText("Every required field is filled in: ready for sign-out.")
+
+    def _age(self, document: dict[str, Any]) -> int | None:
+        born = _date(get_path(document, "patient.birth_date"))
+        on = _date(get_path(document, "procedure.date"))
+        if born is None or on is None or born > on:
+            return None
+        return age_in_years(born, on)
+
+    def _show_cellularity(self, document: dict[str, Any]) -> None:
+        label = self.form.live.cellularity
+        value = get_path(document, "core.cellularity_pct")
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
+            label.setText("")
+            label.hide()
+            return
+        age = self._age(document)
+        if age is None:
+            label.setText("Enter the birth and procedure dates to compare with the age.")
+        else:
+            assessment = assess_cellularity(value, age, self._settings.cellularity_rule)
+            label.setText(
+                f"{assessment.verdict.capitalize()} for age {age} "
+                f"(expected {assessment.lower}-{assessment.upper} %)"
+            )
+        label.show()
+
+    def _show_key_hints(self, document: dict[str, Any]) -> None:
+        counts = get_path(document, "aspirate.differential")
+        valid = {
+            key: value
+            for key, value in (counts.items() if isinstance(counts, dict) else [])
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        }
+        total = sum(valid.values())
+        for label, category in (
+            (self.form.live.blasts, DifferentialCategory.BLASTS),
+            (self.form.live.plasma_cells, DifferentialCategory.PLASMA_CELLS),
+        ):
+            value: Decimal | None = percent(valid.get(category.value, 0), total)
+            label.setText(f"differential: {value} %" if value is not None else "")
+
+    # ================================================================ navigation
+
+    def go_to(self, path: str) -> None:
+        """Put the cursor in the field of a path and scroll it into view."""
+        widget = self.form.focus(path)
+        if widget is not None:
+            self.form_scroll.ensureWidgetVisible(widget, 20, 40)
+
+    def _go_to_section(self, row: int) -> None:
+        if 0 <= row < len(self.form.sections) and not self._syncing:
+            section = self.form.sections[row]
+            self.form_scroll.verticalScrollBar().setValue(section.y())
+
+    def _enter_section(self, row: int) -> None:
+        if 0 <= row < len(self.form.sections):
+            section = self.form.sections[row]
+            if section.chain:
+                section.chain[0].setFocus(Qt.FocusReason.OtherFocusReason)
+                self.form_scroll.ensureWidgetVisible(section.chain[0], 20, 40)
+
+    def _sync_nav(self, value: int) -> None:
+        current = 0
+        for row, section in enumerate(self.form.sections):
+            if section.y() <= value + 8:
+                current = row
+        if self.nav.currentRow() != current:
+            self._syncing = True
+            self.nav.setCurrentRow(current)
+            self._syncing = False
+
+    def show_section(self, key: str) -> None:
+        """Scroll so that a section's title is at the top (e.g. "aspirate")."""
+        for row, section in enumerate(self.form.sections):
+            if section.key == key:
+                self.nav.setCurrentRow(row)
+                self._go_to_section(row)
+
+    # ================================================================ patient lookup
+
+    def _look_up_patient(self) -> None:
+        mrn = self.form.mrn.edit.text().strip()
+        if not self._editable or not mrn or mrn == self._looked_up_mrn:
+            return
+        self._looked_up_mrn = mrn
+        user = self._user()
+        self._runner.run(
+            lambda: self._services.cases.find_patient(user, mrn),
+            on_done=self._guarded(lambda found: self._patient_found(mrn, found)),
+            on_error=lambda _e: None,  # the lookup is a convenience; saving checks again
+        )
+
+    def _patient_found(self, mrn: str, found: PatientRecord | None) -> None:
+        note = self.form.live.patient_note
+        if self.form.mrn.edit.text().strip() != mrn:
+            return  # the MRN was changed again meanwhile
+        if found is None:
+            note.setText("New patient: no record with this MRN yet.")
+            note.show()
+            return
+        values = {
+            "patient.family_name": found.family_name,
+            "patient.given_names": found.given_names,
+            "patient.birth_date": found.birth_date.isoformat(),
+            "patient.sex": found.sex.value,
+        }
+        changed = False
+        for path, value in values.items():
+            field = self.form.field(path)
+            if field.value() != value and not (value == "" and field.value() is None):
+                field.set_value(value)
+                changed = True
+        note.setText(
+            f"Patient on file: {patient_name(values_to_patient(values))}, born "
+            f"{found.birth_date.isoformat()}"
+            + (" (details filled in from the patient record)." if changed else ".")
+        )
+        note.show()
+        self._refresh()
+
+    # ================================================================ saving
+
+    def _save(
+        self,
+        then: Callable[[], None] | None = None,
+        failed: Callable[[], None] | None = None,
+    ) -> None:
+        if self._saving:
+            if failed:
+                failed()
+            return
+        if not self._editable or not self._loaded:
+            self.message_bar.show_message(
+                "This case cannot be edited now; there is nothing to save.", kind="info"
+            )
+            if failed:
+                failed()
+            return
+        document = self.document()
+        check = check_draft(document, today=self._services.today())
+        self._show_check(check)
+        if check.problems:
+            count = len(check.problems)
+            self.message_bar.show_message(
+                f"Not saved: {count} problem{'s' if count != 1 else ''} must be fixed first. "
+                "Each is marked in red at its field and listed on the right.",
+                kind="error",
+            )
+            self.go_to(check.problems[0].path)
+            if failed:
+                failed()
+            return
+        user = self._user()
+        cases = self._services.cases
+        accession = self.accession
+        work: Callable[[], CaseRecord | SaveResult]
+        if accession is None:
+
+            def work() -> CaseRecord | SaveResult:
+                return cases.create(user, document)
+
+        else:
+            expected = self._row_version or 0
+
+            def work() -> CaseRecord | SaveResult:
+                return cases.save(user, accession, document, expected_row_version=expected)
+
+        self._saving = True
+        self.action_bar.state.setText("Saving...")
+        self._refresh_actions()
+        self._runner.run(
+            work,
+            on_done=self._guarded(lambda result: self._saved(document, result, then)),
+            on_error=self._guarded(lambda error: self._save_failed(error, failed)),
+        )
+
+    def _saved(
+        self,
+        document: dict[str, Any],
+        result: CaseRecord | SaveResult,
+        then: Callable[[], None] | None,
+    ) -> None:
+        self._saving = False
+        if isinstance(result, CaseRecord):
+            self._recovery.delete(self._recovery_path)
+            release(self._recovery_path)
+            self.accession = result.accession
+            self.record = result
+            self._row_version = result.row_version
+            self._status = result.status
+            self.form.accession.set_value(result.accession)
+            self.form.accession.set_editable(False)
+            document = {**document, "accession": result.accession}
+            missing = self._last_check.missing
+            self._recovery_path = self._recovery.for_case(result.accession)
+            hold(self._recovery_path)
+        else:
+            self._row_version = result.row_version
+            missing = result.missing
+        self._baseline = document
+        if not self.is_dirty():
+            self._recovery.delete(self._recovery_path)
+        entries = self.form.missing_entries(missing)
+        now = datetime.now().strftime("%H:%M")
+        self.action_bar.state.setText(f"Saved at {now}")
+        if entries:
+            self.message_bar.show_message(
+                f"Saved as a draft at {now}. {len(entries)} required field"
+                f"{'s are' if len(entries) != 1 else ' is'} still empty (listed on the right); "
+                "the case can be signed once they are filled in.",
+                kind="info",
+            )
+        else:
+            self.message_bar.show_message(f"Saved at {now}. Complete: ready for sign-out.")
+        self._refresh_actions()
+        self._refresh()
+        assert self.accession is not None
+        self.case_changed.emit(self.accession)
+        if then:
+            then()
+
+    def _save_failed(self, error: Exception, failed: Callable[[], None] | None) -> None:
+        self._saving = False
+        self.action_bar.state.setText("Not saved")
+        self._refresh_actions()
+        if isinstance(error, ConcurrentChange | LifecycleRefused) and self.accession:
+            self.message_bar.show_message(
+                f"Not saved: someone else changed or signed this case since you opened it. "
+                f"{error}. Your changes are still here. Reload to see theirs (your changes "
+                "are then discarded), or keep editing and copy what you need first.",
+                kind="error",
+                actions=[
+                    ("&Reload (discard my changes)", self._reload_discarding),
+                    ("&Keep editing", self.message_bar.clear),
+                ],
+            )
+        elif isinstance(error, InvalidCase):
+            self.form.show_problems(error.problems)
+            self.problems.set_issues(
+                [(f"{self.form.title(p.path)}: {p.message}", p.path) for p in error.problems]
+            )
+            self.problems_box.setVisible(bool(error.problems))
+            self.message_bar.show_message(f"Not saved: {error}", kind="error")
+        else:
+            self.message_bar.show_message(f"Not saved: {user_message(error)}", kind="error")
+        if failed:
+            failed()
+
+    def save_and_wait(self) -> bool:
+        """Save and wait for the answer (the close guard needs a yes or no)."""
+        outcome: dict[str, bool] = {}
+        loop = QEventLoop()
+
+        def finish(ok: bool) -> None:
+            outcome["ok"] = ok
+            loop.quit()
+
+        self._save(then=lambda: finish(True), failed=lambda: finish(False))
+        if "ok" not in outcome:
+            loop.exec()
+        return outcome.get("ok", False)
+
+    def _after_saving(self, action: Callable[[], None]) -> None:
+        """Run an action on the stored document: save first when there are changes."""
+        if self.accession is None or self.is_dirty():
+            self._save(then=action)
+        else:
+            action()
+
+    # ================================================================ recovery
+
+    def write_recovery(self) -> None:
+        """Write unsaved work to the recovery file (the timer calls this every 30 s)."""
+        if not self.is_dirty() or self._recovery_path is None:
+            return
+        try:
+            self._recovery.write(self._recovery_path, self.document())
+        except OSError as error:
+            self.message_bar.show_message(
+                f"Unsaved changes could not be written to the recovery file "
+                f"({error.strerror or error}). Save soon.",
+                kind="warning",
+            )
+
+    @property
+    def recovery_path(self) -> Path | None:
+        return self._recovery_path
+
+    def _offer_case_recovery(self, record: CaseRecord) -> None:
+        path = self._recovery.for_case(record.accession)
+        if not path.exists() or not self._editable:
+            return
+        if not self._recovery.newer_than(path, record.updated_at):
+            return
+        self._offer(path, "Changes to this case that were never saved")
+
+    def _offer_new_case_recovery(self) -> None:
+        files = self._recovery.unsaved_new_cases()
+        if files:
+            self._offer(files[0], "A new case that was never saved")
+
+    def _offer(self, path: Path, what: str) -> None:
+        when = self._recovery.modified(path)
+        stamp = self._local(when) if when else "earlier"
+        self.recovery_bar.show_message(
+            f"{what} (last written {stamp}) were kept in a recovery file. Restore them "
+            "into this editor?",
+            kind="warning",
+            actions=[
+                ("Restore", lambda: self.restore_recovery(path)),
+                ("Discard", lambda: self._discard_recovery(path)),
+            ],
+        )
+
+    def restore_recovery(self, path: Path) -> None:
+        data = self._recovery.read(path)
+        self.recovery_bar.clear()
+        if data is None:
+            self.message_bar.show_message(
+                "The recovery file could not be read; nothing was restored.", kind="warning"
+            )
+            return
+        if self.accession is not None:
+            data = {**data, "accession": self.accession}
+        elif path != self._recovery_path:
+            self._recovery.delete(self._recovery_path)
+            release(self._recovery_path)
+            self._recovery_path = path
+            hold(path)
+        self.form.load(data)
+        self._refresh()
+        self.message_bar.show_message(
+            "Recovered changes restored. They are not saved yet: check them and save.",
+            kind="info",
+        )
+
+    def _discard_recovery(self, path: Path) -> None:
+        self._recovery.delete(path)
+        self.recovery_bar.clear()
+
+    # ================================================================ lifecycle actions
+
+    def _preview(self) -> None:
+        if self.accession is None:
+            return
+        accession = self.accession
+        if self._editable and self.is_dirty():
+            self._save(then=lambda: self.preview_requested.emit(accession))
+        else:
+            self.preview_requested.emit(accession)
+
+    def _open_version(self, accession: str, number: int) -> None:
+        self.preview_requested.emit(accession)
+        self.version_requested.emit(accession, number)
+
+    def _issued(self) -> None:
+        """After a dialog was accepted: read the case again and tell the worklist."""
+        if self.accession is None:
+            return
+        self._recovery.delete(self._recovery_path)
+        self.case_changed.emit(self.accession)
+        self.reload()
+
+    def _dialog_missing(self, error: ImportError) -> None:
+        self.message_bar.show_message(
+            f"This action is not available in this installation ({error.name}).", kind="error"
+        )
+
+    def _sign(self, *, preliminary: bool) -> None:
+        self._after_saving(lambda: self._open_sign_dialog(preliminary))
+
+    def _open_sign_dialog(self, preliminary: bool) -> None:
+        try:
+            from marrowpath.ui.dialogs.sign_out import SignOutDialog
+        except ImportError as error:
+            self._dialog_missing(error)
+            return
+        assert self.accession is not None
+        dialog = SignOutDialog(
+            services=self._services,
+            user=self._user(),
+            accession=self.accession,
+            row_version=self._row_version or 0,
+            preliminary=preliminary,
+            parent=self,
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._issued()
+
+    def _sign_amendment(self) -> None:
+        self._after_saving(self._open_amendment_dialog)
+
+    def _open_amendment_dialog(self) -> None:
+        try:
+            from marrowpath.ui.dialogs.amend import SignAmendmentDialog
+        except ImportError as error:
+            self._dialog_missing(error)
+            return
+        assert self.accession is not None
+        dialog = SignAmendmentDialog(
+            services=self._services,
+            user=self._user(),
+            accession=self.accession,
+            row_version=self._row_version or 0,
+            parent=self,
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._issued()
+
+    def _addendum(self) -> None:
+        try:
+            from marrowpath.ui.dialogs.addendum import AddendumDialog
+        except ImportError as error:
+            self._dialog_missing(error)
+            return
+        assert self.accession is not None
+        dialog = AddendumDialog(
+            services=self._services, user=self._user(), accession=self.accession, parent=self
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._issued()
+
+    def _withdraw(self) -> None:
+        self._after_saving(self._open_withdraw_dialog)
+
+    def _open_withdraw_dialog(self) -> None:
+        try:
+            from marrowpath.ui.dialogs.withdraw import WithdrawDialog
+        except ImportError as error:
+            self._dialog_missing(error)
+            return
+        assert self.accession is not None
+        dialog = WithdrawDialog(
+            services=self._services, user=self._user(), accession=self.accession, parent=self
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._issued()
+
+    def _cancel_case(self) -> None:
+        self._after_saving(self._open_cancel_dialog)
+
+    def _open_cancel_dialog(self) -> None:
+        try:
+            from marrowpath.ui.dialogs.withdraw import CancelCaseDialog
+        except ImportError as error:
+            self._dialog_missing(error)
+            return
+        assert self.accession is not None
+        dialog = CancelCaseDialog(
+            services=self._services, user=self._user(), accession=self.accession, parent=self
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._issued()
+
+    def start_amendment(self) -> None:
+        """Reopen the issued report as an amendment in progress (editable again)."""
+        if self.accession is None:
+            return
+        accession, user = self.accession, self._user()
+        self._set_busy(True)
+        self._runner.run(
+            lambda: self._services.cases.start_amendment(user, accession),
+            on_done=self._guarded(lambda _record: self._lifecycle_done()),
+            on_error=self._guarded(lambda error: self._lifecycle_failed(error)),
+        )
+
+    def discard_amendment(self) -> None:
+        """Throw the amendment in progress away; the issued report stays as it was."""
+        if self.accession is None:
+            return
+        if not self.confirm(
+            "Discard amendment",
+            "Discard the amendment in progress? Its changes are lost; the issued report "
+            "stays exactly as it was.",
+            "Discard amendment",
+        ):
+            return
+        accession, user = self.accession, self._user()
+        self._set_busy(True)
+        self._runner.run(
+            lambda: self._services.cases.discard_amendment(user, accession),
+            on_done=self._guarded(lambda _none: self._lifecycle_done()),
+            on_error=self._guarded(lambda error: self._lifecycle_failed(error)),
+        )
+
+    def _lifecycle_done(self) -> None:
+        self._set_busy(False)
+        self._issued()
+
+    def _lifecycle_failed(self, error: Exception) -> None:
+        self._set_busy(False)
+        self.message_bar.show_message(user_message(error), kind="error")
+
+    # ================================================================ helpers
+
+    @staticmethod
+    def _local(when: datetime) -> str:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def values_to_patient(values: dict[str, str]) -> dict[str, Any]:
+    return {path.removeprefix("patient."): value for path, value in values.items()}

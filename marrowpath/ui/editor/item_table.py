@@ -1,0 +1,342 @@
+"""Editable tables for the lists of the case document: stains, ancillary studies,
+classifications and copy-to providers.
+
+Why one generic table: every list in the format is a list of small objects whose fields
+are text, numbers, dates or enumerations. One widget reads the rows back into JSON
+(empty cells absent, empty rows dropped), maps a problem such as `stains[1].percent` to
+its cell and lists the rule in words under the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from marrowpath.domain.enums import label as enum_label
+from marrowpath.ui.editor.fields import Outline, error_label, format_number, parse_number, sentence
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+VALUE_ROLE = Qt.ItemDataRole.UserRole
+EXTRA_ROLE = Qt.ItemDataRole.UserRole + 1
+PROBLEM_BACKGROUND = QColor("#fde7e9")
+EDIT_TRIGGERS = (
+    QAbstractItemView.EditTrigger.DoubleClicked
+    | QAbstractItemView.EditTrigger.EditKeyPressed
+    | QAbstractItemView.EditTrigger.AnyKeyPressed
+    | QAbstractItemView.EditTrigger.SelectedClicked
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One field of the list items: its key, heading and kind of value."""
+
+    key: str
+    title: str
+    kind: str = "text"  # text | number | date | enum
+    enum: type[StrEnum] | None = None
+    required: bool = False
+    stretch: bool = False
+
+
+class _EnumDelegate(QStyledItemDelegate):
+    """A drop-down editor with the report's wording for enumeration columns."""
+
+    def __init__(self, enum: type[StrEnum], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._enum = enum
+
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: ModelIndex
+    ) -> QWidget:
+        combo = QComboBox(parent)
+        combo.addItem("", None)
+        for member in self._enum:
+            combo.addItem(enum_label(member), member.value)
+        combo.activated.connect(lambda _i, c=combo: self.commitData.emit(c))
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: ModelIndex) -> None:
+        assert isinstance(editor, QComboBox)
+        position = editor.findData(index.data(VALUE_ROLE))
+        editor.setCurrentIndex(max(position, 0))
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: ModelIndex) -> None:
+        assert isinstance(editor, QComboBox)
+        value = editor.currentData()
+        model.setData(index, value, VALUE_ROLE)
+        model.setData(
+            index, editor.currentText() if value is not None else "", Qt.ItemDataRole.DisplayRole
+        )
+
+
+class ItemTable(QWidget):
+    """A list of objects as rows, with Add and Remove buttons.
+
+    Signals:
+        changed() -- a cell, a row count or an order changed by the user.
+    """
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        path: str,
+        label: str,
+        columns: list[Column],
+        *,
+        add_text: str = "Add",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.path = path
+        self.label = label
+        self.section = ""
+        self.columns = columns
+        self._loading = False
+        self._doc_rows: list[int] = []
+        self.table = QTableWidget(0, len(columns))
+        self.table.setAccessibleName(label)
+        self.table.setHorizontalHeaderLabels([c.title for c in columns])
+        self.table.verticalHeader().setVisible(True)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.table.setEditTriggers(EDIT_TRIGGERS)
+        self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for number, column in enumerate(columns):
+            mode = (
+                QHeaderView.ResizeMode.Stretch
+                if column.stretch
+                else QHeaderView.ResizeMode.ResizeToContents
+            )
+            header.setSectionResizeMode(number, mode)
+            if column.kind == "enum" and column.enum is not None:
+                self.table.setItemDelegateForColumn(number, _EnumDelegate(column.enum, self.table))
+        self.table.itemChanged.connect(self._on_item_changed)
+        self.outline = Outline(self.table)
+        self.add_button = QPushButton(add_text)
+        self.add_button.setAccessibleName(f"{label}: {add_text.lower()}")
+        self.remove_button = QPushButton("Remove selected")
+        self.remove_button.setAccessibleName(f"{label}: remove selected rows")
+        self.add_button.clicked.connect(self.add_row)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.error = error_label()
+        self.empty = QLabel("None recorded.")
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.outline)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+        self._update_empty()
+
+    # ------------------------------------------------------------ rows
+
+    def add_row(self) -> None:
+        row = self.table.rowCount()
+        self._loading = True
+        try:
+            self.table.insertRow(row)
+            for number, _column in enumerate(self.columns):
+                self.table.setItem(row, number, self._item(None, self.columns[number]))
+        finally:
+            self._loading = False
+        self._update_empty()
+        self.table.setCurrentCell(row, 0)
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        first = self.table.item(row, 0)
+        if first is not None:
+            self.table.editItem(first)
+        self.changed.emit()
+
+    def remove_selected(self) -> None:
+        rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True)
+        if not rows and self.table.currentRow() >= 0:
+            rows = [self.table.currentRow()]
+        for row in rows:
+            self.table.removeRow(row)
+        self._update_empty()
+        if rows:
+            self.changed.emit()
+
+    def _update_empty(self) -> None:
+        has_rows = self.table.rowCount() > 0
+        self.table.setVisible(has_rows)
+        self.outline.setVisible(has_rows)
+        self.empty.setVisible(not has_rows)
+        self.remove_button.setEnabled(has_rows and self.add_button.isEnabled())
+        self.table.updateGeometry()
+
+    def _item(self, value: Any, column: Column) -> QTableWidgetItem:
+        item = QTableWidgetItem()
+        item.setData(VALUE_ROLE, value)
+        if column.kind == "enum":
+            text = enum_label(value) if value is not None else ""
+        elif column.kind == "number":
+            text = format_number(value)
+        else:
+            text = "" if value is None else str(value)
+        item.setData(Qt.ItemDataRole.DisplayRole, text)
+        if column.kind == "number":
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if column.kind == "text" and text:
+            item.setToolTip(text)
+        return item
+
+    def _on_item_changed(self, _item: QTableWidgetItem) -> None:
+        if not self._loading:
+            self.changed.emit()
+
+    # ------------------------------------------------------------ values
+
+    def _cell_value(self, row: int, number: int) -> Any:
+        item = self.table.item(row, number)
+        if item is None:
+            return None
+        column = self.columns[number]
+        if column.kind == "enum":
+            return item.data(VALUE_ROLE)
+        text = str(item.data(Qt.ItemDataRole.DisplayRole) or "")
+        if column.kind == "number":
+            return parse_number(text)
+        if column.kind == "date":
+            return text.strip() or None
+        return text if text.strip() else None
+
+    def value(self) -> list[dict[str, Any]] | None:
+        """The rows as objects; empty rows are left out (the row map keeps their place)."""
+        items: list[dict[str, Any]] = []
+        self._doc_rows = []
+        for row in range(self.table.rowCount()):
+            first = self.table.item(row, 0)
+            extra = first.data(EXTRA_ROLE) if first is not None else None
+            item: dict[str, Any] = dict(extra) if isinstance(extra, dict) else {}
+            for number, column in enumerate(self.columns):
+                cell = self._cell_value(row, number)
+                if cell is not None:
+                    item[column.key] = cell
+            if item:
+                items.append(item)
+                self._doc_rows.append(row)
+        return items or None
+
+    def set_value(self, value: Any) -> None:
+        self._loading = True
+        try:
+            self.table.setRowCount(0)
+            rows = value if isinstance(value, list) else []
+            for row, data in enumerate(rows):
+                data = data if isinstance(data, dict) else {}
+                self.table.insertRow(row)
+                for number, column in enumerate(self.columns):
+                    self.table.setItem(row, number, self._item(data.get(column.key), column))
+                extra = {k: v for k, v in data.items() if k not in {c.key for c in self.columns}}
+                first = self.table.item(row, 0)
+                if extra and first is not None:
+                    first.setData(EXTRA_ROLE, extra)
+        finally:
+            self._loading = False
+        self._update_empty()
+
+    def set_editable(self, editable: bool) -> None:
+        self.table.setEditTriggers(
+            EDIT_TRIGGERS if editable else QAbstractItemView.EditTrigger.NoEditTriggers
+        )
+        self.add_button.setEnabled(editable)
+        self.add_button.setVisible(editable)
+        self.remove_button.setVisible(editable)
+        self._update_empty()
+
+    # ------------------------------------------------------------ problems
+
+    def title(self, index: int | None = None, key: str | None = None) -> str:
+        parts = (
+            [self.section, self.label]
+            if self.section and self.section != self.label
+            else [self.label]
+        )
+        if index is not None:
+            row = self._doc_rows[index] + 1 if index < len(self._doc_rows) else index + 1
+            parts.append(f"row {row}")
+        if key is not None:
+            titles = {c.key: c.title for c in self.columns}
+            parts.append(titles.get(key, key))
+        return " › ".join(parts)
+
+    def show_problems(self, problems: list[tuple[int | None, str | None, str]]) -> None:
+        """Mark cells (row index in the document, column key, rule) and list the rules."""
+        self._loading = True
+        try:
+            for line in range(self.table.rowCount()):
+                for number in range(len(self.columns)):
+                    cell = self.table.item(line, number)
+                    if cell is not None and cell.data(Qt.ItemDataRole.BackgroundRole) is not None:
+                        cell.setData(Qt.ItemDataRole.BackgroundRole, None)
+                        cell.setToolTip(cell.text())
+            lines: list[str] = []
+            keys = [c.key for c in self.columns]
+            titles = {c.key: c.title for c in self.columns}
+            for index, key, message in problems:
+                row: int | None = None
+                if index is not None and index < len(self._doc_rows):
+                    row = self._doc_rows[index]
+                where = []
+                if index is not None:
+                    where.append(f"Row {(row if row is not None else index) + 1}")
+                if key is not None:
+                    where.append(titles.get(key, key))
+                lines.append(f"{', '.join(where)}: {message}" if where else sentence(message))
+                if row is not None and key in keys:
+                    cell = self.table.item(row, keys.index(key))
+                    if cell is not None:
+                        cell.setBackground(PROBLEM_BACKGROUND)
+                        cell.setToolTip(sentence(message))
+        finally:
+            self._loading = False
+        self.outline.set_invalid(bool(problems))
+        self.error.setText("\n".join(lines))
+        self.error.setVisible(bool(lines))
+        self.table.setAccessibleDescription("\n".join(lines))
+
+    def focus_cell(self, index: int | None, key: str | None) -> None:
+        keys = [c.key for c in self.columns]
+        if index is not None and index < len(self._doc_rows):
+            self.table.setCurrentCell(self._doc_rows[index], keys.index(key) if key in keys else 0)
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)

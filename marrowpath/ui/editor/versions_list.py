@@ -1,0 +1,49 @@
+"""A plain list of issued versions, used when the versions panel of
+`marrowpath.ui.dialogs.versions` is not installed.
+
+Why a fallback: the editor must still show what was issued (number, kind, signer, time)
+and open a version's report, even in a build without the dialogs package.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from marrowpath.domain.versions import IssuedVersion
+
+
+class VersionList(QWidget):
+    """Signals: open_version(str, int) -- accession and version number to show."""
+
+    open_version = Signal(str, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.list = QListWidget()
+        self.list.setAccessibleName("Issued versions")
+        self.list.setWordWrap(True)
+        self.list.itemActivated.connect(self._activated)
+        self.list.itemDoubleClicked.connect(self._activated)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.list)
+
+    def set_versions(self, versions: list[IssuedVersion]) -> None:
+        self.list.clear()
+        if not versions:
+            self.list.addItem("Nothing issued yet.")
+            return
+        for version in reversed(versions):
+            content = version.content
+            signed = content.signed_at.strftime("%Y-%m-%d %H:%M UTC")
+            item = QListWidgetItem(
+                f"{content.number}: {content.kind.value} by {content.signer_name}, {signed}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, (content.accession, content.number))
+            self.list.addItem(item)
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        data = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(data, tuple):
+            self.open_version.emit(data[0], data[1])
