@@ -108,7 +108,8 @@ def _diagnosis(document: CaseDocument) -> Item:
     lines = [line for line in document.diagnosis.lines if line.strip()]
     if not lines:
         return Item("Diagnosis", False, "No diagnosis line.")
-    return Item("Diagnosis", True, f"{len(lines)} line{'s' if len(lines) != 1 else ''}")
+    count = f"{len(lines)} line{'s' if len(lines) != 1 else ''}"
+    return Item("Diagnosis", True, f"{count}, shown above.")
 
 
 def _adequacy(document: CaseDocument) -> Item:

@@ -99,8 +99,8 @@ class SignOutDialog(LifecycleDialog):
     def _build(self, view: CaseView) -> None:
         what = "a preliminary report" if self.preliminary else "the final report"
         intro = wrapped(
-            f"Check the patient, the diagnosis, the advisories and the completeness check, "
-            f"then enter your password to sign {what}."
+            f"Check the patient, diagnosis, advisories and completeness, then enter your "
+            f"password to sign {what}."
         )
         self.body.addWidget(intro)
         self.body.addWidget(patient_banner(view, self.services.today()))
@@ -109,22 +109,25 @@ class SignOutDialog(LifecycleDialog):
         column.setContentsMargins(0, 0, 4, 0)
         column.setSpacing(12)
         document = view.document
+        self.items = check_items(view.check, document, view.settings)
         if document is not None:
             column.addWidget(self._diagnosis_box(list(document.diagnosis.lines)))
             flags = advisory_flags(document, final_sign_out=not self.preliminary)
+            gaps = [
+                f"{item.title}: {item.detail}"
+                + (" (a CAP strong recommendation)" if item.cap_strong else "")
+                for item in self.items
+                if item.needs_acknowledgement
+            ]
+            self.advisories = AdvisoryList(flags, gaps)
+            self.advisories.changed.connect(self.message.clear_message)
+            box = QGroupBox(f"Advisories to review ({len(flags) + len(gaps)})")
+            QVBoxLayout(box).addWidget(self.advisories)
         else:
-            flags = []
-        self.items = check_items(view.check, document, view.settings)
-        gaps = [
-            f"{item.title}: {item.detail}"
-            + (" (a CAP strong recommendation)" if item.cap_strong else "")
-            for item in self.items
-            if item.needs_acknowledgement
-        ]
-        self.advisories = AdvisoryList(flags, gaps)
-        self.advisories.changed.connect(self.message.clear_message)
-        box = QGroupBox(f"Advisories to review ({len(flags) + len(gaps)})")
-        QVBoxLayout(box).addWidget(self.advisories)
+            box = QGroupBox("Advisories to review")
+            QVBoxLayout(box).addWidget(
+                wrapped("The advisories are judged once every required field is filled in.")
+            )
         column.addWidget(box)
         column.addWidget(self._completeness_box(self.items))
         column.addStretch(1)
@@ -203,8 +206,8 @@ class SignOutDialog(LifecycleDialog):
         elif any(item.blocks for item in self.items):
             missing = [item.title.lower() for item in self.items if item.blocks]
             self.block(
-                f"This case cannot be signed yet: {'; '.join(missing)} "
-                f"{'is' if len(missing) == 1 else 'are'} not complete (see the check above)."
+                f"This case cannot be signed yet. Complete what the check above marks with "
+                f"a cross ({', '.join(missing)}), then sign again."
             )
         else:
             return
