@@ -218,6 +218,36 @@ def test_sign_preliminary(qtbot: QtBot, app: App, services: Services, dr: User, 
     assert app.cases.open(dr, ACCESSION).record.status is Status.PRELIMINARY
 
 
+def test_missing_lab_identity_is_said_in_words(
+    qtbot: QtBot, app: App, services: Services, team: dict[str, User], dr: User, draft: int
+) -> None:
+    dialog = _show(
+        qtbot,
+        SignOutDialog(
+            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=False
+        ),
+    )
+    assert isinstance(dialog, SignOutDialog) and dialog.advisories is not None
+    app.lab.set_identity(team["admin"], clia_id="")  # meanwhile, in Administration
+    dialog.advisories.acknowledge.setChecked(True)
+    _type_password(qtbot, dialog.password)
+    dialog.sign()
+    assert dialog.isVisible() and dialog.message.text() == (
+        "Cannot sign: the lab identity has no CLIA number; an administrator sets it in "
+        "Administration. Nothing was signed."
+    )
+    assert app.cases.versions(dr, ACCESSION) == []
+    reopened = _show(
+        qtbot,
+        SignOutDialog(
+            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=False
+        ),
+    )
+    assert isinstance(reopened, SignOutDialog)
+    assert not reopened.action_button.isEnabled()  # known before typing a password
+    assert "lab identity" in reopened.message.text()
+
+
 def test_incomplete_case_cannot_be_signed(
     qtbot: QtBot, app: App, services: Services, dr: User
 ) -> None:

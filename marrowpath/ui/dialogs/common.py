@@ -286,6 +286,7 @@ def refusal_text(error: BaseException, *, nothing_done: str) -> str:
                 f"opened it. Close this window, reload the case and check the changes "
                 f"before signing again"
             )
+    text = re.sub(r"\bclia\b", "CLIA", text)
     text = text.replace(
         "set it with `marrowpath lab set` or in Administration",
         "an administrator sets it in Administration",
