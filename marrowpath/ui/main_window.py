@@ -242,6 +242,7 @@ class MainWindow(QMainWindow):
         editor.title_changed.connect(lambda title, e=editor: self._retitle(e, title))
         editor.case_changed.connect(lambda _a: self.worklist.model.refresh())
         editor.preview_requested.connect(self.open_preview)
+        editor.version_requested.connect(self.open_preview)
         self.tabs.setCurrentIndex(index)
         self._update_actions()
 

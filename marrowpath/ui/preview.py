@@ -98,6 +98,7 @@ class PreviewWidget(QWidget):
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.versions = QComboBox()
         self.versions.setAccessibleName("Report version")
+        self.versions.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.summary = QCheckBox("Patient summary")
         self.summary.setToolTip("Add the plain-language pages for the patient")
         self.print_button = QPushButton("Print...")

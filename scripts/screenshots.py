@@ -1,0 +1,103 @@
+"""Screenshots of the desktop app on the demo database, for the README and for review.
+
+Usage: `make screenshots` (or `python scripts/screenshots.py [OUT_DIR]`). Builds a fresh
+demo database in a temporary folder, signs in as a pathologist and saves PNGs of the
+worklist, the case editor (aspirate section), the sign-out dialog and the report preview.
+Runs offscreen; no display is needed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("MARROWPATH_INSECURE_FAST_HASHES", "1")
+
+from PySide6.QtCore import QCoreApplication  # noqa: E402
+from PySide6.QtGui import QFont  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from marrowpath.bootstrap import build  # noqa: E402
+from marrowpath.services.demo_cases import DEMO_PASSWORD  # noqa: E402
+from marrowpath.ui.dialogs.sign_out import SignOutDialog  # noqa: E402
+from marrowpath.ui.editor.case_editor import CaseEditor  # noqa: E402
+from marrowpath.ui.main_window import MainWindow  # noqa: E402
+from marrowpath.ui.preview import PreviewWidget  # noqa: E402
+from marrowpath.ui.services import Services  # noqa: E402
+
+SIZE = (1366, 768)
+
+
+def wait_until(condition: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        QCoreApplication.processEvents()
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not get there in time")
+        time.sleep(0.02)
+    for _ in range(20):
+        QCoreApplication.processEvents()
+
+
+def save(widget: QWidget, path: Path) -> None:
+    widget.grab().save(str(path))
+    print(path)
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setFont(QFont("DejaVu Sans", 10))
+    with tempfile.TemporaryDirectory() as folder:
+        marrow = build(str(Path(folder) / "demo.db"))
+        users = marrow.demo.ensure_users_and_lab()
+        marrow.demo.load_showcase(users, marrow.context.clock.today())
+        services = Services(auth=marrow.auth, cases=marrow.cases, lab=marrow.lab,
+                            audit=marrow.audit, database_label=marrow.database_label,
+                            data_dir=folder, today=marrow.context.clock.today)
+        user = marrow.auth.sign_in("achen", DEMO_PASSWORD)
+        window = MainWindow(services, user)
+        window.resize(*SIZE)
+        window.show()
+        wait_until(lambda: window.worklist.model.rowCount() > 0 and not window.runner.busy)
+        save(window, out / "worklist.png")
+
+        draft = next(window.worklist.model.row(i).accession
+                     for i in range(window.worklist.model.rowCount())
+                     if window.worklist.model.row(i).status.value == "preliminary")
+        window.open_case(draft)
+        editor = window.current_editor()
+        assert isinstance(editor, CaseEditor)
+        wait_until(lambda: editor.loaded and not window.runner.busy)
+        editor.show_section("aspirate")
+        wait_until(lambda: not window.runner.busy)
+        save(window, out / "editor-aspirate.png")
+
+        view = marrow.cases.open(user, draft)
+        dialog = SignOutDialog(services=services, user=user, accession=draft,
+                               row_version=view.record.row_version, preliminary=False,
+                               parent=window)
+        dialog.show()
+        wait_until(lambda: dialog.isVisible())
+        save(dialog, out / "sign-out.png")
+        dialog.reject()
+
+        final = next(s.accession for s in marrow.cases.search(user, "lukasiewicz")
+                     if s.status.value == "final")
+        window.open_preview(final)
+        preview = window.tabs.currentWidget()
+        assert isinstance(preview, PreviewWidget)
+        wait_until(lambda: preview.pdf is not None and not window.runner.busy)
+        save(window, out / "preview.png")
+        window.close()
+        marrow.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
