@@ -21,9 +21,12 @@ from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
 from marrowpath.services.cases import CaseService
 from marrowpath.services.context import Clock, ServiceContext
+from marrowpath.services.interfaces import InterfaceService
 from marrowpath.services.lab import LabService
+from marrowpath.services.orders import OrderService
+from marrowpath.services.outbox import OutboxService
 from marrowpath.services.passwords import Argon2Hasher
-from marrowpath.services.ports import UnitOfWorkFactory
+from marrowpath.services.ports import InterfaceBuilders, UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from marrowpath.services.demo import DemoService
@@ -44,6 +47,9 @@ class App:
     cases: CaseService
     lab: LabService
     audit: AuditService
+    interfaces: InterfaceService
+    outbox: OutboxService
+    orders: OrderService
 
     @property
     def demo(self) -> DemoService:
@@ -98,6 +104,7 @@ def build(
         hasher=Argon2Hasher(cheap=cheap_hashes),
         clock=clock or Clock(),
         renderer=_renderer() if with_renderer else None,
+        interfaces=_interface_builders(),
     )
     auth = AuthService(context)
     cases = CaseService(context, auth)
@@ -110,6 +117,9 @@ def build(
         cases=cases,
         lab=lab,
         audit=AuditService(context),
+        interfaces=InterfaceService(context),
+        outbox=OutboxService(context),
+        orders=OrderService(context),
     )
 
 
@@ -120,6 +130,17 @@ def _renderer():  # type: ignore[no-untyped-def]
     except ImportError:
         return None
     return render_report
+
+
+def _interface_builders() -> InterfaceBuilders:
+    """The HL7, FHIR and research CSV builders of `marrowpath.reports` (pure functions)."""
+    from marrowpath.reports.fhir import build_bundle
+    from marrowpath.reports.hl7 import build_oru
+    from marrowpath.reports.research_csv import research_csv
+
+    return InterfaceBuilders(
+        hl7_result=build_oru, fhir_bundle=build_bundle, research_csv=research_csv
+    )
 
 
 def upgrade_database(database: str | None) -> str:

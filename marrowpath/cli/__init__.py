@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from marrowpath import __version__
+from marrowpath.cli import interfaces
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.settings import settings_lines
@@ -197,6 +198,51 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="check the hash chain and every version's hash", parents=[common]
     )
 
+    send = command("send", "deliver the HL7 result over MLLP now and check the ACK")
+    send.add_argument("accession", metavar="ACCESSION")
+    send.add_argument("--mllp", required=True, metavar="HOST:PORT")
+
+    outbox = command("outbox", "list queued, sent and failed deliveries; retry failed ones")
+    outbox.add_argument("--retry", action="store_true", help="queue failed ones again, send now")
+    outbox.add_argument("--status", choices=["queued", "sending", "sent", "failed", "superseded"])
+    outbox.add_argument("--accession", metavar="ACCESSION")
+    outbox.add_argument("--limit", type=int, metavar="N")
+
+    listen = command("listen", "receive HL7 order messages over MLLP and create draft cases")
+    listen.add_argument("--mllp", required=True, type=int, metavar="PORT")
+    listen.add_argument("--host", default="0.0.0.0", help="address to listen on (default all)")
+    listen.add_argument("--count", type=int, metavar="N", help="stop after N messages")
+    listen.add_argument(
+        "--deliver-every",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="also deliver the outbox this often (0: never; default 30)",
+    )
+
+    destination = command("destination", "systems that receive every issued report (MLLP)")
+    destination_sub = destination.add_subparsers(
+        dest="destination_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    destination_add = destination_sub.add_parser(
+        "add", help="add or replace a destination", parents=[common]
+    )
+    destination_add.add_argument("name", metavar="NAME")
+    destination_add.add_argument("--mllp", required=True, metavar="HOST:PORT")
+    destination_add.add_argument(
+        "--receives",
+        choices=["all", "final"],
+        default="all",
+        help="all: preliminary reports too; final: final reports and later changes",
+    )
+    destination_add.add_argument("--application", help="MSH-5 receiving application")
+    destination_add.add_argument("--facility", help="MSH-6 receiving facility")
+    destination_remove = destination_sub.add_parser(
+        "remove", help="stop sending to a destination", parents=[common]
+    )
+    destination_remove.add_argument("name", metavar="NAME")
+    destination_sub.add_parser("list", help="list destinations", parents=[common])
+
     demo = command("demo", "fill the database with realistic demo data")
     demo.add_argument(
         "--cases",
@@ -315,7 +361,14 @@ def main(
 
 def _handler_key(args: argparse.Namespace) -> str:
     command = args.command or "gui"
-    for sub in ("db_command", "lab_command", "settings_command", "user_command", "audit_command"):
+    for sub in (
+        "db_command",
+        "lab_command",
+        "settings_command",
+        "user_command",
+        "audit_command",
+        "destination_command",
+    ):
         if getattr(args, sub, None):
             return f"{command} {getattr(args, sub)}"
     return str(command)
@@ -454,6 +507,13 @@ def _import(s: Session) -> int:
     actor = s.user()
     refused = 0
     for name in s.args.files:
+        hl7 = interfaces.read_if_hl7(Path(name))
+        if hl7 is not None:  # an HL7 v2 order file (starts with MSH|)
+            accessions, bad = interfaces.import_orders(s, actor, name, hl7)
+            refused += bad
+            for accession in accessions:
+                s.print(accession)
+            continue
         try:
             accession, _created = s.app.cases.import_case(actor, _read_case_file(Path(name)))
         except Refused as refusal:
@@ -554,11 +614,12 @@ def _report(s: Session) -> int:
 
 def _export(s: Session) -> int:
     args = s.args
-    if args.format != "json" or args.all:
-        raise Refused(
-            f"marrowpath export --format {args.format}"
-            f"{' --all' if args.all else ''}: not available in this version yet "
-            "(only --format json for one case)"
+    if args.format != "json":
+        return interfaces.export(s)
+    if args.all or args.deidentify:
+        raise UsageError(
+            "marrowpath export --format json: give one ACCESSION "
+            "(--all --deidentify is for --format csv)"
         )
     if not args.accession:
         raise UsageError("marrowpath export: give ACCESSION")
@@ -641,16 +702,22 @@ HANDLERS: dict[str, Handler] = {
     "user activate": _user_change("activate"),
     "user reset-password": _user_change("reset-password"),
     "import": _import,
-    "sign": _sign,
-    "amend": _amend,
-    "addendum": _addendum,
-    "withdraw": _withdraw,
-    "cancel": _cancel,
+    "sign": interfaces.deliver_after(_sign),
+    "amend": interfaces.deliver_after(_amend),
+    "addendum": interfaces.deliver_after(_addendum),
+    "withdraw": interfaces.deliver_after(_withdraw),
+    "cancel": interfaces.deliver_after(_cancel),
     "report": _report,
     "export": _export,
     "search": _search,
     "audit verify": _audit_verify,
     "demo": _demo,
+    "send": interfaces.send,
+    "outbox": interfaces.outbox,
+    "listen": interfaces.listen,
+    "destination add": interfaces.destination_add,
+    "destination remove": interfaces.destination_remove,
+    "destination list": interfaces.destination_list,
 }
 
 

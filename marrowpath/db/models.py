@@ -189,3 +189,53 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxRow(Base):
+    """One result message for one destination, written in the signing transaction.
+
+    The message text is stored whole, so every retry sends the same bytes with the same
+    control id (MSH-10). `lease_until` marks a message a sender is working on; a sender
+    that died mid-send leaves a lease that expires, and the message goes out again.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_case_id_destination", "case_id", "destination"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    accession: Mapped[str] = mapped_column(String(32))
+    version_number: Mapped[int] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(20))
+    destination: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(253))
+    port: Mapped[int] = mapped_column(Integer)
+    control_id: Mapped[str] = mapped_column(String(20), unique=True)
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ack_code: Mapped[str | None] = mapped_column(String(2))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ReceivedOrderRow(Base):
+    """An HL7 order that created a draft case: a resent order finds its case here."""
+
+    __tablename__ = "received_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    control_id: Mapped[str] = mapped_column(String(199))
+    sender: Mapped[str] = mapped_column(String(200))
+    message_type: Mapped[str] = mapped_column(String(20))
+    placer_order_number: Mapped[str | None] = mapped_column(String(200), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    accession: Mapped[str] = mapped_column(String(32))

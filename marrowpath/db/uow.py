@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from marrowpath.db.engine import READ_ONLY_OPTION
 from marrowpath.db.models import AuditEventRow, AuditHeadRow, CaseRow
+from marrowpath.db.outbox import SqlOutboxRepository, SqlReceivedOrderRepository
 from marrowpath.db.repositories import (
     SqlAccessionCounter,
     SqlAuditLog,
@@ -60,6 +61,8 @@ class SqlUnitOfWork:
         self.settings = SqlSettingsRepository(self.session)
         self.accessions = SqlAccessionCounter(self.session)
         self.audit = SqlAuditLog(self.session)
+        self.outbox = SqlOutboxRepository(self.session)
+        self.orders = SqlReceivedOrderRepository(self.session)
         self._pending = []
         return self
 

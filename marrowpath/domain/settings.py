@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from marrowpath.domain.destinations import Destination
 from marrowpath.domain.errors import Problem, Refused
 
 REFERENCE_SOURCE = "University of Iowa Pathology Handbook, bone marrow examination (adult)"
@@ -84,6 +85,9 @@ class LabSettings(BaseModel):
     accession_pattern: str = "BMYY-NNNNN"
     idle_minutes: Annotated[int, Field(ge=1, le=240)] = 15
     paper: Literal["letter", "a4"] = "letter"
+    # None (not []) when none are configured, so that the canonical JSON (and the hash)
+    # of versions signed before destinations existed is unchanged.
+    destinations: tuple[Destination, ...] | None = None
 
     @field_validator("accession_pattern")
     @classmethod
@@ -185,6 +189,10 @@ def settings_lines(settings: LabSettings) -> list[str]:
     identity = settings.identity
     for field in ("name", "address", "phone", "clia_id", "director"):
         lines.append(f"lab.{field}\t{getattr(identity, field)}")
+    for destination in settings.destinations or ():
+        lines.append(
+            f"destination.{destination.name}\t{destination.address} receives {destination.receives}"
+        )
     return lines
 
 

@@ -42,6 +42,7 @@ from marrowpath.services.documents import (
     require_text,
     resolve_patient,
 )
+from marrowpath.services.outbox import queue_cancellation, queue_version
 from marrowpath.services.ports import (
     CaseQuery,
     CaseRecord,
@@ -701,6 +702,7 @@ class CaseService:
                 closing_reason=reason,
             )
             uow.record(AuditEntry("cancel", actor.username, accession, {"reason": reason}))
+            queue_cancellation(self._ctx, uow, case, reason, actor.username)
             uow.commit()
 
     def _issue(
@@ -781,6 +783,8 @@ class CaseService:
                 },
             )
         )
+        # The delivery is queued in this transaction: no report is issued undelivered.
+        queue_version(self._ctx, uow, case, (*previous, version), actor.username)
         return version
 
     def _render(self, request: ReportRequest) -> bytes:

@@ -1,4 +1,5 @@
-"""What every service is built with: storage, a clock, the password hasher, a renderer."""
+"""What every service is built with: storage, a clock, the password hasher, a renderer and
+the interface message builders."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from marrowpath.domain.audit import AuditEntry
-from marrowpath.services.ports import PasswordHasher, ReportRenderer, UnitOfWorkFactory
+from marrowpath.services.ports import (
+    InterfaceBuilders,
+    PasswordHasher,
+    ReportRenderer,
+    UnitOfWorkFactory,
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,7 @@ class ServiceContext:
     hasher: PasswordHasher
     clock: Clock = Clock()
     renderer: ReportRenderer | None = None
+    interfaces: InterfaceBuilders | None = None
 
     def record_refusal(
         self, username: str, action: str, reason: str, accession: str | None = None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from marrowpath.domain.audit import AuditEntry
+from marrowpath.domain.destinations import Destination
 from marrowpath.domain.diff import changes
 from marrowpath.domain.errors import Forbidden, Refused
 from marrowpath.domain.settings import LabIdentity, LabSettings, apply_setting
@@ -39,6 +42,33 @@ class LabService:
     def set(self, actor: User, key: str, value: str) -> LabSettings:
         """One `settings set KEY VALUE`."""
         return self._change(actor, f"settings set {key}", lambda s: apply_setting(s, key, value))
+
+    def add_destination(self, actor: User, **fields: object) -> Destination:
+        """Add (or replace, by name) a system that receives every issued report."""
+        try:
+            destination = Destination.model_validate(fields)
+        except ValidationError as error:
+            problem = error.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"])
+            raise Refused(f"destination add: {where} {problem['msg'].lower()}") from None
+
+        def change(settings: LabSettings) -> LabSettings:
+            kept = [d for d in settings.destinations or () if d.name != destination.name]
+            return settings.model_copy(update={"destinations": (*kept, destination)})
+
+        self._change(actor, f"destination add {destination.name}", change)
+        return destination
+
+    def remove_destination(self, actor: User, name: str) -> None:
+        """Stop sending to a destination; messages already queued for it still go."""
+
+        def change(settings: LabSettings) -> LabSettings:
+            kept = tuple(d for d in settings.destinations or () if d.name != name)
+            if len(kept) == len(settings.destinations or ()):
+                raise Refused(f"destination remove: no destination named {name}")
+            return settings.model_copy(update={"destinations": kept or None})
+
+        self._change(actor, f"destination remove {name}", change)
 
     def replace(self, actor: User, settings: LabSettings) -> LabSettings:
         """Save a whole settings object (the administration screen)."""

@@ -6,7 +6,7 @@ this line can trigger a lazy load or touch an expired object.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 
 from marrowpath.domain.audit import AuditEntry, AuditEvent
 from marrowpath.domain.enums import Sex
+from marrowpath.domain.interfaces import ResearchRow, ResultRequest
 from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import Role, User
@@ -214,6 +215,97 @@ class AuditLog(Protocol):
     def head(self) -> tuple[int, str] | None: ...
 
 
+OutboxStatus = Literal["queued", "sending", "sent", "failed", "superseded"]
+
+
+@dataclass(frozen=True)
+class NewOutboxMessage:
+    """A result message to deliver, as queued in the transaction that issued it."""
+
+    case_id: int
+    accession: str
+    version_number: int
+    event: str  # the version kind, or "cancellation"
+    destination: str
+    host: str
+    port: int
+    control_id: str
+    message: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One queued, sent or failed delivery (without the message text)."""
+
+    id: int
+    case_id: int
+    accession: str
+    version_number: int
+    event: str
+    destination: str
+    host: str
+    port: int
+    control_id: str
+    status: OutboxStatus
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    sent_at: datetime | None
+    ack_code: str | None
+    error: str | None
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class OutboxRepository(Protocol):
+    def add(self, message: NewOutboxMessage) -> int: ...
+    def entries(
+        self,
+        *,
+        statuses: tuple[OutboxStatus, ...] = (),
+        accession: str | None = None,
+        limit: int | None = None,
+    ) -> list[OutboxEntry]: ...
+    def routes_for_case(self, case_id: int) -> list[tuple[str, str, int]]: ...
+    def supersede_failed(self, case_id: int, destination: str) -> int: ...
+    def due(
+        self, now: datetime, *, accession: str | None = None, ignore_backoff: bool = False
+    ) -> list[OutboxEntry]: ...
+    def claim(
+        self, entry_id: int, *, now: datetime, lease_until: datetime
+    ) -> tuple[OutboxEntry, str] | None: ...
+    def finish(
+        self,
+        entry_id: int,
+        *,
+        status: OutboxStatus,
+        at: datetime,
+        ack_code: str | None,
+        error: str | None,
+        next_attempt_at: datetime | None,
+    ) -> None: ...
+    def requeue_failed(self, *, accession: str | None = None) -> list[OutboxEntry]: ...
+
+
+class ReceivedOrderRepository(Protocol):
+    def accession_for(self, placer_order_number: str) -> str | None: ...
+    def add(
+        self,
+        *,
+        received_at: datetime,
+        control_id: str,
+        sender: str,
+        message_type: str,
+        placer_order_number: str | None,
+        case_id: int,
+        accession: str,
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One user action: enter, work, `commit()`; leaving without commit rolls back.
 
@@ -235,6 +327,10 @@ class UnitOfWork(Protocol):
     def accessions(self) -> AccessionCounter: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
+    @property
+    def orders(self) -> ReceivedOrderRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(
@@ -262,6 +358,16 @@ class ReportRenderer(Protocol):
     def __call__(self, request: Any) -> bytes: ...
 
 
+@dataclass(frozen=True)
+class InterfaceBuilders:
+    """The message builders of `marrowpath.reports`, handed to the services by bootstrap
+    (the services may not import the reports package): each is pure, text out."""
+
+    hl7_result: Callable[[ResultRequest], str]
+    fhir_bundle: Callable[[ResultRequest], str]
+    research_csv: Callable[[Iterable[ResearchRow]], str]
+
+
 __all__ = [
     "AccessionCounter",
     "AuditLog",
@@ -270,9 +376,14 @@ __all__ = [
     "CaseRepository",
     "CaseSummary",
     "CaseWrite",
+    "InterfaceBuilders",
+    "NewOutboxMessage",
+    "OutboxEntry",
+    "OutboxRepository",
     "PasswordHasher",
     "PatientRecord",
     "PatientRepository",
+    "ReceivedOrderRepository",
     "ReportRenderer",
     "Role",
     "SettingsRepository",
