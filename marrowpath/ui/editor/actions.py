@@ -8,10 +8,11 @@ may sign. The services enforce the same rules again; hiding is for clarity, not 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QWidget
 
 from marrowpath.domain.lifecycle import Action, Status, allowed
 from marrowpath.domain.users import Permission, User
+from marrowpath.ui.editor.flow import FlowLayout
 
 
 class CaseActions(QWidget):
@@ -47,14 +48,14 @@ class CaseActions(QWidget):
         separator = QFrame()
         separator.setFrameShape(QFrame.Shape.VLine)
         self._separator = separator
-        layout = QHBoxLayout(self)
+        layout = FlowLayout(self, spacing=6)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.save)
         layout.addWidget(self.preview)
         layout.addWidget(separator)
         for button in self.lifecycle:
             layout.addWidget(button)
-        layout.addStretch(1)
+        layout.push_right()
         layout.addWidget(self.state)
 
     def refresh(
@@ -77,6 +78,8 @@ class CaseActions(QWidget):
             show = can_sign and allowed(action, status, amendment_in_progress=amendment_in_progress)
             if action is not Action.SIGN_FINAL and action is not Action.SIGN_PRELIMINARY:
                 show = show and saved  # nothing to cancel or amend before the first save
+            if action is Action.START_AMENDMENT:
+                show = show and not amendment_in_progress  # already open for amendment
             button.setVisible(show)
             button.setEnabled(not busy)
             any_shown = any_shown or show

@@ -12,13 +12,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 
 from marrowpath.domain.derived import age_in_years
 from marrowpath.domain.enums import label as enum_label
 from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.text import display_name
 from marrowpath.ui import status as status_words
+from marrowpath.ui.editor.flow import FlowLayout
 
 
 def _date(value: Any) -> date | None:
@@ -61,14 +62,14 @@ class PatientBanner(QFrame):
         bold.setBold(True)
         self.status.setFont(bold)
         self.accession.setFont(bold)
-        layout = QHBoxLayout(self)
+        layout = FlowLayout(self, spacing=18)
         layout.setContentsMargins(10, 6, 10, 6)
-        layout.setSpacing(18)
         for label in (self.name, self.mrn, self.born, self.sex, self.accession, self.status):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+            if label is self.accession:
+                layout.push_right()
             layout.addWidget(label)
-        layout.insertStretch(4, 1)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     def show_case(
         self,
@@ -83,13 +84,15 @@ class PatientBanner(QFrame):
         assert isinstance(patient, dict)
         self.name.setText(patient_name(patient) or "New patient")
         mrn = patient.get("mrn")
-        self.mrn.setText(f"MRN {mrn}" if isinstance(mrn, str) and mrn.strip() else "MRN —")
+        self.mrn.setText(f"MRN: {mrn}" if isinstance(mrn, str) and mrn.strip() else "MRN: —")
         born = _date(patient.get("birth_date"))
         procedure = document.get("procedure")
         on = _date(procedure.get("date")) if isinstance(procedure, dict) else None
-        if born is not None:
+        if born is not None and born <= (on or today):
             age = age_in_years(born, on or today)
             self.born.setText(f"Born {born.isoformat()} ({age} y)")
+        elif born is not None:
+            self.born.setText(f"Born {born.isoformat()}")
         else:
             self.born.setText("Born —")
         sex = patient.get("sex")

@@ -15,6 +15,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from typing import Any, Literal, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -149,8 +151,10 @@ class CaseEditor(QWidget):
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.nav.setWordWrap(True)
+        metrics = self.nav.fontMetrics()
         nav_width = min(
-            self.nav.sizeHintForColumn(0), self.fontMetrics().horizontalAdvance("0" * 22)
+            max(metrics.horizontalAdvance(s.title()) for s in self.form.sections) + 16,
+            metrics.horizontalAdvance("0" * 24),
         )
         self.nav.setMaximumWidth(nav_width + 2 * self.nav.frameWidth() + 8)
         self.nav.currentRowChanged.connect(self._go_to_section)
@@ -158,7 +162,8 @@ class CaseEditor(QWidget):
         self.form_scroll.verticalScrollBar().valueChanged.connect(self._sync_nav)
         self.side = self._build_side()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setChildrenCollapsible(True)  # small screens: drag the side lists away
+        self.splitter.setCollapsible(1, False)
         self.splitter.addWidget(self.nav)
         self.splitter.addWidget(self.form_scroll)
         self.splitter.addWidget(self.side)
@@ -189,8 +194,17 @@ class CaseEditor(QWidget):
         a.addendum.clicked.connect(self._addendum)
         a.withdraw.clicked.connect(self._withdraw)
         a.cancel_case.clicked.connect(self._cancel_case)
-        self.setTabOrder(self.action_bar.save, self.nav)
-        self.setTabOrder(self.nav, self.form.accession.edit)
+        chain: list[QWidget] = [
+            self.action_bar.save,
+            self.action_bar.preview,
+            *self.action_bar.lifecycle,
+            self.nav,
+            *(widget for section in self.form.sections for widget in section.chain),
+            self.problems,
+            self.missing,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _build_side(self) -> QWidget:
         panel = QWidget()
@@ -242,23 +256,38 @@ class CaseEditor(QWidget):
         widget: QWidget = panel
         return widget
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """In a narrow window (200 % scaling on a laptop) the form comes first: the
+        section list steps aside; scrolling and Tab still reach every section."""
+        narrow = event.size().width() < self.fontMetrics().horizontalAdvance("0" * 110)
+        if self.nav.isHidden() != narrow:
+            self.nav.setHidden(narrow)
+        super().resizeEvent(event)
+
     # ================================================================ public interface
 
     def tab_title(self) -> str:
-        name = patient_name(self._patient())
+        return self._title(self.document())
+
+    def _title(self, document: dict[str, Any]) -> str:
+        patient = document.get("patient")
+        name = patient_name(patient if isinstance(patient, dict) else {})
         title = self.accession or self.form.accession.edit.text().strip() or "New case"
         if self.accession is None:
             title += " (new)"
         if name:
             title += f" {name}"
-        return title + (" *" if self.is_dirty() else "")
+        return title + (" *" if self._dirty(document) else "")
 
     def document(self) -> dict[str, Any]:
         """The working document as currently typed (absent fields omitted)."""
         return self.form.document()
 
     def is_dirty(self) -> bool:
-        return self._loaded and self._editable and self.document() != self._baseline
+        return self._dirty(self.document())
+
+    def _dirty(self, document: dict[str, Any]) -> bool:
+        return self._loaded and self._editable and document != self._baseline
 
     @property
     def read_only(self) -> bool:
@@ -267,6 +296,14 @@ class CaseEditor(QWidget):
     @property
     def status(self) -> Status:
         return self._status
+
+    @property
+    def saving(self) -> bool:
+        return self._saving
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
 
     @property
     def row_version(self) -> int | None:
@@ -532,10 +569,6 @@ class CaseEditor(QWidget):
 
     # ================================================================ live checks
 
-    def _patient(self) -> dict[str, Any]:
-        patient = self.document().get("patient")
-        return patient if isinstance(patient, dict) else {}
-
     def _on_changed(self) -> None:
         self._refresh()
 
@@ -557,19 +590,20 @@ class CaseEditor(QWidget):
         )
         self._show_cellularity(document)
         self._show_key_hints(document)
-        title = self.tab_title()
+        title = self._title(document)
         if title != self._last_title:
             self._last_title = title
             self.title_changed.emit(title)
 
     def _show_check(self, check: DraftCheck) -> None:
         self.form.show_problems(check.problems)  # at the fields; all are listed here too
+        in_form_order = sorted(check.problems, key=lambda p: self.form.order(p.path))
         self.problems.set_issues(
-            [(f"{self.form.title(p.path)}: {p.message}", p.path) for p in check.problems]
+            [(self.form.title(p.path), p.message, p.path) for p in in_form_order]
         )
         self.problems_box.setVisible(bool(check.problems))
         entries = self.form.missing_entries(check.missing)
-        self.missing.set_issues(entries)
+        self.missing.set_issues([(title, "", path) for title, path in entries])
         if entries:
             self.missing_note.setText(
                 f"{len(entries)} required field{'s' if len(entries) != 1 else ''} not filled in "
@@ -818,7 +852,7 @@ class CaseEditor(QWidget):
         elif isinstance(error, InvalidCase):
             self.form.show_problems(error.problems)
             self.problems.set_issues(
-                [(f"{self.form.title(p.path)}: {p.message}", p.path) for p in error.problems]
+                [(self.form.title(p.path), p.message, p.path) for p in error.problems]
             )
             self.problems_box.setVisible(bool(error.problems))
             self.message_bar.show_message(f"Not saved: {error}", kind="error")

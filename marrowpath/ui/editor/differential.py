@@ -260,10 +260,11 @@ class DifferentialTable(QTableView):
             self._move_down()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self.isPersistentEditorOpen(
-            self.currentIndex()
-        ):
-            self._move_down()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            # While editing, the delegate closes the editor (queued) and closeEditor moves
+            # down; the same key bubbling up here must not move a second time.
+            if self.state() != QAbstractItemView.State.EditingState:
+                self._move_down()
             return
         if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
             return  # one editable column: left and right stay on the count

@@ -183,6 +183,8 @@ class FlagsPanel(QWidget):
             item = self._layout.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()
+                widget.setParent(None)
                 widget.deleteLater()
         if not flags:
             quiet = QLabel("No advisory flags.")

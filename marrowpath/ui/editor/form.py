@@ -165,6 +165,17 @@ class CaseForm(QWidget):
                 return Target(field=field, index=int(match.group(1)) if match else None)
         return None
 
+    def order(self, path: str) -> int:
+        """Where a path's widget sits in the form (problems are listed top to bottom)."""
+        target = self.route(path)
+        if target is not None:
+            owner = target.field or target.table or target.differential
+            for section in self.sections:
+                for position, widget in enumerate(section.chain):
+                    if owner is not None and _owns(owner, widget):
+                        return self.sections.index(section) * 1000 + position
+        return 10**6
+
     def title(self, path: str) -> str:
         """Where a person finds a path: "Core › Fibrosis grade", "Stains › row 2 › %"."""
         target = self.route(path)
@@ -264,3 +275,14 @@ def category_name_or(key: str) -> str:
         return category_name(DifferentialCategory(key))
     except ValueError:
         return key
+
+
+def _owns(owner: object, widget: object) -> bool:
+    """Whether a chain widget belongs to a field, table or the differential."""
+    if isinstance(owner, Field):
+        return widget is owner.input or widget in getattr(owner, "boxes", {}).values()
+    if isinstance(owner, ItemTable):
+        return widget is owner.table
+    if isinstance(owner, DifferentialPanel):
+        return widget is owner.table
+    return False

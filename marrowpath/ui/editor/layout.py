@@ -49,11 +49,16 @@ class Block:
         )
         return field
 
-    def add_table(self, table: ItemTable) -> ItemTable:
+    def add_table(self, table: ItemTable, *, caption: bool = True) -> ItemTable:
+        """A list table with its caption on the left, or across the whole width when the
+        section is nothing but that list (the section title names it)."""
         table.section = self.section.title()
-        caption = QLabel(table.label)
-        caption.setBuddy(table.table)
-        self.layout.addRow(caption, table)
+        if caption:
+            label = QLabel(table.label)
+            label.setBuddy(table.table)
+            self.layout.addRow(label, table)
+        else:
+            self.layout.addRow(table)
         self.section.tables.append(table)
         self.section.chain.extend([table.table, table.add_button, table.remove_button])
         return table

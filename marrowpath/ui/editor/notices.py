@@ -85,4 +85,4 @@ class MessageBar(QFrame):
         self.hide()
 
     def message(self) -> str:
-        return self.text.text() if self.isVisible() or not self.isHidden() else ""
+        return "" if self.isHidden() else self.text.text()

@@ -116,7 +116,7 @@ def _patient_and_order(live: Live) -> tuple[Section, AccessionField, TextField]:
         tooltip="Medical record number; an MRN already on file fills in the patient",
     )
     left.add(mrn)
-    left.add_full(live.patient_note)
+    left.add_widget("", live.patient_note)
     live.patient_note.hide()
     left.add(TextField("patient.family_name", "Family name", required=True))
     left.add(
@@ -292,7 +292,7 @@ def _core(live: Live) -> Section:
             required=True,
         )
     )
-    left.add_full(live.cellularity)
+    left.add_widget("", live.cellularity)
     left.add(EnumField("core.megakaryocyte_number", "Megakaryocytes", MegakaryocyteNumber))
     left.add(
         LongTextField(
@@ -338,7 +338,7 @@ def _key_results(live: Live) -> Section:
 
 
 def _stains() -> Section:
-    section = Section("Stains (IHC and special stains)", "stains")
+    section = Section("Stains", "stains")
     block = section.block()
     block.add_table(
         ItemTable(
@@ -352,7 +352,8 @@ def _stains() -> Section:
                 Column("comment", "Comment", stretch=True),
             ],
             add_text="Add stain",
-        )
+        ),
+        caption=False,
     )
     return section
 
@@ -363,7 +364,7 @@ def _ancillary() -> Section:
     block.add_table(
         ItemTable(
             "ancillary",
-            "Studies",
+            "Ancillary studies",
             [
                 Column("kind", "Study", kind="enum", enum=AncillaryKind, required=True),
                 Column("status", "Status", kind="enum", enum=AncillaryStatus, required=True),
@@ -372,7 +373,8 @@ def _ancillary() -> Section:
                 Column("reported_on", "Reported on", kind="date"),
             ],
             add_text="Add study",
-        )
+        ),
+        caption=False,
     )
     return section
 
