@@ -260,6 +260,12 @@ class TestSign:
         sign_event = [e for e in events(app) if e.action == "sign"][-1]
         assert sign_event.detail["sha256"] == version.sha256
         assert sign_event.detail["version"] == 1
+        # signing final twice is refused
+        with pytest.raises(
+            LifecycleRefused, match="cannot sign the final report: the case is final"
+        ):
+            app.cases.sign(team["drpark"], ACCESSION, PASSWORD)
+        assert len(app.cases.versions(team["drpark"], ACCESSION)) == 1
 
     def test_preliminary_then_final(self, app: App, team: Team) -> None:
         import_example(app, team)
@@ -286,14 +292,6 @@ class TestSign:
         app.cases.import_case(team["drpark"], changed_diagnosis())
         again = app.cases.sign(team["drpark"], ACCESSION, PASSWORD, preliminary=True)
         assert again.number == 2
-
-    def test_sign_final_twice_is_refused(self, app: App, team: Team) -> None:
-        signed_final(app, team)
-        with pytest.raises(
-            LifecycleRefused, match="cannot sign the final report: the case is final"
-        ):
-            app.cases.sign(team["drpark"], ACCESSION, PASSWORD)
-        assert len(app.cases.versions(team["drpark"], ACCESSION)) == 1
 
     def test_sign_refused_without_lab_identity(self, app: App) -> None:
         app.auth.add_first_user(
@@ -344,15 +342,13 @@ class TestSign:
         assert view.versions == []
         assert "diagnosis" in view.check.missing
 
-    def test_sign_with_wrong_password_is_refused(self, app: App, team: Team) -> None:
+    def test_sign_refused_for_wrong_password_or_unknown_case(self, app: App, team: Team) -> None:
         import_example(app, team)
         with pytest.raises(Refused, match="signature refused: wrong user name or password"):
             app.cases.sign(team["drpark"], ACCESSION, "not-the-password")
         assert status(app, team) is Status.DRAFT
         failed = [e for e in events(app) if e.action == "sign-in-failed"][-1]
         assert failed.detail["purpose"] == "signature"
-
-    def test_unknown_case(self, app: App, team: Team) -> None:
         with pytest.raises(NotFound, match="BM26-99999: no such case"):
             app.cases.sign(team["drpark"], "BM26-99999", PASSWORD)
 
@@ -411,8 +407,18 @@ class TestAmendAddendumWithdrawCancel:
             app.cases.report_requests(team["drpark"], ACCESSION, version=3)
 
     def test_amend_refusals(self, app: App, team: Team) -> None:
-        signed_final(app, team)
         pathologist = team["drpark"]
+        import_example(app, team)
+        with pytest.raises(LifecycleRefused, match="cannot amend: the case is draft"):
+            app.cases.amend(
+                pathologist,
+                ACCESSION,
+                changed_diagnosis(),
+                PASSWORD,
+                reason_category="other",
+                reason="x",
+            )
+        app.cases.sign(pathologist, ACCESSION, PASSWORD)
         other = changed_diagnosis()
         other["accession"] = "BM26-00043"
         with pytest.raises(InvalidCase, match="BM26-00043 in the file does not match BM26-00042"):
@@ -438,18 +444,6 @@ class TestAmendAddendumWithdrawCancel:
                 reason="  ",
             )
         assert len(app.cases.versions(pathologist, ACCESSION)) == 1
-
-    def test_amend_refused_before_final(self, app: App, team: Team) -> None:
-        import_example(app, team)
-        with pytest.raises(LifecycleRefused, match="cannot amend: the case is draft"):
-            app.cases.amend(
-                team["drpark"],
-                ACCESSION,
-                changed_diagnosis(),
-                PASSWORD,
-                reason_category="other",
-                reason="x",
-            )
 
     def test_amendment_in_progress_then_signed(self, app: App, team: Team) -> None:
         signed_final(app, team)
@@ -533,7 +527,12 @@ class TestAmendAddendumWithdrawCancel:
         assert len(app.cases.versions(team["drpark"], ACCESSION)) == 1
 
     def test_withdraw(self, app: App, team: Team) -> None:
-        signed_final(app, team)
+        import_example(app, team)
+        with pytest.raises(LifecycleRefused, match="cannot withdraw: the case is draft"):
+            app.cases.withdraw(team["drpark"], ACCESSION, PASSWORD, reason="x")
+        with pytest.raises(Refused, match="the reason must not be empty"):
+            app.cases.withdraw(team["drpark"], ACCESSION, PASSWORD, reason=" ")
+        app.cases.sign(team["drpark"], ACCESSION, PASSWORD)
         version = app.cases.withdraw(team["drpark"], ACCESSION, PASSWORD, reason="Wrong patient.")
         assert (version.number, version.kind) == (2, VersionKind.WITHDRAWAL)
         assert version.content.reason == "Wrong patient."
@@ -547,16 +546,14 @@ class TestAmendAddendumWithdrawCancel:
             app.cases.addendum(team["drpark"], ACCESSION, PASSWORD, text="late")
         assert len(app.cases.versions(team["drpark"], ACCESSION)) == 2
 
-    def test_withdraw_a_draft_is_refused(self, app: App, team: Team) -> None:
-        import_example(app, team)
-        with pytest.raises(LifecycleRefused, match="cannot withdraw: the case is draft"):
-            app.cases.withdraw(team["drpark"], ACCESSION, PASSWORD, reason="x")
-
     @pytest.mark.parametrize("preliminary", [False, True])
     def test_cancel_draft_or_preliminary(self, app: App, team: Team, preliminary: bool) -> None:
         import_example(app, team)
         if preliminary:
             app.cases.sign(team["drpark"], ACCESSION, PASSWORD, preliminary=True)
+        with pytest.raises(Refused, match="the reason must not be empty"):
+            app.cases.cancel(team["drpark"], ACCESSION, reason="")
+        assert status(app, team) is (Status.PRELIMINARY if preliminary else Status.DRAFT)
         app.cases.cancel(team["drpark"], ACCESSION, reason="Duplicate order.")
         view = app.cases.open(team["drpark"], ACCESSION)
         assert view.record.status is Status.CANCELLED
@@ -572,12 +569,6 @@ class TestAmendAddendumWithdrawCancel:
         with pytest.raises(LifecycleRefused, match="cannot cancel: the case is final"):
             app.cases.cancel(team["drpark"], ACCESSION, reason="x")
         assert status(app, team) is Status.FINAL
-
-    def test_cancel_needs_a_reason(self, app: App, team: Team) -> None:
-        import_example(app, team)
-        with pytest.raises(Refused, match="the reason must not be empty"):
-            app.cases.cancel(team["drpark"], ACCESSION, reason="")
-        assert status(app, team) is Status.DRAFT
 
 
 # ------------------------------------------------------------------ roles
@@ -630,13 +621,15 @@ class TestRoles:
         assert len(app.cases.versions(team["drpark"], ACCESSION)) == 1
         assert status(app, team) is Status.FINAL
 
-    def test_clinician_cannot_import(self, app: App, team: Team) -> None:
+    def test_admin_and_clinician_cannot_import_or_edit(self, app: App, team: Team) -> None:
         with pytest.raises(Forbidden, match=r"clinician \(clinician\) may not import"):
             app.cases.import_case(team["clinician"], example_case())
         assert app.cases.search(team["drpark"]) == []
-
-    def test_admin_cannot_edit_drafts(self, app: App, team: Team) -> None:
         import_example(app, team)
+        with pytest.raises(Forbidden):
+            app.cases.save(
+                team["clinician"], ACCESSION, changed_diagnosis(), expected_row_version=1
+            )
         admin = team["admin"]
         with pytest.raises(Forbidden):
             app.cases.import_case(admin, changed_diagnosis())
@@ -913,15 +906,11 @@ class TestAccessionNumbers:
         assert record.accession == f"{prefix}00001"
         assert app.cases.next_accession(team["drpark"]) == f"{prefix}00002"
 
-    def test_lab_pattern(self, app: App, team: Team) -> None:
+    def test_lab_pattern_roles_and_duplicates(self, app: App, team: Team) -> None:
         app.lab.set(team["admin"], "accession.pattern", "MYYYY-NNN")
         assert app.cases.next_accession(team["drpark"]) == f"M{date.today():%Y}-001"
-
-    def test_clinician_cannot_reserve_numbers(self, app: App, team: Team) -> None:
         with pytest.raises(Forbidden):
             app.cases.next_accession(team["clinician"])
-
-    def test_duplicate_accession_on_create(self, app: App, team: Team) -> None:
         import_example(app, team)
         with pytest.raises(Refused, match="a case with this accession already exists"):
             app.cases.create(team["drpark"], example_case())
@@ -962,8 +951,6 @@ class TestSettings:
             refusal = [e for e in events(app) if e.action == "refused"][-1]
             assert refusal.detail["action"] == f"settings set {key}"
             assert refusal.detail["reason"] == str(caught.value)
-
-    def test_unknown_key(self, app: App, team: Team) -> None:
         with pytest.raises(Refused, match="settings: unknown key 'colour'; known keys: "):
             app.lab.set(team["admin"], "colour", "blue")
 
@@ -978,6 +965,11 @@ class TestSettings:
         assert settings.idle_minutes == 30
         change = [e for e in events(app) if e.action == "settings-change"][-1]
         assert change.detail["changes"] == [{"path": "idle_minutes", "before": 15, "after": 30}]
+        identity = app.lab.set_identity(team["drpark"], phone="217-555-0199", name=None)
+        assert identity.phone == "217-555-0199"
+        assert identity.name == "Riverside Hematopathology Laboratory"
+        with pytest.raises(Refused, match="too long"):
+            app.lab.set_identity(team["admin"], name="x" * 301)
 
     def test_only_admins_and_pathologists_change_settings(self, app: App, team: Team) -> None:
         for who in ("resident", "tech", "clinician"):
@@ -1015,10 +1007,3 @@ class TestSettings:
         stored = app.cases.versions(team["drpark"], ACCESSION)[0]
         assert stored.content.settings.interval("blasts").high == 3
         assert stored.intact()
-
-    def test_lab_identity(self, app: App, team: Team) -> None:
-        identity = app.lab.set_identity(team["drpark"], phone="217-555-0199", name=None)
-        assert identity.phone == "217-555-0199"
-        assert identity.name == "Riverside Hematopathology Laboratory"
-        with pytest.raises(Refused, match="too long"):
-            app.lab.set_identity(team["admin"], name="x" * 301)
