@@ -71,6 +71,13 @@ class PatientBanner(QFrame):
             layout.addWidget(label)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
+    def show_opening(self, accession: str) -> None:
+        """Before the case arrives: the accession only, never another patient's name."""
+        for label in (self.mrn, self.born, self.sex, self.status):
+            label.clear()
+        self.name.setText("Opening...")
+        self.accession.setText(accession)
+
     def show_case(
         self,
         document: dict[str, Any],

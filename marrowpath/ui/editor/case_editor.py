@@ -123,6 +123,7 @@ class CaseEditor(QWidget):
         else:
             self._set_editable(False)
             self.action_bar.state.setText("Opening...")
+            self.banner.show_opening(accession)
             self._load(initial=True)
 
     # ================================================================ building
@@ -272,9 +273,11 @@ class CaseEditor(QWidget):
     def _title(self, document: dict[str, Any]) -> str:
         patient = document.get("patient")
         name = patient_name(patient if isinstance(patient, dict) else {})
-        title = self.accession or self.form.accession.edit.text().strip() or "New case"
-        if self.accession is None:
-            title += " (new)"
+        if self.accession is not None:
+            title = self.accession
+        else:
+            proposed = self.form.accession.edit.text().strip()
+            title = f"{proposed} (new)" if proposed else "New case"
         if name:
             title += f" {name}"
         return title + (" *" if self._dirty(document) else "")
@@ -840,9 +843,9 @@ class CaseEditor(QWidget):
         self._refresh_actions()
         if isinstance(error, ConcurrentChange | LifecycleRefused) and self.accession:
             self.message_bar.show_message(
-                f"Not saved: someone else changed or signed this case since you opened it. "
-                f"{error}. Your changes are still here. Reload to see theirs (your changes "
-                "are then discarded), or keep editing and copy what you need first.",
+                f"Not saved: {error}. Someone else changed or signed this case after you "
+                "opened it; your changes are still here. Reload to see the stored case (your "
+                "changes are then discarded), or keep editing and copy what you need first.",
                 kind="error",
                 actions=[
                     ("&Reload (discard my changes)", self._reload_discarding),
@@ -888,6 +891,8 @@ class CaseEditor(QWidget):
         """Write unsaved work to the recovery file (the timer calls this every 30 s)."""
         if not self.is_dirty() or self._recovery_path is None:
             return
+        if not self.recovery_bar.isHidden():
+            return  # older unsaved work is on offer: never overwrite it before a choice
         try:
             self._recovery.write(self._recovery_path, self.document())
         except OSError as error:

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSize,
     Qt,
     Signal,
 )
@@ -97,6 +98,20 @@ class _EnumDelegate(QStyledItemDelegate):
         )
 
 
+class _FittedTable(QTableWidget):
+    """As tall as its rows: the form scrolls, not each little table inside it."""
+
+    def _content_height(self) -> int:
+        header = self.horizontalHeader().sizeHint().height()
+        return header + self.verticalHeader().length() + 2 * self.frameWidth()
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self._content_height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), self._content_height())
+
+
 class ItemTable(QWidget):
     """A list of objects as rows, with Add and Remove buttons.
 
@@ -122,7 +137,7 @@ class ItemTable(QWidget):
         self.columns = columns
         self._loading = False
         self._doc_rows: list[int] = []
-        self.table = QTableWidget(0, len(columns))
+        self.table = _FittedTable(0, len(columns))
         self.table.setAccessibleName(label)
         self.table.setHorizontalHeaderLabels([c.title for c in columns])
         self.table.verticalHeader().setVisible(True)
