@@ -7,6 +7,7 @@ stderr and exits 1; a usage error exits 2; a traceback never reaches the user.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -328,10 +329,13 @@ def main(
     """Run one command; returns the exit status (the console script exits with it)."""
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     try:
-        args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+        with contextlib.redirect_stdout(stdout):  # --help and --version print to stdout
+            args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     except UsageError as error:
         print(error, file=stderr)
         return EXIT_USAGE
+    except SystemExit as done:  # argparse exits after --help and --version
+        return done.code if isinstance(done.code, int) else EXIT_OK
     session = Session(args, stdin, stdout, stderr)
     try:
         return HANDLERS[_handler_key(args)](session)

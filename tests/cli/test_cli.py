@@ -858,14 +858,13 @@ def every_command() -> list[list[str]]:
 
 
 def help_of(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Exit status and output of `--help`; argparse may exit via SystemExit."""
+    """Exit status and output of `--help`: returned (not raised) and written to the given
+    stdout, nothing to the process's own streams."""
     out, err = io.StringIO(), io.StringIO()
-    try:
-        code = main(argv, stdin=io.StringIO(""), stdout=out, stderr=err)
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
+    code = main(argv, stdin=io.StringIO(""), stdout=out, stderr=err)
     captured = capsys.readouterr()
-    return code, out.getvalue() + captured.out, err.getvalue() + captured.err
+    assert (captured.out, captured.err) == ("", "")
+    return code, out.getvalue(), err.getvalue()
 
 
 class TestHelpAndUsage:
@@ -894,7 +893,12 @@ class TestHelpAndUsage:
             code, out, err = help_of([*argv, "--help"], capsys)
             assert code == 0, argv
             assert out.startswith(f"usage: marrowpath {' '.join(argv)}".rstrip()), argv
-            assert "Traceback" not in err
+            assert err == ""
+
+    def test_version(self, capsys: pytest.CaptureFixture[str]) -> None:
+        code, out, err = help_of(["--version"], capsys)
+        assert (code, err) == (0, "")
+        assert re.fullmatch(r"marrowpath \S+\n", out)
 
     def test_usage_errors_exit_2(self, database_url: str) -> None:
         for argv in (
