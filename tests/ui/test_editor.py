@@ -653,12 +653,6 @@ def test_screenshot_of_the_aspirate_section(
     assert not editor.form.section("aspirate").findChildren(Columns)[0].stacked
 
 
-@pytest.mark.xfail(
-    reason="main_window.py: tabs.currentChanged calls _update_actions before the actions "
-    "exist (AttributeError: new_action) while the worklist tab is added; remove this mark "
-    "once fixed",
-    strict=True,
-)
 def test_the_main_window_keeps_the_editor_in_a_titled_tab(
     qtbot: QtBot,
     services: Services,

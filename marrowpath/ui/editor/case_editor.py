@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEventLoop, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -64,6 +64,7 @@ from marrowpath.ui.tasks import TaskRunner, user_message
 Choice = Literal["save", "discard", "cancel"]
 T = TypeVar("T")
 RECOVERY_INTERVAL_MS = 30_000
+SPLITTER_KEY = "editor/splitter"
 
 
 class CaseEditor(QWidget):
@@ -163,16 +164,20 @@ class CaseEditor(QWidget):
         self.form_scroll.verticalScrollBar().valueChanged.connect(self._sync_nav)
         self.side = self._build_side()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setChildrenCollapsible(True)  # small screens: drag the side lists away
-        self.splitter.setCollapsible(1, False)
         self.splitter.addWidget(self.nav)
         self.splitter.addWidget(self.form_scroll)
         self.splitter.addWidget(self.side)
+        self.splitter.setChildrenCollapsible(True)  # small screens: drag the side lists away
+        self.splitter.setCollapsible(1, False)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
         side_width = self.fontMetrics().horizontalAdvance("0" * 34)
         self.splitter.setSizes([nav_width, 4 * side_width, side_width])
+        remembered = QSettings("MarrowPath", "MarrowPath").value(SPLITTER_KEY)
+        if isinstance(remembered, QByteArray):
+            self.splitter.restoreState(remembered)
+        self.splitter.splitterMoved.connect(self._remember_splitter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
@@ -206,6 +211,10 @@ class CaseEditor(QWidget):
         ]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
+
+    def _remember_splitter(self, _position: int, _index: int) -> None:
+        """The widths a user dragged the lists to are kept for the next case (QSettings)."""
+        QSettings("MarrowPath", "MarrowPath").setValue(SPLITTER_KEY, self.splitter.saveState())
 
     def _build_side(self) -> QWidget:
         panel = QWidget()
@@ -607,6 +616,7 @@ class CaseEditor(QWidget):
         self.problems_box.setVisible(bool(check.problems))
         entries = self.form.missing_entries(check.missing)
         self.missing.set_issues([(title, "", path) for title, path in entries])
+        self.missing_box.setVisible(self._editable)  # nothing to fill in a closed report
         if entries:
             self.missing_note.setText(
                 f"{len(entries)} required field{'s' if len(entries) != 1 else ''} not filled in "

@@ -145,6 +145,11 @@ class DifferentialModel(QAbstractTableModel):
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return HEADINGS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            if section == REFERENCE:
+                return f"The lab's reference intervals: {self._settings.reference_source}"
+            if section == MARK:
+                return "H above the reference interval, L below it"
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:

@@ -123,7 +123,6 @@ def _patient_and_order(live: Live) -> tuple[Section, AccessionField, TextField]:
         TextField(
             "patient.given_names",
             "Given names",
-            required=True,
             tooltip="May be left empty for people with one name",
         )
     )
