@@ -686,3 +686,53 @@ def test_the_main_window_keeps_the_editor_in_a_titled_tab(
     editor.ask_unsaved = lambda: "discard"  # type: ignore[method-assign]
     assert window.close_tab(tabs.currentIndex()) is True
     assert tabs.count() == 1
+
+
+def test_cross_field_rules_land_on_the_field_they_name(
+    qtbot: QtBot, dr: User, draft: str, open_editor: EditorFactory
+) -> None:
+    editor = open_editor(draft, dr)
+    type_into(qtbot, line(editor, "key_results.blasts_pct"), "12")
+    source = editor.form.field("key_results.blasts_source")
+    assert source.error.text() == "Is required when blasts_pct is given"
+    choose(qtbot, editor, "key_results.blasts_source", "cd34_ihc")
+    assert source.error.isHidden() and not source.outline.invalid
+
+    studies = editor.form.table("ancillary")
+    status = studies.table.item(1, 1)  # the pending karyotype becomes final, without result
+    assert status is not None
+    status.setData(Qt.ItemDataRole.UserRole, "final")
+    status.setText("Final")
+    assert studies.error.text() == "Row 2, Result: is required when the status is final"
+    assert "Ancillary studies › row 2 › Result" in editor.problems.texts()[0]
+
+    type_into(qtbot, line(editor, "clinical.cbc.hemoglobin_g_dl"), "0")
+    hemoglobin = editor.form.field("clinical.cbc.hemoglobin_g_dl")
+    assert hemoglobin.error.text() == "Must be a number >= 1, got 0"
+    type_into(qtbot, line(editor, "clinical.cbc.hemoglobin_g_dl"), "")
+    assert (
+        "clinical" in editor.document()
+        and "hemoglobin_g_dl" not in (editor.document()["clinical"]["cbc"])
+    )  # empty means not recorded, not 0
+
+
+def test_flags_are_computed_from_the_valid_parts_of_a_partial_draft() -> None:
+    from datetime import date
+
+    from marrowpath.ui.editor.flags_panel import editor_flags
+
+    today = date(2026, 11, 26)
+    codes = [
+        flag.code
+        for flag in editor_flags(
+            {
+                "aspirate": {"differential": {"blasts": 30, "neutrophils": 70, "lymphocytes": -2}},
+                "core": {"length_mm": 9, "cellularity_pct": "many"},
+                "clinical": {"cbc": {"pb_blasts_pct": 4, "hemoglobin_g_dl": 0}},
+            },
+            today=today,
+            final_sign_out=False,
+        )
+    ]
+    assert codes == ["cells_counted_below_200", "blasts_aml_range", "pb_blasts_2", "core_short"]
+    assert editor_flags({"format": "marrowpath.case/1"}, today=today, final_sign_out=True) == []
