@@ -344,7 +344,8 @@ class Ack:
 
 
 def read_ack(text: str) -> Ack:
-    """The MSA code, acknowledged control id and error text (MSA-3, ERR-8, ERR-3.2)."""
+    """The MSA code, acknowledged control id and error text (MSA-3 and ERR-8; the coded
+    condition ERR-3 when no words were given)."""
     parsed = parse(text)
     msa = parsed.first("MSA")
     if msa is None:
@@ -352,9 +353,11 @@ def read_ack(text: str) -> Ack:
     code = msa.get(1).upper()
     if code not in ("AA", "AE", "AR", "CA", "CE", "CR"):
         raise Er7Error(f"MSA-1 {code!r} is not an acknowledgement code")
-    words = [msa.get(3)]
-    for err in parsed.all("ERR"):
-        words += [err.get(8), err.get(3, 2)]
+    errors = parsed.all("ERR")
+    # ERR-8 holds the whole text; MSA-3 only its first 80 characters.
+    words = [err.get(8) for err in errors if err.get(8)] or [msa.get(3)]
+    if not any(words):  # only the coded condition (table 0357) says why
+        words = [err.get(3, 2) or err.get(3) for err in errors]
     seen: list[str] = []
     for word in words:
         if word and word not in seen:
@@ -400,9 +403,16 @@ def build_ack(
                 18: "UNICODE UTF-8",
             },
         ),
-        segment("MSA", {1: code, 2: received.control_id if received else "", 3: text[:80]}),
+        # MSA-2 is required; a message we could not read has no control id to quote.
+        segment(
+            "MSA",
+            {1: code, 2: (received.control_id if received else "") or "UNKNOWN", 3: text[:80]},
+        ),
     ]
-    if code != ACCEPT:
+    if code == ACCEPT and len(text) > 80:  # the rest of the words, as a warning
+        accepted = components("0", "Message accepted", "HL70357")
+        segments.append(segment("ERR", {3: accepted, 4: "W", 8: text}))
+    elif code != ACCEPT:
         location = error_location.split("^") if error_location else []
         segments.append(
             segment(

@@ -231,17 +231,27 @@ class OutboxService:
         accession: str | None = None,
         ignore_backoff: bool = False,
     ) -> list[Delivery]:
-        """Send every message that is due (oldest first); returns what happened to each."""
-        with self._ctx.uow(read_only=True) as uow:
-            due = uow.outbox.due(
-                self._ctx.clock.now(), accession=accession, ignore_backoff=ignore_backoff
-            )
-        deliveries = []
-        for entry in due:
-            delivery = self.deliver(entry.id, actor)
-            if delivery is not None:
-                deliveries.append(delivery)
-        return deliveries
+        """Send every message that is due, oldest first, until nothing more is due (a
+        message waiting behind an earlier one for the same case and destination goes
+        once that one is sent); each message is tried at most once per call."""
+        deliveries: list[Delivery] = []
+        tried: set[int] = set()
+        while True:
+            with self._ctx.uow(read_only=True) as uow:
+                due = uow.outbox.due(
+                    self._ctx.clock.now(), accession=accession, ignore_backoff=ignore_backoff
+                )
+            batch = []
+            for entry in due:
+                if entry.id in tried:
+                    continue
+                tried.add(entry.id)
+                delivery = self.deliver(entry.id, actor)
+                if delivery is not None:
+                    batch.append(delivery)
+            deliveries += batch
+            if not any(delivery.outcome == "sent" for delivery in batch):
+                return deliveries
 
     def retry(self, actor: User, *, accession: str | None = None) -> list[Delivery]:
         """`outbox --retry`: failed messages are queued again and everything queued is
