@@ -323,11 +323,19 @@ def parse_datetime(value: str) -> datetime | None:
 
 ACCEPT, ERROR, REJECT = "AA", "AE", "AR"
 
-# HL7 table 0357 (message error condition codes) used when the caller names none.
-_DEFAULT_CONDITION = {
-    ERROR: ("207", "Application internal error"),
-    REJECT: ("200", "Unsupported message type"),
+# HL7 table 0357: message error conditions (ERR-3).
+CONDITIONS = {
+    "0": "Message accepted",
+    "101": "Required field missing",
+    "102": "Data type error",
+    "103": "Table value not found",
+    "200": "Unsupported message type",
+    "201": "Unsupported event code",
+    "203": "Unsupported version id",
+    "205": "Duplicate key identifier",
+    "207": "Application internal error",
 }
+_DEFAULT_CONDITION = {ERROR: "207", REJECT: "200"}
 
 
 @dataclass(frozen=True)
@@ -375,7 +383,7 @@ def build_ack(
     application: str,
     facility: str,
     error_location: str | None = None,
-    condition: tuple[str, str] | None = None,
+    condition: str | None = None,
 ) -> str:
     """An original-mode ACK: MSH, MSA (code, the control id received, text) and, for an
     error, ERR with the location (e.g. `PID^1^7`), the condition (table 0357: code and
@@ -410,16 +418,17 @@ def build_ack(
         ),
     ]
     if code == ACCEPT and len(text) > 80:  # the rest of the words, as a warning
-        accepted = components("0", "Message accepted", "HL70357")
+        accepted = components("0", CONDITIONS["0"], "HL70357")
         segments.append(segment("ERR", {3: accepted, 4: "W", 8: text}))
     elif code != ACCEPT:
+        condition = condition or _DEFAULT_CONDITION.get(code, "207")
         location = error_location.split("^") if error_location else []
         segments.append(
             segment(
                 "ERR",
                 {
                     2: components(*location) if location else None,
-                    3: components(*(condition or _DEFAULT_CONDITION[code]), "HL70357"),
+                    3: components(condition, CONDITIONS.get(condition, ""), "HL70357"),
                     4: "E",
                     8: text,
                 },

@@ -25,6 +25,7 @@ from marrowpath.domain.users import Permission, User
 from marrowpath.domain.validation import check_draft
 from marrowpath.services.context import ServiceContext
 from marrowpath.services.documents import case_write, resolve_patient
+from marrowpath.services.outbox import new_control_id
 from marrowpath.services.ports import UnitOfWork
 
 RECEIVING_APPLICATION = "MARROWPATH"
@@ -33,13 +34,22 @@ SEX = {"F": "female", "M": "male", "O": "other", "U": "unknown", "A": "other", "
 
 
 class OrderRefused(Refused):
-    """An order we will not turn into a case; `code` is the ACK code (AE or AR) and
-    `location` the field (e.g. `PID^1^7`) when one is to blame."""
+    """An order we will not turn into a case: `code` is the ACK code (AE or AR),
+    `location` the field to blame (e.g. `PID^1^7`) and `condition` the HL7 table 0357
+    code for ERR-3 (101 missing, 102 bad value, 103 unknown code, 205 patient conflict)."""
 
-    def __init__(self, text: str, *, code: str = hl7v2.ERROR, location: str | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        *,
+        code: str = hl7v2.ERROR,
+        location: str | None = None,
+        condition: str | None = None,
+    ) -> None:
         super().__init__(text)
         self.code = code
         self.location = location
+        self.condition = condition
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ class OrderResult:
 
 def _require(segment: Segment | None, name: str) -> Segment:
     if segment is None:
-        raise OrderRefused(f"the order has no {name} segment", location=name)
+        raise OrderRefused(f"the order has no {name} segment", location=name, condition="101")
     return segment
 
 
@@ -89,12 +99,18 @@ def parse_order(message: Er7Message, *, today: date) -> ParsedOrder:
         )
     if not message.control_id:
         raise OrderRefused(
-            "MSH-10 (message control id) is empty", code=hl7v2.REJECT, location="MSH^1^10"
+            "MSH-10 (message control id) is empty",
+            code=hl7v2.REJECT,
+            location="MSH^1^10",
+            condition="101",
         )
     version = header.get(12)
     if version and not version.startswith("2."):
         raise OrderRefused(
-            f"MSH-12 version {version} is not HL7 v2", code=hl7v2.REJECT, location="MSH^1^12"
+            f"MSH-12 version {version} is not HL7 v2",
+            code=hl7v2.REJECT,
+            location="MSH^1^12",
+            condition="203",
         )
     pid = _require(message.first("PID"), "PID")
     orc = message.first("ORC")
@@ -106,6 +122,7 @@ def parse_order(message: Er7Message, *, today: date) -> ParsedOrder:
             "cases; change or cancel the case in MarrowPath",
             code=hl7v2.REJECT,
             location="ORC^1^1",
+            condition="201",
         )
     notes: list[str] = []
     placer = (orc.get(2) if orc else "") or obr.get(2)
@@ -143,23 +160,28 @@ def _patient(pid: Segment) -> dict[str, Any]:
             break
     mrn = mrn or pid.get(3)
     if not mrn:
-        raise OrderRefused("PID-3 (patient identifier, the MRN) is empty", location="PID^1^3")
+        raise OrderRefused(
+            "PID-3 (patient identifier, the MRN) is empty", location="PID^1^3", condition="101"
+        )
     family = pid.get(5, 1)
     if not family:
-        raise OrderRefused("PID-5.1 (family name) is empty", location="PID^1^5")
+        raise OrderRefused("PID-5.1 (family name) is empty", location="PID^1^5", condition="101")
     given = " ".join(part for part in (pid.get(5, 2), pid.get(5, 3)) if part)
     raw_birth = pid.get(7)
     if not raw_birth:
-        raise OrderRefused("PID-7 (birth date) is empty", location="PID^1^7")
+        raise OrderRefused("PID-7 (birth date) is empty", location="PID^1^7", condition="101")
     try:
         birth = hl7v2.parse_date(raw_birth)
     except hl7v2.Er7Error as error:
-        raise OrderRefused(f"PID-7 (birth date): {error}", location="PID^1^7") from None
+        raise OrderRefused(
+            f"PID-7 (birth date): {error}", location="PID^1^7", condition="102"
+        ) from None
     sex = SEX.get(pid.get(8).upper())
     if sex is None:
         raise OrderRefused(
             f"PID-8 (sex) {pid.get(8) or '(empty)'} is not one of F, M, O, U (HL7 table 0001)",
             location="PID^1^8",
+            condition="103",
         )
     return {
         "mrn": mrn,
@@ -175,7 +197,9 @@ def _provider(obr: Segment, orc: Segment | None) -> dict[str, Any]:
     source, number = (obr, 16) if obr.get(16, 2) or obr.get(16, 1) else (orc, 12)
     if source is None or not (source.get(number, 2) or source.get(number, 1)):
         raise OrderRefused(
-            "OBR-16 and ORC-12 (ordering provider) are both empty", location="OBR^1^16"
+            "OBR-16 and ORC-12 (ordering provider) are both empty",
+            location="OBR^1^16",
+            condition="101",
         )
     identifier, family, given = (source.get(number, i) for i in (1, 2, 3))
     second, suffix, prefix, degree = (source.get(number, i) for i in (4, 5, 6, 7))
@@ -234,7 +258,9 @@ def _procedure(message: Er7Message, obr: Segment, today: date, notes: list[str])
         try:
             when = hl7v2.parse_date(raw_date)
         except hl7v2.Er7Error as error:
-            raise OrderRefused(f"OBR-7 (collection date): {error}", location="OBR^1^7") from None
+            raise OrderRefused(
+                f"OBR-7 (collection date): {error}", location="OBR^1^7", condition="102"
+            ) from None
         if when > today:
             notes.append(f"OBR-7 {when} is in the future: the procedure date was left empty")
         else:
@@ -250,6 +276,7 @@ def _procedure(message: Er7Message, obr: Segment, today: date, notes: list[str])
             raise OrderRefused(
                 f"{field} specimen type {code or text!r} is not one of {choices}",
                 location=f"{segment_name}^1^{field.split('-')[1]}",
+                condition="103",
             )
         if found.value not in specimens:
             specimens.append(found.value)
@@ -289,7 +316,9 @@ class OrderService:
             try:
                 message = hl7v2.parse(text)
             except hl7v2.Er7Error as error:
-                raise OrderRefused(f"not an HL7 v2 message: {error}", code=hl7v2.REJECT) from None
+                raise OrderRefused(
+                    f"not an HL7 v2 message: {error}", code=hl7v2.REJECT, condition="102"
+                ) from None
             order = parse_order(message, today=self._ctx.clock.today())
             return self._create(actor, order)
         except Refused as refusal:
@@ -307,14 +336,24 @@ class OrderService:
         try:
             result = self.import_message(actor, text)
         except OrderRefused as refusal:
-            return self._ack(parsed, refusal.code, str(refusal), refusal.location)
+            return self._ack(
+                parsed, refusal.code, str(refusal), refusal.location, refusal.condition
+            )
         except Exception as error:  # a fault of ours: the sender may try again later
-            return self._ack(parsed, hl7v2.ERROR, f"internal error ({type(error).__name__})", None)
+            text = f"internal error ({type(error).__name__}); send again later"
+            return self._ack(parsed, hl7v2.ERROR, text, None, "207")
         words = "created draft case" if result.created else "already received as"
         text_out = "; ".join([f"{words} {result.accession}", *result.notes])
-        return self._ack(parsed, hl7v2.ACCEPT, text_out, None)
+        return self._ack(parsed, hl7v2.ACCEPT, text_out, None, None)
 
-    def _ack(self, parsed: Er7Message | None, code: str, text: str, location: str | None) -> str:
+    def _ack(
+        self,
+        parsed: Er7Message | None,
+        code: str,
+        text: str,
+        location: str | None,
+        condition: str | None,
+    ) -> str:
         facility = ""
         with self._ctx.uow(read_only=True) as uow:
             facility = uow.settings.load().identity.name
@@ -322,11 +361,12 @@ class OrderService:
             parsed,
             code=code,
             text=text,
-            control_id=f"ACK{parsed.control_id if parsed else ''}"[:20],
+            control_id=new_control_id(),
             at=self._ctx.clock.now(),
             application=RECEIVING_APPLICATION,
             facility=facility,
             error_location=location,
+            condition=condition,
         )
 
     def _create(self, actor: User, order: ParsedOrder) -> OrderResult:
@@ -340,11 +380,13 @@ class OrderService:
             working = {"accession": accession, **order.working}
             check = check_draft(working, today=today)
             if check.problems:
-                raise OrderRefused(_problems_text(check.problems))
+                raise OrderRefused(_problems_text(check.problems), condition="102")
             try:
                 patient = resolve_patient(uow, working, accession)
             except InvalidCase as conflict:
-                raise OrderRefused(_problems_text(conflict.problems), location="PID^1^3") from None
+                raise OrderRefused(
+                    _problems_text(conflict.problems), location="PID^1^3", condition="205"
+                ) from None
             now = self._ctx.clock.now()
             case = uow.cases.add(
                 accession=accession,

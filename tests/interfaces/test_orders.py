@@ -124,4 +124,9 @@ def test_listener_answers_with_acks_that_say_why(app: App, team: Team) -> None:
     assert read[1].code == "AE" and "MRN0012345 belongs to DELGADO, Tomás" in read[1].text
     assert read[2].code == "AR" and "does not start with an MSH segment" in read[2].text
     assert read[3].code == "AA" and "procedure date was left empty" in read[3].text
+    conditions = [
+        (hl7v2.parse(a).first("ERR") or hl7v2.parse(a).header).get(3) for a in (conflict, garbage)
+    ]
+    assert conditions == ["205", "102"]  # HL7 table 0357: duplicate key, data type error
+    assert hl7v2.parse(conflict).first("ERR").get(2) == "PID"  # type: ignore[union-attr]
     assert app.cases.count(team["drpark"]) == 3
