@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QEventLoop, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import SIGNAL, QByteArray, QEventLoop, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
-    QDialog,
     QFrame,
     QGroupBox,
     QLabel,
@@ -38,8 +36,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from marrowpath.domain.derived import age_in_years, assess_cellularity, percent
-from marrowpath.domain.enums import DifferentialCategory
 from marrowpath.domain.errors import ConcurrentChange, InvalidCase, LifecycleRefused, NotFound
 from marrowpath.domain.lifecycle import AFTER_FINAL, Action, Status, allowed
 from marrowpath.domain.settings import LabSettings
@@ -51,13 +47,13 @@ from marrowpath.services.ports import CaseRecord, PatientRecord
 from marrowpath.ui import status as status_words
 from marrowpath.ui.editor.actions import CaseActions
 from marrowpath.ui.editor.banner import PatientBanner, patient_name
-from marrowpath.ui.editor.fields import get_path
 from marrowpath.ui.editor.flags_panel import FlagsPanel, editor_flags
 from marrowpath.ui.editor.form import CaseForm
 from marrowpath.ui.editor.issues import IssueList
 from marrowpath.ui.editor.layout import Section
-from marrowpath.ui.editor.notices import MessageBar
+from marrowpath.ui.editor.notices import MessageBar, state_note
 from marrowpath.ui.editor.recovery import RecoveryFiles, hold, release
+from marrowpath.ui.editor.signing import DialogKind, run_dialog
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
 
@@ -196,10 +192,12 @@ class CaseEditor(QWidget):
         a.sign_final.clicked.connect(lambda: self._sign(preliminary=False))
         a.amend.clicked.connect(self.start_amendment)
         a.discard_amendment.clicked.connect(self.discard_amendment)
-        a.sign_amendment.clicked.connect(self._sign_amendment)
-        a.addendum.clicked.connect(self._addendum)
-        a.withdraw.clicked.connect(self._withdraw)
-        a.cancel_case.clicked.connect(self._cancel_case)
+        a.sign_amendment.clicked.connect(
+            lambda: self._after_saving(lambda: self._open("amendment"))
+        )
+        a.addendum.clicked.connect(lambda: self._open("addendum"))
+        a.withdraw.clicked.connect(lambda: self._after_saving(lambda: self._open("withdraw")))
+        a.cancel_case.clicked.connect(lambda: self._after_saving(lambda: self._open("cancel")))
         chain: list[QWidget] = [
             self.action_bar.save,
             self.action_bar.preview,
@@ -333,7 +331,7 @@ class CaseEditor(QWidget):
         if allowed(Action.SIGN_FINAL, self._status, amendment_in_progress=self._amending):
             self._sign(preliminary=False)
         elif allowed(Action.SIGN_AMENDMENT, self._status, amendment_in_progress=self._amending):
-            self._sign_amendment()
+            self._after_saving(lambda: self._open("amendment"))
         else:
             self.message_bar.show_message(
                 f"Nothing to sign: the case is {status_words.word(self._status).lower()}. "
@@ -533,51 +531,17 @@ class CaseEditor(QWidget):
 
     def _show_state(self) -> None:
         """The note above the form: why it is read-only, or that an amendment is open."""
-        user = self._user()
         record = self.record
-        reason = record.closing_reason if record and record.closing_reason else ""
-        word = status_words.word(self._status).lower()
-        if not user.can(Permission.EDIT):
-            self.state_bar.show_message(
-                f"Read only: your role ({user.role.value}) cannot edit cases.", kind="info"
-            )
-        elif self._status in AFTER_FINAL and self._amending:
-            self.state_bar.show_message(
-                "Amendment in progress: the issued report was reopened. Changes are saved as "
-                "a draft of the amendment and issued as a new version only when signed "
-                "(Sign amendment...); issued versions are not changed.",
-                kind="warning",
-            )
-        elif self._status in AFTER_FINAL:
-            hint = (
-                "Use Amend to change it or Addendum... to add to it."
-                if user.can(Permission.SIGN)
-                else "A pathologist can amend it or add an addendum."
-            )
-            self.state_bar.show_message(
-                f"Read only: the {word} report was issued and its working document is "
-                f"frozen. {hint}",
-                kind="info",
-            )
-        elif self._status is Status.CANCELLED:
-            self.state_bar.show_message(
-                "Read only: the case was cancelled" + (f" ({reason})." if reason else "."),
-                kind="info",
-            )
-        elif self._status is Status.ENTERED_IN_ERROR:
-            self.state_bar.show_message(
-                "Read only: the report was withdrawn as entered in error"
-                + (f" ({reason})." if reason else "."),
-                kind="info",
-            )
-        elif self._status is Status.PRELIMINARY:
-            self.state_bar.show_message(
-                "A preliminary report was issued. Changes made here are issued with the "
-                "next signing (preliminary or final).",
-                kind="info",
-            )
-        else:
+        note = state_note(
+            self._user(),
+            self._status,
+            amendment_in_progress=self._amending,
+            reason=record.closing_reason if record else None,
+        )
+        if note is None:
             self.state_bar.clear()
+        else:
+            self.state_bar.show_message(note[0], kind=note[1])
 
     # ================================================================ live checks
 
@@ -600,8 +564,7 @@ class CaseEditor(QWidget):
             today=today,
             amendment_in_progress=self._amending,
         )
-        self._show_cellularity(document)
-        self._show_key_hints(document)
+        self.form.live.show(document, self._settings)
         title = self._title(document)
         if title != self._last_title:
             self._last_title = title
@@ -626,46 +589,6 @@ class CaseEditor(QWidget):
             self.missing_note.setText("Every required field is filled in.")
         else:
             self.missing_note.setText("Every required field is filled in: ready for sign-out.")
-
-    def _age(self, document: dict[str, Any]) -> int | None:
-        born = _date(get_path(document, "patient.birth_date"))
-        on = _date(get_path(document, "procedure.date"))
-        if born is None or on is None or born > on:
-            return None
-        return age_in_years(born, on)
-
-    def _show_cellularity(self, document: dict[str, Any]) -> None:
-        label = self.form.live.cellularity
-        value = get_path(document, "core.cellularity_pct")
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
-            label.setText("")
-            label.hide()
-            return
-        age = self._age(document)
-        if age is None:
-            label.setText("Enter the birth and procedure dates to compare with the age.")
-        else:
-            assessment = assess_cellularity(value, age, self._settings.cellularity_rule)
-            label.setText(
-                f"{assessment.verdict.capitalize()} for age {age} "
-                f"(expected {assessment.lower}-{assessment.upper} %)"
-            )
-        label.show()
-
-    def _show_key_hints(self, document: dict[str, Any]) -> None:
-        counts = get_path(document, "aspirate.differential")
-        valid = {
-            key: value
-            for key, value in (counts.items() if isinstance(counts, dict) else [])
-            if isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        }
-        total = sum(valid.values())
-        for label, category in (
-            (self.form.live.blasts, DifferentialCategory.BLASTS),
-            (self.form.live.plasma_cells, DifferentialCategory.PLASMA_CELLS),
-        ):
-            value: Decimal | None = percent(valid.get(category.value, 0), total)
-            label.setText(f"differential: {value} %" if value is not None else "")
 
     # ================================================================ navigation
 
@@ -980,8 +903,12 @@ class CaseEditor(QWidget):
             self.preview_requested.emit(accession)
 
     def _open_version(self, accession: str, number: int) -> None:
-        self.preview_requested.emit(accession)
-        self.version_requested.emit(accession, number)
+        """A version chosen in the versions panel: the window shows that version when it
+        listens to version_requested, else the report preview of the case."""
+        if self.receivers(SIGNAL("version_requested(QString,int)")) > 0:
+            self.version_requested.emit(accession, number)
+        else:
+            self.preview_requested.emit(accession)
 
     def _issued(self) -> None:
         """After a dialog was accepted: read the case again and tell the worklist."""
@@ -991,96 +918,31 @@ class CaseEditor(QWidget):
         self.case_changed.emit(self.accession)
         self.reload()
 
-    def _dialog_missing(self, error: ImportError) -> None:
-        self.message_bar.show_message(
-            f"This action is not available in this installation ({error.name}).", kind="error"
-        )
+    def _open(self, kind: DialogKind) -> None:
+        """Open a lifecycle dialog on the stored case; reload when it was completed."""
+        if self.accession is None:
+            return
+        try:
+            accepted = run_dialog(
+                kind,
+                services=self._services,
+                user=self._user(),
+                accession=self.accession,
+                row_version=self._row_version or 0,
+                parent=self,
+            )
+        except ImportError as error:
+            self.message_bar.show_message(
+                f"This action is not available in this installation ({error.name}).",
+                kind="error",
+            )
+            return
+        if accepted:
+            self._issued()
 
     def _sign(self, *, preliminary: bool) -> None:
-        self._after_saving(lambda: self._open_sign_dialog(preliminary))
-
-    def _open_sign_dialog(self, preliminary: bool) -> None:
-        try:
-            from marrowpath.ui.dialogs.sign_out import SignOutDialog
-        except ImportError as error:
-            self._dialog_missing(error)
-            return
-        assert self.accession is not None
-        dialog = SignOutDialog(
-            services=self._services,
-            user=self._user(),
-            accession=self.accession,
-            row_version=self._row_version or 0,
-            preliminary=preliminary,
-            parent=self,
-        )
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._issued()
-
-    def _sign_amendment(self) -> None:
-        self._after_saving(self._open_amendment_dialog)
-
-    def _open_amendment_dialog(self) -> None:
-        try:
-            from marrowpath.ui.dialogs.amend import SignAmendmentDialog
-        except ImportError as error:
-            self._dialog_missing(error)
-            return
-        assert self.accession is not None
-        dialog = SignAmendmentDialog(
-            services=self._services,
-            user=self._user(),
-            accession=self.accession,
-            row_version=self._row_version or 0,
-            parent=self,
-        )
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._issued()
-
-    def _addendum(self) -> None:
-        try:
-            from marrowpath.ui.dialogs.addendum import AddendumDialog
-        except ImportError as error:
-            self._dialog_missing(error)
-            return
-        assert self.accession is not None
-        dialog = AddendumDialog(
-            services=self._services, user=self._user(), accession=self.accession, parent=self
-        )
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._issued()
-
-    def _withdraw(self) -> None:
-        self._after_saving(self._open_withdraw_dialog)
-
-    def _open_withdraw_dialog(self) -> None:
-        try:
-            from marrowpath.ui.dialogs.withdraw import WithdrawDialog
-        except ImportError as error:
-            self._dialog_missing(error)
-            return
-        assert self.accession is not None
-        dialog = WithdrawDialog(
-            services=self._services, user=self._user(), accession=self.accession, parent=self
-        )
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._issued()
-
-    def _cancel_case(self) -> None:
-        self._after_saving(self._open_cancel_dialog)
-
-    def _open_cancel_dialog(self) -> None:
-        try:
-            from marrowpath.ui.dialogs.withdraw import CancelCaseDialog
-        except ImportError as error:
-            self._dialog_missing(error)
-            return
-        assert self.accession is not None
-        dialog = CancelCaseDialog(
-            services=self._services, user=self._user(), accession=self.accession, parent=self
-        )
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._issued()
+        """Sign-out works on the stored document: unsaved changes are saved first."""
+        self._after_saving(lambda: self._open("preliminary" if preliminary else "final"))
 
     def start_amendment(self) -> None:
         """Reopen the issued report as an amendment in progress (editable again)."""
@@ -1128,15 +990,6 @@ class CaseEditor(QWidget):
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
         return when.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def _date(value: Any) -> date | None:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 def values_to_patient(values: dict[str, str]) -> dict[str, Any]:

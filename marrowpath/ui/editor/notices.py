@@ -15,6 +15,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from marrowpath.domain.lifecycle import AFTER_FINAL, Status
+from marrowpath.domain.users import Permission, User
+from marrowpath.ui import status as status_words
+
 Kind = Literal["info", "warning", "error"]
 MARKERS: dict[str, tuple[str, QColor]] = {
     "info": ("ℹ", QColor("#1565c0")),
@@ -86,3 +90,41 @@ class MessageBar(QFrame):
 
     def message(self) -> str:
         return "" if self.isHidden() else self.text.text()
+
+
+def state_note(
+    user: User, status: Status, *, amendment_in_progress: bool, reason: str | None
+) -> tuple[str, Kind] | None:
+    """Why a case cannot be edited, or what editing it means now; None for a plain draft."""
+    word = status_words.word(status).lower()
+    if not user.can(Permission.EDIT):
+        return f"Read only: your role ({user.role.value}) cannot edit cases.", "info"
+    if status in AFTER_FINAL and amendment_in_progress:
+        return (
+            "Amendment in progress: the issued report was reopened. Changes are saved as a "
+            "draft of the amendment and issued as a new version only when signed (Sign "
+            "amendment...); issued versions are not changed.",
+            "warning",
+        )
+    if status in AFTER_FINAL:
+        hint = (
+            "Use Amend to change it or Addendum... to add to it."
+            if user.can(Permission.SIGN)
+            else "A pathologist can amend it or add an addendum."
+        )
+        return (
+            f"Read only: the {word} report was issued and its working document is frozen. {hint}",
+            "info",
+        )
+    because = f" ({reason})." if reason else "."
+    if status is Status.CANCELLED:
+        return "Read only: the case was cancelled" + because, "info"
+    if status is Status.ENTERED_IN_ERROR:
+        return "Read only: the report was withdrawn as entered in error" + because, "info"
+    if status is Status.PRELIMINARY:
+        return (
+            "A preliminary report was issued. Changes made here are issued with the next "
+            "signing (preliminary or final).",
+            "info",
+        )
+    return None

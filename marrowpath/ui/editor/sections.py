@@ -7,7 +7,7 @@ next to their document paths makes a missing or misspelt field easy to spot in r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from PySide6.QtWidgets import QLabel
 
@@ -51,28 +51,9 @@ from marrowpath.ui.editor.fields import (
 )
 from marrowpath.ui.editor.item_table import Column, ItemTable
 from marrowpath.ui.editor.layout import Section
+from marrowpath.ui.editor.live import Live
 
 PER_LITRE = "× 10⁹/L"
-
-
-@dataclass
-class Live:
-    """Labels that show values computed from what is typed (never stored)."""
-
-    patient_note: QLabel = field(default_factory=QLabel)
-    cellularity: QLabel = field(default_factory=QLabel)
-    blasts: QLabel = field(default_factory=QLabel)
-    plasma_cells: QLabel = field(default_factory=QLabel)
-
-    def __post_init__(self) -> None:
-        for label, name in (
-            (self.patient_note, "Patient record"),
-            (self.cellularity, "Cellularity for age"),
-            (self.blasts, "Blasts in the differential"),
-            (self.plasma_cells, "Plasma cells in the differential"),
-        ):
-            label.setAccessibleName(name)
-            label.setWordWrap(True)
 
 
 @dataclass
