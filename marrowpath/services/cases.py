@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal, ParamSpec, TypeVar
 
@@ -607,7 +607,9 @@ class CaseService:
         with self._ctx.uow() as uow:
             case = self._get(uow, accession, for_update=True)
             lifecycle.require(Action.START_AMENDMENT, case.status, accession)
-            resolve_patient(uow, document.to_json_dict(), accession)
+            patient = resolve_patient(uow, document.to_json_dict(), accession)
+            # a corrected patient (misidentification) moves the case to that patient
+            case = replace(case, patient=patient)
             version = self._issue_amendment(uow, case, document, actor, category, reason)
             uow.commit()
         return version

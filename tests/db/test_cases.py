@@ -406,6 +406,56 @@ class TestAmendAddendumWithdrawCancel:
         with pytest.raises(NotFound, match="has no version 3"):
             app.cases.report_requests(team["drpark"], ACCESSION, version=3)
 
+    def test_misidentification_amendment_moves_the_case_to_the_right_patient(
+        self, app: App, team: Team
+    ) -> None:
+        signed_final(app, team)
+        app.cases.import_case(team["drpark"], variant("BM26-00043", mrn="M43", family="Rivera"))
+        corrected = example_case()
+        corrected["patient"] = {
+            "mrn": "MRN0099999",
+            "family_name": "Okafor",
+            "given_names": "Ngozi",
+            "birth_date": "1961-01-01",
+            "sex": "female",
+        }
+        version = app.cases.amend(
+            team["drpark"],
+            ACCESSION,
+            corrected,
+            PASSWORD,
+            reason_category="misidentification",
+            reason="Specimen labelled with the wrong patient.",
+        )
+        assert version.content.document.patient.mrn == "MRN0099999"
+        view = app.cases.open(team["drpark"], ACCESSION)
+        assert view.record.patient is not None
+        assert (view.record.patient.mrn, view.record.patient.family_name) == (
+            "MRN0099999",
+            "Okafor",
+        )
+        assert view.versions[0].content.document.patient.mrn == "MRN0012345"
+        row = app.cases.search(team["drpark"], "okafor")[0]
+        assert (row.accession, row.patient_name, row.mrn) == (
+            ACCESSION,
+            "OKAFOR, Ngozi",
+            "MRN0099999",
+        )
+        assert app.cases.search(team["drpark"], "delgado") == []
+        # a corrected MRN that belongs to someone else with other details is refused
+        clash = example_case()
+        clash["patient"] = variant("X", mrn="M43", family="Someone")["patient"]
+        with pytest.raises(InvalidCase, match="M43 belongs to RIVERA, Tomás"):
+            app.cases.amend(
+                team["drpark"],
+                ACCESSION,
+                clash,
+                PASSWORD,
+                reason_category="misidentification",
+                reason="x",
+            )
+        assert len(app.cases.versions(team["drpark"], ACCESSION)) == 2
+
     def test_amend_refusals(self, app: App, team: Team) -> None:
         pathologist = team["drpark"]
         import_example(app, team)
