@@ -7,6 +7,7 @@ newer than this program (a newer workstation upgraded it) is refused, never touc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -18,6 +19,19 @@ from sqlalchemy import Engine
 from marrowpath.domain.errors import SchemaMismatch
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def for_dialect(dialect: str) -> Callable[..., bool]:
+    """An Alembic `include_object` hook: leave out indexes meant for the other database
+    (`Index(...).ddl_if(dialect=...)`), which autogenerate would otherwise report."""
+
+    def include(obj: object, _name: object, kind: str, _reflected: bool, _other: object) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        return not (
+            kind == "index" and condition is not None and condition.dialect not in (None, dialect)
+        )
+
+    return include
 
 
 def _config() -> Config:

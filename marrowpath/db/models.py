@@ -97,6 +97,18 @@ class CaseRow(Base):
         Index("ix_cases_status_procedure_date", "status", "procedure_date"),
         Index("ix_cases_procedure_date_id", "procedure_date", "id"),
         Index("ix_cases_assigned_pathologist", "assigned_pathologist"),
+        # Search (`search_key LIKE '%word%'`) cannot use a b-tree. On SQLite a covering
+        # index lets the scan read the narrow index in worklist order instead of the wide
+        # rows; PostgreSQL gets a trigram index (see docs/decisions.md).
+        Index("ix_cases_search_cover", "procedure_date", "id", "search_key").ddl_if(
+            dialect="sqlite"
+        ),
+        Index(
+            "ix_cases_search_trgm",
+            "search_key",
+            postgresql_using="gin",
+            postgresql_ops={"search_key": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

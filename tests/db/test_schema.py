@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
 from marrowpath.bootstrap import backup_database, build
+from marrowpath.db.migrate import for_dialect
 from marrowpath.db.models import Base
 from marrowpath.domain.errors import Refused, SchemaMismatch
 from marrowpath.domain.users import User
@@ -21,7 +22,13 @@ def test_models_and_migrations_agree(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection,
+                opts={
+                    "compare_type": True,
+                    "include_object": for_dialect(connection.dialect.name),
+                },
+            )
             differences = compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from marrowpath.db.migrate import for_dialect
 from marrowpath.db.models import Base
 
 connection = context.config.attributes.get("connection")
@@ -15,6 +16,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=True,
     compare_type=True,
+    include_object=for_dialect(connection.dialect.name),
 )
 with context.begin_transaction():
     context.run_migrations()
