@@ -41,7 +41,7 @@ from marrowpath.services.ports import (
 
 SYSTEM_USER = "outbox"
 LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 10  # about five hours of back-off before a message shows as failed
+MAX_ATTEMPTS = 10  # about three hours of back-off before a message shows as failed
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 

@@ -142,7 +142,8 @@ class OutboxDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.problems_only = QCheckBox("Only failed and retrying deliveries")
         self.problems_only.setChecked(True)
-        self.problems_only.toggled.connect(lambda _on: self.refresh())
+        # checkStateChanged, not toggled(bool): see docs/decisions.md on PySide6 6.12.0
+        self.problems_only.checkStateChanged.connect(lambda _state: self.refresh())
         self.summary = QLabel()
         self._note = ""  # the outcome of the last retry, shown until the next one
         self.refresh_button = QPushButton("Refresh")
@@ -170,7 +171,7 @@ class OutboxDialog(QDialog):
             entries = self._outbox.entries(self._user, limit=None if only_problems else 500)
             return needs_attention(entries) if only_problems else entries
 
-        self.runner.run(load, on_done=self._show, on_error=self._failed)
+        self.runner.run(load, on_done=self._show, on_error=self._failed, owner=self)
 
     def retry(self) -> None:
         self.retry_button.setEnabled(False)
@@ -179,6 +180,7 @@ class OutboxDialog(QDialog):
             lambda: self._outbox.retry(self._user),
             on_done=self._retried,
             on_error=self._failed,
+            owner=self,
         )
 
     def _show(self, entries: list[OutboxEntry]) -> None:
