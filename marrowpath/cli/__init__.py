@@ -519,13 +519,25 @@ def _import(s: Session) -> int:
                 s.print(accession)
             continue
         try:
-            accession, _created = s.app.cases.import_case(actor, _read_case_file(Path(name)))
+            data = _read_audited(s, actor, Path(name), "import")
+            accession, _created = s.app.cases.import_case(actor, data)
         except Refused as refusal:
             refused += 1
             print(f"{name}: {refusal}", file=s.err, flush=True)
             continue
         s.print(accession)
     return EXIT_REFUSED if refused else EXIT_OK
+
+
+def _read_audited(
+    s: Session, actor: User, path: Path, action: str, accession: str | None = None
+) -> Any:
+    """`_read_case_file`, with a refused file recorded in the audit trail like any refusal."""
+    try:
+        return _read_case_file(path)
+    except Refused as refusal:
+        s.app.context.record_refusal(actor.username, action, f"{path}: {refusal}", accession)
+        raise
 
 
 def _read_case_file(path: Path) -> Any:
@@ -562,7 +574,7 @@ def _sign(s: Session) -> int:
 
 def _amend(s: Session) -> int:
     actor = s.user()
-    data = _read_case_file(Path(s.args.file))
+    data = _read_audited(s, actor, Path(s.args.file), "amend", s.args.accession)
     version = s.app.cases.amend(
         actor,
         s.args.accession,
@@ -577,7 +589,11 @@ def _amend(s: Session) -> int:
 
 def _addendum(s: Session) -> int:
     actor = s.user()
-    ancillary = _read_case_file(Path(s.args.ancillary)) if s.args.ancillary else None
+    ancillary = (
+        _read_audited(s, actor, Path(s.args.ancillary), "addendum", s.args.accession)
+        if s.args.ancillary
+        else None
+    )
     version = s.app.cases.addendum(
         actor, s.args.accession, s.password(), text=s.args.text, ancillary=ancillary
     )

@@ -266,7 +266,9 @@ class TestImport:
         found = as_user(db, "drpark", "search")
         assert sorted(line.split("\t")[0] for line in found.lines) == [ACCESSION, "BM26-00044"]
 
-    def test_refusals_name_file_accession_field_and_rule(self, db: str, tmp_path: Path) -> None:
+    def test_refusals_name_file_accession_field_and_rule(
+        self, app: App, db: str, tmp_path: Path
+    ) -> None:
         imported(db, tmp_path)  # the example: MRN0012345 is Tomás Delgado
         tomorrow = date.today() + timedelta(days=1)
         expected: list[tuple[Path, str]] = []
@@ -369,6 +371,17 @@ class TestImport:
         assert result.code == 1
         assert result.out == ""
         assert result.errors == [f"{path}: {message}" for path, message in expected]
+        # every refusal is in the audit trail, unreadable files too
+        with app.context.uow(read_only=True) as uow:
+            refusals = [
+                e.detail["reason"]
+                for e in uow.audit.events()
+                if e.action == "refused" and e.detail["action"] == "import"
+            ]
+        assert len(refusals) == len(expected)
+        for (path, message), reason in zip(expected, refusals, strict=True):
+            assert reason in (message, f"{path}: {message}")
+        assert refusals[-1] == f"{missing}: cannot be read (No such file or directory)"
         # nothing but the first case exists; the patient is not overwritten
         found = as_user(db, "drpark", "search")
         assert [line.split("\t")[:4] for line in found.lines] == [
@@ -523,7 +536,7 @@ class TestLifecycle:
         assert again.code == 1
         assert "the case is entered in error" in again.err
 
-    def test_amend_reason_category_is_checked(self, db: str, tmp_path: Path) -> None:
+    def test_amend_refusals(self, app: App, db: str, tmp_path: Path) -> None:
         imported(db, tmp_path)
         as_user(db, "drpark", "sign", ACCESSION)
         changed = example_case()
@@ -539,6 +552,25 @@ class TestLifecycle:
             f"{ACCESSION}: the reason category must be one of misidentification, "
             "specimen_problem, interpretation_change, report_defect, other, got 'whim'"
         ]
+        unreadable = tmp_path / "absent.json"
+        absent = as_user(
+            db,
+            "drpark",
+            *("amend", ACCESSION, str(unreadable)),
+            *("--reason-category", "other", "--reason", "x"),
+        )
+        assert (absent.code, absent.errors) == (1, ["cannot be read (No such file or directory)"])
+        with app.context.uow(read_only=True) as uow:
+            refusals = [e for e in uow.audit.events() if e.action == "refused"]
+        assert [(e.accession, e.detail["action"]) for e in refusals[-2:]] == [
+            (ACCESSION, "amend"),
+            (ACCESSION, "amend"),
+        ]
+        assert refusals[-1].detail["reason"] == (
+            f"{unreadable}: cannot be read (No such file or directory)"
+        )
+        versions = json.loads(as_user(db, "drpark", "export", ACCESSION, "--format", "json").out)
+        assert len(versions["versions"]) == 1
 
     def test_cancel(self, db: str, tmp_path: Path) -> None:
         imported(db, tmp_path, example_case(), case("BM26-00043", mrn="M43"))
