@@ -26,9 +26,6 @@ from PySide6.QtCore import SIGNAL, QByteArray, QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
-    QGroupBox,
-    QLabel,
-    QListWidget,
     QMessageBox,
     QScrollArea,
     QSplitter,
@@ -36,7 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from marrowpath.domain.errors import ConcurrentChange, InvalidCase, LifecycleRefused, NotFound
+from marrowpath.domain.errors import (
+    ConcurrentChange,
+    InvalidCase,
+    LifecycleRefused,
+    NotFound,
+    Problem,
+)
 from marrowpath.domain.lifecycle import AFTER_FINAL, Action, Status, allowed
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import Permission, User
@@ -47,10 +50,11 @@ from marrowpath.services.ports import CaseRecord, PatientRecord
 from marrowpath.ui import status as status_words
 from marrowpath.ui.editor.actions import CaseActions
 from marrowpath.ui.editor.banner import PatientBanner, patient_name
-from marrowpath.ui.editor.flags_panel import FlagsPanel, editor_flags
+from marrowpath.ui.editor.checks_panel import ChecksPanel
+from marrowpath.ui.editor.flags_panel import editor_flags
 from marrowpath.ui.editor.form import CaseForm
-from marrowpath.ui.editor.issues import IssueList
 from marrowpath.ui.editor.layout import Section
+from marrowpath.ui.editor.navigation import SectionList
 from marrowpath.ui.editor.notices import MessageBar, state_note
 from marrowpath.ui.editor.recovery import RecoveryFiles, hold, release
 from marrowpath.ui.editor.signing import DialogKind, run_dialog
@@ -107,7 +111,6 @@ class CaseEditor(QWidget):
         self._last_title = ""
         self._last_check = DraftCheck(problems=[], missing=[])
         self._looked_up_mrn = ""
-        self._syncing = False
         self._recovery = RecoveryFiles(services.data_dir)
         self._recovery_path: Path | None = None
         self._build()
@@ -142,23 +145,13 @@ class CaseEditor(QWidget):
         self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.form_scroll.setWidget(self.form)
         self.form_scroll.setAccessibleName("Case form")
-        self.nav = QListWidget()
-        self.nav.setAccessibleName("Sections")
-        for section in self.form.sections:
-            self.nav.addItem(section.title())
-        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.nav.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.nav.setWordWrap(True)
-        metrics = self.nav.fontMetrics()
-        nav_width = min(
-            max(metrics.horizontalAdvance(s.title()) for s in self.form.sections) + 16,
-            metrics.horizontalAdvance("0" * 24),
-        )
-        self.nav.setMaximumWidth(nav_width + 2 * self.nav.frameWidth() + 8)
-        self.nav.currentRowChanged.connect(self._go_to_section)
-        self.nav.itemActivated.connect(lambda _i: self._enter_section(self.nav.currentRow()))
-        self.form_scroll.verticalScrollBar().valueChanged.connect(self._sync_nav)
-        self.side = self._build_side()
+        self.nav = SectionList(self.form.sections, self.form_scroll)
+        nav_width = self.nav.preferred_width
+        self.side = ChecksPanel()
+        self.side.go_to.connect(self.go_to)
+        self.problems = self.side.problems
+        self.missing = self.side.missing
+        self.flags = self.side.flags
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.nav)
         self.splitter.addWidget(self.form_scroll)
@@ -213,40 +206,6 @@ class CaseEditor(QWidget):
     def _remember_splitter(self, _position: int, _index: int) -> None:
         """The widths a user dragged the lists to are kept for the next case (QSettings)."""
         QSettings("MarrowPath", "MarrowPath").setValue(SPLITTER_KEY, self.splitter.saveState())
-
-    def _build_side(self) -> QWidget:
-        panel = QWidget()
-        column = QVBoxLayout(panel)
-        column.setContentsMargins(0, 0, 4, 0)
-        self.problems_box = QGroupBox("Must be fixed before saving")
-        self.problems = IssueList("Problems")
-        self.problems.go_to.connect(self.go_to)
-        box = QVBoxLayout(self.problems_box)
-        box.addWidget(self.problems)
-        self.problems_box.hide()
-        self.missing_box = QGroupBox("Still needed before sign-out")
-        self.missing_note = QLabel()
-        self.missing_note.setWordWrap(True)
-        self.missing = IssueList("Missing fields")
-        self.missing.go_to.connect(self.go_to)
-        box = QVBoxLayout(self.missing_box)
-        box.addWidget(self.missing_note)
-        box.addWidget(self.missing)
-        self.flags_box = QGroupBox("Advisory flags")
-        self.flags = FlagsPanel()
-        box = QVBoxLayout(self.flags_box)
-        box.addWidget(self.flags)
-        for group in (self.problems_box, self.missing_box, self.flags_box):
-            column.addWidget(group)
-        column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(panel)
-        scroll.setMinimumWidth(self.fontMetrics().horizontalAdvance("0" * 24))
-        scroll.setAccessibleName("Checks, flags and versions")
-        return scroll
 
     def _versions_widget(self) -> QWidget:
         """The versions panel of the dialogs package (a plain list when it is absent)."""
@@ -556,7 +515,7 @@ class CaseEditor(QWidget):
         self._last_check = check
         self._show_check(check)
         final = allowed(Action.SIGN_FINAL, self._status, amendment_in_progress=self._amending)
-        self.flags.set_flags(editor_flags(document, today=today, final_sign_out=final))
+        self.side.show_flags(editor_flags(document, today=today, final_sign_out=final))
         self.banner.show_case(
             document,
             status=self._status,
@@ -571,24 +530,20 @@ class CaseEditor(QWidget):
             self.title_changed.emit(title)
 
     def _show_check(self, check: DraftCheck) -> None:
-        self.form.show_problems(check.problems)  # at the fields; all are listed here too
-        in_form_order = sorted(check.problems, key=lambda p: self.form.order(p.path))
-        self.problems.set_issues(
+        self.form.show_problems(check.problems)  # at the fields; all are listed beside too
+        self._list_problems(check.problems)
+        entries = self.form.missing_entries(check.missing)
+        self.side.show_missing(
+            [(title, "", path) for title, path in entries],
+            editable=self._editable,
+            problems=bool(check.problems),
+        )
+
+    def _list_problems(self, problems: list[Problem]) -> None:
+        in_form_order = sorted(problems, key=lambda p: self.form.order(p.path))
+        self.side.show_problems(
             [(self.form.title(p.path), p.message, p.path) for p in in_form_order]
         )
-        self.problems_box.setVisible(bool(check.problems))
-        entries = self.form.missing_entries(check.missing)
-        self.missing.set_issues([(title, "", path) for title, path in entries])
-        self.missing_box.setVisible(self._editable)  # nothing to fill in a closed report
-        if entries:
-            self.missing_note.setText(
-                f"{len(entries)} required field{'s' if len(entries) != 1 else ''} not filled in "
-                "yet. A draft can be saved without them; signing needs them all."
-            )
-        elif check.problems:
-            self.missing_note.setText("Every required field is filled in.")
-        else:
-            self.missing_note.setText("Every required field is filled in: ready for sign-out.")
 
     # ================================================================ navigation
 
@@ -598,34 +553,9 @@ class CaseEditor(QWidget):
         if widget is not None:
             self.form_scroll.ensureWidgetVisible(widget, 20, 40)
 
-    def _go_to_section(self, row: int) -> None:
-        if 0 <= row < len(self.form.sections) and not self._syncing:
-            section = self.form.sections[row]
-            self.form_scroll.verticalScrollBar().setValue(section.y())
-
-    def _enter_section(self, row: int) -> None:
-        if 0 <= row < len(self.form.sections):
-            section = self.form.sections[row]
-            if section.chain:
-                section.chain[0].setFocus(Qt.FocusReason.OtherFocusReason)
-                self.form_scroll.ensureWidgetVisible(section.chain[0], 20, 40)
-
-    def _sync_nav(self, value: int) -> None:
-        current = 0
-        for row, section in enumerate(self.form.sections):
-            if section.y() <= value + 8:
-                current = row
-        if self.nav.currentRow() != current:
-            self._syncing = True
-            self.nav.setCurrentRow(current)
-            self._syncing = False
-
     def show_section(self, key: str) -> None:
         """Scroll so that a section's title is at the top (e.g. "aspirate")."""
-        for row, section in enumerate(self.form.sections):
-            if section.key == key:
-                self.nav.setCurrentRow(row)
-                self._go_to_section(row)
+        self.nav.show_section(key)
 
     # ================================================================ patient lookup
 
@@ -787,10 +717,7 @@ class CaseEditor(QWidget):
             )
         elif isinstance(error, InvalidCase):
             self.form.show_problems(error.problems)
-            self.problems.set_issues(
-                [(self.form.title(p.path), p.message, p.path) for p in error.problems]
-            )
-            self.problems_box.setVisible(bool(error.problems))
+            self._list_problems(error.problems)
             self.message_bar.show_message(f"Not saved: {error}", kind="error")
         else:
             self.message_bar.show_message(f"Not saved: {user_message(error)}", kind="error")

@@ -1,0 +1,67 @@
+"""The list of sections beside the form: jump to a section, and see where you are.
+
+Why: a bone marrow case is a long form; the list names every section in report order,
+moves the form when a section is chosen (arrow keys or a click; Enter puts the cursor
+in its first field) and follows the form when it is scrolled.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QListWidget, QScrollArea, QWidget
+
+from marrowpath.ui.editor.layout import Section
+
+
+class SectionList(QListWidget):
+    """Section titles; kept in step with the scroll position of the form."""
+
+    def __init__(
+        self, sections: list[Section], scroll: QScrollArea, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._sections = sections
+        self._scroll = scroll
+        self._following = False
+        self.setAccessibleName("Sections")
+        for section in sections:
+            self.addItem(section.title())
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setWordWrap(True)
+        metrics = self.fontMetrics()
+        self.preferred_width = min(
+            max(metrics.horizontalAdvance(s.title()) for s in sections) + 16,
+            metrics.horizontalAdvance("0" * 24),
+        )
+        self.setMaximumWidth(self.preferred_width + 2 * self.frameWidth() + 8)
+        self.currentRowChanged.connect(self._scroll_to)
+        self.itemActivated.connect(lambda _item: self._enter(self.currentRow()))
+        scroll.verticalScrollBar().valueChanged.connect(self._follow)
+
+    def show_section(self, key: str) -> None:
+        """Scroll so that a section's title is at the top (e.g. "aspirate")."""
+        for row, section in enumerate(self._sections):
+            if section.key == key:
+                self.setCurrentRow(row)
+                self._scroll_to(row)
+
+    def _scroll_to(self, row: int) -> None:
+        if 0 <= row < len(self._sections) and not self._following:
+            self._scroll.verticalScrollBar().setValue(self._sections[row].y())
+
+    def _enter(self, row: int) -> None:
+        if 0 <= row < len(self._sections) and self._sections[row].chain:
+            first = self._sections[row].chain[0]
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+            self._scroll.ensureWidgetVisible(first, 20, 40)
+
+    def _follow(self, value: int) -> None:
+        current = 0
+        for row, section in enumerate(self._sections):
+            if section.y() <= value + 8:
+                current = row
+        if self.currentRow() != current:
+            self._following = True
+            self.setCurrentRow(current)
+            self._following = False
