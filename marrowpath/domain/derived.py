@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Literal
 
@@ -46,12 +46,12 @@ def round_half_up(value: Fraction | Decimal | float | int, places: int = 1) -> D
     JSON), not as its binary approximation: 14.95 is 14.9499... in binary but 15.0 here.
     """
     quantum = Decimal(1).scaleb(-places)
-    if isinstance(value, float):
-        decimal = Decimal(repr(value))
-    else:
-        exact = Fraction(value)
+    exact = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    whole_digits = (abs(exact.numerator) // exact.denominator).bit_length() * 31 // 100 + 2
+    with localcontext() as context:  # enough digits for any count (M:E of 10**30 cells)
+        context.prec = whole_digits + places + 28
         decimal = Decimal(exact.numerator) / Decimal(exact.denominator)
-    return decimal.quantize(quantum, rounding=ROUND_HALF_UP)
+        return decimal.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def percent(count: int, total: int) -> Decimal | None:

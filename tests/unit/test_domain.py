@@ -175,6 +175,13 @@ class TestRounding:
     def test_round_half_up(self, value: float, shown: str) -> None:
         assert str(round_half_up(value)) == shown
 
+    def test_huge_counts_still_give_a_ratio(self) -> None:
+        summary = summarise_differential(
+            Differential(neutrophils=10**30 + 1, pronormoblasts=2), LabSettings()
+        )
+        assert summary.me_ratio_text == "500000000000000000000000000000.5:1"
+        assert summary.erythroid_percent == Decimal("0.0")
+
     def test_me_ratio_half_up(self) -> None:
         # myeloid 49 / erythroid 20 = 2.45 -> 2.5
         summary = summarise_differential(Differential(blasts=49, pronormoblasts=20), LabSettings())
