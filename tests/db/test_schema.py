@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
 from marrowpath.bootstrap import backup_database, build
+from marrowpath.db import migrate
 from marrowpath.db.migrate import for_dialect
 from marrowpath.db.models import Base
 from marrowpath.domain.errors import Refused, SchemaMismatch
@@ -33,6 +34,10 @@ def test_models_and_migrations_agree(database_url: str) -> None:
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_the_head_read_from_file_names_is_alembics_head() -> None:
+    assert migrate.alembic_head() == migrate.HEAD
 
 
 def test_a_schema_newer_than_the_program_is_refused(database_url: str) -> None:
