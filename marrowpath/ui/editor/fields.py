@@ -502,7 +502,8 @@ class TextBox(QPlainTextEdit):
         return QSize(hint.width(), height)
 
     def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
+        """Full height (no clipped lines), but free to get narrow (it wraps)."""
+        return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
 
 
 class LongTextField(Field):
