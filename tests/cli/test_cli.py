@@ -318,6 +318,11 @@ class TestImport:
             'BM26-00106: format must be exactly marrowpath.case/1, got "marrowpath.case/2"',
         )
         refuse(
+            "date-format.json",
+            mutated("BM26-00114", lambda d: d["patient"].update(birth_date="11/02/1959")),
+            "BM26-00114: patient.birth_date must be a date written YYYY-MM-DD, got '11/02/1959'",
+        )
+        refuse(
             "percent.json",
             mutated("BM26-00107", lambda d: d["stains"][0].update(percent=101)),
             "BM26-00107: stains[0].percent must be a number <= 100, got 101",
