@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import User
@@ -48,18 +48,16 @@ def report_all(s: Session, actor: User, out_dir: Path, jobs: int) -> int:
     failures = 0
     with Progress(console=_stderr_console(s)) as progress:
         task = progress.add_task("Writing reports", total=len(issued))
-        if jobs <= 1 or len(issued) < 2:
+        if jobs <= 1 or len(issued) < 2 * BATCH:
             for accession in issued:
                 failures += _one(s, actor, accession, out_dir)
                 progress.advance(task)
         else:
-            chunks = [issued[i::jobs] for i in range(jobs)]
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = [
-                    pool.submit(_worker, s.args.db, actor.username, chunk, str(out_dir))
-                    for chunk in chunks
-                    if chunk
-                ]
+            batches = [issued[i : i + BATCH] for i in range(0, len(issued), BATCH)]
+            with ProcessPoolExecutor(
+                max_workers=jobs, initializer=_start_worker, initargs=(s.args.db, actor.username)
+            ) as pool:
+                futures = [pool.submit(_worker_batch, batch, str(out_dir)) for batch in batches]
                 for future in as_completed(futures):
                     done, errors = future.result()
                     failures += len(errors)
@@ -68,6 +66,9 @@ def report_all(s: Session, actor: User, out_dir: Path, jobs: int) -> int:
                     progress.advance(task, done)
     s.print(f"{len(issued) - failures} reports written to {out_dir}")
     return EXIT_REFUSED if failures else EXIT_OK
+
+
+BATCH = 20
 
 
 def _one(s: Session, actor: User, accession: str, out_dir: Path) -> int:
@@ -79,27 +80,34 @@ def _one(s: Session, actor: User, accession: str, out_dir: Path) -> int:
     return 0
 
 
-def _worker(
-    database: str | None, username: str, accessions: list[str], out_dir: str
-) -> tuple[int, list[str]]:
-    """One process of `--jobs N`: its own engine and services (the user already signed in)."""
+class _Worker:
+    """The services of one worker process of `--jobs N` (its own engine)."""
+
+    app: Any = None
+    user: User | None = None
+
+
+def _start_worker(database: str | None, username: str) -> None:
     from marrowpath.bootstrap import build
 
-    app = build(database)
+    _Worker.app = build(database)
+    with _Worker.app.context.uow(read_only=True) as uow:
+        record = uow.users.get(username)
+    assert record is not None  # the user signed in in the parent process
+    _Worker.user = record.user
+
+
+def _worker_batch(accessions: list[str], out_dir: str) -> tuple[int, list[str]]:
     errors: list[str] = []
-    try:
-        with app.context.uow(read_only=True) as uow:
-            record = uow.users.get(username)
-        assert record is not None
-        for accession in accessions:
-            try:
-                _write(
-                    Path(out_dir) / f"{accession}.pdf", app.cases.report_pdf(record.user, accession)
-                )
-            except Refused as refusal:
-                errors.append(str(refusal))
-    finally:
-        app.close()
+    assert _Worker.user is not None
+    for accession in accessions:
+        try:
+            _write(
+                Path(out_dir) / f"{accession}.pdf",
+                _Worker.app.cases.report_pdf(_Worker.user, accession),
+            )
+        except Refused as refusal:
+            errors.append(str(refusal))
     return len(accessions), errors
 
 
