@@ -56,7 +56,8 @@ def export(s: Session) -> int:
         actor = s.user()
         text, count = s.app.interfaces.export_research_csv(actor)
         _write(s, text, args.output)
-        print(f"export: {count} cases written to {args.output}", file=s.err)
+        cases = "1 case" if count == 1 else f"{count} cases"
+        print(f"export: {cases} written to {args.output}", file=s.err)
         return EXIT_OK
     if args.all or args.deidentify or not args.accession:
         raise usage_error(

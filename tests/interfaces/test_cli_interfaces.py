@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -81,7 +84,7 @@ def test_exports(app: App, team: Team, database_url: str, tmp_path: Path) -> Non
     research = cli(
         db, "clinician", "export", "--all", "--format", "csv", "--deidentify", "-o", str(csv_file)
     )
-    assert research.code == 0 and "1 cases written" in research.err
+    assert research.code == 0 and "1 case written" in research.err
     assert "MRN0012345" not in csv_file.read_text(encoding="utf-8")
     identified = cli(db, "clinician", "export", "--all", "--format", "csv", "-o", str(csv_file))
     assert identified.code == 2 and "--deidentify" in identified.err
@@ -183,3 +186,46 @@ def test_listen_import_and_send_against_each_other(
     assert "AR: MSH-9 ORU^R01 is not an order this laboratory accepts" in outbox.out
     drafts = cli(db, "tech", "search", "--status", "draft")
     assert len(drafts.out.splitlines()) == 2
+
+
+@pytest.mark.slow
+def test_listen_runs_until_sigterm(app: App, team: Team, database_url: str) -> None:
+    """The installed command, as a service manager runs it: SIGTERM ends it cleanly."""
+    script = Path(sys.executable).with_name("marrowpath")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(script),
+            "--db",
+            database_url,
+            "--user",
+            "tech",
+            "--password-stdin",
+            "listen",
+            "--mllp",
+            str(port),
+            "--host",
+            "127.0.0.1",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(f"{PASSWORD}\n")
+        process.stdin.close()
+        assert process.stdout.readline().strip() == f"listening on 127.0.0.1:{port}"
+        ack = hl7v2.read_ack(exchange(port, order_message()))
+        assert ack.code == "AA"
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        assert process.stderr is not None
+        out, err = process.stdout.read(), process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "\tAA\tcreated draft case" in out and "stopped after 1 messages" in out
+    assert "Traceback" not in err
