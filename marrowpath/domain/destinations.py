@@ -39,7 +39,7 @@ class Destination(BaseModel):
     @classmethod
     def _plain_host(cls, value: str) -> str:
         if not re.fullmatch(r"[A-Za-z0-9._:\[\]-]+", value):
-            raise ValueError(f"must be a host name or IP address, got {value!r}")
+            raise ValueError("must be a host name or IP address")
         return value
 
     @property

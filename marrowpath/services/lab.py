@@ -45,19 +45,16 @@ class LabService:
 
     def add_destination(self, actor: User, **fields: object) -> Destination:
         """Add (or replace, by name) a system that receives every issued report."""
-        try:
-            destination = Destination.model_validate(fields)
-        except ValidationError as error:
-            problem = error.errors()[0]
-            where = ".".join(str(p) for p in problem["loc"])
-            raise Refused(f"destination add: {where} {problem['msg'].lower()}") from None
+        added: list[Destination] = []
 
         def change(settings: LabSettings) -> LabSettings:
+            destination = _destination(fields)
+            added.append(destination)
             kept = [d for d in settings.destinations or () if d.name != destination.name]
             return settings.model_copy(update={"destinations": (*kept, destination)})
 
-        self._change(actor, f"destination add {destination.name}", change)
-        return destination
+        self._change(actor, f"destination add {fields.get('name')}", change)
+        return added[0]
 
     def remove_destination(self, actor: User, name: str) -> None:
         """Stop sending to a destination; messages already queued for it still go."""
@@ -103,3 +100,21 @@ class LabService:
         except (Forbidden, Refused) as refusal:
             self._ctx.record_refusal(actor.username, what, str(refusal))
             raise
+
+
+_DESTINATION_RULES = {
+    "name": "must be 1 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit",
+    "port": "must be a whole number from 1 to 65535",
+    "receives": "must be all or final",
+}
+
+
+def _destination(fields: dict[str, object]) -> Destination:
+    """A validated destination; a refusal names the field and its rule."""
+    try:
+        return Destination.model_validate(fields)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        rule = _DESTINATION_RULES.get(field) or problem["msg"].removeprefix("Value error, ")
+        raise Refused(f"destination add: {field} {rule}, got {fields.get(field)!r}") from None

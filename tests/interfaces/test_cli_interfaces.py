@@ -99,7 +99,9 @@ def test_sign_delivers_send_and_outbox_retry(
         added = cli(db, "admin", "destination", "add", "EHR", "--mllp", f"127.0.0.1:{ehr.port}")
         assert added.code == 0 and f"127.0.0.1:{ehr.port} receives all" in added.out
         bad = cli(db, "admin", "destination", "add", "bad name", "--mllp", "x:1")
-        assert bad.code == 1 and "destination add: name" in bad.err
+        assert bad.code == 1 and "destination add: name must be 1 to 32 letters" in bad.err
+        refused = cli(db, "tech", "destination", "add", "X", "--mllp", "x:1")
+        assert refused.code == 1 and "tech (technologist) may not change the lab" in refused.err
         signed_case(db, tmp_path, team)
         assert len(ehr.received) == 1  # `sign` delivered it right away
         sent = cli(db, "clinician", "send", ACCESSION, "--mllp", f"127.0.0.1:{ehr.port}")
