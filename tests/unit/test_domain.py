@@ -1134,6 +1134,8 @@ def mutated_examples(draw: st.DrawFn) -> dict[str, Any]:
             parent[path[-1]]
         except (KeyError, IndexError, TypeError):
             continue  # an earlier mutation removed or replaced this branch
+        if not isinstance(parent, dict | list):
+            continue  # replaced by a string, which indexes but cannot be changed
         operation = draw(st.sampled_from(["drop", "replace", "add"]))
         if operation == "drop":
             del parent[path[-1]]
