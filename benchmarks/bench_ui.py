@@ -49,9 +49,15 @@ def _child_app(database: str) -> None:
 
     app = QApplication(sys.argv)
     marrow = build(database, with_renderer=False)
-    services = Services(auth=marrow.auth, cases=marrow.cases, lab=marrow.lab,
-                        audit=marrow.audit, database_label=marrow.database_label,
-                        data_dir=str(Path(database).parent), today=marrow.context.clock.today)
+    services = Services(
+        auth=marrow.auth,
+        cases=marrow.cases,
+        lab=marrow.lab,
+        audit=marrow.audit,
+        database_label=marrow.database_label,
+        data_dir=str(Path(database).parent),
+        today=marrow.context.clock.today,
+    )
     user = marrow.auth.sign_in(USER, PASSWORD)
     window = MainWindow(services, user, idle_minutes=60)
     window.resize(1366, 768)
@@ -64,8 +70,12 @@ def _child_app(database: str) -> None:
 
 def _start_time(mode: str, database: str) -> float:
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, __file__, "--child", mode, database],
-                               stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--child", mode, database],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     assert process.stdout is not None
     line = process.stdout.readline()
     elapsed = time.perf_counter() - started
@@ -85,9 +95,15 @@ def _in_process(database: str, runs: int) -> tuple[list[float], list[float]]:
 
     app = QApplication.instance() or QApplication(sys.argv)
     marrow = build(database, with_renderer=False)
-    services = Services(auth=marrow.auth, cases=marrow.cases, lab=marrow.lab,
-                        audit=marrow.audit, database_label=marrow.database_label,
-                        data_dir=str(Path(database).parent), today=marrow.context.clock.today)
+    services = Services(
+        auth=marrow.auth,
+        cases=marrow.cases,
+        lab=marrow.lab,
+        audit=marrow.audit,
+        database_label=marrow.database_label,
+        data_dir=str(Path(database).parent),
+        today=marrow.context.clock.today,
+    )
     user = marrow.auth.sign_in(USER, PASSWORD)
     window = MainWindow(services, user, idle_minutes=60)
     window.show()
@@ -98,8 +114,16 @@ def _in_process(database: str, runs: int) -> tuple[list[float], list[float]]:
             app.processEvents()
 
     settle(lambda: model.rowCount() > 0 and not model.loading)
-    queries = ["delgado", "lukasiewicz zoe", "myeloma", "MRN00", "BM24-50", "petrova",
-               "acute myeloid", "nguyen"]
+    queries = [
+        "delgado",
+        "lukasiewicz zoe",
+        "myeloma",
+        "MRN00",
+        "BM24-50",
+        "petrova",
+        "acute myeloid",
+        "nguyen",
+    ]
     searches = []
     for index in range(runs):
         query = queries[index % len(queries)]
@@ -148,11 +172,17 @@ def main() -> int:
     searches, opens = _in_process(args.database, args.runs)
     bare_ms, app_ms = statistics.median(bare) * 1000, statistics.median(app) * 1000
     print(f"start, bare PySide6 window      median {bare_ms:7.1f} ms")
-    print(f"start, MarrowPath worklist      median {app_ms:7.1f} ms   ratio {app_ms / bare_ms:.2f}x")
-    print(f"search, first page shown        median {statistics.median(searches) * 1000:7.1f} ms"
-          f"   (max {max(searches) * 1000:.1f} ms)")
-    print(f"open case in the editor         median {statistics.median(opens) * 1000:7.1f} ms"
-          f"   (max {max(opens) * 1000:.1f} ms)")
+    print(
+        f"start, MarrowPath worklist      median {app_ms:7.1f} ms   ratio {app_ms / bare_ms:.2f}x"
+    )
+    print(
+        f"search, first page shown        median {statistics.median(searches) * 1000:7.1f} ms"
+        f"   (max {max(searches) * 1000:.1f} ms)"
+    )
+    print(
+        f"open case in the editor         median {statistics.median(opens) * 1000:7.1f} ms"
+        f"   (max {max(opens) * 1000:.1f} ms)"
+    )
     return 0
 
 

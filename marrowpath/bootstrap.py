@@ -169,6 +169,7 @@ def launch_gui(app: App) -> int:
         database_label=app.database_label,
         data_dir=user_data_dir("MarrowPath", appauthor=False),
         today=app.context.clock.today,
+        outbox=app.outbox,
     )
     return run(services)
 

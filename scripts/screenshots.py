@@ -17,17 +17,17 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MARROWPATH_INSECURE_FAST_HASHES", "1")
 
-from PySide6.QtCore import QCoreApplication  # noqa: E402
-from PySide6.QtGui import QFont  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QWidget
 
-from marrowpath.bootstrap import build  # noqa: E402
-from marrowpath.services.demo_cases import DEMO_PASSWORD  # noqa: E402
-from marrowpath.ui.dialogs.sign_out import SignOutDialog  # noqa: E402
-from marrowpath.ui.editor.case_editor import CaseEditor  # noqa: E402
-from marrowpath.ui.main_window import MainWindow  # noqa: E402
-from marrowpath.ui.preview import PreviewWidget  # noqa: E402
-from marrowpath.ui.services import Services  # noqa: E402
+from marrowpath.bootstrap import build
+from marrowpath.services.demo_cases import DEMO_PASSWORD
+from marrowpath.ui.dialogs.sign_out import SignOutDialog
+from marrowpath.ui.editor.case_editor import CaseEditor
+from marrowpath.ui.main_window import MainWindow
+from marrowpath.ui.preview import PreviewWidget
+from marrowpath.ui.services import Services
 
 SIZE = (1366, 768)
 
@@ -57,9 +57,15 @@ def main() -> int:
         marrow = build(str(Path(folder) / "demo.db"))
         users = marrow.demo.ensure_users_and_lab()
         marrow.demo.load_showcase(users, marrow.context.clock.today())
-        services = Services(auth=marrow.auth, cases=marrow.cases, lab=marrow.lab,
-                            audit=marrow.audit, database_label=marrow.database_label,
-                            data_dir=folder, today=marrow.context.clock.today)
+        services = Services(
+            auth=marrow.auth,
+            cases=marrow.cases,
+            lab=marrow.lab,
+            audit=marrow.audit,
+            database_label=marrow.database_label,
+            data_dir=folder,
+            today=marrow.context.clock.today,
+        )
         user = marrow.auth.sign_in("achen", DEMO_PASSWORD)
         window = MainWindow(services, user)
         window.resize(*SIZE)
@@ -67,9 +73,11 @@ def main() -> int:
         wait_until(lambda: window.worklist.model.rowCount() > 0 and not window.runner.busy)
         save(window, out / "worklist.png")
 
-        draft = next(window.worklist.model.row(i).accession
-                     for i in range(window.worklist.model.rowCount())
-                     if window.worklist.model.row(i).status.value == "preliminary")
+        draft = next(
+            window.worklist.model.row(i).accession
+            for i in range(window.worklist.model.rowCount())
+            if window.worklist.model.row(i).status.value == "preliminary"
+        )
         window.open_case(draft)
         editor = window.current_editor()
         assert isinstance(editor, CaseEditor)
@@ -79,16 +87,24 @@ def main() -> int:
         save(window, out / "editor-aspirate.png")
 
         view = marrow.cases.open(user, draft)
-        dialog = SignOutDialog(services=services, user=user, accession=draft,
-                               row_version=view.record.row_version, preliminary=False,
-                               parent=window)
+        dialog = SignOutDialog(
+            services=services,
+            user=user,
+            accession=draft,
+            row_version=view.record.row_version,
+            preliminary=False,
+            parent=window,
+        )
         dialog.show()
         wait_until(lambda: dialog.isVisible())
         save(dialog, out / "sign-out.png")
         dialog.reject()
 
-        final = next(s.accession for s in marrow.cases.search(user, "lukasiewicz")
-                     if s.status.value == "final")
+        final = next(
+            s.accession
+            for s in marrow.cases.search(user, "lukasiewicz")
+            if s.status.value == "final"
+        )
         window.open_preview(final)
         preview = window.tabs.currentWidget()
         assert isinstance(preview, PreviewWidget)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -16,12 +16,15 @@ from PySide6.QtWidgets import (
 )
 
 from marrowpath.domain.users import Permission, User
+from marrowpath.services.outbox import needs_attention
 from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.preview import PreviewWidget
 from marrowpath.ui.services import Services
 from marrowpath.ui.sign_in import IdleWatcher, SignInDialog
 from marrowpath.ui.tasks import TaskRunner
 from marrowpath.ui.worklist import WorklistView
+
+DELIVERY_CHECK_MS = 60_000
 
 
 class MainWindow(QMainWindow):
@@ -64,6 +67,11 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self._show_user()
         self.worklist.apply_filters()
+        self._delivery_timer = QTimer(self)
+        self._delivery_timer.setInterval(DELIVERY_CHECK_MS)
+        self._delivery_timer.timeout.connect(self.check_deliveries)
+        self._delivery_timer.start()
+        QTimer.singleShot(2_000, self.check_deliveries)
 
     # ------------------------------------------------------------ user and session
 
@@ -157,6 +165,9 @@ class MainWindow(QMainWindow):
             self.open_admin,
             "Lab identity, reference intervals, rules and users",
         )
+        self.deliveries_action = action(
+            "Deliveries...", None, self.open_deliveries, "Reports sent to the hospital record"
+        )
         self.switch_action = action(
             "Switch user", None, lambda: self.switch_user(), "Sign in as another user"
         )
@@ -169,6 +180,9 @@ class MainWindow(QMainWindow):
         self.save_action.setEnabled(editor is not None and can_edit)
         self.sign_action.setVisible(user.can(Permission.SIGN))
         self.sign_action.setEnabled(editor is not None and user.can(Permission.SIGN))
+        self.deliveries_action.setVisible(
+            self.services.outbox is not None and user.can(Permission.SEE_WORKING)
+        )
         self.admin_action.setVisible(
             user.can(Permission.MANAGE_LAB) or user.can(Permission.MANAGE_USERS)
         )
@@ -186,6 +200,11 @@ class MainWindow(QMainWindow):
         self.busy.hide()
         bar.addWidget(self.user_label)
         bar.addWidget(self.count_label)
+        self.deliveries_label = QLabel()
+        self.deliveries_label.setAccessibleName("Deliveries needing attention")
+        self.deliveries_label.setStyleSheet("color: #b00020;")
+        self.deliveries_label.hide()
+        bar.addPermanentWidget(self.deliveries_label)
         bar.addPermanentWidget(self.busy)
         bar.addPermanentWidget(self.database_label)
 
@@ -299,6 +318,34 @@ class MainWindow(QMainWindow):
         accession = editor.accession if editor else self.worklist.selected_accession()
         if accession:
             self.open_preview(accession)
+
+    def open_deliveries(self) -> None:
+        from marrowpath.ui.outbox_view import OutboxDialog
+
+        if self.services.outbox is None:
+            return
+        OutboxDialog(services_outbox=self.services.outbox, user=self._user, parent=self).exec()
+        self.check_deliveries()
+
+    def check_deliveries(self) -> None:
+        """Deliver what is due (any workstation may; the outbox leases each message) and
+        show the lab how many deliveries failed or keep failing."""
+        outbox = self.services.outbox
+        if outbox is None or not self._user.can(Permission.SEE_WORKING):
+            return
+        user = self._user
+
+        def work() -> int:
+            outbox.deliver_due()
+            return len(needs_attention(outbox.entries(user, limit=500)))
+
+        self.runner.run(work, on_done=self._show_deliveries, on_error=lambda _e: None, owner=self)
+
+    def _show_deliveries(self, failing: int) -> None:
+        self.deliveries_label.setText(
+            f"{failing} deliver{'y' if failing == 1 else 'ies'} to the hospital failed"
+        )
+        self.deliveries_label.setVisible(failing > 0)
 
     def open_admin(self) -> None:
         from marrowpath.ui.admin import AdminDialog

@@ -31,6 +31,8 @@ from marrowpath.domain.versions import IssuedVersion
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
 
+MAX_RASTER_DPI = 300
+
 
 def print_pdf(pdf: bytes, printer: QPrinter) -> int:
     """Paint every page of a PDF onto a printer (or a PDF/print-to-file printer).
@@ -46,7 +48,9 @@ def print_pdf(pdf: bytes, printer: QPrinter) -> int:
     if not painter.begin(printer):
         raise OSError("the printer could not be opened")
     try:
-        dpi = printer.resolution()
+        # Pages are rasterised; 300 dpi prints text crisply, while a 1200 dpi raster of a
+        # Letter page would need half a gigabyte. The image is scaled onto the page.
+        dpi = min(printer.resolution(), MAX_RASTER_DPI)
         for page in range(document.pageCount()):
             if page:
                 printer.newPage()

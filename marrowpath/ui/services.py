@@ -10,6 +10,7 @@ from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
 from marrowpath.services.cases import CaseService
 from marrowpath.services.lab import LabService
+from marrowpath.services.outbox import OutboxService
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Services:
             status bar.
         data_dir -- where recovery files of unsaved editor work are written.
         today -- the workstation's local date (a test may fix it).
+        outbox -- deliveries to the hospital (None where no interface is configured).
     """
 
     auth: AuthService
@@ -30,3 +32,4 @@ class Services:
     database_label: str
     data_dir: str
     today: Callable[[], date] = date.today
+    outbox: OutboxService | None = None

@@ -52,10 +52,12 @@ def test_two_workstations_signing_at_once_issue_exactly_one_version(
     setup.close()
     stations = [build(database_url, with_renderer=False) for _ in range(2)]
     try:
-        results = _at_once([
-            lambda app=app: app.cases.sign(pathologist, "BM26-00042", PASSWORD)
-            for app in stations
-        ])
+        results = _at_once(
+            [
+                lambda app=app: app.cases.sign(pathologist, "BM26-00042", PASSWORD)
+                for app in stations
+            ]
+        )
         winners = [r for r in results if not isinstance(r, Exception)]
         losers = [r for r in results if isinstance(r, Exception)]
         assert len(winners) == 1
@@ -72,10 +74,12 @@ def test_two_workstations_signing_at_once_issue_exactly_one_version(
 def test_accession_numbers_are_never_handed_out_twice(database_url: str, pathologist: User) -> None:
     stations = [build(database_url, with_renderer=False) for _ in range(3)]
     try:
-        results = _at_once([
-            lambda app=app: [app.cases.next_accession(pathologist) for _ in range(10)]
-            for app in stations
-        ])
+        results = _at_once(
+            [
+                lambda app=app: [app.cases.next_accession(pathologist) for _ in range(10)]
+                for app in stations
+            ]
+        )
         assert not [r for r in results if isinstance(r, Exception)], results
         numbers = [n for batch in results for n in batch]
         assert len(numbers) == 30 and len(set(numbers)) == 30
@@ -87,15 +91,32 @@ def test_accession_numbers_are_never_handed_out_twice(database_url: str, patholo
 
 
 @pytest.mark.slow
-def test_two_sign_commands_at_the_same_moment(database_url: str, pathologist: User,
-                                              tmp_path: Path) -> None:
+def test_two_sign_commands_at_the_same_moment(
+    database_url: str, pathologist: User, tmp_path: Path
+) -> None:
     setup = build(database_url, with_renderer=False)
     setup.cases.import_case(pathologist, example_case())
     setup.close()
-    command = [str(MARROWPATH), "--db", database_url, "sign", "BM26-00042", "--user", "drpark",
-               "--password-stdin"]
-    processes = [subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    command = [
+        str(MARROWPATH),
+        "--db",
+        database_url,
+        "sign",
+        "BM26-00042",
+        "--user",
+        "drpark",
+        "--password-stdin",
+    ]
+    processes = [
+        subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outcomes = [p.communicate(PASSWORD + "\n", timeout=120) for p in processes]
     codes = sorted(p.returncode for p in processes)
     assert codes == [0, 1], outcomes
@@ -125,16 +146,44 @@ def test_killing_a_bulk_import_loses_no_printed_case(tmp_path: Path, sqlite_temp
     database.write_bytes(sqlite_template.read_bytes())
     env = {**os.environ, "MARROWPATH_INSECURE_FAST_HASHES": "1"}
     first = subprocess.run(
-        [str(MARROWPATH), "--db", str(database), "user", "add", "drpark", "--full-name",
-         "Dana Park", "--role", "pathologist", "--password-stdin"],
-        input=PASSWORD + "\n", text=True, capture_output=True, env=env, check=True)
+        [
+            str(MARROWPATH),
+            "--db",
+            str(database),
+            "user",
+            "add",
+            "drpark",
+            "--full-name",
+            "Dana Park",
+            "--role",
+            "pathologist",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+        text=True,
+        capture_output=True,
+        env=env,
+        check=True,
+    )
     assert "added" in first.stdout
     files = _case_files(tmp_path, 300)
     process = subprocess.Popen(
-        [str(MARROWPATH), "--db", str(database), "import", *map(str, files), "--user", "drpark",
-         "--password-stdin"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=env)
+        [
+            str(MARROWPATH),
+            "--db",
+            str(database),
+            "import",
+            *map(str, files),
+            "--user",
+            "drpark",
+            "--password-stdin",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert process.stdin and process.stdout
     process.stdin.write(PASSWORD + "\n")
     process.stdin.close()

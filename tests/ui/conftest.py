@@ -7,10 +7,10 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from marrowpath.bootstrap import App  # noqa: E402
-from marrowpath.ui.services import Services  # noqa: E402
+from marrowpath.bootstrap import App
+from marrowpath.ui.services import Services
 
 
 @pytest.fixture

@@ -26,15 +26,25 @@ def _cases(app: App, user: User, count: int) -> None:
         app.cases.import_case(user, case)
 
 
-def test_model_pages_and_passes_the_model_tester(qtbot: QtBot, qtmodeltester: Any, app: App,
-                                                 pathologist: User, services: Services) -> None:
+def test_model_pages_and_passes_the_model_tester(
+    qtbot: QtBot, qtmodeltester: Any, app: App, pathologist: User, services: Services
+) -> None:
     _cases(app, pathologist, 45)
     runner = TaskRunner()
     model = WorklistModel(
         fetch=lambda q, offset, limit: services.cases.search(
-            pathologist, q.text, statuses=q.statuses, sort=q.sort, descending=q.descending,
-            offset=offset, limit=limit),
-        runner=runner, today=services.today, page_size=20)
+            pathologist,
+            q.text,
+            statuses=q.statuses,
+            sort=q.sort,
+            descending=q.descending,
+            offset=offset,
+            limit=limit,
+        ),
+        runner=runner,
+        today=services.today,
+        page_size=20,
+    )
     with qtbot.waitSignal(model.loaded, timeout=10_000):
         model.set_query(WorklistQuery())
     assert model.rowCount() == 20 and model.canFetchMore()
@@ -52,8 +62,9 @@ def test_model_pages_and_passes_the_model_tester(qtbot: QtBot, qtmodeltester: An
     runner.wait()
 
 
-def test_view_filters_by_search_status_and_role(qtbot: QtBot, app: App, team: dict[str, User],
-                                                services: Services) -> None:
+def test_view_filters_by_search_status_and_role(
+    qtbot: QtBot, app: App, team: dict[str, User], services: Services
+) -> None:
     pathologist = team["drpark"]
     _cases(app, pathologist, 5)
     zoe = example_case()

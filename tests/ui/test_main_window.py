@@ -1,0 +1,195 @@
+"""The main window end to end: sign in, lockout, idle lock, preview and print, deliveries,
+administration, and what a clinician sees."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import QSettings
+from PySide6.QtPrintSupport import QPrinter
+from pytestqt.qtbot import QtBot
+
+from marrowpath.bootstrap import App, build
+from marrowpath.domain.users import User
+from marrowpath.ui.admin import AdminDialog
+from marrowpath.ui.main_window import MainWindow
+from marrowpath.ui.preview import PreviewWidget
+from marrowpath.ui.services import Services
+from marrowpath.ui.sign_in import SignInDialog
+from tests.conftest import PASSWORD, example_case
+
+
+@pytest.fixture(autouse=True)
+def _private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Window geometry goes to a throw-away place, not the developer's settings."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    QSettings.setPath(
+        QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "config")
+    )
+
+
+@pytest.fixture
+def signed_case(app: App, pathologist: User) -> str:
+    app.cases.import_case(pathologist, example_case())
+    app.cases.sign(pathologist, "BM26-00042", PASSWORD)
+    return "BM26-00042"
+
+
+def test_sign_in_success_failure_and_lockout(
+    qtbot: QtBot, services: Services, team: dict[str, User]
+) -> None:
+    dialog = SignInDialog(services.auth, database_label=services.database_label)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("drpark")
+    dialog.password.setText("not the password")
+    dialog._try()
+    assert dialog.user is None
+    assert "Wrong user name or password" in dialog.message.text()
+    assert "4 attempts left" in dialog.message.text()
+    for _ in range(4):
+        dialog.password.setText("still wrong!")
+        dialog._try()
+    assert "locked" in dialog.message.text()
+    dialog.password.setText(PASSWORD)
+    dialog._try()
+    assert dialog.user is None and "administrator must unlock" in dialog.message.text()
+    services.auth.unlock(team["admin"], "drpark")
+    dialog.password.setText(PASSWORD)
+    dialog._try()
+    assert dialog.user is not None and dialog.user.username == "drpark"
+
+
+def test_idle_lock_keeps_the_session_and_asks_for_the_password(
+    qtbot: QtBot, services: Services, pathologist: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = MainWindow(services, pathologist, idle_minutes=0.002)  # about 0.1 s
+    qtbot.addWidget(window)
+    asked: list[str] = []
+
+    def unlock(dialog: SignInDialog) -> int:
+        asked.append(dialog.username.text())
+        dialog.password.setText(PASSWORD)
+        dialog._try()
+        return 1 if dialog.user else 0
+
+    monkeypatch.setattr(SignInDialog, "exec", unlock)
+    window.new_case()
+    editor = window.current_editor()
+    assert editor is not None
+    qtbot.waitUntil(lambda: len(asked) >= 1, timeout=5_000)
+    window.idle.set_minutes(60)
+    assert set(asked) == {"drpark"}  # only the signed-in user's password unlocks
+    assert window.user().username == "drpark"
+    assert window.current_editor() is editor  # the open work is still there
+
+
+def test_preview_print_to_pdf_and_save(
+    qtbot: QtBot, database_url: str, pathologist: User, tmp_path: Path
+) -> None:
+    app = build(database_url)  # with the PDF renderer: the PDF is stored at signing
+    app.cases.import_case(pathologist, example_case())
+    app.cases.sign(pathologist, "BM26-00042", PASSWORD)
+    signed_case = "BM26-00042"
+    services = Services(
+        auth=app.auth,
+        cases=app.cases,
+        lab=app.lab,
+        audit=app.audit,
+        database_label=app.database_label,
+        data_dir=str(tmp_path),
+        today=app.context.clock.today,
+    )
+    window = MainWindow(services, pathologist, idle_minutes=60)
+    qtbot.addWidget(window)
+    window.open_preview(signed_case)
+    preview = window.tabs.currentWidget()
+    assert isinstance(preview, PreviewWidget)
+    qtbot.waitUntil(lambda: preview.pdf is not None, timeout=20_000)
+    assert preview.document.pageCount() >= 2
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    pages = preview.print_to(printer)
+    assert pages == preview.document.pageCount()
+    assert len(PdfReader(tmp_path / "printed.pdf").pages) == pages
+    preview.summary.setChecked(True)
+    qtbot.waitUntil(lambda: preview.document.pageCount() > pages, timeout=20_000)
+    preview.save_to(tmp_path / "with-summary.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(tmp_path / "with-summary.pdf").pages)
+    assert "What was done?" in text
+    with app.context.uow(read_only=True) as uow:
+        actions = [e.action for e in uow.audit.for_case(signed_case)]
+    assert {"preview", "print", "save"} <= set(actions)
+    window.close()
+    app.close()
+
+
+def test_a_clinician_finds_a_report_and_goes_straight_to_it(
+    qtbot: QtBot, services: Services, team: dict[str, User], signed_case: str, app: App
+) -> None:
+    app.cases.import_case(team["drpark"], {**example_case(), "accession": "BM26-00043"})
+    window = MainWindow(services, team["clinician"], idle_minutes=60)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.worklist.model.rowCount() == 1, timeout=10_000)
+    assert window.worklist.model.row(0).accession == signed_case  # drafts are not shown
+    assert not window.new_action.isEnabled()
+    assert not window.sign_action.isVisible()
+    window.open_case(signed_case)
+    assert isinstance(window.tabs.currentWidget(), PreviewWidget)
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_failed_deliveries_are_shown_to_the_lab(
+    qtbot: QtBot, app: App, team: dict[str, User], tmp_path: Path
+) -> None:
+    app.lab.add_destination(team["admin"], name="EHR", host="127.0.0.1", port=_closed_port())
+    app.cases.import_case(team["drpark"], example_case())
+    app.cases.sign(team["drpark"], "BM26-00042", PASSWORD)
+    services = Services(
+        auth=app.auth,
+        cases=app.cases,
+        lab=app.lab,
+        audit=app.audit,
+        database_label=app.database_label,
+        data_dir=str(tmp_path),
+        today=app.context.clock.today,
+        outbox=app.outbox,
+    )
+    window = MainWindow(services, team["drpark"], idle_minutes=60)
+    qtbot.addWidget(window)
+    assert window.deliveries_action.isVisible()
+    window.check_deliveries()
+    qtbot.waitUntil(lambda: window.deliveries_label.isVisibleTo(window), timeout=20_000)
+    assert window.deliveries_label.text() == "1 delivery to the hospital failed"
+
+
+def test_administration_changes_intervals_and_users(
+    qtbot: QtBot, services: Services, team: dict[str, User]
+) -> None:
+    admin = AdminDialog(services=services, user=team["admin"])
+    qtbot.addWidget(admin)
+    row = next(r for r in range(admin.intervals.rowCount()) if admin._cell(r, 0).text() == "blasts")
+    admin._cell(row, 2).setText("3")
+    admin.idle_minutes.setValue(7)
+    admin.save()
+    settings = services.lab.settings()
+    assert settings.reference_intervals["blasts"].high == 3
+    assert settings.idle_minutes == 7
+    admin._cell(row, 1).setText("5")  # low above high
+    admin.save()
+    assert "low <= high" in admin.message.text()
+    assert services.lab.settings().reference_intervals["blasts"].low == 0
+    names = [admin.users_model.user(r).username for r in range(admin.users_model.rowCount())]
+    assert "tech" in names
+    pathologist_view = AdminDialog(services=services, user=team["drpark"])
+    qtbot.addWidget(pathologist_view)
+    titles = [pathologist_view.tabs.tabText(i) for i in range(pathologist_view.tabs.count())]
+    assert "Users" not in titles and "Laboratory" in titles
