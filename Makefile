@@ -24,7 +24,8 @@ demo: install
 	$(BIN)/marrowpath demo
 
 lint: install
-	$(BIN)/ruff check marrowpath tests benchmarks
+	$(BIN)/ruff check marrowpath tests benchmarks scripts
+	$(BIN)/ruff format --check marrowpath tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
