@@ -43,21 +43,12 @@ def _child_bare() -> None:
 def _child_app(database: str) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from marrowpath.bootstrap import build
+    from marrowpath.bootstrap import build, desktop_services
     from marrowpath.ui.main_window import MainWindow
-    from marrowpath.ui.services import Services
 
     app = QApplication(sys.argv)
     marrow = build(database, with_renderer=False)
-    services = Services(
-        auth=marrow.auth,
-        cases=marrow.cases,
-        lab=marrow.lab,
-        audit=marrow.audit,
-        database_label=marrow.database_label,
-        data_dir=str(Path(database).parent),
-        today=marrow.context.clock.today,
-    )
+    services = desktop_services(marrow, str(Path(database).parent))
     user = marrow.auth.sign_in(USER, PASSWORD)
     window = MainWindow(services, user, idle_minutes=60)
     window.resize(1366, 768)
@@ -88,22 +79,13 @@ def _start_time(mode: str, database: str) -> float:
 def _in_process(database: str, runs: int) -> tuple[list[float], list[float]]:
     from PySide6.QtWidgets import QApplication
 
-    from marrowpath.bootstrap import build
+    from marrowpath.bootstrap import build, desktop_services
     from marrowpath.ui.editor.case_editor import CaseEditor
     from marrowpath.ui.main_window import MainWindow
-    from marrowpath.ui.services import Services
 
     app = QApplication.instance() or QApplication(sys.argv)
     marrow = build(database, with_renderer=False)
-    services = Services(
-        auth=marrow.auth,
-        cases=marrow.cases,
-        lab=marrow.lab,
-        audit=marrow.audit,
-        database_label=marrow.database_label,
-        data_dir=str(Path(database).parent),
-        today=marrow.context.clock.today,
-    )
+    services = desktop_services(marrow, str(Path(database).parent))
     user = marrow.auth.sign_in(USER, PASSWORD)
     window = MainWindow(services, user, idle_minutes=60)
     window.show()

@@ -30,6 +30,7 @@ from marrowpath.services.ports import InterfaceBuilders, UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from marrowpath.services.demo import DemoService
+    from marrowpath.ui.services import Services as DesktopServices
 
 # Tests and bulk demo loads set this so that hashing does not dominate their run time;
 # it only lowers the cost of hashes created while it is set.
@@ -154,24 +155,30 @@ def upgrade_database(database: str | None) -> str:
     return describe(url)
 
 
-def launch_gui(app: App) -> int:
-    """Start the desktop app (imported here so the command line never loads Qt itself)."""
+def desktop_services(app: App, data_dir: str | None = None) -> DesktopServices:
+    """What the desktop app is given: the services of `app`, and where recovery files of
+    unsaved editor work go (the user data directory unless a test names another)."""
     from platformdirs import user_data_dir
 
-    from marrowpath.ui.app import run
     from marrowpath.ui.services import Services
 
-    services = Services(
+    return Services(
         auth=app.auth,
         cases=app.cases,
         lab=app.lab,
         audit=app.audit,
         database_label=app.database_label,
-        data_dir=user_data_dir("MarrowPath", appauthor=False),
+        data_dir=data_dir or user_data_dir("MarrowPath", appauthor=False),
         today=app.context.clock.today,
         outbox=app.outbox,
     )
-    return run(services)
+
+
+def launch_gui(app: App) -> int:
+    """Start the desktop app (imported here so the command line never loads Qt itself)."""
+    from marrowpath.ui.app import run
+
+    return run(desktop_services(app))
 
 
 def backup_database(database: str | None, target: Path) -> Path:

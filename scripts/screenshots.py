@@ -21,13 +21,12 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
-from marrowpath.bootstrap import build
+from marrowpath.bootstrap import build, desktop_services
 from marrowpath.services.demo_cases import DEMO_PASSWORD
 from marrowpath.ui.dialogs.sign_out import SignOutDialog
 from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.main_window import MainWindow
 from marrowpath.ui.preview import PreviewWidget
-from marrowpath.ui.services import Services
 
 SIZE = (1366, 768)
 
@@ -57,15 +56,7 @@ def main() -> int:
         marrow = build(str(Path(folder) / "demo.db"))
         users = marrow.demo.ensure_users_and_lab()
         marrow.demo.load_showcase(users, marrow.context.clock.today())
-        services = Services(
-            auth=marrow.auth,
-            cases=marrow.cases,
-            lab=marrow.lab,
-            audit=marrow.audit,
-            database_label=marrow.database_label,
-            data_dir=folder,
-            today=marrow.context.clock.today,
-        )
+        services = desktop_services(marrow, folder)
         user = marrow.auth.sign_in("achen", DEMO_PASSWORD)
         window = MainWindow(services, user)
         window.resize(*SIZE)

@@ -501,54 +501,40 @@ class CaseService:
     @audited("amend")
     def start_amendment(self, actor: User, accession: str) -> CaseRecord:
         """Reopen the working document as an amendment in progress (issued versions untouched)."""
+        return self._reset_working(actor, accession, Action.START_AMENDMENT, amending=True)
+
+    @audited("discard the amendment")
+    def discard_amendment(self, actor: User, accession: str) -> None:
+        """Give up the amendment in progress: the working document is the latest version's."""
+        self._reset_working(actor, accession, Action.DISCARD_AMENDMENT, amending=False)
+
+    def _reset_working(
+        self, actor: User, accession: str, action: Action, *, amending: bool
+    ) -> CaseRecord:
+        """Set the working document to the latest issued one, with or without an amendment
+        in progress (starting an amendment twice changes nothing)."""
         actor.require(Permission.SIGN)
         with self._ctx.uow() as uow:
             case = self._get(uow, accession, for_update=True)
             lifecycle.require(
-                Action.START_AMENDMENT,
-                case.status,
-                accession,
-                amendment_in_progress=case.amendment_in_progress,
+                action, case.status, accession, amendment_in_progress=case.amendment_in_progress
             )
-            if case.amendment_in_progress:
+            if amending and case.amendment_in_progress:
                 return case
-            latest = uow.versions.list(case.id)[-1]
-            working = latest.content.document.to_json_dict()
+            latest = uow.versions.list(case.id)[-1].content.document
             uow.cases.update_working(
                 case,
-                case_write(working, case.patient, latest.content.document),
+                case_write(latest.to_json_dict(), case.patient, latest),
                 user=actor.username,
                 at=self._ctx.clock.now(),
-                amendment_in_progress=True,
+                amendment_in_progress=amending,
             )
-            uow.record(AuditEntry("amendment-start", actor.username, accession, {}))
+            event = "amendment-start" if amending else "amendment-discard"
+            uow.record(AuditEntry(event, actor.username, accession, {}))
             uow.commit()
             updated = uow.cases.get(accession)
         assert updated is not None
         return updated
-
-    @audited("discard the amendment")
-    def discard_amendment(self, actor: User, accession: str) -> None:
-        actor.require(Permission.SIGN)
-        with self._ctx.uow() as uow:
-            case = self._get(uow, accession, for_update=True)
-            lifecycle.require(
-                Action.DISCARD_AMENDMENT,
-                case.status,
-                accession,
-                amendment_in_progress=case.amendment_in_progress,
-            )
-            latest = uow.versions.list(case.id)[-1]
-            working = latest.content.document.to_json_dict()
-            uow.cases.update_working(
-                case,
-                case_write(working, case.patient, latest.content.document),
-                user=actor.username,
-                at=self._ctx.clock.now(),
-                amendment_in_progress=False,
-            )
-            uow.record(AuditEntry("amendment-discard", actor.username, accession, {}))
-            uow.commit()
 
     @audited("sign the amendment")
     def sign_amendment(

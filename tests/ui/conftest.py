@@ -9,18 +9,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from marrowpath.bootstrap import App
+from marrowpath.bootstrap import App, desktop_services
 from marrowpath.ui.services import Services
 
 
 @pytest.fixture
 def services(app: App, tmp_path: Path) -> Services:
-    return Services(
-        auth=app.auth,
-        cases=app.cases,
-        lab=app.lab,
-        audit=app.audit,
-        database_label=app.database_label,
-        data_dir=str(tmp_path / "data"),
-        today=app.context.clock.today,
-    )
+    return desktop_services(app, str(tmp_path / "data"))

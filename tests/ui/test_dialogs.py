@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from marrowpath.bootstrap import App
+from marrowpath.bootstrap import App, desktop_services
 from marrowpath.domain.diff import Change
 from marrowpath.domain.errors import ConcurrentChange, Refused
 from marrowpath.domain.lifecycle import Status, VersionKind
@@ -51,15 +51,7 @@ ACCESSION = "BM26-00042"
 @pytest.fixture
 def services(app: App, tmp_path: Path) -> Services:
     """What `launch_gui` hands the windows, over the test database."""
-    return Services(
-        auth=app.auth,
-        cases=app.cases,
-        lab=app.lab,
-        audit=app.audit,
-        database_label=app.database_label,
-        data_dir=str(tmp_path / "data"),
-        today=app.context.clock.today,
-    )
+    return desktop_services(app, str(tmp_path / "data"))
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 
-from marrowpath.bootstrap import App, build
+from marrowpath.bootstrap import App, build, desktop_services
 from marrowpath.domain.users import User
 from marrowpath.ui.admin import AdminDialog
 from marrowpath.ui.main_window import MainWindow
@@ -93,15 +93,7 @@ def test_preview_print_to_pdf_and_save(
     app.cases.import_case(pathologist, example_case())
     app.cases.sign(pathologist, "BM26-00042", PASSWORD)
     signed_case = "BM26-00042"
-    services = Services(
-        auth=app.auth,
-        cases=app.cases,
-        lab=app.lab,
-        audit=app.audit,
-        database_label=app.database_label,
-        data_dir=str(tmp_path),
-        today=app.context.clock.today,
-    )
+    services = desktop_services(app, str(tmp_path))
     window = MainWindow(services, pathologist, idle_minutes=60)
     qtbot.addWidget(window)
     window.open_preview(signed_case)
@@ -153,16 +145,7 @@ def test_failed_deliveries_are_shown_to_the_lab(
     app.lab.add_destination(team["admin"], name="EHR", host="127.0.0.1", port=_closed_port())
     app.cases.import_case(team["drpark"], example_case())
     app.cases.sign(team["drpark"], "BM26-00042", PASSWORD)
-    services = Services(
-        auth=app.auth,
-        cases=app.cases,
-        lab=app.lab,
-        audit=app.audit,
-        database_label=app.database_label,
-        data_dir=str(tmp_path),
-        today=app.context.clock.today,
-        outbox=app.outbox,
-    )
+    services = desktop_services(app, str(tmp_path))
     window = MainWindow(services, team["drpark"], idle_minutes=60)
     qtbot.addWidget(window)
     assert window.deliveries_action.isVisible()
