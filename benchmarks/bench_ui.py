@@ -59,6 +59,23 @@ def _child_app(database: str) -> None:
     window.runner.wait()
 
 
+def _child_sign_in(database: str) -> None:
+    """The real `marrowpath --db DB gui` path, up to the moment the sign-in dialog shows."""
+    from PySide6.QtWidgets import QApplication
+
+    from marrowpath import cli
+    from marrowpath.ui.sign_in import SignInDialog
+
+    def shown(dialog: SignInDialog) -> int:
+        dialog.show()
+        QApplication.processEvents()
+        print("ready", flush=True)
+        return 0
+
+    SignInDialog.exec = shown  # type: ignore[method-assign]
+    cli.main(["--db", database, "gui"])
+
+
 def _start_time(mode: str, database: str) -> float:
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -139,7 +156,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("database")
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--child", choices=["bare", "app"])
+    parser.add_argument("--child", choices=["bare", "app", "sign-in"])
     args = parser.parse_args()
     if args.child == "bare":
         _child_bare()
@@ -147,13 +164,22 @@ def main() -> int:
     if args.child == "app":
         _child_app(args.database)
         return 0
-    bare, app = [], []
-    for _ in range(args.runs):  # alternate so that machine load affects both alike
+    if args.child == "sign-in":
+        _child_sign_in(args.database)
+        return 0
+    bare, sign_in, app = [], [], []
+    for _ in range(args.runs):  # alternate so that machine load affects all alike
         bare.append(_start_time("bare", args.database))
+        sign_in.append(_start_time("sign-in", args.database))
         app.append(_start_time("app", args.database))
     searches, opens = _in_process(args.database, args.runs)
     bare_ms, app_ms = statistics.median(bare) * 1000, statistics.median(app) * 1000
+    sign_in_ms = statistics.median(sign_in) * 1000
     print(f"start, bare PySide6 window      median {bare_ms:7.1f} ms")
+    print(
+        f"start, MarrowPath sign-in shown median {sign_in_ms:7.1f} ms   ratio "
+        f"{sign_in_ms / bare_ms:.2f}x"
+    )
     print(
         f"start, MarrowPath worklist      median {app_ms:7.1f} ms   ratio {app_ms / bare_ms:.2f}x"
     )

@@ -174,13 +174,6 @@ def desktop_services(app: App, data_dir: str | None = None) -> DesktopServices:
     )
 
 
-def launch_gui(app: App) -> int:
-    """Start the desktop app (imported here so the command line never loads Qt itself)."""
-    from marrowpath.ui.app import run
-
-    return run(desktop_services(app))
-
-
 def backup_database(database: str | None, target: Path) -> Path:
     """`db backup FILE` for the embedded database (or the SQLite file named by --db)."""
     from marrowpath.db.backup import backup_sqlite

@@ -382,9 +382,9 @@ def _handler_key(args: argparse.Namespace) -> str:
 
 
 def _gui(s: Session) -> int:
-    from marrowpath.bootstrap import launch_gui
+    from marrowpath.launcher import launch_gui
 
-    return launch_gui(s.app)
+    return launch_gui(s.args.db)
 
 
 def _db_upgrade(s: Session) -> int:

@@ -3,19 +3,56 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from marrowpath.ui.main_window import MainWindow
 from marrowpath.ui.services import Services
 from marrowpath.ui.sign_in import SignInDialog
+from marrowpath.ui.tasks import TaskRunner, user_message
 
 
-def run(services: Services, argv: list[str] | None = None) -> int:
+def _application(argv: list[str] | None) -> QApplication:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("MarrowPath")
     app.setOrganizationName("MarrowPath")
+    return app
+
+
+def run_loading(load: Callable[[], Services], argv: list[str] | None = None) -> int:
+    """Show the sign-in dialog at once and open the database meanwhile, so that the
+    seconds of loading pass while the user types."""
+    app = _application(argv)
+    runner = TaskRunner()
+    dialog = SignInDialog(None, database_label="Opening the database...")
+    loaded: list[Services] = []
+    errors: list[Exception] = []
+
+    def ready(services: Services) -> None:
+        loaded.append(services)
+        dialog.set_auth(services.auth, services.database_label)
+
+    def failed(error: Exception) -> None:
+        errors.append(error)
+        dialog.show_error(user_message(error))
+        QMessageBox.critical(dialog, "MarrowPath", user_message(error))
+        dialog.reject()
+
+    runner.run(load, on_done=ready, on_error=failed)
+    accepted = dialog.exec()
+    runner.wait()
+    if not accepted or dialog.user is None or not loaded:
+        return 1 if errors else 0
+    window = MainWindow(loaded[0], dialog.user)
+    window.show()
+    return int(app.exec())
+
+
+def run(services: Services, argv: list[str] | None = None) -> int:
+    """Start with services already opened (tests, scripts)."""
+    app = _application(argv)
     dialog = SignInDialog(services.auth, database_label=services.database_label)
     if not dialog.exec() or dialog.user is None:
         return 0

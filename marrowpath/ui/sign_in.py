@@ -21,12 +21,14 @@ from marrowpath.services.auth import AuthService
 class SignInDialog(QDialog):
     """User name and password; a clear message on failure and on lockout.
 
-    With `locked_user` it is the idle lock: only that user's password unlocks.
+    With `locked_user` it is the idle lock: only that user's password unlocks. With
+    `auth=None` the database is still being opened: the user can type meanwhile, and
+    signing in waits for `set_auth`.
     """
 
     def __init__(
         self,
-        auth: AuthService,
+        auth: AuthService | None,
         *,
         database_label: str = "",
         locked_user: User | None = None,
@@ -46,7 +48,8 @@ class SignInDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Sign-in message")
         self.message.setStyleSheet("color: #b00020;")
-        intro = QLabel(
+        self._pending = False
+        intro = self.intro = QLabel(
             f"The session of <b>{locked_user.full_name}</b> was locked after a period without "
             "activity. Unsaved work is kept. Enter the password to continue."
             if locked_user
@@ -75,7 +78,24 @@ class SignInDialog(QDialog):
         self.setMinimumWidth(380)
         (self.password if locked_user else self.username).setFocus()
 
+    def set_auth(self, auth: AuthService, database_label: str) -> None:
+        """The database is open: sign in now if the user already asked to."""
+        self._auth = auth
+        self.intro.setText(f"Sign in to MarrowPath<br><small>{database_label}</small>")
+        if self._pending:
+            self._pending = False
+            self.message.clear()
+            self._try()
+
+    def show_error(self, text: str) -> None:
+        self._pending = False
+        self.message.setText(text)
+
     def _try(self) -> None:
+        if self._auth is None:
+            self._pending = True
+            self.message.setText("Opening the database...")
+            return
         try:
             self.user = self._auth.sign_in(
                 self.username.text().strip(),

@@ -1,0 +1,34 @@
+"""Starting the desktop app quickly: Qt and the sign-in dialog first, the rest meanwhile.
+
+Importing the database and service layers and opening (or migrating) the database take
+a second or more. The sign-in dialog needs none of it to appear, so this module imports
+only the Qt front end; `bootstrap` is imported and the database opened on a worker thread
+while the user types.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from marrowpath.ui.app import run_loading
+
+if TYPE_CHECKING:
+    from marrowpath.bootstrap import App
+    from marrowpath.ui.services import Services
+
+
+def launch_gui(database: str | None) -> int:
+    opened: list[App] = []
+
+    def load() -> Services:
+        from marrowpath.bootstrap import build, desktop_services
+
+        app = build(database)
+        opened.append(app)
+        return desktop_services(app)
+
+    try:
+        return run_loading(load)
+    finally:
+        for app in opened:
+            app.close()
