@@ -25,6 +25,8 @@ from marrowpath.ui.tasks import TaskRunner
 from marrowpath.ui.worklist import WorklistView
 
 DELIVERY_CHECK_MS = 60_000
+DEFAULT_SIZE = (1366, 800)
+MIN_SIZE = (900, 560)
 
 
 class MainWindow(QMainWindow):
@@ -359,10 +361,11 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self) -> None:
         settings = QSettings("MarrowPath", "MarrowPath")
         geometry = settings.value("main/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1360, 800)
+        restored = isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)
+        if not restored or self.width() < MIN_SIZE[0] or self.height() < MIN_SIZE[1]:
+            # First start, or a size saved on another screen: fill most of this screen.
+            screen = self.screen().availableGeometry()
+            self.resize(min(DEFAULT_SIZE[0], screen.width()), min(DEFAULT_SIZE[1], screen.height()))
         header = settings.value("main/worklist-header")
         if isinstance(header, QByteArray):
             self.worklist.table.horizontalHeader().restoreState(header)
