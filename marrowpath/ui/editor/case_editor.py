@@ -9,6 +9,10 @@ Why it is built this way:
   it loaded and sends it with every save, so a case changed elsewhere is never
   overwritten: the user sees who changed it and when, and chooses Reload or Keep editing.
 * Unsaved work survives a crash: a recovery file is written every 30 s while dirty.
+* A case shows at once: the first section is made with the editor and the others one per
+  turn of the event loop once the case is loaded (`CaseForm`); the checks run once the
+  whole form shows it. Anything that needs the whole form (typing, a path, the section
+  list) finishes it on the spot, so nothing behaves differently, it only appears sooner.
 * What may be done is decided by the lifecycle table and the user's role; the services
   check again, so hidden buttons are a courtesy, not the guard.
 """
@@ -22,9 +26,19 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import shiboken6
-from PySide6.QtCore import SIGNAL, QByteArray, QEventLoop, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    SIGNAL,
+    QByteArray,
+    QEvent,
+    QEventLoop,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QMessageBox,
     QScrollArea,
@@ -145,7 +159,7 @@ class CaseEditor(QWidget):
         self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.form_scroll.setWidget(self.form)
         self.form_scroll.setAccessibleName("Case form")
-        self.nav = SectionList(self.form.sections, self.form_scroll)
+        self.nav = SectionList(self.form.sections, self.form_scroll, reveal=self._reveal)
         nav_width = self.nav.preferred_width
         self.side = ChecksPanel()
         self.side.go_to.connect(self.go_to)
@@ -177,6 +191,7 @@ class CaseEditor(QWidget):
         layout.addWidget(self.message_bar)
         layout.addWidget(self.splitter, 1)
         self.form.changed.connect(self._on_changed)
+        self.form.section_built.connect(self._order_tabs_through)
         self.form.mrn.edit.editingFinished.connect(self._look_up_patient)
         a = self.action_bar
         a.save.clicked.connect(self.save)
@@ -191,7 +206,13 @@ class CaseEditor(QWidget):
         a.addendum.clicked.connect(lambda: self._open("addendum"))
         a.withdraw.clicked.connect(lambda: self._after_saving(lambda: self._open("withdraw")))
         a.cancel_case.clicked.connect(lambda: self._after_saving(lambda: self._open("cancel")))
-        chain: list[QWidget] = [
+        for first, second in itertools.pairwise(self._tab_chain()):
+            QWidget.setTabOrder(first, second)
+
+    def _tab_chain(self) -> list[QWidget]:
+        """Tab order: actions, the section list, the form (the sections made so far), the
+        lists beside it."""
+        return [
             self.action_bar.save,
             self.action_bar.preview,
             *self.action_bar.lifecycle,
@@ -200,8 +221,23 @@ class CaseEditor(QWidget):
             self.problems,
             self.missing,
         ]
-        for first, second in itertools.pairwise(chain):
+
+    def _order_tabs_through(self, section: Section) -> None:
+        """A section made after the editor: its inputs go after the widget before them
+        (each one moved after the previous keeps everything else in place)."""
+        if not section.chain:
+            return
+        chain = self._tab_chain()
+        start = chain.index(section.chain[0])
+        for first, second in itertools.pairwise(chain[start - 1 : start + len(section.chain)]):
             QWidget.setTabOrder(first, second)
+
+    def _reveal(self, _section: Section) -> None:
+        """Before scrolling to a section: finish the form (the checks it then shows under
+        fields change the heights above) and lay it out, so that positions are final."""
+        if not self.form.complete:
+            self.form.complete_now()
+            settle_layout(self.form)
 
     def _remember_splitter(self, _position: int, _index: int) -> None:
         """The widths a user dragged the lists to are kept for the next case (QSettings)."""
@@ -234,6 +270,8 @@ class CaseEditor(QWidget):
     # ================================================================ public interface
 
     def tab_title(self) -> str:
+        if not self.form.complete:  # still being made, so nothing was typed yet
+            return self._title(self.form.source or {})
         return self._title(self.document())
 
     def _title(self, document: dict[str, Any]) -> str:
@@ -253,10 +291,12 @@ class CaseEditor(QWidget):
         return self.form.document()
 
     def is_dirty(self) -> bool:
+        if not self.form.complete:
+            return False  # still being made, so untouched: any change completes the form
         return self._dirty(self.document())
 
     def _dirty(self, document: dict[str, Any]) -> bool:
-        return self._loaded and self._editable and document != self._baseline
+        return self._loaded and self._editable and self.form.complete and document != self._baseline
 
     @property
     def read_only(self) -> bool:
@@ -385,20 +425,28 @@ class CaseEditor(QWidget):
         self.form.accession.set_editable(False)
         self._loaded = True
         self.form.load(record.working)
-        self._baseline = self.form.document()
         self._set_editable(self._may_edit())
         self.versions_panel.set_versions(self.versions)  # type: ignore[attr-defined]
         self.action_bar.state.setText(
             f"Last saved {self._local(record.updated_at)} by {record.updated_by}"
         )
         self._show_state()
-        self._refresh()
+        self._show_banner(record.working)  # who the case is about, before the rest is made
+        self._show_title(self.tab_title())
+        self.form.when_complete(self._check_opened)
+        self.form.finish_later()
         if initial:
             self._offer_case_recovery(record)
         else:
             self._recovery.delete(self._recovery_path)
         self._recovery_path = self._recovery.for_case(record.accession)
         hold(self._recovery_path)
+
+    def _check_opened(self) -> None:
+        """Once the whole form shows the case: the baseline of unsaved changes, then the
+        rules, missing fields and flags (once, not per section or field)."""
+        self._baseline = self.form.pristine()
+        self._refresh()
 
     def _open_failed(self, error: Exception) -> None:
         self._set_busy(False)
@@ -516,18 +564,23 @@ class CaseEditor(QWidget):
         self._show_check(check)
         final = allowed(Action.SIGN_FINAL, self._status, amendment_in_progress=self._amending)
         self.side.show_flags(editor_flags(document, today=today, final_sign_out=final))
+        self._show_banner(document)
+        self.form.live.show(document, self._settings)
+        self._show_title(self._title(document))
+
+    def _show_title(self, title: str) -> None:
+        if title != self._last_title:
+            self._last_title = title
+            self.title_changed.emit(title)
+
+    def _show_banner(self, document: dict[str, Any]) -> None:
         self.banner.show_case(
             document,
             status=self._status,
             accession=self.accession or (document.get("accession") or None),
-            today=today,
+            today=self._services.today(),
             amendment_in_progress=self._amending,
         )
-        self.form.live.show(document, self._settings)
-        title = self._title(document)
-        if title != self._last_title:
-            self._last_title = title
-            self.title_changed.emit(title)
 
     def _show_check(self, check: DraftCheck) -> None:
         self.form.show_problems(check.problems)  # at the fields; all are listed beside too
@@ -549,8 +602,11 @@ class CaseEditor(QWidget):
 
     def go_to(self, path: str) -> None:
         """Put the cursor in the field of a path and scroll it into view."""
+        complete = self.form.complete
         widget = self.form.focus(path)
         if widget is not None:
+            if not complete:  # the form was completed just now: place it before scrolling
+                settle_layout(self.form)
             self.form_scroll.ensureWidgetVisible(widget, 20, 40)
 
     def show_section(self, key: str) -> None:
@@ -793,6 +849,7 @@ class CaseEditor(QWidget):
         )
 
     def restore_recovery(self, path: Path) -> None:
+        self.form.complete_now()  # the baseline is the case as opened, not the restored work
         data = self._recovery.read(path)
         self.recovery_bar.clear()
         if data is None:
@@ -917,6 +974,14 @@ class CaseEditor(QWidget):
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
         return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def settle_layout(widget: QWidget) -> None:
+    """Run the layout requests a change of content posted, so that positions are final
+    now (a scroll position read before they ran would be that of the old layout)."""
+    for _ in range(4):  # each level of nesting posts the next request to its parent
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    widget.updateGeometry()
 
 
 def values_to_patient(values: dict[str, str]) -> dict[str, Any]:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from marrowpath.domain.case import FORMAT
@@ -21,10 +23,17 @@ from marrowpath.domain.enums import DifferentialCategory
 from marrowpath.domain.errors import Problem
 from marrowpath.domain.settings import LabSettings
 from marrowpath.ui.editor.differential import DifferentialPanel, category_name
-from marrowpath.ui.editor.fields import Field, LinesField, get_path, set_path
+from marrowpath.ui.editor.fields import (
+    AccessionField,
+    Field,
+    LinesField,
+    TextField,
+    get_path,
+    set_path,
+)
 from marrowpath.ui.editor.item_table import ItemTable
 from marrowpath.ui.editor.layout import Section
-from marrowpath.ui.editor.sections import all_fields, all_tables, build_sections
+from marrowpath.ui.editor.sections import build_sections
 
 DIFFERENTIAL = "aspirate.differential"
 _TOP_SECTIONS = {
@@ -44,6 +53,7 @@ _TOP_SECTIONS = {
     "diagnosis": "diagnosis",
 }
 _INDEXED = re.compile(r"^\[(\d+)\](?:\.(\w+))?")
+Part = Field | ItemTable | DifferentialPanel  # one value of the document and its input
 
 
 @dataclass(frozen=True)
@@ -60,41 +70,183 @@ class Target:
 class CaseForm(QWidget):
     """Every section of the case, stacked in report order.
 
+    Sections are filled in order and on first need: the first at once, the others one
+    per turn of the event loop after `finish_later` (so an opened case shows before the
+    whole form exists), or all at once (`complete_now`) by anything that needs the whole form:
+    `fields`, `document()`, routing a path. A section filled late gets what the form was
+    told meanwhile: the loaded document, whether it is editable, the lab settings.
+
     Signals:
         changed() -- the user changed any value.
+        section_built(object) -- a section's rows were made (the editor orders Tab).
     """
 
     changed = Signal()
+    section_built = Signal(object)
+    _next = Signal()
 
-    def __init__(self, settings: LabSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: LabSettings, parent: QWidget | None = None, *, eager_sections: int = 1
+    ) -> None:
         super().__init__(parent)
-        built = build_sections(settings)
-        self.sections: list[Section] = built.sections
-        self.accession = built.accession
-        self.mrn = built.mrn
-        self.differential = built.differential
-        self.live = built.live
-        self.fields = all_fields(self.sections)
-        self.tables = all_tables(self.sections)
-        self.by_path: dict[str, Field] = {f.path: f for f in self.fields}
+        self._built = build_sections(settings)
+        self.sections: list[Section] = self._built.sections
+        self.live = self._built.live
+        self._fields: list[Field] = []
+        self._tables: list[ItemTable] = []
+        self._by_path: dict[str, Field] = {}
+        self._differential: DifferentialPanel | None = None
+        self._source: dict[str, Any] | None = None
+        self._pristine: dict[object, Any] = {}
+        self._editable: bool | None = None
+        self._complete = False
+        self._paused = False
+        self._waiting: list[Callable[[], object]] = []
         self._layout = QVBoxLayout(self)
         self._layout.setSpacing(12)
         for section in self.sections:
+            section.hide()  # shown once filled: no empty boxes while the rest is made
             self._layout.addWidget(section)
         self._layout.addStretch(1)
-        for field in self.fields:
-            field.changed.connect(self.changed)
-        for table in self.tables:
-            table.changed.connect(self.changed)
-        self.differential.changed.connect(self.changed)
-        chain = [widget for section in self.sections for widget in section.chain]
-        for first, second in itertools.pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        # Queued: each next section waits until the events posted meanwhile (input, layout,
+        # painting) have run, so the form answers while it is being made.
+        self._next.connect(self._build_next, Qt.ConnectionType.QueuedConnection)
+        self._build_until(eager_sections)
 
     def add_section(self, section: Section) -> None:
         """A part after the document's sections (the issued versions)."""
         self.sections.append(section)
         self._layout.insertWidget(self._layout.count() - 1, section)
+        section.setHidden(not self._complete)
+
+    # ------------------------------------------------------------ building
+
+    @property
+    def complete(self) -> bool:
+        """Whether every section is filled."""
+        return self._complete
+
+    def finish_later(self) -> None:
+        """Fill the remaining sections one per turn of the event loop."""
+        if not self._complete:
+            self._next.emit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._paused:
+            self._paused = False
+            self.finish_later()
+
+    def when_complete(self, callback: Callable[[], object]) -> None:
+        """Call back once every section is filled (now, if they are)."""
+        if self._complete:
+            callback()
+        else:
+            self._waiting.append(callback)
+
+    def build_through(self, section: Section) -> None:
+        """Fill a section and those above it (in order, so that Tab follows the form)."""
+        self._build_until(self.sections.index(section) + 1)
+        if all(s.built for s in self.sections):
+            self.complete_now()
+
+    def complete_now(self) -> None:
+        """Fill every section now (anything that needs the whole form calls this)."""
+        self._build_until(len(self.sections))
+        if self._complete:
+            return
+        self._complete = True
+        for section in self.sections:
+            section.show()
+        waiting, self._waiting = self._waiting, []
+        for callback in waiting:
+            callback()
+
+    def _build_next(self) -> None:
+        if not self.isVisible():  # a tab in the background, or closed: go on when shown
+            self._paused = True
+            return
+        for section in self.sections:
+            if not section.built:
+                self.build_through(section)
+                self.finish_later()
+                return
+        self.complete_now()
+
+    def _build_until(self, count: int) -> None:
+        for section in self.sections[:count]:
+            if section.build():
+                self._adopt(section)
+
+    def _adopt(self, section: Section) -> None:
+        """Wire a newly filled section and give it the form's state."""
+        differential = self._built.differential
+        if self._differential is None and differential is not None:
+            self._differential = differential
+            differential.changed.connect(self.changed)
+        for field in section.fields:
+            field.changed.connect(self.changed)
+            self._by_path[field.path] = field
+        for table in section.tables:
+            table.changed.connect(self.changed)
+        self._fields.extend(section.fields)
+        self._tables.extend(section.tables)
+        parts = self._parts_of(section)
+        if self._editable is not None:
+            for part in parts:
+                part.set_editable(self._editable)
+        self._show_source(parts)
+        for first, second in itertools.pairwise(section.chain):
+            QWidget.setTabOrder(first, second)
+        section.show()
+        self.section_built.emit(section)
+
+    def _parts_of(self, section: Section) -> list[Part]:
+        parts: list[Part] = [*section.fields, *section.tables]
+        if self._differential is not None and self._differential.table in section.chain:
+            parts.append(self._differential)
+        return parts
+
+    def _all_parts(self) -> list[Part]:
+        """Every value of the form in document order (fields, lists, the differential)."""
+        self.complete_now()
+        return [*self._fields, *self._tables, self.differential]
+
+    # ------------------------------------------------------------ parts
+
+    @property
+    def fields(self) -> list[Field]:
+        self.complete_now()
+        return self._fields
+
+    @property
+    def tables(self) -> list[ItemTable]:
+        self.complete_now()
+        return self._tables
+
+    @property
+    def by_path(self) -> dict[str, Field]:
+        self.complete_now()
+        return self._by_path
+
+    @property
+    def accession(self) -> AccessionField:
+        self.build_through(self.sections[0])
+        assert self._built.accession is not None
+        return self._built.accession
+
+    @property
+    def mrn(self) -> TextField:
+        self.build_through(self.sections[0])
+        assert self._built.mrn is not None
+        return self._built.mrn
+
+    @property
+    def differential(self) -> DifferentialPanel:
+        if self._differential is None:
+            self.build_through(self.section("aspirate"))
+        assert self._differential is not None
+        return self._differential
 
     def field(self, path: str) -> Field:
         return self.by_path[path]
@@ -107,42 +259,62 @@ class CaseForm(QWidget):
 
     # ------------------------------------------------------------ document
 
+    @property
+    def source(self) -> dict[str, Any] | None:
+        """The document last loaded (what the form shows while nothing is typed)."""
+        return self._source
+
     def document(self) -> dict[str, Any]:
         """The document as typed: absent fields left out, invalid input kept as typed."""
+        return self._assemble({part: part.value() for part in self._all_parts()})
+
+    def pristine(self) -> dict[str, Any]:
+        """The document as the form read it back right after the last `load` (the
+        baseline of unsaved changes, even when typing began before the form was whole)."""
+        parts = self._all_parts()
+        return self._assemble({part: self._pristine.get(part) for part in parts})
+
+    @staticmethod
+    def _assemble(values: dict[Part, Any]) -> dict[str, Any]:
         document: dict[str, Any] = {"format": FORMAT}
-        for field in self.fields:
-            value = field.value()
+        for part, value in values.items():
             if value is not None:
-                set_path(document, field.path, value)
-        for table in self.tables:
-            items = table.value()
-            if items is not None:
-                set_path(document, table.path, items)
-        counts = self.differential.value()
-        if counts is not None:
-            set_path(document, DIFFERENTIAL, counts)
+                set_path(document, part.path, value)
         patient = document.get("patient")
         if isinstance(patient, dict) and "given_names" not in patient:
             patient["given_names"] = ""  # may be empty: people with one name
         return document
 
     def load(self, document: dict[str, Any]) -> None:
-        """Show a document (signals are not emitted: loading is not a change)."""
-        for field in self.fields:
-            field.set_value(get_path(document, field.path))
-        for table in self.tables:
-            table.set_value(get_path(document, table.path))
-        self.differential.set_value(get_path(document, DIFFERENTIAL))
+        """Show a document (signals are not emitted: loading is not a change); sections
+        filled later show it when they are made."""
+        self._source = document
+        self._pristine = {}
+        self._show_source(self._built_parts())
+
+    def _built_parts(self) -> list[Part]:
+        parts: list[Part] = [*self._fields, *self._tables]
+        if self._differential is not None:
+            parts.append(self._differential)
+        return parts
+
+    def _show_source(self, parts: list[Part]) -> None:
+        """Put the loaded document into these parts and note what they read back."""
+        if self._source is None:
+            return
+        for part in parts:
+            part.set_value(get_path(self._source, part.path))
+            self._pristine[part] = part.value()
 
     def set_editable(self, editable: bool) -> None:
-        for field in self.fields:
-            field.set_editable(editable)
-        for table in self.tables:
-            table.set_editable(editable)
-        self.differential.set_editable(editable)
+        self._editable = editable
+        for part in self._built_parts():
+            part.set_editable(editable)
 
     def set_settings(self, settings: LabSettings) -> None:
-        self.differential.set_settings(settings)
+        self._built.settings = settings
+        if self._differential is not None:
+            self._differential.set_settings(settings)
 
     # ------------------------------------------------------------ paths
 

@@ -8,6 +8,8 @@ helper also remembers the order inputs were added in, which becomes the tab orde
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
@@ -134,17 +136,41 @@ class Columns(QWidget):
 
 
 class Section(QGroupBox):
-    """A titled part of the case in report order; holds blocks of rows."""
+    """A titled part of the case in report order; holds blocks of rows.
 
-    def __init__(self, title: str, key: str, parent: QWidget | None = None) -> None:
+    With `fill`, the rows are made only when `build` is first called: the box (title,
+    place in the section list) exists at once, its couple of hundred widgets when needed.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        key: str,
+        parent: QWidget | None = None,
+        *,
+        fill: Callable[[Section], None] | None = None,
+    ) -> None:
         super().__init__(title, parent)
         self.key = key
+        self._fill = fill
         self.setAccessibleName(title)
         self.fields: list[Field] = []
         self.tables: list[ItemTable] = []
         self.chain: list[QWidget] = []
         self._layout = QVBoxLayout(self)
         self._layout.setSpacing(8)
+
+    @property
+    def built(self) -> bool:
+        return self._fill is None
+
+    def build(self) -> bool:
+        """Make the rows now if they are not made yet; True when they were made now."""
+        fill, self._fill = self._fill, None
+        if fill is None:
+            return False
+        fill(self)
+        return True
 
     def block(self) -> Block:
         """A full-width column of rows, below what is already there."""

@@ -7,6 +7,8 @@ in its first field) and follows the form when it is scrolled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QListWidget, QScrollArea, QWidget
 
@@ -17,10 +19,16 @@ class SectionList(QListWidget):
     """Section titles; kept in step with the scroll position of the form."""
 
     def __init__(
-        self, sections: list[Section], scroll: QScrollArea, parent: QWidget | None = None
+        self,
+        sections: list[Section],
+        scroll: QScrollArea,
+        parent: QWidget | None = None,
+        *,
+        reveal: Callable[[Section], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._sections = sections
+        self._reveal = reveal or (lambda _section: None)
         self._scroll = scroll
         self._following = False
         self.setAccessibleName("Sections")
@@ -48,9 +56,12 @@ class SectionList(QListWidget):
 
     def _scroll_to(self, row: int) -> None:
         if 0 <= row < len(self._sections) and not self._following:
+            self._reveal(self._sections[row])  # a section not made yet is made first
             self._scroll.verticalScrollBar().setValue(self._sections[row].y())
 
     def _enter(self, row: int) -> None:
+        if 0 <= row < len(self._sections):
+            self._reveal(self._sections[row])
         if 0 <= row < len(self._sections) and self._sections[row].chain:
             first = self._sections[row].chain[0]
             first.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -59,7 +70,7 @@ class SectionList(QListWidget):
     def _follow(self, value: int) -> None:
         current = 0
         for row, section in enumerate(self._sections):
-            if section.y() <= value + 8:
+            if not section.isHidden() and section.y() <= value + 8:
                 current = row
         if self.currentRow() != current:
             self._following = True

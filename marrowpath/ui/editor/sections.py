@@ -7,7 +7,9 @@ next to their document paths makes a missing or misspelt field easy to spot in r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from PySide6.QtWidgets import QLabel
 
@@ -58,33 +60,39 @@ PER_LITRE = "× 10⁹/L"
 
 @dataclass
 class Built:
+    """The form's parts: section boxes (filled on first need) and the widgets the editor
+    addresses directly, which exist once their section is filled."""
+
     sections: list[Section]
-    accession: AccessionField
-    mrn: TextField
-    differential: DifferentialPanel
     live: Live
+    settings: LabSettings
+    accession: AccessionField | None = None
+    mrn: TextField | None = None
+    differential: DifferentialPanel | None = None
+
+
+Filler = Callable[[Section, Built], None]
 
 
 def build_sections(settings: LabSettings) -> Built:
-    live = Live()
-    patient, accession, mrn = _patient_and_order(live)
-    aspirate, differential = _aspirate(settings)
-    sections = [
-        patient,
-        _clinical(),
-        _procedure(),
-        aspirate,
-        _core(live),
-        _key_results(live),
-        _stains(),
-        _ancillary(),
-        _diagnosis(),
-    ]
-    return Built(sections, accession, mrn, differential, live)
+    """Every section as an empty titled box that fills itself when first needed.
+
+    Why not all at once: the full form is about two thousand widgets; building the first
+    section only lets a case appear at once, and the rest follows in small steps
+    (`CaseForm`), or at once when something needs the whole form.
+    """
+    built = Built([], Live(), settings)
+    for title, key, filler in SECTIONS:
+        built.sections.append(Section(title, key, fill=partial(_fill, filler, built)))
+    return built
 
 
-def _patient_and_order(live: Live) -> tuple[Section, AccessionField, TextField]:
-    section = Section("Patient and order", "patient")
+def _fill(filler: Filler, built: Built, section: Section) -> None:
+    filler(section, built)
+
+
+def _patient_and_order(section: Section, built: Built) -> None:
+    live = built.live
     left, right = section.columns(2)
     accession = AccessionField()
     left.add(accession)
@@ -145,11 +153,10 @@ def _patient_and_order(live: Live) -> tuple[Section, AccessionField, TextField]:
         if item.path.startswith("ordering_provider.") and not item.label.startswith("Provider"):
             item.label = f"Ordering provider {item.label[0].lower()}{item.label[1:]}"
             item.input.setAccessibleName(item.label)
-    return section, accession, mrn
+    built.accession, built.mrn = accession, mrn
 
 
-def _clinical() -> Section:
-    section = Section("Clinical and CBC", "clinical")
+def _clinical(section: Section, _built: Built) -> None:
     main = section.block()
     main.add(EnumField("clinical.indication", "Indication", Indication, required=True))
     main.add(LongTextField("clinical.indication_detail", "Indication detail"))
@@ -169,11 +176,9 @@ def _clinical() -> Section:
     right.add(NumberField("clinical.cbc.pb_blasts_pct", "Blood blasts", unit="%"))
     below = section.block()
     below.add(LongTextField("clinical.blood_smear", "Blood smear", tooltip="Peripheral smear"))
-    return section
 
 
-def _procedure() -> Section:
-    section = Section("Procedure", "procedure")
+def _procedure(section: Section, _built: Built) -> None:
     left, right = section.columns(2)
     left.add(
         DateField("procedure.date", "Procedure date", required=True, tooltip="Not in the future")
@@ -188,11 +193,9 @@ def _procedure() -> Section:
     block.add(
         ChecklistField("procedure.specimens", "Specimens", Specimen, required=True, columns=3)
     )
-    return section
 
 
-def _aspirate(settings: LabSettings) -> tuple[Section, DifferentialPanel]:
-    section = Section("Aspirate", "aspirate")
+def _aspirate(section: Section, built: Built) -> None:
     left, right = section.columns(2)
     left.add(EnumField("aspirate.quality", "Quality", AspirateQuality, required=True))
     left.add(EnumField("aspirate.particles", "Particles", Particles, required=True))
@@ -238,7 +241,7 @@ def _aspirate(settings: LabSettings) -> tuple[Section, DifferentialPanel]:
         NumberField("aspirate.iron.erythroblasts_counted", "Erythroblasts counted", integer=True)
     )
     left.add(LongTextField("aspirate.iron.comment", "Iron comment"))
-    differential = DifferentialPanel(settings)
+    differential = DifferentialPanel(built.settings)
     right.heading("Differential count")
     right.add_full(differential)
     section.chain.append(differential.table)
@@ -254,11 +257,11 @@ def _aspirate(settings: LabSettings) -> tuple[Section, DifferentialPanel]:
     ):
         block.add(LongTextField(f"aspirate.morphology.{key}", f"{words} morphology"), words)
     block.add(LongTextField("aspirate.comment", "Aspirate comment"), "Comment")
-    return section, differential
+    built.differential = differential
 
 
-def _core(live: Live) -> Section:
-    section = Section("Core biopsy", "core")
+def _core(section: Section, built: Built) -> None:
+    live = built.live
     left, right = section.columns(2)
     left.add(NumberField("core.length_mm", "Length", unit="mm", required=True))
     left.add(EnumField("core.adequacy", "Adequacy", CoreAdequacy, required=True))
@@ -292,11 +295,10 @@ def _core(live: Live) -> Section:
     block = section.block()
     block.add(LongTextField("core.bone", "Bone"))
     block.add(LongTextField("core.comment", "Core comment"), "Comment")
-    return section
 
 
-def _key_results(live: Live) -> Section:
-    section = Section("Key results", "key_results")
+def _key_results(section: Section, built: Built) -> None:
+    live = built.live
     block = section.block()
     note = QLabel(
         "Give a percentage only when the differential is not the right basis (dry tap, "
@@ -314,11 +316,9 @@ def _key_results(live: Live) -> Section:
     block.add(
         EnumField("key_results.plasma_cells_source", "Plasma cells source", PlasmaCellsSource)
     )
-    return section
 
 
-def _stains() -> Section:
-    section = Section("Stains", "stains")
+def _stains(section: Section, _built: Built) -> None:
     block = section.block()
     block.add_table(
         ItemTable(
@@ -335,11 +335,9 @@ def _stains() -> Section:
         ),
         caption=False,
     )
-    return section
 
 
-def _ancillary() -> Section:
-    section = Section("Ancillary studies", "ancillary")
+def _ancillary(section: Section, _built: Built) -> None:
     block = section.block()
     block.add_table(
         ItemTable(
@@ -356,11 +354,9 @@ def _ancillary() -> Section:
         ),
         caption=False,
     )
-    return section
 
 
-def _diagnosis() -> Section:
-    section = Section("Diagnosis", "diagnosis")
+def _diagnosis(section: Section, _built: Built) -> None:
     block = section.block()
     block.add(
         LinesField(
@@ -394,7 +390,19 @@ def _diagnosis() -> Section:
             "and signed with the report",
         )
     )
-    return section
+
+
+SECTIONS: list[tuple[str, str, Filler]] = [
+    ("Patient and order", "patient", _patient_and_order),
+    ("Clinical and CBC", "clinical", _clinical),
+    ("Procedure", "procedure", _procedure),
+    ("Aspirate", "aspirate", _aspirate),
+    ("Core biopsy", "core", _core),
+    ("Key results", "key_results", _key_results),
+    ("Stains", "stains", _stains),
+    ("Ancillary studies", "ancillary", _ancillary),
+    ("Diagnosis", "diagnosis", _diagnosis),
+]
 
 
 def all_fields(sections: list[Section]) -> list[Field]:
