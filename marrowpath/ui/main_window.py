@@ -63,8 +63,8 @@ class MainWindow(QMainWindow):
         minutes = idle_minutes if idle_minutes is not None else services.lab.settings().idle_minutes
         self.idle = IdleWatcher(minutes, self)
         app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.idle)
+        if isinstance(app, QApplication):
+            self.idle.watch(app)
         self.idle.idle.connect(self.lock)
         self._restore_geometry()
         self._show_user()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -133,6 +134,7 @@ class IdleWatcher(QObject):
         self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.VeryCoarseTimer)
         self._timer.timeout.connect(self.idle)
+        self._watched: set[QWindow] = set()
         self.set_minutes(minutes)
 
     def set_minutes(self, minutes: float) -> None:
@@ -144,6 +146,21 @@ class IdleWatcher(QObject):
 
     def resume(self) -> None:
         self._timer.start()
+
+    def watch(self, app: QGuiApplication) -> None:
+        """Listen for input on the focused top-level window (and each one focused later).
+
+        Input reaches the window (`QWindow`) before any widget, and far fewer events pass
+        there than through the whole application, so the filter costs little.
+        """
+        app.focusWindowChanged.connect(self._on_focus_window_changed)
+        self._on_focus_window_changed(app.focusWindow())
+
+    def _on_focus_window_changed(self, window: QWindow | None) -> None:
+        if window is not None and window not in self._watched:
+            window.installEventFilter(self)
+            self._watched.add(window)
+            window.destroyed.connect(lambda _o=None, w=window: self._watched.discard(w))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in self._ACTIVITY and self._timer.isActive():

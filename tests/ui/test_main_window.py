@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import App, build, desktop_services
@@ -84,6 +86,22 @@ def test_idle_lock_keeps_the_session_and_asks_for_the_password(
     assert set(asked) == {"drpark"}  # only the signed-in user's password unlocks
     assert window.user().username == "drpark"
     assert window.current_editor() is editor  # the open work is still there
+
+
+def test_typing_keeps_the_session_open(qtbot: QtBot, services: Services, pathologist: User) -> None:
+    window = MainWindow(services, pathologist, idle_minutes=0.01)  # 0.6 s
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is not None, timeout=5_000)
+    locked: list[bool] = []
+    window.idle.idle.disconnect()
+    window.idle.idle.connect(lambda: locked.append(True))
+    for _ in range(8):  # 1.2 s of typing, longer than the idle time
+        QTest.keyClick(QGuiApplication.focusWindow(), Qt.Key.Key_Shift)
+        qtbot.wait(150)
+    assert locked == []
+    qtbot.waitUntil(lambda: locked == [True], timeout=5_000)
 
 
 def test_preview_print_to_pdf_and_save(
