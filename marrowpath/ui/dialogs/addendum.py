@@ -9,7 +9,6 @@ not sent, so an untouched table changes nothing.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -267,18 +266,7 @@ class AddendumDialog(LifecycleDialog):
             for study in latest.content.document.ancillary or []:
                 if study.status == AncillaryStatus.PENDING:
                     self.table.add_study(study)
-        signature = QGroupBox("Your signature")
-        signature_form = QFormLayout(signature)
-        meaning = lifecycle.MEANING[VersionKind.ADDENDUM]
-        signature_form.addRow(
-            wrapped(
-                f"You sign as <b>{html.escape(self.user.signature_name)}</b>. Your signature "
-                f"means: <b>{html.escape(meaning)}</b>.",
-                rich=True,
-            )
-        )
-        signature_form.addRow("&Password:", self.password)
-        self.body.addWidget(signature)
+        self.body.addWidget(self.signature_box(VersionKind.ADDENDUM, self.password))
 
     def _check_allowed(self, view: CaseView) -> None:
         record = view.record

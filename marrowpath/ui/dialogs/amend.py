@@ -8,8 +8,6 @@ version; the dialog shows the refusal rather than guessing.
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -37,7 +35,6 @@ from marrowpath.ui.dialogs.common import (
     patient_banner,
     quoted,
     shorten,
-    wrapped,
 )
 from marrowpath.ui.services import Services
 
@@ -146,19 +143,14 @@ class SignAmendmentDialog(LifecycleDialog):
             scroll.setMinimumHeight(self.fontMetrics().lineSpacing() * 4)
             QVBoxLayout(flags_box).addWidget(scroll)
             self.body.addWidget(flags_box, 1)
-        signature = QGroupBox("Your signature")
-        signature_form = QFormLayout(signature)
-        meaning = lifecycle.MEANING[VersionKind.AMENDMENT]
-        signature_form.addRow(
-            wrapped(
-                f"You sign as <b>{html.escape(self.user.signature_name)}</b>. Your signature "
-                f"means: <b>{html.escape(meaning)}</b>. Version {number + 1} is issued; the "
-                f"earlier versions are kept and the clinician is notified.",
-                rich=True,
+        self.body.addWidget(
+            self.signature_box(
+                VersionKind.AMENDMENT,
+                self.password,
+                f"Version {number + 1} is issued; the earlier versions are kept and the "
+                "clinician is notified.",
             )
         )
-        signature_form.addRow("&Password:", self.password)
-        self.body.addWidget(signature)
 
     def _check_allowed(self, view: CaseView) -> None:
         record = view.record
@@ -201,11 +193,7 @@ class SignAmendmentDialog(LifecycleDialog):
         )
         if reason is None:
             return
-        if self.advisories is not None and not self.advisories.acknowledged:
-            self.message.error(
-                "Read the advisories and tick “I have reviewed these advisories” to sign."
-            )
-            self.advisories.acknowledge.setFocus()
+        if not self.advisories_reviewed(self.advisories):
             return
         password = self.require_password(self.password)
         if password is None:

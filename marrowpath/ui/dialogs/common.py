@@ -34,7 +34,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QGridLayout,
+    QGroupBox,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -43,10 +45,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from marrowpath.domain import lifecycle
 from marrowpath.domain.derived import age_in_years
 from marrowpath.domain.enums import label
 from marrowpath.domain.errors import AuthenticationFailed, ConcurrentChange, Refused
 from marrowpath.domain.flags import Flag
+from marrowpath.domain.lifecycle import VersionKind
 from marrowpath.domain.text import display_name
 from marrowpath.domain.users import User
 from marrowpath.services.cases import CaseView
@@ -466,6 +470,32 @@ class LifecycleDialog(QDialog):
             self.message.error(f"Enter {what}.")
             field.setFocus()
         return value or None
+
+    def signature_box(self, kind: VersionKind, password: QLineEdit, note: str = "") -> QGroupBox:
+        """ "Your signature": who signs, what the signature means (21 CFR 11.50), password."""
+        box = QGroupBox("Your signature")
+        form = QFormLayout(box)
+        meaning = lifecycle.MEANING[kind]
+        label = wrapped(
+            f"You sign as <b>{html.escape(self.user.signature_name)}</b>. Your signature "
+            f"means: <b>{html.escape(meaning)}</b>.{' ' + note if note else ''}",
+            rich=True,
+        )
+        label.setAccessibleName(f"Meaning of the signature: {meaning}")
+        self.meaning_label = label
+        form.addRow(label)
+        form.addRow("&Password:", password)
+        return box
+
+    def advisories_reviewed(self, advisories: AdvisoryList | None) -> bool:
+        """False (with the reason shown) while advisories wait for their tick."""
+        if advisories is not None and not advisories.acknowledged:
+            self.message.error(
+                "Read the advisories and tick “I have reviewed these advisories” to sign."
+            )
+            advisories.acknowledge.setFocus()
+            return False
+        return True
 
     def require_password(self, field: QLineEdit) -> str | None:
         if not field.text():

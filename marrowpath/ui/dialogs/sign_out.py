@@ -14,7 +14,6 @@ import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QFormLayout,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -178,20 +177,12 @@ class SignOutDialog(LifecycleDialog):
         return box
 
     def _signature_box(self) -> QGroupBox:
-        box = QGroupBox("Your signature")
-        form = QFormLayout(box)
-        meaning = lifecycle.MEANING[self.kind]
-        self.meaning_label = wrapped(
-            f"You sign as <b>{html.escape(self.user.signature_name)}</b>. Your electronic "
-            f"signature means: <b>{html.escape(meaning)}</b>. It is recorded with the date "
-            f"and time and printed on the report; the signed version cannot be changed "
-            f"afterwards (only amended or added to).",
-            rich=True,
+        return self.signature_box(
+            self.kind,
+            self.password,
+            "It is recorded with the date and time and printed on the report; the signed "
+            "version cannot be changed afterwards (only amended or added to).",
         )
-        self.meaning_label.setAccessibleName(f"Meaning of the signature: {meaning}")
-        form.addRow(self.meaning_label)
-        form.addRow("&Password:", self.password)
-        return box
 
     def _check_allowed(self, view: CaseView) -> None:
         action = Action.SIGN_PRELIMINARY if self.preliminary else Action.SIGN_FINAL
@@ -222,11 +213,7 @@ class SignOutDialog(LifecycleDialog):
         """Check the acknowledgement and password, then issue the version (or say why not)."""
         if not self.action_button.isEnabled():
             return
-        if self.advisories is not None and not self.advisories.acknowledged:
-            self.message.error(
-                "Read the advisories and tick “I have reviewed these advisories” to sign."
-            )
-            self.advisories.acknowledge.setFocus()
+        if not self.advisories_reviewed(self.advisories):
             return
         password = self.require_password(self.password)
         if password is None:

@@ -9,9 +9,7 @@ password (the service asks none).
 
 from __future__ import annotations
 
-import html
-
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLineEdit, QWidget
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
 from marrowpath.domain import lifecycle
 from marrowpath.domain.lifecycle import Action, VersionKind
@@ -83,18 +81,7 @@ class WithdrawDialog(LifecycleDialog):
         form = QFormLayout()
         form.addRow("&Reason:", self.reason)
         self.body.addLayout(form)
-        signature = QGroupBox("Your signature")
-        signature_form = QFormLayout(signature)
-        meaning = lifecycle.MEANING[VersionKind.WITHDRAWAL]
-        signature_form.addRow(
-            wrapped(
-                f"You sign as <b>{html.escape(self.user.signature_name)}</b>. Your signature "
-                f"means: <b>{html.escape(meaning)}</b>.",
-                rich=True,
-            )
-        )
-        signature_form.addRow("&Password:", self.password)
-        self.body.addWidget(signature)
+        self.body.addWidget(self.signature_box(VersionKind.WITHDRAWAL, self.password))
         self.body.addStretch(1)
 
     def _check_allowed(self, view: CaseView) -> None:
