@@ -125,7 +125,16 @@ class CaseService:
     ) -> list[CaseSummary]:
         """Cases matching every word (case and accents ignored), newest procedure first."""
         query = self._query(
-            actor, text, statuses, date_from, date_to, mine, sort, descending, offset, limit
+            actor,
+            text,
+            mine,
+            statuses=statuses,
+            date_from=date_from,
+            date_to=date_to,
+            sort=sort,
+            descending=descending,
+            offset=offset,
+            limit=limit,
         )
         with self._ctx.uow(read_only=True) as uow:
             return uow.cases.search(query)
@@ -141,36 +150,19 @@ class CaseService:
         mine: bool = False,
     ) -> int:
         query = self._query(
-            actor, text, statuses, date_from, date_to, mine, "procedure_date", True, 0, None
+            actor, text, mine, statuses=statuses, date_from=date_from, date_to=date_to
         )
         with self._ctx.uow(read_only=True) as uow:
             return uow.cases.count(query)
 
-    def _query(
-        self,
-        actor: User,
-        text: str,
-        statuses: tuple[Status, ...],
-        date_from: date | None,
-        date_to: date | None,
-        mine: bool,
-        sort: SortKey,
-        descending: bool,
-        offset: int,
-        limit: int | None,
-    ) -> CaseQuery:
+    def _query(self, actor: User, text: str, mine: bool, **filters: Any) -> CaseQuery:
+        """The query as this user may run it: clinicians see issued reports only."""
         actor.require(Permission.SEE_ISSUED)
         return CaseQuery(
             words=tuple(search_words(text)),
-            statuses=statuses,
-            date_from=date_from,
-            date_to=date_to,
             issued_only=not actor.can(Permission.SEE_WORKING),
             assigned_to=actor.username if mine else None,
-            sort=sort,
-            descending=descending,
-            offset=offset,
-            limit=limit,
+            **filters,
         )
 
     @audited("open a case")
