@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -412,12 +412,12 @@ class SqlVersionRepository:
         )
         return [_version(row, with_pdf=with_pdf) for row in self._session.scalars(statement)]
 
-    def kinds(self, case_id: int) -> list[VersionKind]:
+    def kinds(self, case_id: int) -> tuple[VersionKind, ...]:
         """The kinds of a case's versions in order, without reading their documents."""
         statement = (
             select(VersionRow.kind).where(VersionRow.case_id == case_id).order_by(VersionRow.number)
         )
-        return [VersionKind(kind) for kind in self._session.scalars(statement)]
+        return tuple(VersionKind(kind) for kind in self._session.scalars(statement))
 
     def get(self, case_id: int, number: int) -> IssuedVersion | None:
         row = self._session.scalar(
@@ -563,9 +563,14 @@ class SqlAuditLog:
         )
         return [_event(row) for row in self._session.scalars(statement)]
 
-    def at(self, seq: int) -> AuditEvent | None:
-        row = self._session.scalar(select(AuditEventRow).where(AuditEventRow.seq == seq))
-        return _event(row) if row else None
+    def links(self, seqs: Collection[int]) -> dict[int, tuple[str, str]]:
+        """`prev_hash` and `hash` of the events with these numbers (one query)."""
+        if not seqs:
+            return {}
+        statement = select(AuditEventRow.seq, AuditEventRow.prev_hash, AuditEventRow.hash).where(
+            AuditEventRow.seq.in_(list(seqs))
+        )
+        return {seq: (prev, digest) for seq, prev, digest in self._session.execute(statement)}
 
     def for_case(self, accession: str) -> list[AuditEvent]:
         statement = (

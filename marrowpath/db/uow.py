@@ -34,7 +34,6 @@ from marrowpath.db.repositories import (
 from marrowpath.domain.audit import GENESIS, AuditEntry, event_hash
 from marrowpath.domain.errors import ConcurrentChange, Refused
 
-
 # the words of the triggers of migration 0006 on report_versions and audit_events
 IMMUTABLE_MARK = "rows are never updated or deleted"
 

@@ -41,30 +41,21 @@ class SignedVersions:
         self._done = done
         self._records: dict[int, SigningRecord] = {}
         self._broken: dict[int, str] = {}
-        for event in uow.audit.signing_events(accession):
+        events = uow.audit.signing_events(accession)
+        links = uow.audit.links({n for e in events for n in (e.seq - 1, e.seq + 1)})
+        for event in events:
             record = SigningRecord.of(event)
             if record is None:
                 continue
             if record.number in self._records:
                 self._broken[record.number] = "more than one signing event names it"
-            elif not self._chained(event):
+            elif not _chained(event, links):
                 self._broken[record.number] = f"its signing event {event.seq} was altered"
             self._records[record.number] = record
 
-    def _chained(self, event: AuditEvent) -> bool:
-        """The event hashes to itself and links to the events before and after it."""
-        if event.expected_hash() != event.hash:
-            return False
-        before = self._uow.audit.at(event.seq - 1) if event.seq > 1 else None
-        if event.seq > 1 and (before is None or before.hash != event.prev_hash):
-            return False
-        after = self._uow.audit.at(event.seq + 1)
-        return after is None or after.prev_hash == event.hash
-
     def refuse(self, number: int, problem: str) -> IntegrityRefused:
         return IntegrityRefused(
-            f"{self._accession} version {number}: {problem}; it was not {self._done}. "
-            f"{ADMIN_HINT}"
+            f"{self._accession} version {number}: {problem}; it was not {self._done}. {ADMIN_HINT}"
         )
 
     def check(self, versions: list[IssuedVersion]) -> None:
@@ -108,6 +99,17 @@ class SignedVersions:
         return version
 
 
+def _chained(event: AuditEvent, links: dict[int, tuple[str, str]]) -> bool:
+    """The event hashes to itself and links to the events before and after it (`links`:
+    `prev_hash` and `hash` by event number)."""
+    if event.expected_hash() != event.hash:
+        return False
+    if event.seq > 1 and links.get(event.seq - 1, ("", ""))[1] != event.prev_hash:
+        return False
+    after = links.get(event.seq + 1)
+    return after is None or after[0] == event.hash
+
+
 def issued_for_use(
     uow: UnitOfWork, case: CaseRecord, number: int | None, *, done: str
 ) -> tuple[IssuedVersion, ...]:
@@ -125,9 +127,7 @@ def issued_for_use(
         return ()
     chosen = number if number is not None else versions[-1].number
     if not 1 <= chosen <= len(versions):
-        raise NotFound(
-            f"{case.accession}: has no version {chosen} (versions 1 to {len(versions)})"
-        )
+        raise NotFound(f"{case.accession}: has no version {chosen} (versions 1 to {len(versions)})")
     return (*versions[: chosen - 1], signed.fetch(case.id, chosen))
 
 

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,34 @@ class TestSwappedPdf:
         swap_pdf(printing, genuine)
         assert printing.cases.report_pdf(team["drpark"], ACCESSION) == genuine
 
+    @pytest.mark.parametrize("rehashed", [False, True], ids=["edited", "rehashed"])
+    def test_a_signing_event_rewritten_to_match_is_refused_too(
+        self, printing: App, team: Team, rehashed: bool
+    ) -> None:
+        """The attacker also writes the forged PDF's hash into the signing event (and
+        recomputes the event's own hash): the event no longer links into the chain."""
+        signed(printing, team)
+        forged = forged_pdf(printing, team)
+        swap_pdf(printing, forged)
+        with printing.context.uow(read_only=True) as uow:
+            event = next(e for e in uow.audit.events() if e.action == "sign")
+        detail = {**event.detail, "pdf_sha256": hashlib.sha256(forged).hexdigest()}
+        digest = replace(event, detail=detail).expected_hash() if rehashed else event.hash
+        tamper(
+            printing.engine,
+            f"UPDATE audit_events SET detail = {as_json(printing.engine, 'd')}, hash = :h "
+            "WHERE seq = :seq",
+            d=json.dumps(detail),
+            h=digest,
+            seq=event.seq,
+        )
+        with pytest.raises(Refused) as caught:
+            printing.cases.report_pdf(team["clinician"], ACCESSION)
+        assert str(caught.value) == not_handed_out(
+            f"its signing event {event.seq} was altered", "printed"
+        )
+        assert not printing.audit.verify(team["admin"]).intact
+
     def test_report_command_refuses_and_writes_nothing(
         self, printing: App, team: Team, tmp_path: Path
     ) -> None:
@@ -216,7 +245,9 @@ class TestSwappedPdf:
             )
             (delivery,) = printing.outbox.deliver_due()
             assert listener.received == []
-        words = not_handed_out("the PDF in the queued message does not match the one signed", "sent")
+        words = not_handed_out(
+            "the PDF in the queued message does not match the one signed", "sent"
+        )
         assert (delivery.outcome, delivery.text) == ("failed", words)
         assert delivery.entry.status == "failed"
         assert refusals(printing)[-1] == ("outbox", "transmit", words)
@@ -410,31 +441,31 @@ def _direct(app: App, sql: str, **params: Any) -> None:
 
 
 class TestImmutableTables:
-    @pytest.mark.parametrize(
-        "sql",
-        [
-            "UPDATE report_versions SET pdf_sha256 = 'x'",
-            "UPDATE report_versions SET content = content",
-            "DELETE FROM report_versions",
-            "UPDATE audit_events SET username = 'mallory'",
+    CHANGES = (
+        ("report_versions", "UPDATE report_versions SET pdf_sha256 = 'x'"),
+        ("report_versions", "UPDATE report_versions SET content = content"),
+        ("report_versions", "DELETE FROM report_versions"),
+        ("audit_events", "UPDATE audit_events SET username = 'mallory'"),
+        (
+            "audit_events",
             "DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)",
-        ],
+        ),
     )
-    def test_update_and_delete_are_refused(self, app: App, team: Team, sql: str) -> None:
+
+    def test_update_and_delete_are_refused(self, app: App, team: Team) -> None:
         signed(app, team)
-        table = sql.split()[1] if sql.startswith("UPDATE") else sql.split()[2]
-        with app.engine.connect() as connection:
-            before = connection.execute(text(f"SELECT * FROM {table} ORDER BY id")).all()
-        with pytest.raises(DBAPIError) as caught:
-            _direct(app, sql)
-        assert f"{table} rows are never updated or deleted" in str(caught.value)
-        with app.engine.connect() as connection:
-            assert connection.execute(text(f"SELECT * FROM {table} ORDER BY id")).all() == before
+        for table, sql in self.CHANGES:
+            with app.engine.connect() as connection:
+                before = connection.execute(text(f"SELECT * FROM {table} ORDER BY id")).all()
+            with pytest.raises(DBAPIError) as caught:
+                _direct(app, sql)
+            assert f"{table} rows are never updated or deleted" in str(caught.value), sql
+            with app.engine.connect() as connection:
+                after = connection.execute(text(f"SELECT * FROM {table} ORDER BY id")).all()
+            assert after == before, sql
         assert app.audit.verify(team["admin"]).intact
 
-    def test_inserting_still_works_and_the_outbox_stays_mutable(
-        self, app: App, team: Team
-    ) -> None:
+    def test_inserting_still_works_and_the_outbox_stays_mutable(self, app: App, team: Team) -> None:
         with Listener() as listener:
             app.lab.add_destination(team["admin"], name="EHR", host="127.0.0.1", port=listener.port)
             signed(app, team)
