@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from marrowpath.db import migrate
 from marrowpath.db.engine import describe, is_sqlite, make_engine, resolve_url
+from marrowpath.db.roles import AppRole
 from marrowpath.db.uow import SqlUnitOfWorkFactory
 from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
@@ -144,15 +145,28 @@ def _interface_builders() -> InterfaceBuilders:
     )
 
 
-def upgrade_database(database: str | None) -> str:
-    """`db upgrade`: create or migrate the schema of any database; returns its label."""
+@dataclass(frozen=True)
+class Upgrade:
+    """What `db upgrade` did: the database (as shown to people) and the application role."""
+
+    label: str
+    app_role: AppRole | None = None
+
+
+def upgrade_database(database: str | None, *, app_role: str | None = None) -> Upgrade:
+    """`db upgrade`: create or migrate the schema of any database.
+
+    Args:
+        app_role: PostgreSQL: the workstations' role, created if missing and granted
+            SELECT and INSERT only on issued versions and audit events (`db/roles.py`).
+    """
     url = resolve_url(database if database is not None else os.environ.get("MARROWPATH_DB"))
     engine = make_engine(url)
     try:
-        migrate.upgrade(engine)
+        role = migrate.upgrade(engine, app_role=app_role)
     finally:
         engine.dispose()
-    return describe(url)
+    return Upgrade(describe(url), role)
 
 
 def desktop_services(app: App, data_dir: str | None = None) -> DesktopServices:

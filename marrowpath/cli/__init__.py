@@ -82,7 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(
         dest="db_command", metavar="ACTION", required=True, parser_class=_Parser
     )
-    db_sub.add_parser("upgrade", help="create or migrate the schema", parents=[common])
+    upgrade = db_sub.add_parser("upgrade", help="create or migrate the schema", parents=[common])
+    upgrade.add_argument(
+        "--app-role",
+        metavar="NAME",
+        help="PostgreSQL: the role the workstations connect as, created if missing and "
+        "given SELECT and INSERT only on issued versions and audit events (run as the owner)",
+    )
     backup = db_sub.add_parser(
         "backup",
         help="write a consistent copy of a SQLite database while it is in use",
@@ -390,8 +396,14 @@ def _gui(s: Session) -> int:
 def _db_upgrade(s: Session) -> int:
     from marrowpath.bootstrap import upgrade_database
 
-    label = upgrade_database(s.args.db)
-    s.print(f"{label}: schema is up to date")
+    done = upgrade_database(s.args.db, app_role=s.args.app_role)
+    s.print(f"{done.label}: schema is up to date")
+    if done.app_role is not None:
+        how = "created" if done.app_role.created else "granted"
+        s.print(
+            f"application role {done.app_role.name} {how}: issued versions and audit events "
+            "may be read and added, never changed or deleted"
+        )
     return EXIT_OK
 
 

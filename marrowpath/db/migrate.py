@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
-from marrowpath.domain.errors import SchemaMismatch
+from marrowpath.db.roles import AppRole, check_role_name, grant_app_role
+from marrowpath.domain.errors import Refused, SchemaMismatch
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -64,15 +65,28 @@ def current_revision(engine: Engine) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def upgrade(engine: Engine) -> None:
-    """Create or migrate the schema to this program's head revision."""
+def upgrade(engine: Engine, *, app_role: str | None = None) -> AppRole | None:
+    """Create or migrate the schema to this program's head revision.
+
+    Args:
+        app_role: PostgreSQL only: the role the workstations use, created if missing and
+            granted its privileges in the same transaction (`roles.grant_app_role`).
+    """
     from alembic import command
 
+    if app_role is not None:
+        if engine.dialect.name != "postgresql":
+            raise Refused(
+                "db upgrade --app-role: roles exist on PostgreSQL only; a SQLite file is "
+                "protected by the file system"
+            )
+        check_role_name(app_role)
     _refuse_newer(engine)
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        return grant_app_role(connection, app_role) if app_role is not None else None
 
 
 def check_schema(engine: Engine, *, auto_upgrade: bool) -> None:

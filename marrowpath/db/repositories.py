@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -26,7 +26,8 @@ from marrowpath.db.models import (
 )
 from marrowpath.domain.audit import AuditEvent
 from marrowpath.domain.enums import Sex
-from marrowpath.domain.lifecycle import Status
+from marrowpath.domain.integrity import CaseState
+from marrowpath.domain.lifecycle import Status, VersionKind
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import Role, User
 from marrowpath.domain.versions import IssuedVersion, UnreadableVersion, VersionContent
@@ -365,6 +366,16 @@ class SqlCaseRepository:
         statement = self._filtered(select(func.count()).select_from(CaseRow), query)
         return self._session.scalar(statement) or 0
 
+    def states(self) -> Iterator[CaseState]:
+        """Every case's accession, status and count of issued versions (`audit verify`)."""
+        statement = select(CaseRow.accession, CaseRow.status, CaseRow.issued_count).order_by(
+            CaseRow.id
+        )
+        for accession, status, issued_count in self._session.execute(
+            statement.execution_options(yield_per=2000)
+        ):
+            yield CaseState(accession, status, issued_count)
+
     def existing(self, accessions: list[str]) -> set[str]:
         """Which of these accessions are taken (one query for a batch)."""
         statement = select(CaseRow.accession).where(CaseRow.accession.in_(accessions))
@@ -400,6 +411,13 @@ class SqlVersionRepository:
             self._select(with_pdf).where(VersionRow.case_id == case_id).order_by(VersionRow.number)
         )
         return [_version(row, with_pdf=with_pdf) for row in self._session.scalars(statement)]
+
+    def kinds(self, case_id: int) -> tuple[VersionKind, ...]:
+        """The kinds of a case's versions in order, without reading their documents."""
+        statement = (
+            select(VersionRow.kind).where(VersionRow.case_id == case_id).order_by(VersionRow.number)
+        )
+        return tuple(VersionKind(kind) for kind in self._session.scalars(statement))
 
     def get(self, case_id: int, number: int) -> IssuedVersion | None:
         row = self._session.scalar(
@@ -443,11 +461,18 @@ class SqlVersionRepository:
         )
         for row, accession in self._session.execute(statement.execution_options(yield_per=500)):
             try:
-                yield _version(row, with_pdf=with_pdf)
+                version = _version(row, with_pdf=with_pdf)
             except ValidationError as error:
                 yield UnreadableVersion(
                     accession, row.number, f"{error.error_count()} fields fail validation"
                 )
+                continue
+            if version.content.accession != accession:  # moved to another case
+                yield UnreadableVersion(
+                    accession, row.number, f"it was signed for {version.content.accession}"
+                )
+                continue
+            yield version
 
 
 class SqlSettingsRepository:
@@ -528,6 +553,24 @@ class SqlAuditLog:
         statement = select(AuditEventRow).order_by(AuditEventRow.seq)
         for row in self._session.scalars(statement.execution_options(yield_per=1000)):
             yield _event(row)
+
+    def signing_events(self, accession: str) -> list[AuditEvent]:
+        """The `sign` events of one case, in order."""
+        statement = (
+            select(AuditEventRow)
+            .where(AuditEventRow.accession == accession, AuditEventRow.action == "sign")
+            .order_by(AuditEventRow.seq)
+        )
+        return [_event(row) for row in self._session.scalars(statement)]
+
+    def links(self, seqs: Collection[int]) -> dict[int, tuple[str, str]]:
+        """`prev_hash` and `hash` of the events with these numbers (one query)."""
+        if not seqs:
+            return {}
+        statement = select(AuditEventRow.seq, AuditEventRow.prev_hash, AuditEventRow.hash).where(
+            AuditEventRow.seq.in_(list(seqs))
+        )
+        return {seq: (prev, digest) for seq, prev, digest in self._session.execute(statement)}
 
     def for_case(self, accession: str) -> list[AuditEvent]:
         statement = (

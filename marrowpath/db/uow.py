@@ -34,6 +34,9 @@ from marrowpath.db.repositories import (
 from marrowpath.domain.audit import GENESIS, AuditEntry, event_hash
 from marrowpath.domain.errors import ConcurrentChange, Refused
 
+# the words of the triggers of migration 0006 on report_versions and audit_events
+IMMUTABLE_MARK = "rows are never updated or deleted"
+
 
 class SqlUnitOfWork:
     def __init__(
@@ -134,6 +137,16 @@ class SqlUnitOfWork:
     def _translate(self, error: BaseException) -> Exception | None:
         if isinstance(error, StaleCase):
             return self._stale_message(error.accession)
+        if isinstance(error, DBAPIError) and IMMUTABLE_MARK in str(error.orig):
+            return Refused(
+                "the database refused to change an issued report version or an audit "
+                "event: they are never updated or deleted"
+            )
+        if isinstance(error, DBAPIError) and "permission denied" in str(error.orig).lower():
+            return Refused(
+                f"the database refused the change ({_first_line(error.orig)}); the "
+                "workstations' database role may not do this"
+            )
         if isinstance(error, IntegrityError):
             text = str(error.orig).lower()
             if "report_versions" in text or "case_number" in text:

@@ -61,3 +61,8 @@ class ConcurrentChange(Refused):
 
 class SchemaMismatch(Refused):
     """The database schema is newer (or older) than this program understands."""
+
+
+class IntegrityRefused(Refused):
+    """Stored issued content no longer agrees with its signing event (or a case's status
+    with its versions): it is not handed out and nothing is changed."""

@@ -1,4 +1,5 @@
-"""Verifying the audit trail: the hash chain, every version's hash, signing events."""
+"""Verifying the audit trail: the hash chain, and every issued version, PDF and case
+status against the signing and cancellation events in it."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from dataclasses import dataclass, field
 
 from marrowpath.domain.audit import AuditEvent, ChainCheck
 from marrowpath.domain.errors import Forbidden
+from marrowpath.domain.integrity import IssuedCheck
 from marrowpath.domain.users import Permission, User
-from marrowpath.domain.versions import UnreadableVersion
 from marrowpath.services.context import ServiceContext
+from marrowpath.services.ports import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -28,21 +30,19 @@ class AuditService:
         self._ctx = context
 
     def verify(self, actor: User) -> Verification:
-        """Walk the chain and every issued version; name the first thing that does not fit."""
+        """Walk the chain and every issued version; name what does not fit (the chain up to
+        its first break, then every version, signing and case status)."""
         try:
             actor.require(Permission.AUDIT)
         except Forbidden as refusal:
             self._ctx.record_refusal(actor.username, "audit verify", str(refusal))
             raise
         chain = ChainCheck()
-        signed: dict[tuple[str, int], str] = {}
+        issued = IssuedCheck()
         with self._ctx.uow(read_only=True) as uow:
             for event in uow.audit.events():
                 chain.feed(event)
-                if event.action == "sign" and event.accession:
-                    signed[(event.accession, int(event.detail.get("version", 0)))] = str(
-                        event.detail.get("sha256")
-                    )
+                issued.see_event(event)
             problems = [chain.broken] if chain.broken else []
             head = uow.audit.head()
             if not chain.broken and head is not None and head != (chain.count, chain.head):
@@ -50,25 +50,23 @@ class AuditService:
                     f"event {head[0]}: the chain head does not match the last "
                     f"event (events were removed from the end)"
                 )
-            versions = 0
-            for version in uow.versions.all(with_pdf=True):
-                versions += 1
-                if isinstance(version, UnreadableVersion):
-                    problems.append(
-                        f"{version.accession} version {version.number}: content cannot be "
-                        f"read ({version.reason}; altered)"
-                    )
-                    continue
-                key = (version.content.accession, version.number)
-                if not version.intact():
-                    problems.append(
-                        f"{key[0]} version {key[1]}: content does not match its SHA-256 (altered)"
-                    )
-                elif signed.get(key) != version.sha256:
-                    problems.append(f"{key[0]} version {key[1]}: no signing event carries its hash")
+            versions = _check_issued(uow, issued)
+            problems += issued.problems
         return Verification(chain.count, chain.head, versions, problems)
 
     def events_for_case(self, actor: User, accession: str) -> list[AuditEvent]:
         actor.require(Permission.AUDIT)
         with self._ctx.uow(read_only=True) as uow:
             return uow.audit.for_case(accession)
+
+
+def _check_issued(uow: UnitOfWork, issued: IssuedCheck) -> int:
+    """Every stored version and PDF against its signing event, every signing event against
+    its version, every case's status against both; returns the number of versions."""
+    versions = 0
+    for version in uow.versions.all(with_pdf=True):
+        versions += 1
+        issued.see_version(version)
+    issued.problems += issued.missing_versions()
+    issued.problems += issued.status_problems(uow.cases.states())
+    return versions

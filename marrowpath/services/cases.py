@@ -42,6 +42,7 @@ from marrowpath.services.documents import (
     require_text,
     resolve_patient,
 )
+from marrowpath.services.issued import issued_for_use, require_status_follows
 from marrowpath.services.outbox import queue_cancellation, queue_version
 from marrowpath.services.ports import (
     CaseQuery,
@@ -100,6 +101,7 @@ class SaveResult:
 
 
 MAX_AUDIT_VALUE = 200
+DONE = {"print": "printed", "preview": "shown", "save": "saved"}
 
 
 class CaseService:
@@ -235,7 +237,9 @@ class CaseService:
         with self._ctx.uow() as uow:
             case = self._get(uow, accession)
             self._require_visible(actor, case)
-            request, stored = self._report_request(uow, case, version, patient_summary)
+            request, stored = self._report_request(
+                uow, case, version, patient_summary, done=DONE[purpose]
+            )
             detail = {
                 "version": request.version.number if request.version else None,
                 "patient_summary": patient_summary,
@@ -258,13 +262,19 @@ class CaseService:
         with self._ctx.uow(read_only=True) as uow:
             case = self._get(uow, accession)
             self._require_visible(actor, case)
-            return self._report_request(uow, case, version, patient_summary)
+            return self._report_request(uow, case, version, patient_summary, done="shown")
 
     def _report_request(
-        self, uow: UnitOfWork, case: CaseRecord, version: int | None, patient_summary: bool
+        self,
+        uow: UnitOfWork,
+        case: CaseRecord,
+        version: int | None,
+        patient_summary: bool,
+        *,
+        done: str = "printed",
     ) -> tuple[ReportRequest, bytes | None]:
-        versions = uow.versions.list(case.id)
-        if not versions:
+        issued = issued_for_use(uow, case, version, done=done)
+        if not issued:
             if version is not None:
                 raise NotFound(f"{case.accession}: has no issued version {version}")
             document = self._complete_document(case, action="print")
@@ -275,17 +285,11 @@ class CaseService:
                 patient_summary=patient_summary,
                 rendered_at=self._ctx.clock.now(),
             ), None
-        number = version if version is not None else versions[-1].number
-        if not 1 <= number <= len(versions):
-            raise NotFound(
-                f"{case.accession}: has no version {number} (versions 1 to {len(versions)})"
-            )
-        chosen = uow.versions.get(case.id, number)
-        assert chosen is not None
+        chosen = issued[-1]
         request = ReportRequest(
             document=chosen.content.document,
             settings=chosen.content.settings,
-            versions=(*versions[: number - 1], chosen),
+            versions=issued,
             patient_summary=patient_summary,
         )
         stored = chosen.pdf if (chosen.pdf and not patient_summary) else None
@@ -363,6 +367,7 @@ class CaseService:
         with self._ctx.uow() as uow:
             existing = uow.cases.get(accession, for_update=True)
             if existing is not None:
+                require_status_follows(uow, existing)
                 lifecycle.require(Action.EDIT, existing.status, accession)
                 if existing.amendment_in_progress:
                     raise LifecycleRefused(
@@ -778,6 +783,8 @@ class CaseService:
         case = uow.cases.get(accession, for_update=for_update)
         if case is None:
             raise NotFound(f"{accession}: no such case")
+        if for_update:  # about to change it: the status must follow from its versions
+            require_status_follows(uow, case)
         return case
 
     def _require_visible(self, actor: User, case: CaseRecord) -> None:

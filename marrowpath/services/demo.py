@@ -188,8 +188,19 @@ class DemoService:
                                 "version": version.number,
                                 "kind": version.kind.value,
                                 "sha256": version.sha256,
+                                "pdf_sha256": None,  # no PDF stored: rendered on demand
                                 "source": "demo bulk load",
                             },
+                        )
+                    )
+                if status is Status.CANCELLED:  # the record `audit verify` expects
+                    reason = next((s.reason for s in demo.steps if s.action == "cancel"), None)
+                    uow.record(
+                        AuditEntry(
+                            "cancel",
+                            demo.assigned_pathologist,
+                            accession,
+                            {"reason": reason or "Cancelled.", "source": "demo bulk load"},
                         )
                     )
                 written += 1

@@ -20,6 +20,7 @@ from marrowpath.domain.types import nfc
 from marrowpath.domain.users import Permission, User
 from marrowpath.domain.versions import IssuedVersion, UnreadableVersion
 from marrowpath.services.context import ServiceContext
+from marrowpath.services.issued import issued_for_use
 from marrowpath.services.outbox import new_control_id
 from marrowpath.services.ports import CaseQuery, InterfaceBuilders, UnitOfWork
 
@@ -84,24 +85,20 @@ class InterfaceService:
         case = uow.cases.get(accession)
         if case is None:
             raise NotFound(f"{accession}: no such case")
-        versions = uow.versions.list(case.id)
+        versions = issued_for_use(uow, case, number, done="exported")
         if not versions:
             raise Refused(
                 f"{accession}: HL7 and FHIR need an issued version; the case is "
                 f"{case.status.value.replace('_', ' ')}"
             )
-        chosen = number if number is not None else versions[-1].number
-        if not 1 <= chosen <= len(versions):
-            raise NotFound(f"{accession}: has no version {chosen} (versions 1 to {len(versions)})")
-        full = uow.versions.get(case.id, chosen)
-        assert full is not None
+        latest = versions[-1].number == len(uow.versions.kinds(case.id))
         cancellation = None
-        if case.status is Status.CANCELLED and chosen == len(versions):
+        if case.status is Status.CANCELLED and latest:
             cancellation = Cancellation(
                 reason=case.closing_reason or "", at=case.updated_at, by=case.updated_by
             )
         return ResultRequest(
-            versions=(*versions[: chosen - 1], full),
+            versions=versions,
             control_id=new_control_id(),
             created_at=self._ctx.clock.now(),
             cancellation=cancellation,

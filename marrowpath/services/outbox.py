@@ -24,12 +24,14 @@ from marrowpath.domain import hl7v2
 from marrowpath.domain.audit import AuditEntry
 from marrowpath.domain.destinations import Destination
 from marrowpath.domain.errors import NotFound, Refused
+from marrowpath.domain.integrity import message_problem
 from marrowpath.domain.interfaces import Cancellation, ResultRequest
 from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import Permission, User
 from marrowpath.domain.versions import IssuedVersion
 from marrowpath.services.context import ServiceContext
+from marrowpath.services.issued import SignedVersions, issued_for_use
 from marrowpath.services.mllp import MllpClient, MllpError
 from marrowpath.services.ports import (
     CaseRecord,
@@ -277,10 +279,13 @@ class OutboxService:
         with self._ctx.uow() as uow:
             claimed = uow.outbox.claim(entry_id, now=now, lease_until=now + LEASE)
             settings = uow.settings.load() if claimed else None
+            refusal = _not_as_signed(uow, *claimed) if claimed else None
             uow.commit()
         if claimed is None or settings is None:
             return None
         entry, message = claimed
+        if refusal is not None:
+            return self._refuse(entry, refusal, actor)
         host, port = _current_address(entry, settings)
         outcome: Outcome
         status: OutboxStatus
@@ -345,13 +350,38 @@ class OutboxService:
         )
         return Delivery(finished, outcome, text)
 
+    def _refuse(self, entry: OutboxEntry, reason: str, actor: str) -> Delivery:
+        """A message that is not what was signed is never sent: failed, and audited."""
+        at = self._ctx.clock.now()
+        with self._ctx.uow() as uow:
+            uow.outbox.finish(
+                entry.id, status="failed", at=at, ack_code=None, error=reason, next_attempt_at=None
+            )
+            uow.record(
+                AuditEntry(
+                    "refused",
+                    actor,
+                    entry.accession,
+                    {"action": "transmit", "reason": reason, "control_id": entry.control_id},
+                )
+            )
+            uow.commit()
+        return Delivery(replace(entry, status="failed", error=reason), "failed", reason)
+
     def send_now(self, actor: User, accession: str, host: str, port: int) -> Delivery:
         """`send ACCESSION --mllp HOST:PORT`: the latest result to that address, now.
 
         A message still queued for the same version and address is sent (same MSH-10);
         otherwise a new one is queued and sent (a rejected one is superseded). A connection failure leaves it queued, so
-        the outbox keeps trying.
+        the outbox keeps trying. A refusal is audited.
         """
+        try:
+            return self._send_now(actor, accession, host, port)
+        except Refused as refusal:
+            self._ctx.record_refusal(actor.username, "send", str(refusal), accession)
+            raise
+
+    def _send_now(self, actor: User, accession: str, host: str, port: int) -> Delivery:
         actor.require(Permission.SEE_ISSUED)
         if self._ctx.interfaces is None:
             raise Refused("send: HL7 messages are not available in this installation")
@@ -359,7 +389,7 @@ class OutboxService:
             case = uow.cases.get(accession, for_update=True)
             if case is None:
                 raise NotFound(f"{accession}: no such case")
-            versions = tuple(uow.versions.list(case.id, with_pdf=True))
+            versions = issued_for_use(uow, case, None, done="sent")
             if not versions:
                 raise Refused(
                     f"{accession}: cannot send: nothing was issued yet (the case is {case.status.value})"
@@ -400,6 +430,17 @@ class OutboxService:
         if delivery is None:
             raise Refused(f"{accession}: another workstation is sending this message right now")
         return delivery
+
+
+def _not_as_signed(uow: UnitOfWork, entry: OutboxEntry, message: str) -> str | None:
+    """Why a claimed message must not go out (its PDF is not the one signed), or None."""
+    signed = SignedVersions(uow, entry.accession, done="sent")
+    try:
+        record = signed.record(entry.version_number)
+    except Refused as refusal:
+        return str(refusal)
+    problem = message_problem(message, record, carries_pdf=entry.event != "cancellation")
+    return None if problem is None else str(signed.refuse(entry.version_number, problem))
 
 
 def _current_address(entry: OutboxEntry, settings: LabSettings) -> tuple[str, int]:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import User
 from marrowpath.domain.versions import IssuedVersion
 from marrowpath.ui.services import Services
@@ -191,7 +192,12 @@ class PreviewWidget(QWidget):
         self._set_enabled(True)
 
     def _failed(self, error: Exception) -> None:
-        self.message.setText("")
+        """Nothing is shown, printed or saved; the reason stays readable beside the buttons."""
+        self._pdf = None
+        self.document.close()
+        self._set_enabled(False)
+        self.message.setText(user_message(error) if isinstance(error, Refused) else "")
+        self.message.setWordWrap(True)
         QMessageBox.warning(self, "Report", user_message(error))
 
     def print_dialog(self) -> None:
@@ -202,11 +208,20 @@ class PreviewWidget(QWidget):
             self.print_to(printer)
 
     def print_to(self, printer: QPrinter) -> int:
-        """Print the shown PDF (audited as a print of this version)."""
+        """Print the shown PDF (audited as a print of this version); 0 pages when refused
+        (the stored PDF is checked again: it may have changed since the preview)."""
         version, summary = self.versions.currentData(), self.summary.isChecked()
-        pdf = self._services.cases.report_pdf(
-            self._user(), self.accession, version=version, patient_summary=summary, purpose="print"
-        )
+        try:
+            pdf = self._services.cases.report_pdf(
+                self._user(),
+                self.accession,
+                version=version,
+                patient_summary=summary,
+                purpose="print",
+            )
+        except Refused as refusal:
+            self._failed(refusal)
+            return 0
         return print_pdf(pdf, printer)
 
     def save_dialog(self) -> None:
@@ -217,8 +232,16 @@ class PreviewWidget(QWidget):
 
     def save_to(self, path: Path) -> None:
         version, summary = self.versions.currentData(), self.summary.isChecked()
-        pdf = self._services.cases.report_pdf(
-            self._user(), self.accession, version=version, patient_summary=summary, purpose="save"
-        )
+        try:
+            pdf = self._services.cases.report_pdf(
+                self._user(),
+                self.accession,
+                version=version,
+                patient_summary=summary,
+                purpose="save",
+            )
+        except Refused as refusal:
+            self._failed(refusal)
+            return
         path.write_bytes(pdf)
         self.message.setText(f"Saved {path.name}")

@@ -22,6 +22,7 @@ from marrowpath.bootstrap import App
 from marrowpath.cli import build_parser, main
 from marrowpath.domain.users import User
 from tests.conftest import PASSWORD, example_case
+from tests.tamper import tampering
 
 ACCESSION = "BM26-00042"
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -762,7 +763,7 @@ class TestAuditVerify:
             created = next(e for e in uow.audit.events() if e.action == "create")
 
         cast = "CAST(:detail AS JSONB)" if app.engine.dialect.name == "postgresql" else ":detail"
-        with app.engine.begin() as connection:
+        with tampering(app.engine) as connection:
             connection.execute(
                 text(f"UPDATE audit_events SET detail = {cast} WHERE seq = :seq"),
                 {"detail": json.dumps({"source": "editor"}), "seq": created.seq},
@@ -778,7 +779,7 @@ class TestAuditVerify:
     def test_altered_version_is_named(self, app: App, db: str, tmp_path: Path) -> None:
         imported(db, tmp_path)
         as_user(db, "drpark", "sign", ACCESSION)
-        with app.engine.begin() as connection:
+        with tampering(app.engine) as connection:
             row = connection.execute(text("SELECT id, content FROM report_versions")).one()
             content = json.loads(row.content) if isinstance(row.content, str) else row.content
             content["document"]["diagnosis"]["lines"] = ["Normal marrow."]
