@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-os.environ.setdefault("MARROWPATH_INSECURE_FAST_HASHES", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from marrowpath.bootstrap import App, build, upgrade_database
 from marrowpath.domain.users import Role, User
+from tests.hashing import TEST_HASHER
 
 SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "spec"
 EXAMPLE_CASE = SPEC / "example-case.json"
@@ -96,7 +96,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[App]:
-    application = build(database_url, with_renderer=False)
+    application = build(database_url, with_renderer=False, hasher=TEST_HASHER)
     yield application
     application.close()
 

@@ -268,9 +268,15 @@ class Session:
     """One command's run: the parsed arguments, the services, stdin and output streams."""
 
     def __init__(
-        self, args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO
+        self,
+        args: argparse.Namespace,
+        stdin: TextIO,
+        stdout: TextIO,
+        stderr: TextIO,
+        hasher: Any = None,
     ) -> None:
         self.args = args
+        self._hasher = hasher
         self._stdin_lines: list[str] | None = None
         self._stdin = stdin
         self.out = stdout
@@ -282,7 +288,7 @@ class Session:
         if self._app is None:
             from marrowpath.bootstrap import build
 
-            self._app = build(self.args.db)
+            self._app = build(self.args.db, hasher=self._hasher)
         return self._app
 
     def close(self) -> None:
@@ -325,8 +331,14 @@ def main(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    hasher: Any = None,
 ) -> int:
-    """Run one command; returns the exit status (the console script exits with it)."""
+    """Run one command; returns the exit status (the console script exits with it).
+
+    Args:
+        hasher: the password hasher, for tests only (a cheap one); the console script
+            passes none, so production always hashes at full cost.
+    """
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     try:
         with contextlib.redirect_stdout(stdout):  # --help and --version print to stdout
@@ -336,7 +348,7 @@ def main(
         return EXIT_USAGE
     except SystemExit as done:  # argparse exits after --help and --version
         return done.code if isinstance(done.code, int) else EXIT_OK
-    session = Session(args, stdin, stdout, stderr)
+    session = Session(args, stdin, stdout, stderr, hasher)
     try:
         return HANDLERS[_handler_key(args)](session)
     except UsageError as error:
@@ -480,8 +492,10 @@ def _prompt_first_password(s: Session) -> str:
 
 def _user_list(s: Session) -> int:
     actor = s.user()
+    now = s.app.context.clock.now()
     for user in s.app.auth.list_users(actor):
-        state = "locked" if user.locked else ("inactive" if not user.active else "active")
+        locked = user.is_locked(now)
+        state = "locked" if locked else ("inactive" if not user.active else "active")
         s.print(
             f"{user.username}\t{user.role.value}\t{user.full_name}\t"
             f"{user.credentials or ''}\t{state}"
@@ -526,7 +540,18 @@ def _import(s: Session) -> int:
             print(f"{name}: {refusal}", file=s.err, flush=True)
             continue
         s.print(accession)
+        for flag in _identity_flags(data):  # imported, but a person should look at it
+            print(f"{name}: {accession}: advisory: {flag.message}", file=s.err, flush=True)
     return EXIT_REFUSED if refused else EXIT_OK
+
+
+def _identity_flags(data: Any) -> list[Any]:
+    from marrowpath.domain.flags import name_flags
+
+    patient = data.get("patient") if isinstance(data, dict) else None
+    if not isinstance(patient, dict):
+        return []
+    return name_flags(patient.get("family_name"), patient.get("given_names"))
 
 
 def _read_audited(
@@ -542,6 +567,7 @@ def _read_audited(
 
 def _read_case_file(path: Path) -> Any:
     from marrowpath.domain.errors import InvalidCase, Problem
+    from marrowpath.domain.validation import NESTING_RULE, accession_of, nesting_too_deep
 
     try:
         raw = path.read_bytes()
@@ -554,9 +580,14 @@ def _read_case_file(path: Path) -> Any:
             None, [Problem("", f"is not UTF-8 text (byte {error.start} cannot be read)")]
         ) from None
     try:
-        return json.loads(text, parse_constant=_no_constants)
+        data = json.loads(text, parse_constant=_no_constants)
+    except RecursionError:  # thousands of nested brackets: refused like any bad file
+        raise InvalidCase(None, [Problem("", NESTING_RULE)]) from None
     except ValueError as error:
         raise InvalidCase(None, [Problem("", f"is not valid JSON ({error})")]) from None
+    if nesting_too_deep(data):
+        raise InvalidCase(accession_of(data), [Problem("", NESTING_RULE)])
+    return data
 
 
 def _no_constants(name: str) -> None:
@@ -652,7 +683,9 @@ def _export(s: Session) -> int:
     data = s.app.cases.export_json(actor, args.accession)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        from marrowpath.files import write_whole
+
+        write_whole(Path(args.output), text.encode("utf-8"), what="export")
     else:
         s.out.write(text)
     return EXIT_OK

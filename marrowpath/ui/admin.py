@@ -3,6 +3,7 @@ users (admins). Every change goes through the services, which check the role aga
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -81,7 +82,8 @@ class UsersModel(QAbstractTableModel):
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
             return None
         user = self._users[index.row()]
-        state = "locked" if user.locked else ("deactivated" if not user.active else "active")
+        locked = user.is_locked(datetime.now(UTC))  # a lockout ends by itself
+        state = "locked" if locked else ("deactivated" if not user.active else "active")
         return (user.username, user.full_name, user.role.value, user.credentials or "", state)[
             index.column()
         ]

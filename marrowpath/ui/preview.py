@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import User
 from marrowpath.domain.versions import IssuedVersion
+from marrowpath.files import write_whole
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
 
@@ -220,5 +222,9 @@ class PreviewWidget(QWidget):
         pdf = self._services.cases.report_pdf(
             self._user(), self.accession, version=version, patient_summary=summary, purpose="save"
         )
-        path.write_bytes(pdf)
+        try:
+            write_whole(path, pdf, what="save")
+        except Refused as refusal:
+            self.message.setText(str(refusal))
+            return
         self.message.setText(f"Saved {path.name}")

@@ -21,7 +21,7 @@ REPORT_STATUS = {"entered_in_error": "entered-in-error"}
 
 
 def test_demo_cases_in_every_state(app: App) -> None:
-    users = app.demo.ensure_users_and_lab()
+    users, _empty = app.demo.ensure_users_and_lab()
     app.demo.load_showcase(users, app.context.clock.today())
     reader = next(u for u in users.values() if u.role.value == "clinician")
     first_of_each: dict[Status, str] = {}
