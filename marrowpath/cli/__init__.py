@@ -20,8 +20,8 @@ from marrowpath import __version__
 from marrowpath.cli import interfaces
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.lifecycle import Status
-from marrowpath.domain.settings import settings_lines
-from marrowpath.domain.users import Role, User
+from marrowpath.domain.settings import SETTING_KEYS, settings_lines
+from marrowpath.domain.users import PASSWORD_RULE, Role, User
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -51,7 +51,8 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         "--user",
         default=default,
         metavar="USERNAME",
-        help="act as this user (with --password-stdin)",
+        help="act as this user (with --password-stdin); 5 wrong passwords in a row lock "
+        "the account for session.lockout_minutes (default 15) or until an admin unlocks it",
     )
     parser.add_argument(
         "--password-stdin",
@@ -111,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     settings_sub.add_parser("show", help="print every setting", parents=[common])
     settings_set = settings_sub.add_parser("set", help="change one setting", parents=[common])
-    settings_set.add_argument("key", metavar="KEY")
+    settings_set.add_argument("key", metavar="KEY", help=", ".join(SETTING_KEYS))
     settings_set.add_argument("value", metavar="VALUE")
 
     user = command("user", "users and roles")
@@ -119,7 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="user_command", metavar="ACTION", required=True, parser_class=_Parser
     )
     user_add = user_sub.add_parser(
-        "add", help="add a user (password read from stdin)", parents=[common]
+        "add",
+        help="add a user (password read from stdin)",
+        description="Add a user. The first user of an empty database is added without "
+        "--user and its password is the first stdin line; later users are added by an admin "
+        f"(first line: the admin's password, second: the new user's). A password has "
+        f"{PASSWORD_RULE}.",
+        parents=[common],
     )
     user_add.add_argument("username", metavar="USERNAME")
     user_add.add_argument("--full-name", required=True)
@@ -127,10 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("--credentials")
     user_sub.add_parser("list", help="list users (admins)", parents=[common])
     for action, help_text in (
-        ("unlock", "unlock a locked account"),
+        ("unlock", "lift a lockout before it ends (session.lockout_minutes)"),
         ("deactivate", "deactivate an account"),
         ("activate", "reactivate an account"),
-        ("reset-password", "set a new password (second stdin line)"),
+        (
+            "reset-password",
+            "set a new password (second stdin line; the password rule of `user add --help`)",
+        ),
     ):
         p = user_sub.add_parser(action, help=help_text, parents=[common])
         p.add_argument("username", metavar="USERNAME")
@@ -244,7 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
     destination_remove.add_argument("name", metavar="NAME")
     destination_sub.add_parser("list", help="list destinations", parents=[common])
 
-    demo = command("demo", "fill the database with realistic demo data")
+    demo = command(
+        "demo",
+        "fill the database with realistic demo data (users, lab, showcase cases) when it has "
+        "no users; on a database with users it never signs in or changes users and only adds "
+        "--cases",
+    )
     demo.add_argument(
         "--cases",
         type=int,

@@ -47,6 +47,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 MIN_PASSWORD_LENGTH = 12
+PASSWORD_RULE = (
+    f"at least {MIN_PASSWORD_LENGTH} characters, not only spaces, not the user name, and "
+    "not a common or easily guessed password"
+)
 MAX_FAILED_SIGN_INS = 5
 DEFAULT_LOCKOUT_MINUTES = 15
 

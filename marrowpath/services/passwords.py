@@ -24,10 +24,6 @@ from marrowpath.domain.users import MIN_PASSWORD_LENGTH
 # zxcvbn's scale: 0 too guessable, 1 very guessable, 2 somewhat, 3 safely unguessable
 # (about 10^8 guesses and more), 4 very unguessable.
 MIN_PASSWORD_SCORE = 3
-PASSWORD_RULE = (
-    f"at least {MIN_PASSWORD_LENGTH} characters, not only spaces, not the user name, and "
-    "not a common or easily guessed password"
-)
 
 
 class Argon2Hasher:

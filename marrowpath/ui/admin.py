@@ -35,7 +35,7 @@ from marrowpath.domain.settings import (
     LabSettings,
     ReferenceInterval,
 )
-from marrowpath.domain.users import MIN_PASSWORD_LENGTH, Permission, Role, User
+from marrowpath.domain.users import MIN_PASSWORD_LENGTH, PASSWORD_RULE, Permission, Role, User
 from marrowpath.ui.services import Services
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -298,7 +298,7 @@ class AdminDialog(QDialog):
         password, ok = QInputDialog.getText(
             self,
             "Reset password",
-            f"New password for {user.username} (at least {MIN_PASSWORD_LENGTH} characters):",
+            f"New password for {user.username}\n({PASSWORD_RULE}):",
             QLineEdit.EchoMode.Password,
         )
         if ok:
@@ -357,6 +357,7 @@ class NewUserDialog(QDialog):
         ):
             widget.setAccessibleName(label)
             form.addRow(label, widget)
+        self.password.setToolTip(f"A password has {PASSWORD_RULE}.")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

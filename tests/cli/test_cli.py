@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -126,7 +127,23 @@ class TestUsers:
             "--password-stdin",
             stdin="short\n",
         )
-        assert (short.code, short.errors) == (1, ["password: must have at least 10 characters"])
+        assert (short.code, short.errors) == (
+            1,
+            ["password: must have at least 12 characters, got 5"],
+        )
+        weak = run(
+            db,
+            *("user", "add", "admin", "--full-name", "Ada Admin", "--role", "admin"),
+            "--password-stdin",
+            stdin="password1234\n",
+        )
+        assert (weak.code, weak.errors) == (
+            1,
+            [
+                "password: is too easy to guess (this is a very common password); use a "
+                "longer phrase of unrelated words"
+            ],
+        )
         first = run(
             db,
             *("user", "add", "admin", "--full-name", "Ada Admin", "--role", "admin"),
@@ -954,9 +971,16 @@ class TestHelpAndUsage:
 # ------------------------------------------------------------------ the installed command
 
 
-def console(*argv: str, stdin: str = "", env: dict[str, str] | None = None) -> Result:
+def console(
+    *argv: str, stdin: str = "", env: dict[str, str] | None = None, installed: bool = True
+) -> Result:
+    """A child process: the installed console script (production password hashing), or
+    with `installed=False` the command line with the tests' cheap hasher
+    (`tests/cli_process.py`)."""
+    command = [str(CONSOLE_SCRIPT)] if installed else [sys.executable, "-m", "tests.cli_process"]
     completed = subprocess.run(
-        [str(CONSOLE_SCRIPT), *argv],
+        [*command, *argv],
+        cwd=Path(__file__).resolve().parents[2],
         input=stdin,
         capture_output=True,
         text=True,
@@ -971,8 +995,9 @@ def console(*argv: str, stdin: str = "", env: dict[str, str] | None = None) -> R
 
 @pytest.mark.slow
 def test_console_script_full_round_trip(tmp_path: Path) -> None:
-    """import -> sign -> export -> audit verify through the installed command, on a SQLite
-    file it creates."""
+    """import -> sign -> export in child processes on a SQLite file they create, then
+    audit verify through the installed command: it signs in at production cost and
+    upgrades the test's cheap hash to the production parameters on the way."""
     database = tmp_path / "lab.db"
     db = str(database)
     login = ("--db", db, "--user", "drpark", "--password-stdin")
@@ -980,6 +1005,7 @@ def test_console_script_full_round_trip(tmp_path: Path) -> None:
         *("--db", db, "user", "add", "drpark", "--full-name", "Dana Park"),
         *("--role", "pathologist", "--credentials", "MD", "--password-stdin"),
         stdin=f"{PASSWORD}\n",
+        installed=False,
     )
     assert (first.code, first.lines) == (0, ["added drpark (pathologist)"])
     assert database.exists()
@@ -987,15 +1013,21 @@ def test_console_script_full_round_trip(tmp_path: Path) -> None:
         *login,
         *("lab", "set", "--name", "Lab", "--address", "1 Road", "--clia-id", "14D0000001"),
         stdin=PASSWORD,
+        installed=False,
     )
     assert lab.code == 0, lab.err
     case_file = write_case(tmp_path, "case.json", example_case())
-    imported_ = console(*login, "import", str(case_file), stdin=PASSWORD)
+    imported_ = console(*login, "import", str(case_file), stdin=PASSWORD, installed=False)
     assert (imported_.code, imported_.lines) == (0, [ACCESSION])
-    sha = signed_line(console(*login, "sign", ACCESSION, stdin=PASSWORD), 1, "final")
+    sha = signed_line(
+        console(*login, "sign", ACCESSION, stdin=PASSWORD, installed=False), 1, "final"
+    )
     export_file = tmp_path / "export.json"
     exported = console(
-        *login, "export", ACCESSION, "--format", "json", "-o", str(export_file), stdin=PASSWORD
+        *login,
+        *("export", ACCESSION, "--format", "json", "-o", str(export_file)),
+        stdin=PASSWORD,
+        installed=False,
     )
     assert exported.code == 0, exported.err
     data = json.loads(export_file.read_text(encoding="utf-8"))
@@ -1014,6 +1046,9 @@ def test_console_script_full_round_trip(tmp_path: Path) -> None:
     assert verified.code == 0, verified.err
     assert verified.lines[0].startswith("events\t")
     assert verified.lines[2:] == ["versions\t1", "intact"]
+    with sqlite3.connect(database) as connection:
+        (stored,) = connection.execute("SELECT password_hash FROM users").fetchone()
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")  # upgraded at sign-in
 
 
 @pytest.mark.slow

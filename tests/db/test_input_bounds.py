@@ -186,3 +186,10 @@ def test_a_nul_in_a_field_name_or_a_reason_is_refused_in_words(app: App, team: T
         f"{ACCESSION}: the addendum text must not contain control characters (tab and line "
         "ends are allowed); U+0000 at position 6"
     )
+
+
+def test_a_search_with_a_nul_is_answered_on_both_databases(app: App, team: Team) -> None:
+    app.cases.import_case(team["drpark"], example_case())
+    for text in ("delgado\x00", "delg\x00ado", "\x00"):  # a NUL separates words
+        assert [c.accession for c in app.cases.search(team["drpark"], text)] == [ACCESSION]
+    assert app.cases.search(team["drpark"], "nobody\x00") == []
