@@ -14,7 +14,7 @@ from typing import Literal
 from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.derived import blast_equivalents_percent, plasma_cells_percent, round_half_up
 from marrowpath.domain.enums import AncillaryStatus, AspirateQuality, DifferentialSource
-from marrowpath.domain.identity import mixed_script_words, scripts_of
+from marrowpath.domain.identity import foreign_letters, mixed_script_words
 
 Severity = Literal["advisory", "strong"]
 
@@ -46,13 +46,13 @@ def name_flags(family_name: object, given_names: object) -> list[Flag]:
     ]
     if not words:
         return []
-    described = ", ".join(f'"{word}" ({scripts_of(word)})' for word in words)
+    described = "; ".join(f'"{word}" has {foreign_letters(word)}' for word in words)
     return [
         Flag(
             "patient_name_mixed_scripts",
             "strong",
-            f"Review the patient name: {described} mixes alphabets within a word. Check it "
-            "against the hospital record; a look-alike letter makes a second patient.",
+            f"Review the patient name: {described}. Check it against the hospital record; "
+            "a look-alike letter makes a second patient.",
         )
     ]
 

@@ -72,16 +72,24 @@ def mixed_script_words(text: str) -> list[str]:
     return mixed
 
 
-def scripts_of(word: str) -> str:
-    """The look-alike scripts of a word as a message names them: "Latin and Cyrillic"."""
+def foreign_letters(word: str) -> str:
+    """What a reader cannot see in a mixed word: `Latin letters with the Cyrillic letter
+    "е" (U+0435)`: the word's main script and the letters of the others."""
     from confusable_homoglyphs import categories
 
-    seen: list[str] = []
+    scripts: dict[str, list[str]] = {}
     for char in word:
         alias = categories.alias(char) if char.isalpha() else ""
-        if alias in LOOKALIKE_SCRIPTS and alias.title() not in seen:
-            seen.append(alias.title())
-    return " and ".join(seen)
+        if alias in LOOKALIKE_SCRIPTS:
+            scripts.setdefault(alias, []).append(char)
+    main = max(scripts, key=lambda name: len(scripts[name]))
+    others = [
+        f'the {alias.title()} letter "{char}" (U+{ord(char):04X})'
+        for alias, chars in scripts.items()
+        if alias != main
+        for char in dict.fromkeys(chars)
+    ]
+    return f"{main.title()} letters with {', '.join(others)}"
 
 
 def mrn_key(mrn: str) -> str:

@@ -179,8 +179,8 @@ def test_a_mixed_script_name_is_imported_with_a_review_flag(
     )
     assert (code, out.getvalue()) == (0, "BM26-00061\n")
     assert err.getvalue() == (
-        f'{path}: BM26-00061: advisory: Review the patient name: "{spoof}" (Latin and '
-        "Cyrillic) mixes alphabets within a word. Check it against the hospital record; a "
+        f'{path}: BM26-00061: advisory: Review the patient name: "{spoof}" has Latin letters '
+        'with the Cyrillic letter "е" (U+0435). Check it against the hospital record; a '
         "look-alike letter makes a second patient.\n"
     )
     view = app.cases.open(team["drpark"], "BM26-00061")

@@ -749,7 +749,8 @@ def test_a_name_mixing_alphabets_is_flagged_for_the_pathologist(
     app.cases.import_case(dr, data)
     editor = open_editor(ACCESSION, dr)
     assert editor.flags.texts()[0].startswith(
-        'Review the patient name: "D\u0435lgado" (Latin and Cyrillic) mixes alphabets'
+        'Review the patient name: "D\u0435lgado" has Latin letters with the Cyrillic letter '
+        '"\u0435" (U+0435).'
     )
 
 
