@@ -3,8 +3,7 @@
 Usage:
     python benchmarks/bench_ui.py DB [--runs N]
 
-DB is a MarrowPath database filled with `marrowpath demo --cases 100000` (hashes made
-with MARROWPATH_INSECURE_FAST_HASHES=1 so that signing in does not dominate). Prints
+DB is a MarrowPath database filled with `marrowpath demo --cases 100000`. Prints
 medians of:
   * start: process start to an interactive window, as seen by the parent process:
     a bare QMainWindow with an empty table (baseline) vs MarrowPath's main window with

@@ -27,15 +27,11 @@ from marrowpath.services.lab import LabService
 from marrowpath.services.orders import OrderService
 from marrowpath.services.outbox import OutboxService
 from marrowpath.services.passwords import Argon2Hasher
-from marrowpath.services.ports import InterfaceBuilders, UnitOfWorkFactory
+from marrowpath.services.ports import InterfaceBuilders, PasswordHasher, UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from marrowpath.services.demo import DemoService
     from marrowpath.ui.services import Services as DesktopServices
-
-# Tests and bulk demo loads set this so that hashing does not dominate their run time;
-# it only lowers the cost of hashes created while it is set.
-CHEAP_HASH_ENV = "MARROWPATH_INSECURE_FAST_HASHES"
 
 
 @dataclass(frozen=True)
@@ -77,7 +73,7 @@ def build(
     *,
     migrate_schema: bool | None = None,
     clock: Clock | None = None,
-    cheap_hashes: bool | None = None,
+    hasher: PasswordHasher | None = None,
     with_renderer: bool = True,
 ) -> App:
     """Open the database (creating and migrating an embedded SQLite file) and wire services.
@@ -86,6 +82,8 @@ def build(
         database: `--db` / `MARROWPATH_DB`: a SQLAlchemy URL, a file path, or None for the
             embedded database in the user data directory.
         migrate_schema: upgrade the schema automatically; default: yes for SQLite only.
+        hasher: the password hasher; production Argon2 parameters unless a test hands
+            in a cheap one (decision 8). No setting or variable can lower the cost.
     """
     url = resolve_url(database if database is not None else os.environ.get("MARROWPATH_DB"))
     engine = make_engine(url)
@@ -96,14 +94,12 @@ def build(
     except Exception:
         engine.dispose()
         raise
-    if cheap_hashes is None:
-        cheap_hashes = os.environ.get(CHEAP_HASH_ENV) == "1"
     uow: UnitOfWorkFactory = SqlUnitOfWorkFactory(
         engine, workstation=workstation_name(), now=(clock or Clock()).now
     )
     context = ServiceContext(
         uow=uow,
-        hasher=Argon2Hasher(cheap=cheap_hashes),
+        hasher=hasher or Argon2Hasher(),
         clock=clock or Clock(),
         renderer=_renderer() if with_renderer else None,
         interfaces=_interface_builders(),

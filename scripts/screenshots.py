@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("MARROWPATH_INSECURE_FAST_HASHES", "1")
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QFont
@@ -54,7 +53,7 @@ def main() -> int:
     app.setFont(QFont("DejaVu Sans", 10))
     with tempfile.TemporaryDirectory() as folder:
         marrow = build(str(Path(folder) / "demo.db"))
-        users = marrow.demo.ensure_users_and_lab()
+        users, _empty = marrow.demo.ensure_users_and_lab()
         marrow.demo.load_showcase(users, marrow.context.clock.today())
         services = desktop_services(marrow, folder)
         user = marrow.auth.sign_in("achen", DEMO_PASSWORD)

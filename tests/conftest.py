@@ -7,6 +7,7 @@ with `CI` set an unreachable server fails the run.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -18,11 +19,17 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-os.environ.setdefault("MARROWPATH_INSECURE_FAST_HASHES", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from marrowpath.bootstrap import App, build, upgrade_database
 from marrowpath.domain.users import Role, User
+from marrowpath.services import passwords
+from tests.hashing import TEST_HASHER
+
+# Rating a password with zxcvbn takes a few milliseconds, and every test's team sets the
+# same five; the rating is a pure function of (password, user name), so the suite
+# remembers it. The rule itself is unchanged (tests/db/test_sign_in.py).
+passwords._rating = functools.cache(passwords._rating)
 
 SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "spec"
 EXAMPLE_CASE = SPEC / "example-case.json"
@@ -96,7 +103,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[App]:
-    application = build(database_url, with_renderer=False)
+    application = build(database_url, with_renderer=False, hasher=TEST_HASHER)
     yield application
     application.close()
 

@@ -20,8 +20,8 @@ from marrowpath import __version__
 from marrowpath.cli import interfaces
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.lifecycle import Status
-from marrowpath.domain.settings import settings_lines
-from marrowpath.domain.users import Role, User
+from marrowpath.domain.settings import SETTING_KEYS, settings_lines
+from marrowpath.domain.users import PASSWORD_RULE, Role, User
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -51,7 +51,8 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         "--user",
         default=default,
         metavar="USERNAME",
-        help="act as this user (with --password-stdin)",
+        help="act as this user (with --password-stdin); 5 wrong passwords in a row lock "
+        "the account for session.lockout_minutes (default 15) or until an admin unlocks it",
     )
     parser.add_argument(
         "--password-stdin",
@@ -117,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     settings_sub.add_parser("show", help="print every setting", parents=[common])
     settings_set = settings_sub.add_parser("set", help="change one setting", parents=[common])
-    settings_set.add_argument("key", metavar="KEY")
+    settings_set.add_argument("key", metavar="KEY", help=", ".join(SETTING_KEYS))
     settings_set.add_argument("value", metavar="VALUE")
 
     user = command("user", "users and roles")
@@ -125,7 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="user_command", metavar="ACTION", required=True, parser_class=_Parser
     )
     user_add = user_sub.add_parser(
-        "add", help="add a user (password read from stdin)", parents=[common]
+        "add",
+        help="add a user (password read from stdin)",
+        description="Add a user. The first user of an empty database is added without "
+        "--user and its password is the first stdin line; later users are added by an admin "
+        f"(first line: the admin's password, second: the new user's). A password has "
+        f"{PASSWORD_RULE}.",
+        parents=[common],
     )
     user_add.add_argument("username", metavar="USERNAME")
     user_add.add_argument("--full-name", required=True)
@@ -133,10 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("--credentials")
     user_sub.add_parser("list", help="list users (admins)", parents=[common])
     for action, help_text in (
-        ("unlock", "unlock a locked account"),
+        ("unlock", "lift a lockout before it ends (session.lockout_minutes)"),
         ("deactivate", "deactivate an account"),
         ("activate", "reactivate an account"),
-        ("reset-password", "set a new password (second stdin line)"),
+        (
+            "reset-password",
+            "set a new password (second stdin line; the password rule of `user add --help`)",
+        ),
     ):
         p = user_sub.add_parser(action, help=help_text, parents=[common])
         p.add_argument("username", metavar="USERNAME")
@@ -250,7 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
     destination_remove.add_argument("name", metavar="NAME")
     destination_sub.add_parser("list", help="list destinations", parents=[common])
 
-    demo = command("demo", "fill the database with realistic demo data")
+    demo = command(
+        "demo",
+        "fill the database with realistic demo data (users, lab, showcase cases) when it has "
+        "no users; on a database with users it never signs in or changes users and only adds "
+        "--cases",
+    )
     demo.add_argument(
         "--cases",
         type=int,
@@ -274,9 +289,15 @@ class Session:
     """One command's run: the parsed arguments, the services, stdin and output streams."""
 
     def __init__(
-        self, args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO
+        self,
+        args: argparse.Namespace,
+        stdin: TextIO,
+        stdout: TextIO,
+        stderr: TextIO,
+        hasher: Any = None,
     ) -> None:
         self.args = args
+        self._hasher = hasher
         self._stdin_lines: list[str] | None = None
         self._stdin = stdin
         self.out = stdout
@@ -288,7 +309,7 @@ class Session:
         if self._app is None:
             from marrowpath.bootstrap import build
 
-            self._app = build(self.args.db)
+            self._app = build(self.args.db, hasher=self._hasher)
         return self._app
 
     def close(self) -> None:
@@ -331,8 +352,14 @@ def main(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    hasher: Any = None,
 ) -> int:
-    """Run one command; returns the exit status (the console script exits with it)."""
+    """Run one command; returns the exit status (the console script exits with it).
+
+    Args:
+        hasher: the password hasher, for tests only (a cheap one); the console script
+            passes none, so production always hashes at full cost.
+    """
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     try:
         with contextlib.redirect_stdout(stdout):  # --help and --version print to stdout
@@ -342,7 +369,7 @@ def main(
         return EXIT_USAGE
     except SystemExit as done:  # argparse exits after --help and --version
         return done.code if isinstance(done.code, int) else EXIT_OK
-    session = Session(args, stdin, stdout, stderr)
+    session = Session(args, stdin, stdout, stderr, hasher)
     try:
         return HANDLERS[_handler_key(args)](session)
     except UsageError as error:
@@ -492,8 +519,10 @@ def _prompt_first_password(s: Session) -> str:
 
 def _user_list(s: Session) -> int:
     actor = s.user()
+    now = s.app.context.clock.now()
     for user in s.app.auth.list_users(actor):
-        state = "locked" if user.locked else ("inactive" if not user.active else "active")
+        locked = user.is_locked(now)
+        state = "locked" if locked else ("inactive" if not user.active else "active")
         s.print(
             f"{user.username}\t{user.role.value}\t{user.full_name}\t"
             f"{user.credentials or ''}\t{state}"
@@ -538,7 +567,18 @@ def _import(s: Session) -> int:
             print(f"{name}: {refusal}", file=s.err, flush=True)
             continue
         s.print(accession)
+        for flag in _identity_flags(data):  # imported, but a person should look at it
+            print(f"{name}: {accession}: advisory: {flag.message}", file=s.err, flush=True)
     return EXIT_REFUSED if refused else EXIT_OK
+
+
+def _identity_flags(data: Any) -> list[Any]:
+    from marrowpath.domain.flags import name_flags
+
+    patient = data.get("patient") if isinstance(data, dict) else None
+    if not isinstance(patient, dict):
+        return []
+    return name_flags(patient.get("family_name"), patient.get("given_names"))
 
 
 def _read_audited(
@@ -554,6 +594,7 @@ def _read_audited(
 
 def _read_case_file(path: Path) -> Any:
     from marrowpath.domain.errors import InvalidCase, Problem
+    from marrowpath.domain.validation import NESTING_RULE, accession_of, nesting_too_deep
 
     try:
         raw = path.read_bytes()
@@ -566,9 +607,14 @@ def _read_case_file(path: Path) -> Any:
             None, [Problem("", f"is not UTF-8 text (byte {error.start} cannot be read)")]
         ) from None
     try:
-        return json.loads(text, parse_constant=_no_constants)
+        data = json.loads(text, parse_constant=_no_constants)
+    except RecursionError:  # thousands of nested brackets: refused like any bad file
+        raise InvalidCase(None, [Problem("", NESTING_RULE)]) from None
     except ValueError as error:
         raise InvalidCase(None, [Problem("", f"is not valid JSON ({error})")]) from None
+    if nesting_too_deep(data):
+        raise InvalidCase(accession_of(data), [Problem("", NESTING_RULE)])
+    return data
 
 
 def _no_constants(name: str) -> None:
@@ -664,7 +710,9 @@ def _export(s: Session) -> int:
     data = s.app.cases.export_json(actor, args.accession)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        from marrowpath.files import write_whole
+
+        write_whole(Path(args.output), text.encode("utf-8"), what="export")
     else:
         s.out.write(text)
     return EXIT_OK

@@ -34,7 +34,9 @@ def usage_error(text: str) -> Exception:
 
 def _write(s: Session, text: str, output: str | None) -> None:
     if output:
-        Path(output).write_bytes(text.encode("utf-8"))
+        from marrowpath.files import write_whole
+
+        write_whole(Path(output), text.encode("utf-8"), what="export")
     else:
         s.out.write(text)
         s.out.flush()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import User
+from marrowpath.files import private_folder, write_whole
 
 if TYPE_CHECKING:
     from marrowpath.cli import Session
@@ -31,11 +31,8 @@ def report_one(
 
 
 def _write(path: Path, data: bytes) -> None:
-    """Write atomically so that a half-written PDF never lies around under the real name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    """Whole or not at all, 0600: a half-written PDF never lies around (`files.py`)."""
+    write_whole(path, data, what="report")
 
 
 def report_all(s: Session, actor: User, out_dir: Path, jobs: int) -> int:
@@ -44,7 +41,7 @@ def report_all(s: Session, actor: User, out_dir: Path, jobs: int) -> int:
 
     cases = s.app.cases.search(actor, "", sort="accession", descending=False)
     issued = [c.accession for c in cases if c.issued_count > 0]
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(out_dir)
     failures = 0
     with Progress(console=_stderr_console(s)) as progress:
         task = progress.add_task("Writing reports", total=len(issued))

@@ -1,6 +1,7 @@
 """Engines for the embedded SQLite database and a shared PostgreSQL server.
 
-SQLite runs in WAL mode with foreign keys on and a busy timeout. Its transactions start
+SQLite runs in WAL mode with foreign keys on and a busy timeout; a new database file is
+created 0600 in a folder created 0700 (`files.py`). Its transactions start
 with `BEGIN IMMEDIATE` (write) or `BEGIN` (read-only), issued by us rather than by the
 driver, so that two writers queue for the lock instead of failing half-way through.
 """
@@ -13,6 +14,8 @@ from typing import Any
 from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+from marrowpath.files import create_private_file, private_folder
 
 APP_NAME = "MarrowPath"
 BUSY_TIMEOUT_MS = 15_000
@@ -27,7 +30,7 @@ def resolve_url(database: str | None) -> str:
     """A SQLAlchemy URL from `--db`/`MARROWPATH_DB`: a URL, a file path, or the default."""
     if not database:
         path = default_database_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent, tighten=True)  # MarrowPath's own data folder: 0700
         return f"sqlite:///{path}"
     if "://" in database:
         return database
@@ -54,8 +57,9 @@ def make_engine(url: str, **options: Any) -> Engine:
 
 def _sqlite_engine(url: str, **options: Any) -> Engine:
     database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        private_folder(Path(database).parent)
+        create_private_file(Path(database))  # 0600; SQLite gives -wal and -shm its mode
     engine = create_engine(
         url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None}, **options
     )

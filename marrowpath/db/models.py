@@ -75,6 +75,8 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the end of a lockout (`session.lockout_minutes` after the last failure); NULL: none
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -84,6 +86,9 @@ class PatientRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mrn: Mapped[str] = mapped_column(String(32), unique=True)
+    # the MRN's look-alike key (`domain.identity.mrn_key`): another MRN with the same key
+    # differs only by case or confusable characters and is refused
+    mrn_key: Mapped[str | None] = mapped_column(String(128), index=True)
     family_name: Mapped[str] = mapped_column(String(200))
     given_names: Mapped[str] = mapped_column(String(200))
     birth_date: Mapped[date] = mapped_column(Date)

@@ -26,9 +26,11 @@ from marrowpath.db.models import (
 )
 from marrowpath.domain.audit import AuditEvent
 from marrowpath.domain.enums import Sex
+from marrowpath.domain.identity import mrn_key
 from marrowpath.domain.integrity import CaseState
 from marrowpath.domain.lifecycle import Status, VersionKind
 from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.types import STORED
 from marrowpath.domain.users import Role, User
 from marrowpath.domain.versions import IssuedVersion, UnreadableVersion, VersionContent
 from marrowpath.services.ports import (
@@ -71,6 +73,7 @@ def _user(row: UserRow) -> User:
         credentials=row.credentials,
         active=row.active,
         locked=row.locked,
+        locked_until=row.locked_until,
     )
 
 
@@ -111,6 +114,39 @@ class SqlUserRepository:
     def update(self, username: str, **values: Any) -> None:
         self._session.execute(update(UserRow).where(UserRow.username == username).values(**values))
 
+    def register_failure(
+        self, username: str, *, now: datetime, limit: int, lock_until: datetime
+    ) -> tuple[int, bool]:
+        """Count one failed password; lock at `limit`. Returns (failures, locked now).
+
+        Increments in SQL (not read-modify-write) so that parallel guesses from many
+        workstations each count; an expired lockout starts the count again; failures
+        during a lockout do not extend it; an unknown user name changes nothing.
+        """
+        named = UserRow.username == username
+        self._session.execute(
+            update(UserRow)
+            .where(named, UserRow.locked.is_(True), UserRow.locked_until <= now)
+            .values(locked=False, locked_until=None, failed_sign_ins=0)
+        )
+        self._session.execute(
+            update(UserRow)
+            .where(named, UserRow.locked.is_(False))
+            .values(failed_sign_ins=UserRow.failed_sign_ins + 1)
+        )
+        row = self._session.execute(
+            select(UserRow.failed_sign_ins, UserRow.locked).where(named)
+        ).one_or_none()
+        if row is None:  # no such user: nothing counted (the statements ran all the same)
+            return 0, False
+        failures, already = int(row.failed_sign_ins), bool(row.locked)
+        if already or failures < limit:
+            return failures, False
+        self._session.execute(
+            update(UserRow).where(named).values(locked=True, locked_until=lock_until)
+        )
+        return failures, True
+
 
 def _patient(row: PatientRow) -> PatientRecord:
     return PatientRecord(
@@ -131,6 +167,12 @@ class SqlPatientRepository:
         row = self._session.scalar(select(PatientRow).where(PatientRow.mrn == mrn))
         return _patient(row) if row else None
 
+    def by_mrn_key(self, key: str) -> list[PatientRecord]:
+        rows = self._session.scalars(
+            select(PatientRow).where(PatientRow.mrn_key == key).order_by(PatientRow.id)
+        )
+        return [_patient(row) for row in rows]
+
     def add(
         self,
         *,
@@ -143,6 +185,7 @@ class SqlPatientRepository:
     ) -> PatientRecord:
         row = PatientRow(
             mrn=mrn,
+            mrn_key=mrn_key(mrn),
             family_name=family_name,
             given_names=given_names,
             birth_date=birth_date,
@@ -391,7 +434,8 @@ class SqlCaseRepository:
 
 def _version(row: VersionRow, *, with_pdf: bool) -> IssuedVersion:
     return IssuedVersion(
-        content=VersionContent.model_validate(row.content),
+        # as signed: rules added since then do not apply to what was already issued
+        content=VersionContent.model_validate(row.content, context=STORED),
         sha256=row.sha256,
         pdf=row.pdf if with_pdf else None,
         pdf_sha256=row.pdf_sha256,

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
 
 from marrowpath.domain.enums import (
     AncillaryKind,
@@ -36,8 +44,11 @@ from marrowpath.domain.enums import (
     Specimen,
     StainResult,
 )
+from marrowpath.domain.identity import identifier_problem, name_problem
 from marrowpath.domain.types import (
+    DIFFERENTIAL_TOTAL_MAX,
     Count,
+    DifferentialCount,
     Flag,
     IsoDate,
     IsoDateTime,
@@ -45,13 +56,34 @@ from marrowpath.domain.types import (
     NonEmptyShortText,
     Percent,
     ShortText,
+    describe_number,
+    input_only,
     number,
 )
 
 FORMAT = "marrowpath.case/1"
 
+
+def _identifier(value: str) -> str:
+    problem = identifier_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _person_name(value: str) -> str:
+    problem = name_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 Accession = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z0-9-]{1,32}$")]
-Mrn = Annotated[NonEmptyShortText, Field(max_length=32)]
+# An MRN holds printable characters only: an invisible character makes a second patient
+# who looks exactly like the first (`identity.py`).
+Mrn = Annotated[NonEmptyShortText, Field(max_length=32), AfterValidator(input_only(_identifier))]
+PersonName = Annotated[NonEmptyShortText, AfterValidator(input_only(_person_name))]
+GivenNames = Annotated[ShortText, AfterValidator(input_only(_person_name))]
 
 
 class Document(BaseModel):
@@ -75,8 +107,8 @@ class Order(Document):
 
 class Patient(Document):
     mrn: Mrn
-    family_name: NonEmptyShortText
-    given_names: ShortText
+    family_name: PersonName
+    given_names: GivenNames
     birth_date: IsoDate
     sex: Sex
 
@@ -115,25 +147,37 @@ class Procedure(Document):
 class Differential(Document):
     """Counts of cells per category; a category not seen may be omitted (counts as 0)."""
 
-    blasts: Count | None = None
-    promyelocytes: Count | None = None
-    myelocytes: Count | None = None
-    metamyelocytes: Count | None = None
-    bands: Count | None = None
-    neutrophils: Count | None = None
-    eosinophils: Count | None = None
-    basophils: Count | None = None
-    mast_cells: Count | None = None
-    promonocytes: Count | None = None
-    monocytes: Count | None = None
-    lymphocytes: Count | None = None
-    plasma_cells: Count | None = None
-    pronormoblasts: Count | None = None
-    basophilic_normoblasts: Count | None = None
-    polychromatic_normoblasts: Count | None = None
-    orthochromatic_normoblasts: Count | None = None
-    histiocytes: Count | None = None
-    other: Count | None = None
+    blasts: DifferentialCount | None = None
+    promyelocytes: DifferentialCount | None = None
+    myelocytes: DifferentialCount | None = None
+    metamyelocytes: DifferentialCount | None = None
+    bands: DifferentialCount | None = None
+    neutrophils: DifferentialCount | None = None
+    eosinophils: DifferentialCount | None = None
+    basophils: DifferentialCount | None = None
+    mast_cells: DifferentialCount | None = None
+    promonocytes: DifferentialCount | None = None
+    monocytes: DifferentialCount | None = None
+    lymphocytes: DifferentialCount | None = None
+    plasma_cells: DifferentialCount | None = None
+    pronormoblasts: DifferentialCount | None = None
+    basophilic_normoblasts: DifferentialCount | None = None
+    polychromatic_normoblasts: DifferentialCount | None = None
+    orthochromatic_normoblasts: DifferentialCount | None = None
+    histiocytes: DifferentialCount | None = None
+    other: DifferentialCount | None = None
+
+    @model_validator(mode="after")
+    def _total_within_bounds(self, info: ValidationInfo) -> Differential:
+        if isinstance(info.context, dict) and info.context.get("stored"):
+            return self
+        total = sum(self.counts().values())
+        if total > DIFFERENTIAL_TOTAL_MAX:
+            raise ValueError(
+                f"must count at most {DIFFERENTIAL_TOTAL_MAX} cells in total, got "
+                f"{describe_number(total)}"
+            )
+        return self
 
     def count(self, category: DifferentialCategory) -> int:
         return getattr(self, category.value) or 0

@@ -14,6 +14,7 @@ from typing import Literal
 from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.derived import blast_equivalents_percent, plasma_cells_percent, round_half_up
 from marrowpath.domain.enums import AncillaryStatus, AspirateQuality, DifferentialSource
+from marrowpath.domain.identity import foreign_letters, mixed_script_words
 
 Severity = Literal["advisory", "strong"]
 
@@ -34,9 +35,34 @@ def _pct(value: Decimal | float) -> str:
     return f"{round_half_up(value)} %"
 
 
+def name_flags(family_name: object, given_names: object) -> list[Flag]:
+    """The review flag of a patient name with a word in two look-alike alphabets: shown at
+    import, at order intake, in the editor and at sign-out (`identity.py`)."""
+    words = [
+        word
+        for part in (family_name, given_names)
+        if isinstance(part, str)
+        for word in mixed_script_words(part)
+    ]
+    if not words:
+        return []
+    described = "; ".join(f'"{word}" has {foreign_letters(word)}' for word in words)
+    return [
+        Flag(
+            "patient_name_mixed_scripts",
+            "strong",
+            f"Review the patient name: {described}. Check it against the hospital record; "
+            "a look-alike letter makes a second patient.",
+        )
+    ]
+
+
 def advisory_flags(case: CaseDocument, *, final_sign_out: bool = False) -> list[Flag]:
     """Every advisory that applies to this case, most important first."""
-    flags: list[Flag] = []
+    patient = getattr(case, "patient", None)  # absent in the editor's partial documents
+    flags: list[Flag] = (
+        name_flags(patient.family_name, patient.given_names) if patient is not None else []
+    )
     aspirate = case.aspirate
     differential = aspirate.differential if aspirate else None
     if differential is not None:

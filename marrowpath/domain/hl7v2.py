@@ -6,8 +6,10 @@ field, and none of them may import the other. This module is pure Python with no
 like `canonical_json`, so each side uses one implementation of the rules.
 
 Escaping is exact: `unescape(escape(text)) == text` for any text, including the five
-delimiters `|^~\\&`, line feeds (`\\.br\\` in formatted text, `\\X0A\\` elsewhere) and
-carriage returns (`\\X0D\\`), which would otherwise end a segment.
+delimiters `|^~\\&`, line feeds (`\\.br\\` in formatted text, `\\X0A\\` elsewhere),
+carriage returns (`\\X0D\\`), which would otherwise end a segment, and every other
+control character (`\\X0B\\`, `\\X1C\\`: the MLLP frame bytes), so that a message carries
+no raw control byte at all.
 """
 
 from __future__ import annotations
@@ -57,11 +59,21 @@ def escape(text: str, *, formatted: bool = False, delimiters: Delimiters = STAND
         delimiters.repetition: f"{e}R{e}",
         delimiters.subcomponent: f"{e}T{e}",
         "\n": f"{e}.br{e}" if formatted else f"{e}X0A{e}",
-        "\r": f"{e}X0D{e}",
     }
     for char in text:
-        out.append(table.get(char, char))
+        if char in table:
+            out.append(table[char])
+        elif _is_control(char):
+            out.append(f"{e}X{char.encode('utf-8').hex().upper()}{e}")
+        else:
+            out.append(char)
     return "".join(out)
+
+
+def _is_control(char: str) -> bool:
+    """C0 controls, DEL and C1 controls (Unicode category Cc)."""
+    code = ord(char)
+    return code < 0x20 or 0x7F <= code <= 0x9F
 
 
 def unescape(value: str, delimiters: Delimiters = STANDARD) -> str:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from marrowpath.domain.destinations import Destination
 from marrowpath.domain.errors import Problem, Refused
+from marrowpath.domain.users import DEFAULT_LOCKOUT_MINUTES
 
 REFERENCE_SOURCE = "University of Iowa Pathology Handbook, bone marrow examination (adult)"
 
@@ -84,6 +85,9 @@ class LabSettings(BaseModel):
     cellularity_rule: CellularityRule = "100-age"
     accession_pattern: str = "BMYY-NNNNN"
     idle_minutes: Annotated[int, Field(ge=1, le=240)] = 15
+    # None (the default, 15 minutes) keeps the canonical JSON, and so the hash, of versions
+    # signed before the setting existed unchanged; `lockout_minutes` is the value in force.
+    session_lockout_minutes: Annotated[int, Field(ge=1, le=1440)] | None = None
     paper: Literal["letter", "a4"] = "letter"
     # None (not []) when none are configured, so that the canonical JSON (and the hash)
     # of versions signed before destinations existed is unchanged.
@@ -98,6 +102,11 @@ class LabSettings(BaseModel):
     def interval(self, key: str) -> ReferenceInterval | None:
         return self.reference_intervals.get(key)
 
+    @property
+    def lockout_minutes(self) -> int:
+        """How long 5 failed sign-ins in a row lock an account (`session.lockout_minutes`)."""
+        return self.session_lockout_minutes or DEFAULT_LOCKOUT_MINUTES
+
 
 SETTING_KEYS = (
     "me_ratio.include_monocytes",
@@ -105,6 +114,7 @@ SETTING_KEYS = (
     "reference.CATEGORY",
     "accession.pattern",
     "session.idle_minutes",
+    "session.lockout_minutes",
     "report.paper",
 )
 
@@ -146,6 +156,10 @@ def apply_setting(settings: LabSettings, key: str, value: str) -> LabSettings:
             if not value.isdigit() or not 1 <= int(value) <= 240:
                 raise ValueError(f"must be a whole number of minutes from 1 to 240, got {value!r}")
             return settings.model_copy(update={"idle_minutes": int(value)})
+        if key == "session.lockout_minutes":
+            if not value.isdigit() or not 1 <= int(value) <= 1440:
+                raise ValueError(f"must be a whole number of minutes from 1 to 1440, got {value!r}")
+            return settings.model_copy(update={"session_lockout_minutes": int(value)})
         if key == "report.paper":
             if value not in {"letter", "a4"}:
                 raise ValueError(f"must be letter or a4, got {value!r}")
@@ -181,6 +195,7 @@ def settings_lines(settings: LabSettings) -> list[str]:
         f"cellularity.rule\t{settings.cellularity_rule}",
         f"accession.pattern\t{settings.accession_pattern}",
         f"session.idle_minutes\t{settings.idle_minutes}",
+        f"session.lockout_minutes\t{settings.lockout_minutes}",
         f"report.paper\t{settings.paper}",
     ]
     for key, interval in settings.reference_intervals.items():

@@ -34,6 +34,16 @@ _GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_INVISIBLE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Control characters written out (`\\u0000`), for messages and the audit trail: a raw
+    NUL cannot be stored by PostgreSQL and shows as nothing on a terminal."""
+    return _INVISIBLE_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free, whitespace-collapsed: 'Zoë Łukasiewicz' -> 'zoe lukasiewicz'."""
     text = text.translate(_EXTRA_FOLDS)
@@ -43,7 +53,9 @@ def fold(text: str) -> str:
 
 
 def search_words(query: str) -> list[str]:
-    """The folded words of a query; every word must match."""
+    """The folded words of a query; every word must match. Control characters separate
+    words (no stored text holds one, and PostgreSQL cannot even be asked about a NUL)."""
+    query = _CONTROL.sub(" ", query)
     return [word for word in fold(query).split(" ") if word]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from marrowpath.domain.errors import Forbidden
@@ -45,8 +46,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CLINICIAN: frozenset({Permission.SEE_ISSUED}),
 }
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
+PASSWORD_RULE = (
+    f"at least {MIN_PASSWORD_LENGTH} characters, not only spaces, not the user name, and "
+    "not a common or easily guessed password"
+)
 MAX_FAILED_SIGN_INS = 5
+DEFAULT_LOCKOUT_MINUTES = 15
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,11 @@ class User:
     credentials: str | None = None
     active: bool = True
     locked: bool = False
+    locked_until: datetime | None = None
+
+    def is_locked(self, now: datetime) -> bool:
+        """Locked now: a lockout lasts until `locked_until` (or until an admin lifts it)."""
+        return self.locked and (self.locked_until is None or now < self.locked_until)
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS[self.role]

@@ -23,9 +23,18 @@ from pydantic_core import ErrorDetails
 
 from marrowpath.domain.case import FORMAT, CaseDocument
 from marrowpath.domain.errors import InvalidCase, Problem
+from marrowpath.domain.text import visible
+from marrowpath.domain.types import describe_number
 
 # Tags pydantic adds to an error location for union branches and validators: not fields.
 _LOCATION_TAGS = {"int", "float", "str", "bool", "list", "dict"}
+# A case document is at most 6 levels deep; 32 leaves room and stops a file of 100,000
+# nested brackets before it exhausts the parser's stack.
+MAX_JSON_DEPTH = 32
+NESTING_RULE = (
+    f"is nested more than {MAX_JSON_DEPTH} levels deep (objects and lists within each "
+    "other); a case file never is"
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,37 @@ def accession_of(data: object) -> str | None:
     return None
 
 
+def nesting_too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when objects and lists are nested more than `limit` levels (iteratively: a
+    recursive walk would itself fail on the input it is meant to refuse)."""
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def load_json(text: str) -> Any:
+    """`json.loads` for case files: no NaN or Infinity, no nesting beyond 32 levels.
+
+    Raises `InvalidCase` (no accession) saying what is wrong, never `RecursionError`.
+    """
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise InvalidCase(None, [Problem("", NESTING_RULE)]) from None
+    except (json.JSONDecodeError, ValueError) as error:
+        raise InvalidCase(
+            None, [Problem("", f"is not valid JSON ({_json_reason(error)})")]
+        ) from None
+    if nesting_too_deep(data):
+        raise InvalidCase(accession_of(data), [Problem("", NESTING_RULE)])
+    return data
+
+
 def parse_case_json(text: str | bytes, *, today: date) -> CaseDocument:
     """Parse and validate one case file's bytes. Raises `InvalidCase` for anything wrong."""
     if isinstance(text, bytes):
@@ -58,13 +98,7 @@ def parse_case_json(text: str | bytes, *, today: date) -> CaseDocument:
             raise InvalidCase(
                 None, [Problem("", f"is not UTF-8 text (byte {error.start} cannot be read)")]
             ) from None
-    try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except (json.JSONDecodeError, ValueError) as error:
-        raise InvalidCase(
-            None, [Problem("", f"is not valid JSON ({_json_reason(error)})")]
-        ) from None
-    return parse_case(data, today=today)
+    return parse_case(load_json(text), today=today)
 
 
 def parse_case(data: Any, *, today: date) -> CaseDocument:
@@ -72,6 +106,8 @@ def parse_case(data: Any, *, today: date) -> CaseDocument:
     accession = accession_of(data)
     if not isinstance(data, dict):
         raise InvalidCase(None, [Problem("", f"must be a JSON object, got {_describe(data)}")])
+    if nesting_too_deep(data):
+        raise InvalidCase(accession, [Problem("", NESTING_RULE)])
     if data.get("format") != FORMAT:
         raise InvalidCase(
             accession,
@@ -91,6 +127,8 @@ def parse_case(data: Any, *, today: date) -> CaseDocument:
 
 def check_draft(data: dict[str, Any], *, today: date) -> DraftCheck:
     """Check a working document that may be incomplete: rules broken, fields missing."""
+    if nesting_too_deep(data):
+        return DraftCheck(problems=[Problem("", NESTING_RULE)], missing=[])
     try:
         CaseDocument.model_validate(data)
         problems: list[Problem] = []
@@ -216,6 +254,7 @@ def _path(loc: tuple[int | str, ...]) -> str:
         elif part in _LOCATION_TAGS or "[" in part:
             continue
         else:
+            part = visible(part)  # a field name is input too ("mrn\x00")
             path += f".{part}" if path else part
     return path
 
@@ -228,6 +267,8 @@ def _describe(value: Any) -> str:
         return "true" if value else "false"
     if value is None:
         return "null"
+    if isinstance(value, int | float):
+        return describe_number(value)
     if isinstance(value, dict):
         return "an object"
     if isinstance(value, list):

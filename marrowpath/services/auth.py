@@ -1,19 +1,17 @@
-"""Signing in and managing users: Argon2 hashes, lockout after 5 failures, roles."""
+"""Signing in and managing users: Argon2 hashes, timed lockout after 5 failures, roles."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import timedelta
 
 from marrowpath.domain.audit import AuditEntry
 from marrowpath.domain.errors import AuthenticationFailed, Forbidden, NotFound, Refused
-from marrowpath.domain.users import (
-    MAX_FAILED_SIGN_INS,
-    MIN_PASSWORD_LENGTH,
-    Permission,
-    Role,
-    User,
-)
+from marrowpath.domain.users import MAX_FAILED_SIGN_INS, Permission, Role, User
 from marrowpath.services.context import ServiceContext
+from marrowpath.services.passwords import check_password
+from marrowpath.services.ports import UnitOfWork
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
@@ -25,78 +23,85 @@ class AuthService:
     def sign_in(self, username: str, password: str, *, purpose: str = "sign-in") -> User:
         """Check the password; failures count towards the lockout and are audited.
 
+        The hash is verified outside the write transaction (it takes tens of
+        milliseconds) and for an unknown user name against a dummy hash of the same cost,
+        so that an unknown user, a wrong password and a locked account take the same time
+        and, at sign-in, get the same words: user names cannot be enumerated. A hash below
+        the hasher's parameters is upgraded here, the only moment the password is known.
+
         Args:
-            purpose: what the password is for ("sign-in", or "signature" when signing).
+            purpose: what the password is for ("sign-in", or "signature" when a signed-in
+                user signs: their identity is known, so the refusal may say more).
         """
+        hasher = self._ctx.hasher
+        with self._ctx.uow(read_only=True) as uow:
+            record = uow.users.get(username)
+            minutes = uow.settings.load().lockout_minutes
+        correct = hasher.verify(record.password_hash if record else hasher.dummy_hash, password)
+        now = self._ctx.clock.now()
         with self._ctx.uow() as uow:
             record = uow.users.get(username)
-            if record is None:
-                uow.record(
-                    AuditEntry(
-                        "sign-in-failed",
+            locked_now = record is not None and record.user.is_locked(now)
+            if record is None or locked_now or not correct:
+                # the same statements for every refusal (for an unknown name they match no
+                # row), so that the database work does not tell the cases apart either
+                failures, locked = uow.users.register_failure(
+                    username,
+                    now=now,
+                    limit=MAX_FAILED_SIGN_INS,
+                    lock_until=now + timedelta(minutes=minutes),
+                )
+                if record is None:
+                    self._fail(uow, username, purpose, "unknown user")
+                elif locked_now:
+                    self._fail(uow, username, purpose, "locked")
+                else:
+                    self._fail(
+                        uow,
                         username,
-                        None,
-                        {"purpose": purpose, "reason": "unknown user"},
+                        purpose,
+                        "wrong password",
+                        failures=failures,
+                        locked=locked,
                     )
-                )
-                uow.commit()
-                raise AuthenticationFailed(f"{purpose} refused: wrong user name or password")
-            user = record.user
-            if not user.active:
-                uow.record(
-                    AuditEntry(
-                        "sign-in-failed",
-                        username,
-                        None,
-                        {"purpose": purpose, "reason": "deactivated"},
-                    )
-                )
-                uow.commit()
-                raise AuthenticationFailed(
-                    f"{purpose} refused: the account {username} is deactivated"
-                )
-            if user.locked:
-                uow.record(
-                    AuditEntry(
-                        "sign-in-failed", username, None, {"purpose": purpose, "reason": "locked"}
-                    )
-                )
-                uow.commit()
-                raise AuthenticationFailed(
-                    f"{purpose} refused: {username} is locked after {MAX_FAILED_SIGN_INS} failed "
-                    f"sign-ins; an administrator must unlock it"
-                )
-            if not self._ctx.hasher.verify(record.password_hash, password):
-                failures = record.failed_sign_ins + 1
-                locked = failures >= MAX_FAILED_SIGN_INS
-                uow.users.update(username, failed_sign_ins=failures, locked=locked)
-                uow.record(
-                    AuditEntry(
-                        "sign-in-failed",
-                        username,
-                        None,
-                        {
-                            "purpose": purpose,
-                            "reason": "wrong password",
-                            "failures": failures,
-                            "locked": locked,
-                        },
-                    )
-                )
-                uow.commit()
+                if purpose == "sign-in" or record is None:
+                    raise AuthenticationFailed(_refusal(purpose, minutes))
+                if locked_now:
+                    raise AuthenticationFailed(_locked(purpose, record.user))
                 suffix = (
-                    f"; the account is now locked after {MAX_FAILED_SIGN_INS} failures"
+                    f"; the account is now locked for {minutes} minutes after "
+                    f"{MAX_FAILED_SIGN_INS} failures"
                     if locked
                     else f" ({MAX_FAILED_SIGN_INS - failures} attempts left before lockout)"
                 )
+                raise AuthenticationFailed(f"{purpose} refused: wrong password{suffix}")
+            user = record.user
+            if not user.active:
+                self._fail(uow, username, purpose, "deactivated")
                 raise AuthenticationFailed(
-                    f"{purpose} refused: wrong user name or password{suffix}"
+                    f"{purpose} refused: the account {username} is deactivated"
                 )
-            if record.failed_sign_ins:
-                uow.users.update(username, failed_sign_ins=0)
-            uow.record(AuditEntry("sign-in", username, None, {"purpose": purpose}))
+            changes: dict[str, object] = {}
+            if record.failed_sign_ins or user.locked:
+                changes.update(failed_sign_ins=0, locked=False, locked_until=None)
+            details: dict[str, object] = {"purpose": purpose}
+            if hasher.needs_rehash(record.password_hash):
+                changes["password_hash"] = hasher.hash(password)
+                details["rehashed"] = True
+            if changes:
+                uow.users.update(username, **changes)
+            uow.record(AuditEntry("sign-in", username, None, details))
             uow.commit()
-            return user
+            return replace(user, locked=False, locked_until=None)
+
+    @staticmethod
+    def _fail(uow: UnitOfWork, username: str, purpose: str, reason: str, **more: object) -> None:
+        uow.record(
+            AuditEntry(
+                "sign-in-failed", username, None, {"purpose": purpose, "reason": reason, **more}
+            )
+        )
+        uow.commit()
 
     def needs_first_user(self) -> bool:
         with self._ctx.uow(read_only=True) as uow:
@@ -129,6 +134,34 @@ class AuthService:
             )
             uow.commit()
         return user
+
+    def add_initial_users(self, users: list[tuple[User, str]], *, source: str) -> None:
+        """Several users at once into a database without users (the demo), without signing
+        anyone in: each (user, password) pair is checked as `user add` checks it."""
+        for user, password in users:
+            self._new_user(user.username, user.full_name, user.role, user.credentials, password)
+        hashed = [(user, self._ctx.hasher.hash(password)) for user, password in users]
+        with self._ctx.uow() as uow:
+            if uow.users.count():
+                raise Forbidden(f"{source}: the database has users; nothing was changed")
+            for user, password_hash in hashed:
+                uow.users.add(user, password_hash)
+                uow.record(
+                    AuditEntry(
+                        "user-add",
+                        source,
+                        None,
+                        {"username": user.username, "role": user.role.value, "source": source},
+                    )
+                )
+            uow.commit()
+
+    def user(self, username: str) -> User | None:
+        """A user's record without signing them in (for the demo loader and workers that
+        act for a user already signed in)."""
+        with self._ctx.uow(read_only=True) as uow:
+            record = uow.users.get(username)
+        return record.user if record else None
 
     def add_user(
         self,
@@ -166,7 +199,7 @@ class AuthService:
 
     def reset_password(self, actor: User, username: str, password: str) -> None:
         self._require(actor, Permission.MANAGE_USERS, "reset passwords")
-        _check_password(password)
+        check_password(password, username)
         self._change(
             actor,
             username,
@@ -174,11 +207,15 @@ class AuthService:
             password_hash=self._ctx.hasher.hash(password),
             failed_sign_ins=0,
             locked=False,
+            locked_until=None,
         )
 
     def unlock(self, actor: User, username: str) -> None:
+        """Lift a lockout before it expires."""
         self._require(actor, Permission.MANAGE_USERS, "unlock accounts")
-        self._change(actor, username, "user-unlock", failed_sign_ins=0, locked=False)
+        self._change(
+            actor, username, "user-unlock", failed_sign_ins=0, locked=False, locked_until=None
+        )
 
     def set_active(self, actor: User, username: str, active: bool) -> None:
         self._require(actor, Permission.MANAGE_USERS, "deactivate users")
@@ -190,7 +227,7 @@ class AuthService:
 
     def change_own_password(self, actor: User, old: str, new: str) -> None:
         self.sign_in(actor.username, old, purpose="password change")
-        _check_password(new)
+        check_password(new, actor.username)
         self._change(
             actor, actor.username, "password-change", password_hash=self._ctx.hasher.hash(new)
         )
@@ -221,7 +258,7 @@ class AuthService:
             )
         if not full_name.strip():
             raise Refused("user add: --full-name must not be empty")
-        _check_password(password)
+        check_password(password, username)
         return User(
             username=username,
             full_name=full_name.strip(),
@@ -230,6 +267,18 @@ class AuthService:
         )
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Refused(f"password: must have at least {MIN_PASSWORD_LENGTH} characters")
+def _refusal(purpose: str, lockout_minutes: int) -> str:
+    """The one answer to a failed sign-in, whatever the reason (unknown user, wrong
+    password, locked account): it says what to try and how the lockout works."""
+    return (
+        f"{purpose} refused: wrong user name or password ({MAX_FAILED_SIGN_INS} failures in "
+        f"a row lock an account for {lockout_minutes} minutes)"
+    )
+
+
+def _locked(purpose: str, user: User) -> str:
+    until = user.locked_until.astimezone().strftime("%H:%M") if user.locked_until else None
+    return (
+        f"{purpose} refused: {user.username} is locked after {MAX_FAILED_SIGN_INS} failed "
+        f"sign-ins{f' until {until}' if until else ''}; an administrator can unlock it earlier"
+    )

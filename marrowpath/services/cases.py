@@ -25,7 +25,7 @@ from marrowpath.domain.errors import (
     Problem,
     Refused,
 )
-from marrowpath.domain.flags import Flag, advisory_flags
+from marrowpath.domain.flags import Flag, advisory_flags, name_flags
 from marrowpath.domain.lifecycle import Action, AmendmentReason, Status, VersionKind
 from marrowpath.domain.reporting import ReportRequest
 from marrowpath.domain.settings import LabSettings, accession_prefix
@@ -376,6 +376,8 @@ class CaseService:
             patient = resolve_patient(uow, working, accession)
             write = case_write(working, patient, document)
             now = self._ctx.clock.now()
+            flagged = name_flags(document.patient.family_name, document.patient.given_names)
+            review = {"review": [flag.code for flag in flagged]} if flagged else {}
             if existing is None:
                 uow.cases.add(
                     accession=accession,
@@ -385,7 +387,9 @@ class CaseService:
                     assigned_pathologist=_default_pathologist(actor),
                     resident=None,
                 )
-                uow.record(AuditEntry("create", actor.username, accession, {"source": "import"}))
+                uow.record(
+                    AuditEntry("create", actor.username, accession, {"source": "import", **review})
+                )
             else:
                 uow.cases.update_working(existing, write, user=actor.username, at=now)
                 uow.record(
@@ -393,7 +397,11 @@ class CaseService:
                         "change",
                         actor.username,
                         accession,
-                        {"source": "import", "changes": _audit_changes(existing.working, working)},
+                        {
+                            "source": "import",
+                            "changes": _audit_changes(existing.working, working),
+                            **review,
+                        },
                     )
                 )
             uow.commit()

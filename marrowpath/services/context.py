@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from marrowpath.domain.audit import AuditEntry
+from marrowpath.domain.text import visible
 from marrowpath.services.ports import (
     InterfaceBuilders,
     PasswordHasher,
@@ -35,9 +36,13 @@ class ServiceContext:
     def record_refusal(
         self, username: str, action: str, reason: str, accession: str | None = None
     ) -> None:
-        """Refusals are audited too, in their own transaction (the action rolled back)."""
+        """Refusals are audited too, in their own transaction (the action rolled back).
+        Control characters in the reason are written out: the refusal of a NUL must not
+        itself fail to be stored."""
         with self.uow() as uow:
             uow.record(
-                AuditEntry("refused", username, accession, {"action": action, "reason": reason})
+                AuditEntry(
+                    "refused", username, accession, {"action": action, "reason": visible(reason)}
+                )
             )
             uow.commit()

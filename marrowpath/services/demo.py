@@ -51,41 +51,41 @@ class DemoService:
         self._cases = cases
         self._lab = lab
 
-    def ensure_users_and_lab(self) -> dict[str, User]:
-        """The demo users (created once) signed in, and the demo lab identity."""
-        admin_spec = next(u for u in DEMO_USERS if u["role"] == "admin")
-        if self._auth.needs_first_user():
-            self._auth.add_first_user(
-                admin_spec["username"],
-                full_name=admin_spec["full_name"],
-                role=Role.ADMIN,
-                password=admin_spec["password"],
-                credentials=admin_spec.get("credentials"),
-            )
-        try:
-            admin = self._auth.sign_in(admin_spec["username"], admin_spec["password"])
-        except Refused as refusal:
-            raise Refused(
-                f"demo: this database already has other users ({refusal}); run the "
-                "demo on an empty database"
-            ) from None
-        users = {admin.username: admin}
-        with self._ctx.uow(read_only=True) as uow:
-            existing = {u.username for u in uow.users.list()}
-        for spec in DEMO_USERS:
-            if spec["username"] not in existing:
-                self._auth.add_user(
-                    admin,
-                    spec["username"],
+    def ensure_users_and_lab(self) -> tuple[dict[str, User], bool]:
+        """The demo users and whether the database was empty (so the showcase may load).
+
+        An empty database gets the demo users and lab. On a database that has users the
+        demo never signs anyone in and never adds or changes a user (running it again
+        must not count failed sign-ins against a real account): it finds its users by
+        name, or refuses when they are not there.
+        """
+        specs = [
+            (
+                User(
+                    username=spec["username"],
                     full_name=spec["full_name"],
                     role=Role(spec["role"]),
-                    password=spec["password"],
                     credentials=spec.get("credentials"),
-                )
-            users[spec["username"]] = self._auth.sign_in(spec["username"], spec["password"])
-        if self._lab.settings().identity.missing_for_signing():
-            self._lab.set_identity(admin, **DEMO_LAB)
-        return users
+                ),
+                spec["password"],
+            )
+            for spec in DEMO_USERS
+        ]
+        if self._auth.needs_first_user():
+            self._auth.add_initial_users(specs, source="demo")
+            users = {user.username: user for user, _password in specs}
+            admin = next(user for user in users.values() if user.role == Role.ADMIN)
+            if self._lab.settings().identity.missing_for_signing():
+                self._lab.set_identity(admin, **DEMO_LAB)
+            return users, True
+        found = {user.username: self._auth.user(user.username) for user, _password in specs}
+        missing = sorted(name for name, user in found.items() if user is None)
+        if missing:
+            raise Refused(
+                f"demo: this database already has users and not the demo's "
+                f"({', '.join(missing)} missing); run the demo on an empty database"
+            )
+        return {name: user for name, user in found.items() if user is not None}, False
 
     def load_showcase(self, users: dict[str, User], today: date) -> int:
         """The hand-written cases, each through the services; existing ones are skipped."""

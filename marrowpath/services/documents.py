@@ -11,8 +11,9 @@ from marrowpath.domain.case import Ancillary, CaseDocument
 from marrowpath.domain.derived import blasts_percent, plasma_cells_percent
 from marrowpath.domain.enums import Sex
 from marrowpath.domain.errors import InvalidCase, Problem, Refused
+from marrowpath.domain.identity import mrn_key
 from marrowpath.domain.text import display_name, fold
-from marrowpath.domain.types import nfc
+from marrowpath.domain.types import control_character_problem, nfc
 from marrowpath.domain.validation import problems_from
 from marrowpath.services.ports import CaseWrite, PatientRecord, UnitOfWork
 
@@ -128,6 +129,7 @@ def resolve_patient(uow: UnitOfWork, data: dict[str, Any], accession: str) -> Pa
         return None
     existing = uow.patients.by_mrn(mrn)
     if existing is None:
+        _refuse_lookalike(uow, mrn, accession)
         return uow.patients.add(
             mrn=mrn,
             family_name=nfc(family),
@@ -158,6 +160,23 @@ def resolve_patient(uow: UnitOfWork, data: dict[str, Any], accession: str) -> Pa
             )
         ],
     )
+
+
+def _refuse_lookalike(uow: UnitOfWork, mrn: str, accession: str) -> None:
+    """A new MRN that a reader could not tell from an existing one ("MRN0O12345" beside
+    "MRN0012345", a Cyrillic "М") would show a second patient exactly like the first."""
+    similar = [p.mrn for p in uow.patients.by_mrn_key(mrn_key(mrn)) if p.mrn != mrn]
+    if similar:
+        raise InvalidCase(
+            accession,
+            [
+                Problem(
+                    "patient.mrn",
+                    f"{mrn} differs from the existing MRN {similar[0]} only by case or "
+                    "look-alike characters; use the existing MRN, or correct the new one",
+                )
+            ],
+        )
 
 
 _ANCILLARY_LIST = TypeAdapter(list[Ancillary])
@@ -203,4 +222,7 @@ def require_text(value: str | None, what: str, accession: str) -> str:
         raise Refused(f"{accession}: {what} must not be empty")
     if len(text) > 20_000:
         raise Refused(f"{accession}: {what} is too long ({len(text)} characters, at most 20000)")
+    problem = control_character_problem(text, long_text=True)
+    if problem:
+        raise Refused(f"{accession}: {what} {problem}")
     return nfc(text)

@@ -19,6 +19,7 @@ from marrowpath.domain.audit import AuditEntry
 from marrowpath.domain.case import FORMAT
 from marrowpath.domain.enums import Indication, Laterality, Site, Specimen, label
 from marrowpath.domain.errors import InvalidCase, Problem, Refused
+from marrowpath.domain.flags import name_flags
 from marrowpath.domain.hl7v2 import Er7Message, Segment
 from marrowpath.domain.settings import accession_prefix
 from marrowpath.domain.users import Permission, User
@@ -387,6 +388,10 @@ class OrderService:
                 raise OrderRefused(
                     _problems_text(conflict.problems), location="PID^1^3", condition="205"
                 ) from None
+            review = name_flags(
+                order.working["patient"].get("family_name"),
+                order.working["patient"].get("given_names"),
+            )
             now = self._ctx.clock.now()
             case = uow.cases.add(
                 accession=accession,
@@ -417,11 +422,15 @@ class OrderService:
                         "sender": order.sender,
                         "placer_order_number": order.placer_order_number,
                         "missing": check.missing,
+                        **({"review": [flag.code for flag in review]} if review else {}),
                     },
                 )
             )
             uow.commit()
-        return OrderResult(accession, created=True, notes=order.notes)
+        notes = order.notes + tuple(
+            "PID-5 patient name mixes alphabets within a word: flagged for review" for _ in review
+        )
+        return OrderResult(accession, created=True, notes=notes)
 
 
 def _problems_text(problems: list[Problem]) -> str:

@@ -3,6 +3,7 @@ users (admins). Every change goes through the services, which check the role aga
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -34,7 +35,7 @@ from marrowpath.domain.settings import (
     LabSettings,
     ReferenceInterval,
 )
-from marrowpath.domain.users import MIN_PASSWORD_LENGTH, Permission, Role, User
+from marrowpath.domain.users import MIN_PASSWORD_LENGTH, PASSWORD_RULE, Permission, Role, User
 from marrowpath.ui.services import Services
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -81,7 +82,8 @@ class UsersModel(QAbstractTableModel):
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
             return None
         user = self._users[index.row()]
-        state = "locked" if user.locked else ("deactivated" if not user.active else "active")
+        locked = user.is_locked(datetime.now(UTC))  # a lockout ends by itself
+        state = "locked" if locked else ("deactivated" if not user.active else "active")
         return (user.username, user.full_name, user.role.value, user.credentials or "", state)[
             index.column()
         ]
@@ -296,7 +298,7 @@ class AdminDialog(QDialog):
         password, ok = QInputDialog.getText(
             self,
             "Reset password",
-            f"New password for {user.username} (at least {MIN_PASSWORD_LENGTH} characters):",
+            f"New password for {user.username}\n({PASSWORD_RULE}):",
             QLineEdit.EchoMode.Password,
         )
         if ok:
@@ -355,6 +357,7 @@ class NewUserDialog(QDialog):
         ):
             widget.setAccessibleName(label)
             form.addRow(label, widget)
+        self.password.setToolTip(f"A password has {PASSWORD_RULE}.")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

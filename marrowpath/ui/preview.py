@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import User
 from marrowpath.domain.versions import IssuedVersion
+from marrowpath.files import write_whole
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
 
@@ -240,8 +241,8 @@ class PreviewWidget(QWidget):
                 patient_summary=summary,
                 purpose="save",
             )
+            write_whole(path, pdf, what="save")
         except Refused as refusal:
             self._failed(refusal)
             return
-        path.write_bytes(pdf)
         self.message.setText(f"Saved {path.name}")

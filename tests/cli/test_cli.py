@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from marrowpath.bootstrap import App
 from marrowpath.cli import build_parser, main
 from marrowpath.domain.users import User
 from tests.conftest import PASSWORD, example_case
+from tests.hashing import TEST_HASHER
 from tests.tamper import tampering
 
 ACCESSION = "BM26-00042"
@@ -47,7 +49,13 @@ class Result:
 
 def run(db: str, *argv: str, stdin: str = "") -> Result:
     out, err = io.StringIO(), io.StringIO()
-    code = main(["--db", db, *argv], stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    code = main(
+        ["--db", db, *argv],
+        stdin=io.StringIO(stdin),
+        stdout=out,
+        stderr=err,
+        hasher=TEST_HASHER,
+    )
     result = Result(code, out.getvalue(), err.getvalue())
     assert "Traceback" not in result.err
     assert "unexpected error" not in result.err, result.err
@@ -120,7 +128,23 @@ class TestUsers:
             "--password-stdin",
             stdin="short\n",
         )
-        assert (short.code, short.errors) == (1, ["password: must have at least 10 characters"])
+        assert (short.code, short.errors) == (
+            1,
+            ["password: must have at least 12 characters, got 5"],
+        )
+        weak = run(
+            db,
+            *("user", "add", "admin", "--full-name", "Ada Admin", "--role", "admin"),
+            "--password-stdin",
+            stdin="password1234\n",
+        )
+        assert (weak.code, weak.errors) == (
+            1,
+            [
+                "password: is too easy to guess (this is a very common password); use a "
+                "longer phrase of unrelated words"
+            ],
+        )
         first = run(
             db,
             *("user", "add", "admin", "--full-name", "Ada Admin", "--role", "admin"),
@@ -178,29 +202,21 @@ class TestUsers:
         ]
 
     def test_wrong_password_and_lockout(self, db: str) -> None:
-        for left in (4, 3, 2, 1):
-            wrong = as_user(db, "tech", "search", password="not-my-password")
-            assert wrong.code == 1
-            assert wrong.errors == [
-                f"sign-in refused: wrong user name or password ({left} attempts left before "
-                f"lockout)"
-            ]
-        fifth = as_user(db, "tech", "search", password="not-my-password")
-        assert fifth.code == 1
-        assert "now locked after 5 failures" in fifth.err
-        locked = as_user(db, "tech", "search")
-        assert locked.code == 1
-        assert locked.errors == [
-            "sign-in refused: tech is locked after 5 failed sign-ins; an administrator must "
-            "unlock it"
+        refusal = [
+            "sign-in refused: wrong user name or password (5 failures in a row lock an "
+            "account for 15 minutes)"
         ]
+        for _attempt in range(5):
+            wrong = as_user(db, "tech", "search", password="not-my-password")
+            assert (wrong.code, wrong.errors) == (1, refusal)
+        locked = as_user(db, "tech", "search")  # the right password, locked: the same words
+        assert (locked.code, locked.errors) == (1, refusal)
+        listed = as_user(db, "admin", "user", "list")
+        assert "tech\ttechnologist\tTess Tech\tMLS(ASCP)\tlocked" in listed.lines
         assert as_user(db, "admin", "user", "unlock", "tech").lines == ["tech: unlock done"]
         assert as_user(db, "tech", "search").code == 0
         unknown = as_user(db, "nobody", "search")
-        assert (unknown.code, unknown.errors) == (
-            1,
-            ["sign-in refused: wrong user name or password"],
-        )
+        assert (unknown.code, unknown.errors) == (1, refusal)
 
     def test_commands_that_act_as_a_user_need_one(self, db: str, tmp_path: Path) -> None:
         file = str(write_case(tmp_path, "case.json", example_case()))
@@ -899,7 +915,7 @@ def help_of(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     """Exit status and output of `--help`: returned (not raised) and written to the given
     stdout, nothing to the process's own streams."""
     out, err = io.StringIO(), io.StringIO()
-    code = main(argv, stdin=io.StringIO(""), stdout=out, stderr=err)
+    code = main(argv, stdin=io.StringIO(""), stdout=out, stderr=err, hasher=TEST_HASHER)
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", "")
     return code, out.getvalue(), err.getvalue()
@@ -956,15 +972,22 @@ class TestHelpAndUsage:
 # ------------------------------------------------------------------ the installed command
 
 
-def console(*argv: str, stdin: str = "", env: dict[str, str] | None = None) -> Result:
+def console(
+    *argv: str, stdin: str = "", env: dict[str, str] | None = None, installed: bool = True
+) -> Result:
+    """A child process: the installed console script (production password hashing), or
+    with `installed=False` the command line with the tests' cheap hasher
+    (`tests/cli_process.py`)."""
+    command = [str(CONSOLE_SCRIPT)] if installed else [sys.executable, "-m", "tests.cli_process"]
     completed = subprocess.run(
-        [str(CONSOLE_SCRIPT), *argv],
+        [*command, *argv],
+        cwd=Path(__file__).resolve().parents[2],
         input=stdin,
         capture_output=True,
         text=True,
         encoding="utf-8",
         timeout=120,
-        env={**os.environ, "MARROWPATH_INSECURE_FAST_HASHES": "1", **(env or {})},
+        env={**os.environ, **(env or {})},
         check=False,
     )
     assert "Traceback" not in completed.stderr
@@ -973,8 +996,9 @@ def console(*argv: str, stdin: str = "", env: dict[str, str] | None = None) -> R
 
 @pytest.mark.slow
 def test_console_script_full_round_trip(tmp_path: Path) -> None:
-    """import -> sign -> export -> audit verify through the installed command, on a SQLite
-    file it creates."""
+    """import -> sign -> export in child processes on a SQLite file they create, then
+    audit verify through the installed command: it signs in at production cost and
+    upgrades the test's cheap hash to the production parameters on the way."""
     database = tmp_path / "lab.db"
     db = str(database)
     login = ("--db", db, "--user", "drpark", "--password-stdin")
@@ -982,6 +1006,7 @@ def test_console_script_full_round_trip(tmp_path: Path) -> None:
         *("--db", db, "user", "add", "drpark", "--full-name", "Dana Park"),
         *("--role", "pathologist", "--credentials", "MD", "--password-stdin"),
         stdin=f"{PASSWORD}\n",
+        installed=False,
     )
     assert (first.code, first.lines) == (0, ["added drpark (pathologist)"])
     assert database.exists()
@@ -989,15 +1014,21 @@ def test_console_script_full_round_trip(tmp_path: Path) -> None:
         *login,
         *("lab", "set", "--name", "Lab", "--address", "1 Road", "--clia-id", "14D0000001"),
         stdin=PASSWORD,
+        installed=False,
     )
     assert lab.code == 0, lab.err
     case_file = write_case(tmp_path, "case.json", example_case())
-    imported_ = console(*login, "import", str(case_file), stdin=PASSWORD)
+    imported_ = console(*login, "import", str(case_file), stdin=PASSWORD, installed=False)
     assert (imported_.code, imported_.lines) == (0, [ACCESSION])
-    sha = signed_line(console(*login, "sign", ACCESSION, stdin=PASSWORD), 1, "final")
+    sha = signed_line(
+        console(*login, "sign", ACCESSION, stdin=PASSWORD, installed=False), 1, "final"
+    )
     export_file = tmp_path / "export.json"
     exported = console(
-        *login, "export", ACCESSION, "--format", "json", "-o", str(export_file), stdin=PASSWORD
+        *login,
+        *("export", ACCESSION, "--format", "json", "-o", str(export_file)),
+        stdin=PASSWORD,
+        installed=False,
     )
     assert exported.code == 0, exported.err
     data = json.loads(export_file.read_text(encoding="utf-8"))
@@ -1016,6 +1047,9 @@ def test_console_script_full_round_trip(tmp_path: Path) -> None:
     assert verified.code == 0, verified.err
     assert verified.lines[0].startswith("events\t")
     assert verified.lines[2:] == ["versions\t1", "intact"]
+    with sqlite3.connect(database) as connection:
+        (stored,) = connection.execute("SELECT password_hash FROM users").fetchone()
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")  # upgraded at sign-in
 
 
 @pytest.mark.slow

@@ -20,8 +20,11 @@ from marrowpath.bootstrap import build
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import User
 from tests.conftest import PASSWORD, example_case
+from tests.hashing import TEST_HASHER
 
-MARROWPATH = Path(sys.executable).with_name("marrowpath")
+# the command line in a child process, with the tests' cheap hasher (tests/cli_process.py)
+MARROWPATH = [sys.executable, "-m", "tests.cli_process"]
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def _at_once(workers: list[Callable[[], Any]]) -> list[Any]:
@@ -47,10 +50,10 @@ def _at_once(workers: list[Callable[[], Any]]) -> list[Any]:
 def test_two_workstations_signing_at_once_issue_exactly_one_version(
     database_url: str, pathologist: User
 ) -> None:
-    setup = build(database_url, with_renderer=False)
+    setup = build(database_url, with_renderer=False, hasher=TEST_HASHER)
     setup.cases.import_case(pathologist, example_case())
     setup.close()
-    stations = [build(database_url, with_renderer=False) for _ in range(2)]
+    stations = [build(database_url, with_renderer=False, hasher=TEST_HASHER) for _ in range(2)]
     try:
         results = _at_once(
             [
@@ -72,7 +75,7 @@ def test_two_workstations_signing_at_once_issue_exactly_one_version(
 
 
 def test_accession_numbers_are_never_handed_out_twice(database_url: str, pathologist: User) -> None:
-    stations = [build(database_url, with_renderer=False) for _ in range(3)]
+    stations = [build(database_url, with_renderer=False, hasher=TEST_HASHER) for _ in range(3)]
     try:
         results = _at_once(
             [
@@ -94,11 +97,11 @@ def test_accession_numbers_are_never_handed_out_twice(database_url: str, patholo
 def test_two_sign_commands_at_the_same_moment(
     database_url: str, pathologist: User, tmp_path: Path
 ) -> None:
-    setup = build(database_url, with_renderer=False)
+    setup = build(database_url, with_renderer=False, hasher=TEST_HASHER)
     setup.cases.import_case(pathologist, example_case())
     setup.close()
     command = [
-        str(MARROWPATH),
+        *MARROWPATH,
         "--db",
         database_url,
         "sign",
@@ -114,6 +117,7 @@ def test_two_sign_commands_at_the_same_moment(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            cwd=REPOSITORY,
         )
         for _ in range(2)
     ]
@@ -121,7 +125,7 @@ def test_two_sign_commands_at_the_same_moment(
     codes = sorted(p.returncode for p in processes)
     assert codes == [0, 1], outcomes
     assert all("Traceback" not in err for _out, err in outcomes)
-    check = build(database_url, with_renderer=False)
+    check = build(database_url, with_renderer=False, hasher=TEST_HASHER)
     try:
         assert len(check.cases.versions(pathologist, "BM26-00042")) == 1
     finally:
@@ -144,10 +148,9 @@ def _case_files(folder: Path, count: int) -> list[Path]:
 def test_killing_a_bulk_import_loses_no_printed_case(tmp_path: Path, sqlite_template: Path) -> None:
     database = tmp_path / "kill.db"
     database.write_bytes(sqlite_template.read_bytes())
-    env = {**os.environ, "MARROWPATH_INSECURE_FAST_HASHES": "1"}
     first = subprocess.run(
         [
-            str(MARROWPATH),
+            *MARROWPATH,
             "--db",
             str(database),
             "user",
@@ -162,14 +165,14 @@ def test_killing_a_bulk_import_loses_no_printed_case(tmp_path: Path, sqlite_temp
         input=PASSWORD + "\n",
         text=True,
         capture_output=True,
-        env=env,
+        cwd=REPOSITORY,
         check=True,
     )
     assert "added" in first.stdout
     files = _case_files(tmp_path, 300)
     process = subprocess.Popen(
         [
-            str(MARROWPATH),
+            *MARROWPATH,
             "--db",
             str(database),
             "import",
@@ -182,7 +185,7 @@ def test_killing_a_bulk_import_loses_no_printed_case(tmp_path: Path, sqlite_temp
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        cwd=REPOSITORY,
     )
     assert process.stdin and process.stdout
     process.stdin.write(PASSWORD + "\n")
@@ -196,7 +199,7 @@ def test_killing_a_bulk_import_loses_no_printed_case(tmp_path: Path, sqlite_temp
         stored = {row[0] for row in connection.execute("SELECT accession FROM cases")}
     assert set(printed) <= stored
     assert len(stored) < 300  # it really was interrupted
-    app = build(str(database), with_renderer=False)
+    app = build(str(database), with_renderer=False, hasher=TEST_HASHER)
     try:
         user = app.auth.sign_in("drpark", PASSWORD)
         verification = app.audit.verify(user)

@@ -17,6 +17,7 @@ from marrowpath.db.models import Base
 from marrowpath.domain.errors import Refused, SchemaMismatch
 from marrowpath.domain.users import User
 from tests.conftest import example_case
+from tests.hashing import TEST_HASHER
 
 
 def test_models_and_migrations_agree(database_url: str) -> None:
@@ -47,7 +48,7 @@ def test_a_schema_newer_than_the_program_is_refused(database_url: str) -> None:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
     try:
         with pytest.raises(SchemaMismatch, match="newer than this MarrowPath"):
-            build(database_url, with_renderer=False)
+            build(database_url, with_renderer=False, hasher=TEST_HASHER)
     finally:  # the PostgreSQL database is shared by the whole run
         with engine.begin() as connection:
             connection.execute(
@@ -58,7 +59,7 @@ def test_a_schema_newer_than_the_program_is_refused(database_url: str) -> None:
 
 def test_postgres_is_not_migrated_behind_the_administrators_back(tmp_path: Path) -> None:
     """A fresh SQLite file is created and migrated; an unmigrated server would be refused."""
-    app = build(str(tmp_path / "new.db"), with_renderer=False)
+    app = build(str(tmp_path / "new.db"), with_renderer=False, hasher=TEST_HASHER)
     app.close()
     with sqlite3.connect(tmp_path / "new.db") as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
@@ -66,7 +67,7 @@ def test_postgres_is_not_migrated_behind_the_administrators_back(tmp_path: Path)
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
     with pytest.raises(SchemaMismatch, match="db upgrade"):
-        build(str(empty), migrate_schema=False, with_renderer=False)
+        build(str(empty), migrate_schema=False, with_renderer=False, hasher=TEST_HASHER)
 
 
 def test_backup_is_a_consistent_copy(
@@ -75,7 +76,7 @@ def test_backup_is_a_consistent_copy(
 ) -> None:
     database = tmp_path / "live.db"
     database.write_bytes(sqlite_template.read_bytes())
-    app = build(str(database), with_renderer=False)
+    app = build(str(database), with_renderer=False, hasher=TEST_HASHER)
     from marrowpath.domain.users import Role
 
     app.auth.add_first_user(

@@ -22,6 +22,7 @@ from marrowpath.cli import main
 from marrowpath.domain import hl7v2
 from marrowpath.domain.users import User
 from tests.conftest import PASSWORD, example_case
+from tests.hashing import TEST_HASHER
 from tests.interfaces.support import (
     ACCESSION,
     Listener,
@@ -50,6 +51,7 @@ def cli(db: str, user: str, *argv: str) -> Result:
         stdin=io.StringIO(f"{PASSWORD}\n"),
         stdout=out,
         stderr=err,
+        hasher=TEST_HASHER,
     )
     result = Result(code, out.getvalue(), err.getvalue())
     assert "Traceback" not in result.err and "unexpected error" not in result.err, result.err

@@ -21,8 +21,15 @@ REPORT_STATUS = {"entered_in_error": "entered-in-error"}
 
 
 def test_demo_cases_in_every_state(app: App) -> None:
-    users = app.demo.ensure_users_and_lab()
+    users, empty = app.demo.ensure_users_and_lab()
+    assert empty
     app.demo.load_showcase(users, app.context.clock.today())
+    # run again on the filled database: the same users, found without signing anyone in
+    again, empty = app.demo.ensure_users_and_lab()
+    assert not empty and again == users
+    with app.context.uow(read_only=True) as uow:
+        purposes = {e.detail.get("purpose") for e in uow.audit.events() if "sign-in" in e.action}
+    assert purposes == {"signature"}  # the showcase's signatures; never a sign-in
     reader = next(u for u in users.values() if u.role.value == "clinician")
     first_of_each: dict[Status, str] = {}
     for row in app.cases.search(reader):

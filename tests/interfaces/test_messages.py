@@ -18,8 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from marrowpath.domain import hl7v2
+from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.interfaces import Cancellation, ResultRequest
 from marrowpath.domain.lifecycle import Status, VersionKind
+from marrowpath.domain.types import STORED
 from marrowpath.domain.versions import IssuedVersion
 from marrowpath.reports.fhir import build_bundle
 from marrowpath.reports.hl7 import build_oru
@@ -219,12 +221,39 @@ def test_delimiters_and_line_breaks_are_escaped_and_read_back_unchanged() -> Non
     assert parsed.first("OBR").get(16, 2) == "Raman|Iyer"  # type: ignore[union-attr]
 
 
-@given(st.text())
-def test_escape_round_trips_any_text(text: str) -> None:
+CONTROL = st.characters(min_codepoint=0, max_codepoint=0x9F)
+
+
+@given(st.text() | st.text(CONTROL))
+def test_escape_round_trips_any_text_and_leaves_no_control_byte(text: str) -> None:
     for formatted in (False, True):
         encoded = hl7v2.escape(text, formatted=formatted)
         assert not set(encoded) & set("|^~&\r\n")
+        assert not [c for c in encoded if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F]
         assert hl7v2.unescape(encoded) == text
+
+
+def test_control_bytes_are_escaped_as_hex() -> None:
+    assert hl7v2.escape("a\x0bb\x1cc\x1dd\x00e\x7f\x85") == (
+        "a\\X0B\\b\\X1C\\c\\X1D\\d\\X00\\e\\X7F\\\\XC285\\"
+    )
+
+
+def test_control_bytes_of_an_issued_text_never_reach_the_wire() -> None:
+    """A version signed before control characters were refused still carries them; the
+    ORU must not: 0x0B and 0x1C would end the MLLP frame in the middle of the message."""
+    data = example_data()
+    data["diagnosis"]["comment"] = "Start\x0bof block\x1cend of block\x1d and bell\x07"
+    document = CaseDocument.model_validate(data, context=STORED)
+    request = ResultRequest(
+        versions=(version(1, VersionKind.FINAL, document),), control_id="MPC", created_at=NOW
+    )
+    message = build_oru(request)
+    raw = [c for c in message if (ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F) and c != "\r"]
+    assert raw == []
+    assert "\\X0B\\" in message and "\\X1C\\" in message
+    comment = obx_by_code(hl7v2.parse(message), "MP-DXCOMMENT")[0].get(5)
+    assert comment == data["diagnosis"]["comment"]
 
 
 def test_ack_reading_and_building() -> None:

@@ -18,6 +18,7 @@ from marrowpath.domain.users import User
 from marrowpath.services.context import Clock
 from marrowpath.services.outbox import LEASE
 from tests.conftest import PASSWORD
+from tests.hashing import TEST_HASHER
 from tests.interfaces.support import (
     ACCESSION,
     Listener,
@@ -136,13 +137,13 @@ def test_a_down_listener_is_retried_with_the_same_control_id_after_a_restart(
     assert entry.next_attempt_at is not None and entry.next_attempt_at > datetime.now(UTC)
     assert app.outbox.deliver_due() == []  # waiting for its back-off
     with Listener("AA", port=port) as listener:
-        restarted = build(database_url, with_renderer=False, clock=later(5))
+        restarted = build(database_url, with_renderer=False, clock=later(5), hasher=TEST_HASHER)
         try:
             (delivery,) = restarted.outbox.deliver_due()
             assert delivery.outcome == "sent"
         finally:
             restarted.close()
-        again = build(database_url, with_renderer=False, clock=later(120))
+        again = build(database_url, with_renderer=False, clock=later(120), hasher=TEST_HASHER)
         try:
             assert again.outbox.deliver_due() == []
         finally:
@@ -165,7 +166,12 @@ def test_a_sender_that_died_mid_send_is_taken_over_once_its_lease_expires(
             assert uow.outbox.claim(entry.id, now=now, lease_until=now + LEASE) is not None
             uow.commit()
         assert app.outbox.deliver_due() == []  # still leased: nobody else sends it
-        takeover = build(database_url, with_renderer=False, clock=later(LEASE.seconds / 60 + 1))
+        takeover = build(
+            database_url,
+            with_renderer=False,
+            clock=later(LEASE.seconds / 60 + 1),
+            hasher=TEST_HASHER,
+        )
         try:
             (delivery,) = takeover.outbox.deliver_due()
         finally:
@@ -175,7 +181,9 @@ def test_a_sender_that_died_mid_send_is_taken_over_once_its_lease_expires(
 
 
 def test_corrections_go_to_everyone_who_had_an_earlier_version(database_url: str) -> None:
-    app = build(database_url)  # with the PDF renderer: the new PDF travels with the correction
+    app = build(
+        database_url, hasher=TEST_HASHER
+    )  # with the PDF renderer: the new PDF travels with the correction
     try:
         team = _team(app)
         with Listener() as ehr, Listener() as archive, Listener() as clinic:

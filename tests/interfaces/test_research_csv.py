@@ -9,6 +9,7 @@ import io
 from marrowpath.bootstrap import App, build
 from marrowpath.domain.users import User
 from tests.conftest import PASSWORD, example_case
+from tests.hashing import TEST_HASHER
 from tests.interfaces.support import import_example, sign
 
 Team = dict[str, User]
@@ -76,7 +77,9 @@ def test_research_export(app: App, team: Team, database_url: str) -> None:
     )
     assert first["cellularity_for_age"] == "hypercellular"
 
-    restarted = build(database_url, with_renderer=False)  # the secret lives in the database
+    restarted = build(
+        database_url, with_renderer=False, hasher=TEST_HASHER
+    )  # the secret lives in the database
     try:
         again, _ = restarted.interfaces.export_research_csv(team["clinician"])
     finally:

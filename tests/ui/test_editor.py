@@ -738,3 +738,30 @@ def test_flags_are_computed_from_the_valid_parts_of_a_partial_draft() -> None:
     ]
     assert codes == ["cells_counted_below_200", "blasts_aml_range", "pb_blasts_2", "core_short"]
     assert editor_flags({"format": "marrowpath.case/1"}, today=today, final_sign_out=True) == []
+
+
+def test_a_name_mixing_alphabets_is_flagged_for_the_pathologist(
+    app: App, dr: User, open_editor: EditorFactory
+) -> None:
+    """ "Dеlgado" with a Cyrillic е looks like DELGADO but is another patient."""
+    data = example_case()
+    data["patient"].update(family_name="D\u0435lgado", mrn="MRN0099999")
+    app.cases.import_case(dr, data)
+    editor = open_editor(ACCESSION, dr)
+    assert editor.flags.texts()[0].startswith(
+        'Review the patient name: "D\u0435lgado" has Latin letters with the Cyrillic letter '
+        '"\u0435" (U+0435).'
+    )
+
+
+def test_a_partial_draft_with_a_mixed_script_name_is_flagged() -> None:
+    from datetime import date
+
+    from marrowpath.ui.editor.flags_panel import editor_flags
+
+    flags = editor_flags(
+        {"patient": {"family_name": "Smith", "given_names": "\u0410nna"}},  # Cyrillic А
+        today=date(2026, 11, 26),
+        final_sign_out=False,
+    )
+    assert [flag.code for flag in flags] == ["patient_name_mixed_scripts"]

@@ -36,6 +36,7 @@ from marrowpath.domain.flags import advisory_flags
 from marrowpath.domain.lifecycle import Action, Status, VersionKind, allowed, require
 from marrowpath.domain.settings import LabSettings, apply_setting
 from marrowpath.domain.text import display_name, fold, search_words
+from marrowpath.domain.types import STORED
 from marrowpath.domain.validation import check_draft, parse_case, parse_case_json
 from marrowpath.domain.versions import VersionContent, canonical_json
 from tests.conftest import example_case
@@ -176,9 +177,12 @@ class TestRounding:
         assert str(round_half_up(value)) == shown
 
     def test_huge_counts_still_give_a_ratio(self) -> None:
-        summary = summarise_differential(
-            Differential(neutrophils=10**30 + 1, pronormoblasts=2), LabSettings()
+        # new input is bounded (10,000 a category); a version issued before the bound keeps
+        # its counts and must still render
+        stored = Differential.model_validate(
+            {"neutrophils": 10**30 + 1, "pronormoblasts": 2}, context=STORED
         )
+        summary = summarise_differential(stored, LabSettings())
         assert summary.me_ratio_text == "500000000000000000000000000000.5:1"
         assert summary.erythroid_percent == Decimal("0.0")
 
@@ -952,7 +956,9 @@ class TestValidationMessages:
     def test_control_characters_in_mrn(self) -> None:
         data = example_case()
         data["patient"]["mrn"] = "MRN\x00123"
-        assert problems(data) == ["patient.mrn must not contain control characters"]
+        assert problems(data) == [
+            "patient.mrn must not contain control characters; U+0000 at position 4"
+        ]
 
     @pytest.mark.parametrize(
         ("remove", "path"),

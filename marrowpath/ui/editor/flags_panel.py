@@ -33,7 +33,7 @@ from marrowpath.domain.case import (
 )
 from marrowpath.domain.enums import AspirateQuality, DifferentialSource
 from marrowpath.domain.errors import InvalidCase
-from marrowpath.domain.flags import Flag, advisory_flags
+from marrowpath.domain.flags import Flag, advisory_flags, name_flags
 from marrowpath.domain.validation import parse_case
 
 AMBER = QColor("#b35c00")
@@ -50,7 +50,10 @@ def editor_flags(data: dict[str, Any], *, today: date, final_sign_out: bool) -> 
     try:
         document = parse_case(data, today=today)
     except InvalidCase:
-        document = partial_document(data)
+        patient = _obj(data.get("patient"))
+        return name_flags(patient.get("family_name"), patient.get("given_names")) + (
+            advisory_flags(partial_document(data), final_sign_out=final_sign_out)
+        )
     return advisory_flags(document, final_sign_out=final_sign_out)
 
 
