@@ -46,7 +46,7 @@ def report(name: str, measured: float, baseline: float) -> None:
 
 
 def run(app: App, cases: int, repeat: int) -> None:
-    users = app.demo.ensure_users_and_lab()
+    users, _ = app.demo.ensure_users_and_lab()
     today = app.context.clock.today()
     app.demo.load_showcase(users, today)
     app.demo.load_bulk(users, cases, today)

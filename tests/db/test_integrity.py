@@ -28,6 +28,7 @@ from marrowpath.cli import main
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import User
 from tests.conftest import PASSWORD, example_case
+from tests.hashing import TEST_HASHER
 from tests.interfaces.support import Listener, pdf_of
 from tests.tamper import as_json, tamper, tampering
 
@@ -39,7 +40,7 @@ Team = dict[str, User]
 @pytest.fixture
 def printing(app: App, team: Team) -> Iterator[App]:
     """The same database with the PDF renderer: PDFs are stored when signed."""
-    application = build(app.url)
+    application = build(app.url, hasher=TEST_HASHER)
     yield application
     application.close()
 
@@ -292,8 +293,10 @@ class TestVersionsSignedWithoutAPdf:
     @pytest.fixture
     def demo(self, database_url: str) -> Iterator[tuple[App, User]]:
         """A demo database with three generated cases, and its pathologist."""
-        application = build(database_url)  # with the renderer, which bulk loading skips
-        users = application.demo.ensure_users_and_lab()
+        application = build(
+            database_url, hasher=TEST_HASHER
+        )  # with the renderer, which bulk loading skips
+        users, _ = application.demo.ensure_users_and_lab()
         assert application.demo.load_bulk(users, 3, application.context.clock.today()) == 3
         yield application, next(u for u in users.values() if u.role.value == "pathologist")
         application.close()
@@ -489,7 +492,7 @@ def test_backup_keeps_the_triggers(app: App, team: Team, tmp_path: Path) -> None
     signed(app, team)
     code, out, _err = cli(app.url, "admin", "db", "backup", str(tmp_path / "copy.db"))
     assert code == 0, out
-    copy = build(str(tmp_path / "copy.db"), with_renderer=False)
+    copy = build(str(tmp_path / "copy.db"), with_renderer=False, hasher=TEST_HASHER)
     try:
         assert copy.audit.verify(team["admin"]).intact
         with pytest.raises(DBAPIError, match="report_versions rows are never updated"):

@@ -21,6 +21,7 @@ from marrowpath.cli import main
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import Role
 from tests.conftest import PASSWORD, PG_ADMIN_URL, example_case
+from tests.hashing import TEST_HASHER
 from tests.interfaces.support import Listener
 
 pytestmark = pytest.mark.postgres
@@ -95,7 +96,7 @@ def test_the_owner_migrates_and_the_workstations_cannot_change_issued_rows(
     )
 
     # a workstation connected as the application role does all its work
-    app = build(roles.url(roles.app), migrate_schema=False)
+    app = build(roles.url(roles.app), migrate_schema=False, hasher=TEST_HASHER)
     try:
         admin = app.auth.add_first_user(
             "admin", full_name="Ada Admin", role=Role.ADMIN, password=PASSWORD

@@ -17,6 +17,7 @@ from marrowpath.domain.users import User
 from marrowpath.ui.main_window import MainWindow
 from marrowpath.ui.preview import PreviewWidget
 from tests.conftest import PASSWORD, example_case
+from tests.hashing import TEST_HASHER
 from tests.tamper import tamper
 
 ACCESSION = "BM26-00042"
@@ -44,7 +45,7 @@ def test_a_swapped_pdf_is_refused_in_the_preview_print_and_save(
 ) -> None:
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
-    app = build(database_url)  # with the renderer: the PDF is stored at signing
+    app = build(database_url, hasher=TEST_HASHER)  # with the renderer: the PDF is stored at signing
     app.cases.import_case(pathologist, example_case())
     app.cases.sign(pathologist, ACCESSION, PASSWORD)
     window = MainWindow(desktop_services(app, str(tmp_path)), pathologist, idle_minutes=60)
