@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from marrowpath.db import migrate
 from marrowpath.db.engine import describe, is_sqlite, make_engine, resolve_url
@@ -157,6 +158,8 @@ def upgrade_database(database: str | None, *, app_role: str | None = None) -> Up
             SELECT and INSERT only on issued versions and audit events (`db/roles.py`).
     """
     url = resolve_url(database if database is not None else os.environ.get("MARROWPATH_DB"))
+    if app_role is not None:
+        migrate.refuse_roles_unless_postgresql(make_url(url).get_backend_name())
     engine = make_engine(url)
     try:
         role = migrate.upgrade(engine, app_role=app_role)

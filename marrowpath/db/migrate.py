@@ -75,11 +75,7 @@ def upgrade(engine: Engine, *, app_role: str | None = None) -> AppRole | None:
     from alembic import command
 
     if app_role is not None:
-        if engine.dialect.name != "postgresql":
-            raise Refused(
-                "db upgrade --app-role: roles exist on PostgreSQL only; a SQLite file is "
-                "protected by the file system"
-            )
+        refuse_roles_unless_postgresql(engine.dialect.name)
         check_role_name(app_role)
     _refuse_newer(engine)
     config = _config()
@@ -87,6 +83,15 @@ def upgrade(engine: Engine, *, app_role: str | None = None) -> AppRole | None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         return grant_app_role(connection, app_role) if app_role is not None else None
+
+
+def refuse_roles_unless_postgresql(backend: str) -> None:
+    """An application role is a PostgreSQL notion; say so before a SQLite file is made."""
+    if backend != "postgresql":
+        raise Refused(
+            "db upgrade --app-role: roles exist on PostgreSQL only; a SQLite file is "
+            "protected by the file system"
+        )
 
 
 def check_schema(engine: Engine, *, auto_upgrade: bool) -> None:
