@@ -123,12 +123,15 @@ def patient_sentence(
     labels = list(dict.fromkeys(row.label for row in rows))
     if not labels:
         return f"Your report was {verb} on {long_date(when)}."
-    named = "; ".join(labels[:shown])
-    more = len(labels) - shown
-    if more > 0:
-        named += f"; and {more} more"
-    part = "this part" if len(labels) == 1 else "these parts"
-    return f"Your report was {verb} on {long_date(when)}: {part} changed: {named}."
+    named = labels[:shown]
+    more = len(labels) - len(named)
+    if more:
+        named.append(f"{more} more {'part' if more == 1 else 'parts'}")
+    if len(named) == 1:
+        listed, verb_form = named[0], "was"
+    else:
+        listed, verb_form = "; ".join(named[:-1]) + f"; and {named[-1]}", "were"
+    return f"Your report was {verb} on {long_date(when)}: {listed} {verb_form} changed."
 
 
 # ---------------------------------------------------------------------- walking two documents
