@@ -54,6 +54,24 @@ TITLE = "Bone marrow pathology report"
 NO_SUMMARY = frozenset({ReportState.CANCELLED, ReportState.WITHDRAWN})
 
 
+# Page 1 must still reach the diagnosis: a long changed text (not the diagnosis or the
+# identity) is shortened there and printed in full in the version history.
+FIRST_PAGE_TEXT = 400
+
+
+def _first_page_row(row: ChangeRow) -> ChangeRow:
+    if row.essential:
+        return row
+
+    def short(text: str) -> str:
+        if len(text) <= FIRST_PAGE_TEXT:
+            return text
+        cut = text[:FIRST_PAGE_TEXT].rsplit(" ", 1)[0]
+        return f"{cut} … (in full in the Version history)"
+
+    return row.model_copy(update={"was": short(row.was), "now": short(row.now)})
+
+
 class CaseReportRenderer(BaseReportRenderer):
     """Renders one `ReportRequest` to PDF bytes."""
 
@@ -308,7 +326,7 @@ class CaseReportRenderer(BaseReportRenderer):
     def _changes_on_first_page(self) -> list[Flowable]:
         """Under an AMENDED banner: what changed, before the diagnosis (the one exception
         to "diagnosis first"), identity and diagnosis rows never cut."""
-        rows = list(self.banner.changes)
+        rows = [_first_page_row(row) for row in self.banner.changes]
         if not rows:
             return []
         s = self.styles

@@ -708,8 +708,8 @@ class CaseService:
         rows = redline(previous[-1].content.document.to_json_dict(), document.to_json_dict())
         if not rows:
             raise Refused(
-                f"{case.accession}: the amendment changes nothing the report prints "
-                f"(compared with version {previous[-1].number}); nothing to amend"
+                f"{case.accession}: the amendment changes no printed value (compared with "
+                f"version {previous[-1].number}); nothing to amend"
             )
         return self._issue(
             uow,
