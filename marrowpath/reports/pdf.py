@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from marrowpath.domain.reporting import ReportRequest
 from marrowpath.reports.case_report import CaseReportRenderer
-from marrowpath.reports.stamp import stamp_report
 
 
 def render_report(request: ReportRequest) -> bytes:
@@ -20,8 +19,7 @@ def render_report(request: ReportRequest) -> bytes:
     from its stored bytes and one rendered on demand read the same.
     """
     if request.stamped:
+        from marrowpath.reports.stamp import stamp_report  # pypdf: only when stamping
+
         return stamp_report(CaseReportRenderer(request, as_issued=True).generate(), request)
     return CaseReportRenderer(request).generate()
-
-
-__all__ = ["render_report", "stamp_report"]

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -76,12 +77,19 @@ class ProviderNoticeBox(QGroupBox):
         self.when = QLineEdit(datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"))
         self.when.setAccessibleName("When they were told")
         self.when.setPlaceholderText("YYYY-MM-DD HH:MM")
-        form = QFormLayout(self)
-        form.addRow(self.electronic)
-        form.addRow(self.direct)
-        form.addRow("Who:", self.who)
-        form.addRow("How:", self.method)
-        form.addRow("When:", self.when)
+        self.when.setMaximumWidth(self.when.fontMetrics().horizontalAdvance("0000-00-00 00:00__"))
+        direct = QHBoxLayout()
+        direct.addWidget(self.direct)
+        for caption, widget, stretch in (
+            ("who", self.who, 3),
+            ("how", self.method, 2),
+            ("when", self.when, 0),
+        ):
+            direct.addWidget(QLabel(caption))
+            direct.addWidget(widget, stretch)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.electronic)
+        layout.addLayout(direct)
         self.direct.toggled.connect(self._enable)
         self._enable(False)
 
@@ -173,9 +181,9 @@ class SignAmendmentDialog(LifecycleDialog):
                 f"Nothing has changed since version {number}. Edit and save the case first."
             )
             layout.addWidget(self.nothing_changed)
-        self.changes_view.setMinimumHeight(self.fontMetrics().lineSpacing() * 6)
+        self.changes_view.setMinimumHeight(self.fontMetrics().lineSpacing() * 9)
         layout.addWidget(self.changes_view)
-        self.body.addWidget(box, 2)
+        self.body.addWidget(box, 3)
         reason_box = QGroupBox("Why the report is amended (printed on the report)")
         form = QFormLayout(reason_box)
         form.addRow("Reason &category:", self.category)
