@@ -138,6 +138,14 @@ def test_preview_print_to_pdf_and_save(
     app.close()
 
 
+@pytest.fixture
+def no_delivery_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's first delivery check runs 2 s after it opens, on its task runner; a
+    test that closes the window sooner must not leave it to fire during the next test."""
+    monkeypatch.setattr(MainWindow, "check_deliveries", lambda _window: None)
+
+
+@pytest.mark.usefixtures("no_delivery_check")
 def test_preview_offers_no_patient_summary_for_a_withdrawn_report(
     qtbot: QtBot, database_url: str, pathologist: User, tmp_path: Path
 ) -> None:
@@ -164,6 +172,7 @@ def test_preview_offers_no_patient_summary_for_a_withdrawn_report(
     app.close()
 
 
+@pytest.mark.usefixtures("no_delivery_check")
 def test_preview_of_a_case_cancelled_before_anything_was_issued_says_so(
     qtbot: QtBot, app: App, services: Services, pathologist: User
 ) -> None:
