@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from marrowpath.bootstrap import App
@@ -75,6 +76,7 @@ def test_report_of_an_earlier_version_prints_superseded(db: str, tmp_path: Path)
     assert all("SUPERSEDED - version 1 of 2" in text for text in pages)
 
 
+@pytest.mark.slow
 def test_patient_summary_refused_for_withdrawn_and_cancelled(
     app: App, team: Team, db: str, tmp_path: Path
 ) -> None:

@@ -59,6 +59,7 @@ def amend_laterality(app: App, team: Team) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_superseded_version_prints_its_stored_bytes_under_an_overlay(
     app: App, team: Team
 ) -> None:

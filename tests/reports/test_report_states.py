@@ -180,8 +180,9 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def rotated(page: PageObject) -> list[str]:
-    """Text drawn at an angle on the page: the watermark, nothing else."""
+def read(page: PageObject) -> tuple[str, list[str]]:
+    """The page's text, and the text drawn at an angle on it (the watermark, nothing else),
+    in one pass."""
     found: list[str] = []
 
     def visit(text: str, cm: list[float], tm: list[float], *_: Any) -> None:
@@ -189,21 +190,20 @@ def rotated(page: PageObject) -> list[str]:
         if text.strip() and abs(b_) > 1e-3:
             found.append(text.strip())
 
-    page.extract_text(visitor_text=visit)
-    return found
+    return page.extract_text(visitor_text=visit), found
 
 
 @pytest.mark.parametrize("name", list(ROWS))
 def test_banner_on_every_page_and_watermark_where_stated(name: str) -> None:
     first_words, running, watermark = ROWS[name]
-    texts = [page.extract_text() for page in pages(name)]
-    assert len(texts) > 1, "a report of several pages"
-    first = flat(texts[0])
+    read_back = [read(page) for page in pages(name)]
+    assert len(read_back) > 1, "a report of several pages"
+    first = flat(read_back[0][0])
     for words in first_words:
         assert words in first, (name, words)
-    for number, (page, text) in enumerate(zip(pages(name), texts, strict=True), start=1):
+    for number, (text, rotated) in enumerate(read_back, start=1):
         assert running in text, (name, number)
-        assert rotated(page) == ([watermark] if watermark else []), (name, number)
+        assert rotated == ([watermark] if watermark else []), (name, number)
 
 
 def test_the_state_comes_from_the_whole_version_list() -> None:
