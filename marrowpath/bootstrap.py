@@ -103,6 +103,7 @@ def build(
         hasher=hasher or Argon2Hasher(),
         clock=clock or Clock(),
         renderer=_renderer() if with_renderer else None,
+        stamper=_stamper(),
         interfaces=_interface_builders(),
     )
     auth = AuthService(context)
@@ -129,6 +130,18 @@ def _renderer():  # type: ignore[no-untyped-def]
     except ImportError:
         return None
     return render_report
+
+
+def _stamper():  # type: ignore[no-untyped-def]
+    """Stamps issued PDFs that are now superseded or withdrawn; pypdf is imported on the
+    first stamp, not at start-up."""
+
+    def stamp(pdf: bytes, request: object) -> bytes:
+        from marrowpath.reports.stamp import stamp_report
+
+        return stamp_report(pdf, request)  # type: ignore[arg-type]
+
+    return stamp
 
 
 def _interface_builders() -> InterfaceBuilders:

@@ -20,6 +20,7 @@ from marrowpath import __version__
 from marrowpath.cli import interfaces
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.lifecycle import Status
+from marrowpath.domain.redline import ChangeRow
 from marrowpath.domain.settings import SETTING_KEYS, settings_lines
 from marrowpath.domain.users import PASSWORD_RULE, Role, User
 
@@ -167,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="misidentification, specimen_problem, interpretation_change, report_defect or other",
     )
     amend.add_argument("--reason", required=True)
+
+    compare = command("compare", "the changes between two issued versions (label, was, now)")
+    compare.add_argument("accession", metavar="ACCESSION")
+    compare.add_argument("first", type=int, metavar="V1")
+    compare.add_argument("second", type=int, metavar="V2")
 
     addendum = command("addendum", "issue an addendum")
     addendum.add_argument("accession", metavar="ACCESSION")
@@ -642,7 +648,22 @@ def _amend(s: Session) -> int:
         reason=s.args.reason,
     )
     s.print(f"{s.args.accession}\tversion {version.number}\tamendment\t{version.sha256}")
+    _print_changes(s, version.content.changes or ())
     return EXIT_OK
+
+
+def _compare(s: Session) -> int:
+    args = s.args
+    rows = s.app.cases.compare(s.user(), args.accession, args.first, args.second)
+    _print_changes(s, rows)
+    return EXIT_OK
+
+
+def _print_changes(s: Session, rows: Sequence[ChangeRow]) -> None:
+    """The changes table, one row a line: label, was, now, tab-separated (tabs and line
+    breaks inside a value become spaces, so a row stays one line)."""
+    for row in rows:
+        s.print("\t".join(" ".join(cell.split()) for cell in (row.label, row.was, row.now)))
 
 
 def _addendum(s: Session) -> int:
@@ -784,6 +805,7 @@ HANDLERS: dict[str, Handler] = {
     "import": _import,
     "sign": interfaces.deliver_after(_sign),
     "amend": interfaces.deliver_after(_amend),
+    "compare": _compare,
     "addendum": interfaces.deliver_after(_addendum),
     "withdraw": interfaces.deliver_after(_withdraw),
     "cancel": interfaces.deliver_after(_cancel),

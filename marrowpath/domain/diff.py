@@ -38,13 +38,3 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list
         for path in paths
         if old.get(path) != new.get(path)
     ]
-
-
-def changed_sections(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
-    """Top-level sections that differ ("diagnosis", "aspirate"), for "what changed" lines."""
-    seen: list[str] = []
-    for change in changes(before, after):
-        section = change.path.split(".")[0].split("[")[0]
-        if section not in seen:
-            seen.append(section)
-    return seen

@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict
 
 from marrowpath.domain.case import CaseDocument, VersionEntry
 from marrowpath.domain.lifecycle import VersionKind
+from marrowpath.domain.redline import ChangeRow
 from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.wording import datetime_text
 
 
 def canonical_json(value: Any) -> bytes:
@@ -30,6 +32,32 @@ def canonical_json(value: Any) -> bytes:
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+class ProviderNotice(BaseModel):
+    """How the ordering provider was told of an amendment that changes the diagnosis or
+    the patient's identity: by the electronic delivery alone, or by a communication
+    (who was told, how, when). Printed under the AMENDED banner.
+
+    Deliberately small: structured critical-result communications (`bench.md`) are a
+    record of their own; this says only what the amended report has to say.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    electronic_only: bool = False
+    told: str | None = None
+    method: str | None = None
+    at: datetime | None = None
+
+    def text(self) -> str:
+        """'Ordering provider told: Dr Raman, by telephone, 2026-11-24 15:10 UTC-05:00.'"""
+        if self.electronic_only:
+            return "Ordering provider informed by electronic delivery of this report only."
+        parts = [p for p in (self.told, self.method) if p]
+        if self.at is not None:
+            parts.append(datetime_text(self.at))
+        return f"Ordering provider told: {', '.join(parts)}."
 
 
 class VersionContent(BaseModel):
@@ -50,6 +78,10 @@ class VersionContent(BaseModel):
     reason_category: str | None = None
     reason: str | None = None
     addendum_text: str | None = None
+    # Added for amendments after the first releases; None is left out of the canonical
+    # JSON, so versions signed before these fields existed keep their hashes.
+    changes: tuple[ChangeRow, ...] | None = None
+    provider_notice: ProviderNotice | None = None
 
     def canonical(self) -> bytes:
         return canonical_json(self.model_dump(mode="json", exclude_none=True))

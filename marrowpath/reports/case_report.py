@@ -12,8 +12,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Table, TableStyle
 
 from marrowpath.domain.derived import case_age
+from marrowpath.domain.labels import label_of
 from marrowpath.domain.lifecycle import VersionKind
-from marrowpath.domain.reporting import ReportRequest
+from marrowpath.domain.redline import ChangeRow
+from marrowpath.domain.reporting import ReportRequest, ReportState
 from marrowpath.domain.text import display_name
 from marrowpath.domain.versions import IssuedVersion
 from marrowpath.reports.base import BaseReportRenderer
@@ -38,28 +40,49 @@ from marrowpath.reports.status import (
     Banner,
     addenda,
     banner,
+    diagnosis_amended,
     reason_text,
     signature_line,
     text_version,
+    version_changes,
 )
 from marrowpath.reports.templates import PageFurniture, pdf_date
 
 TITLE = "Bone marrow pathology report"
-DIAGNOSIS_HEADINGS = {
-    VersionKind.PRELIMINARY: "Preliminary diagnosis",
-    VersionKind.FINAL: "Final diagnosis",
-    VersionKind.AMENDMENT: "Amended diagnosis",
-}
+# States whose report has no patient summary (`report-states.md`): the findings may be
+# another patient's, or were never final.
+NO_SUMMARY = frozenset({ReportState.CANCELLED, ReportState.WITHDRAWN})
+
+
+# Page 1 must still reach the diagnosis: a long changed text (not the diagnosis or the
+# identity) is shortened there and printed in full in the version history.
+FIRST_PAGE_TEXT = 400
+
+
+def _first_page_row(row: ChangeRow) -> ChangeRow:
+    if row.essential:
+        return row
+
+    def short(text: str) -> str:
+        if len(text) <= FIRST_PAGE_TEXT:
+            return text
+        cut = text[:FIRST_PAGE_TEXT].rsplit(" ", 1)[0]
+        return f"{cut} … (in full in the Version history)"
+
+    return row.model_copy(update={"was": short(row.was), "now": short(row.now)})
 
 
 class CaseReportRenderer(BaseReportRenderer):
     """Renders one `ReportRequest` to PDF bytes."""
 
-    def __init__(self, request: ReportRequest) -> None:
+    def __init__(self, request: ReportRequest, *, as_issued: bool = False) -> None:
+        """`as_issued`: print the version as it was when signed (the stamp added later says
+        what it is now); its patient summary still says that it was superseded."""
         super().__init__(paper=request.settings.paper)
-        self.request = request
-        self.banner: Banner = banner(request)
-        self.ctx = SectionContext(request, self.styles, self.geometry.content_width)
+        self.request = request.as_issued() if as_issued else request
+        self.banner: Banner = banner(self.request)
+        self.ctx = SectionContext(self.request, self.styles, self.geometry.content_width)
+        self.summary_ctx = SectionContext(request, self.styles, self.geometry.content_width)
 
     # -- page furniture --------------------------------------------------------------
 
@@ -70,12 +93,16 @@ class CaseReportRenderer(BaseReportRenderer):
     def _get_furniture(self) -> PageFurniture:
         case = self.request.document
         version = self.request.version
+        state = self.banner.running
         if version is None:
             when = self.request.rendered_at
-            issued = "DRAFT, not issued" + (f"; printed {datetime_text(when)}" if when else "")
+            issued = f"{state}, not issued" + (f"; printed {datetime_text(when)}" if when else "")
         else:
             kind = KIND_WORDS[version.kind].lower()
-            issued = f"Issued {datetime_text(version.content.signed_at)} ({kind}, version {version.number})"
+            issued = (
+                f"{state} · Issued {datetime_text(version.content.signed_at)} "
+                f"({kind}, version {version.number})"
+            )
         return PageFurniture(
             lab_name=self.request.settings.identity.name,
             title=TITLE,
@@ -127,7 +154,7 @@ class CaseReportRenderer(BaseReportRenderer):
         """Document information without the patient's name: viewers show it in lists."""
         case = self.request.document
         version = self.request.version
-        subject = f"{self.banner.running.capitalize()}, accession {case.accession}"
+        subject = f"{self.banner.title.capitalize()}, accession {case.accession}"
         if version is not None:
             subject += f", version {version.number}, fingerprint {version.fingerprint()}"
         return {
@@ -145,12 +172,13 @@ class CaseReportRenderer(BaseReportRenderer):
 
     def _get_story(self) -> list[Flowable]:
         story: list[Flowable] = [self._identification(), self._status_banner()]
+        story += self._changes_on_first_page()
         story += self._diagnosis()
         story += findings_sections(self.ctx)
         story += self._addenda()
         story += self._history()
-        if self.request.patient_summary:
-            story += [PageBreak(), *patient_summary_story(self.ctx)]
+        if self.request.patient_summary and self.summary_ctx.request.state not in NO_SUMMARY:
+            story += [PageBreak(), *patient_summary_story(self.summary_ctx)]
         return story
 
     def _identification(self) -> Flowable:
@@ -168,12 +196,12 @@ class CaseReportRenderer(BaseReportRenderer):
         left = label_values(
             [
                 ("Patient", para(self._patient_name(), s["Diagnosis"])),
-                ("MRN", patient.mrn),
-                ("Birth date", date_text(patient.birth_date)),
+                (label_of("patient.mrn"), patient.mrn),
+                (label_of("patient.birth_date"), date_text(patient.birth_date)),
                 ("Age", f"{case_age(case)} years at procedure"),
-                ("Sex", words(patient.sex)),
-                ("Ordering provider", ordering_text),
-                ("Copy to", "; ".join(providers) or None),
+                (label_of("patient.sex"), words(patient.sex)),
+                (label_of("ordering_provider.name"), ordering_text),
+                (label_of("copy_to[]"), "; ".join(providers) or None),
             ],
             s,
             half,
@@ -187,17 +215,26 @@ class CaseReportRenderer(BaseReportRenderer):
         order = case.order
         right = label_values(
             [
-                ("Accession", para(case.accession, s["Diagnosis"])),
-                ("Procedure date", date_text(procedure.date)),
-                ("Site", site),
-                ("Specimens received", ", ".join(words(x) for x in procedure.specimens)),
-                ("Date received", datetime_text(case.received_at) if case.received_at else None),
+                (label_of("accession"), para(case.accession, s["Diagnosis"])),
+                (label_of("procedure.date"), date_text(procedure.date)),
+                (label_of("procedure.site"), site),
+                (
+                    label_of("procedure.specimens[]"),
+                    ", ".join(words(x) for x in procedure.specimens),
+                ),
+                (
+                    label_of("received_at"),
+                    datetime_text(case.received_at) if case.received_at else None,
+                ),
                 (
                     "Date reported",
                     datetime_text(version.content.signed_at) if version else "Not reported (draft)",
                 ),
-                ("Placer order", order.placer_order_number if order else None),
-                ("Visit", order.visit_number if order else None),
+                (
+                    label_of("order.placer_order_number"),
+                    order.placer_order_number if order else None,
+                ),
+                (label_of("order.visit_number"), order.visit_number if order else None),
             ],
             s,
             half,
@@ -238,8 +275,7 @@ class CaseReportRenderer(BaseReportRenderer):
         """The diagnosis in a ruled box, then comment and recommendations, then the signature."""
         s = self.styles
         diagnosis = self.request.document.diagnosis
-        main = None if self.request.draft else text_version(self.request.versions)
-        title = DIAGNOSIS_HEADINGS.get(main.kind, "Diagnosis") if main else "Diagnosis (draft)"
+        title = self._diagnosis_title()
         rows: list[list[Cell]] = [[para(line, s["Diagnosis"])] for line in diagnosis.lines]
         commands = [
             TABLE_FONT,
@@ -275,6 +311,40 @@ class CaseReportRenderer(BaseReportRenderer):
                 story += [*subheading(name, s), *block]
         return self._with_signature(story)
 
+    def _diagnosis_title(self) -> str:
+        """ "Amended diagnosis" only while the diagnosis differs from the first final one."""
+        request = self.request
+        main = None if request.draft else text_version(request.versions)
+        if main is None:
+            return "Diagnosis (draft)"
+        if request.state is ReportState.CANCELLED:
+            return "Diagnosis (preliminary; case cancelled)"
+        if main.kind is VersionKind.PRELIMINARY:
+            return "Preliminary diagnosis"
+        return "Amended diagnosis" if diagnosis_amended(request) else "Final diagnosis"
+
+    def _changes_on_first_page(self) -> list[Flowable]:
+        """Under an AMENDED banner: what changed, before the diagnosis (the one exception
+        to "diagnosis first"), identity and diagnosis rows never cut."""
+        rows = [_first_page_row(row) for row in self.banner.changes]
+        if not rows:
+            return []
+        s = self.styles
+        story: list[Flowable] = [self._changes_table(rows, title="What changed")]
+        if self.banner.more_changes:
+            count = self.banner.more_changes
+            noun = "change" if count == 1 else "changes"
+            story.append(para(f"and {count} more {noun}: see Version history", s["Note"]))
+        return story
+
+    def _changes_table(self, rows: list[ChangeRow], *, title: str) -> Flowable:
+        """Changed field, the value before and after, as printed; long text wraps."""
+        w = self.geometry.content_width
+        widths = [w * 0.26, w * 0.37, w * 0.37]
+        header = [title, "Was", "Now"]
+        cells: list[list[Cell]] = [[row.label, row.was, row.now] for row in rows]
+        return data_table(header, cells, self.styles, widths)
+
     def _with_signature(self, story: list[Flowable]) -> list[Flowable]:
         """Keep the signature with the last lines above it, never alone on a page."""
         signature = self._signature_block()
@@ -287,9 +357,12 @@ class CaseReportRenderer(BaseReportRenderer):
         if self.request.draft or main is None:
             return [para("Not signed: this draft is not a report.", s["Signature"])]
         story: list[Flowable] = [para(signature_line(main), s["Signature"])]
+        meaning = main.content.meaning
+        if self.request.state is ReportState.CANCELLED:
+            meaning = "preliminary diagnosis; the case was cancelled and no final report follows"
         story.append(
             para(
-                f"Meaning of signature: {main.content.meaning}. "
+                f"Meaning of signature: {meaning}. "
                 f"Version {main.number} ({KIND_WORDS[main.kind].lower()}).",
                 s["Note"],
             )
@@ -325,22 +398,48 @@ class CaseReportRenderer(BaseReportRenderer):
         versions = self.request.versions
         if not versions:
             return []
-        rows: list[list[Cell]] = [self._history_row(v) for v in versions]
+        cancelled = self.request.state is ReportState.CANCELLED
+        rows: list[list[Cell]] = [self._history_row(v, cancelled=cancelled) for v in versions]
+        cancellation = self.request.cancellation
+        if cancellation is not None:
+            rows.append(
+                [
+                    "",
+                    "Cancelled",
+                    datetime_text(cancellation.at),
+                    cancellation.by,
+                    f"{cancellation.reason} No final report will follow.",
+                ]
+            )
         w = self.geometry.content_width
         widths = [16 * mm, 24 * mm, 50 * mm, 40 * mm, w - 130 * mm]
         header = ["Version", "Kind", "Signed", "Signed by", "Reason or note"]
         story = heading("Version history", self.styles, w)
         story.append(data_table(header, rows, self.styles, widths, numeric=frozenset({0})))
+        for version in versions:
+            if version.kind is not VersionKind.AMENDMENT:
+                continue
+            changes = version_changes(versions, version)
+            title = f"Changed in version {version.number}"
+            story.append(
+                self._changes_table(changes, title=title)
+                if changes
+                else para(
+                    f"Version {version.number} changed no printed field.", self.styles["Note"]
+                )
+            )
         story.append(Paragraph(small_caps("End of report", 9), self.styles["Note"]))
         return story
 
     @staticmethod
-    def _history_row(version: IssuedVersion) -> list[Cell]:
+    def _history_row(version: IssuedVersion, *, cancelled: bool = False) -> list[Cell]:
         content = version.content
         signer = join([content.signer_name, content.signer_credentials or ""], ", ")
         note = reason_text(version)
         if version.kind is VersionKind.ADDENDUM:
             note = "Addendum; earlier text unchanged"
+        if cancelled and version.kind is VersionKind.PRELIMINARY:
+            note = "Preliminary diagnosis (the case was cancelled)"
         return [
             str(version.number),
             KIND_WORDS[version.kind],

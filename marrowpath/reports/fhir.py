@@ -33,6 +33,7 @@ from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.text import display_name
 from marrowpath.reports import interface_codes as codes
 from marrowpath.reports import interface_text as text
+from marrowpath.reports.hl7 import result_note
 from marrowpath.reports.interface_codes import Code
 
 Json = dict[str, Any]
@@ -387,10 +388,13 @@ def _observations(document: CaseDocument, settings: LabSettings) -> list[tuple[s
 
 
 def _conclusion(request: ResultRequest) -> str:
+    """The diagnosis; for an amendment its first paragraph is the HL7 note ("Amended:
+    REASON. Changed: ..."), so a system showing only the conclusion sees what changed."""
     content = request.version.content
     if request.cancellation is not None:
         return f"Cancelled: {request.cancellation.reason}"
     conclusion = text.diagnosis(content.document)
     if request.status is Status.ENTERED_IN_ERROR:
         return f"WITHDRAWN (entered in error): {content.reason or ''}\n{conclusion}"
-    return conclusion
+    note = result_note(request)
+    return f"{note}\n\n{conclusion}" if note else conclusion

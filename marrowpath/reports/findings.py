@@ -21,7 +21,8 @@ from marrowpath.domain.derived import (
     plasma_cells_percent,
     summarise_differential,
 )
-from marrowpath.domain.enums import AncillaryStatus, DifferentialCategory, label
+from marrowpath.domain.enums import AncillaryStatus
+from marrowpath.domain.labels import field_label, fields_under, label_of
 from marrowpath.domain.settings import CELLULARITY_RULES
 from marrowpath.reports.context import SectionContext
 from marrowpath.reports.flowables import Cell, data_table, heading, label_values, subheading
@@ -37,34 +38,12 @@ from marrowpath.reports.formatting import (
     yes_no,
 )
 
-TEN9 = "×10⁹/L"
-# (field, label, unit) in the order a hematologist reads a CBC.
-CBC_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("hemoglobin_g_dl", "Hemoglobin", "g/dL"),
-    ("wbc_10e9_l", "White blood cells", TEN9),
-    ("anc_10e9_l", "Neutrophils (ANC)", TEN9),
-    ("alc_10e9_l", "Lymphocytes (ALC)", TEN9),
-    ("monocytes_10e9_l", "Monocytes", TEN9),
-    ("platelets_10e9_l", "Platelets", TEN9),
-    ("mcv_fl", "MCV", "fL"),
-    ("reticulocytes_10e9_l", "Reticulocytes", TEN9),
-    ("pb_blasts_pct", "Blood blasts", "%"),
+# (field, label, unit) in the order a hematologist reads a CBC, from the label registry.
+CBC_ROWS: tuple[tuple[str, str, str], ...] = tuple(
+    (name, entry.label, entry.unit)
+    for name, entry in fields_under("clinical.cbc.")
+    if entry.format == "number"
 )
-SOURCE_WORDS = {
-    "differential": "aspirate differential",
-    "cd34_ihc": "CD34 immunohistochemistry",
-    "cd138_ihc": "CD138 immunohistochemistry",
-    "flow_cytometry": "flow cytometry",
-    "estimate": "estimate",
-}
-CATEGORY_WORDS = {
-    DifferentialCategory.NEUTROPHILS: "Neutrophils (segmented)",
-    DifferentialCategory.BASOPHILIC_NORMOBLASTS: "Basophilic normoblasts",
-    DifferentialCategory.POLYCHROMATIC_NORMOBLASTS: "Polychromatic normoblasts",
-    DifferentialCategory.ORTHOCHROMATIC_NORMOBLASTS: "Orthochromatic normoblasts",
-    DifferentialCategory.OTHER: "Other cells",
-}
-STAIN_RESULT_WORDS = {"not_interpretable": "Not interpretable"}
 
 
 def clinical_section(ctx: SectionContext) -> list[Flowable]:
@@ -75,9 +54,9 @@ def clinical_section(ctx: SectionContext) -> list[Flowable]:
     story = heading("Clinical information", ctx.styles, ctx.width)
     story += label_values(
         [
-            ("Indication", indication),
-            ("History", clinical.history),
-            ("Peripheral blood smear", clinical.blood_smear),
+            (label_of("clinical.indication"), indication),
+            (label_of("clinical.history"), clinical.history),
+            (label_of("clinical.blood_smear"), clinical.blood_smear),
         ],
         ctx.styles,
         ctx.width,
@@ -115,9 +94,15 @@ def procedure_section(ctx: SectionContext) -> list[Flowable]:
     procedure = ctx.case.procedure
     complications = ", ".join(lower_words(c) for c in procedure.complications or [])
     rows = [
-        ("Performed by", procedure.operator),
-        ("Sedation", words(procedure.sedation) if procedure.sedation else None),
-        ("Complications", complications[:1].upper() + complications[1:] or None),
+        (label_of("procedure.operator"), procedure.operator),
+        (
+            label_of("procedure.sedation"),
+            words(procedure.sedation) if procedure.sedation else None,
+        ),
+        (
+            label_of("procedure.complications[]"),
+            complications[:1].upper() + complications[1:] or None,
+        ),
     ]
     if all(value is None or value == "" for _, value in rows):
         return []
@@ -132,11 +117,14 @@ def aspirate_section(ctx: SectionContext) -> list[Flowable]:
     story = heading("Bone marrow aspirate", styles, ctx.width)
     story += label_values(
         [
-            ("Quality", words(aspirate.quality)),
-            ("Particles", words(aspirate.particles)),
-            ("Cellularity (smear)", words(aspirate.cellularity) if aspirate.cellularity else None),
+            (label_of("aspirate.quality"), words(aspirate.quality)),
+            (label_of("aspirate.particles"), words(aspirate.particles)),
             (
-                "Megakaryocytes",
+                label_of("aspirate.cellularity"),
+                words(aspirate.cellularity) if aspirate.cellularity else None,
+            ),
+            (
+                label_of("aspirate.megakaryocyte_number"),
                 words(aspirate.megakaryocyte_number) if aspirate.megakaryocyte_number else None,
             ),
         ],
@@ -158,7 +146,7 @@ def _differential_table(ctx: SectionContext, summary: DifferentialSummary) -> Fl
     for row in summary.rows:
         if row.count == 0 and row.interval is None:
             continue
-        name = CATEGORY_WORDS.get(row.category, label(row.category))
+        name = label_of(f"aspirate.differential.{row.category.value}")
         rows.append(
             [name, str(row.count), one_decimal(row.percent), interval_text(row.interval), row.mark]
         )
@@ -209,12 +197,8 @@ def _morphology(ctx: SectionContext, aspirate: Aspirate) -> list[Flowable]:
     morphology = aspirate.morphology
     if morphology is not None:
         rows = [
-            ("Erythroid", morphology.erythroid),
-            ("Granulocytic", morphology.granulocytic),
-            ("Megakaryocytic", morphology.megakaryocytic),
-            ("Lymphoid", morphology.lymphoid),
-            ("Plasma cells", morphology.plasma_cells),
-            ("Other", morphology.other),
+            (entry.label, getattr(morphology, name))
+            for name, entry in fields_under("aspirate.morphology.")
         ]
         table = label_values(rows, styles, ctx.width)
         if table:
@@ -245,11 +229,14 @@ def _morphology(ctx: SectionContext, aspirate: Aspirate) -> list[Flowable]:
                 ring += f" ({iron.erythroblasts_counted} erythroblasts counted)"
     rows2: list[tuple[str, Cell | None]] = [
         ("Dysplasia", dysplasia_text),
-        ("Auer rods", yes_no(aspirate.auer_rods) if aspirate.auer_rods is not None else None),
-        ("Storage iron", storage),
-        ("Ring sideroblasts", ring),
-        ("Iron comment", iron.comment if iron else None),
-        ("Aspirate comment", aspirate.comment),
+        (
+            label_of("aspirate.auer_rods"),
+            yes_no(aspirate.auer_rods) if aspirate.auer_rods is not None else None,
+        ),
+        (label_of("aspirate.iron.storage_grade"), storage),
+        (label_of("aspirate.iron.ring_sideroblasts_pct"), ring),
+        (label_of("aspirate.iron.comment"), iron.comment if iron else None),
+        (label_of("aspirate.comment"), aspirate.comment),
     ]
     table = label_values(rows2, styles, ctx.width)
     if table:
@@ -267,20 +254,26 @@ def core_section(ctx: SectionContext) -> list[Flowable]:
     story = heading("Core biopsy (trephine)", ctx.styles, ctx.width)
     story += label_values(
         [
-            ("Length", f"{as_entered(core.length_mm)} mm"),
-            ("Adequacy", join([words(core.adequacy), core.adequacy_comment or ""], ". ")),
-            ("Cellularity", cellularity),
-            ("Cellularity rule", rule),
-            ("Megakaryocytes", _megakaryocytes(core)),
-            ("Fibrosis grade", words(core.fibrosis_grade)),
-            ("Collagen", yes_no(core.collagen) if core.collagen is not None else None),
+            (label_of("core.length_mm"), f"{as_entered(core.length_mm)} mm"),
             (
-                "Osteosclerosis",
+                label_of("core.adequacy"),
+                join([words(core.adequacy), core.adequacy_comment or ""], ". "),
+            ),
+            (label_of("core.cellularity_pct"), cellularity),
+            ("Cellularity rule", rule),
+            (label_of("core.megakaryocyte_number"), _megakaryocytes(core)),
+            (label_of("core.fibrosis_grade"), words(core.fibrosis_grade)),
+            (
+                label_of("core.collagen"),
+                yes_no(core.collagen) if core.collagen is not None else None,
+            ),
+            (
+                label_of("core.osteosclerosis"),
                 yes_no(core.osteosclerosis) if core.osteosclerosis is not None else None,
             ),
             ("Infiltrate", _infiltrate(core)),
-            ("Bone", core.bone),
-            ("Core comment", core.comment),
+            (label_of("core.bone"), core.bone),
+            (label_of("core.comment"), core.comment),
         ],
         ctx.styles,
         ctx.width,
@@ -311,15 +304,24 @@ def key_results_section(ctx: SectionContext) -> list[Flowable]:
         return []
     story = heading("Key results", ctx.styles, ctx.width)
     story += label_values(
-        [("Blasts", _sourced(blasts)), ("Plasma cells", _sourced(plasma))], ctx.styles, ctx.width
+        [
+            (label_of("key_results.blasts_pct"), _sourced(blasts, "key_results.blasts_source")),
+            (
+                label_of("key_results.plasma_cells_pct"),
+                _sourced(plasma, "key_results.plasma_cells_source"),
+            ),
+        ],
+        ctx.styles,
+        ctx.width,
     )
     return story
 
 
-def _sourced(value: SourcedPercent | None) -> str | None:
+def _sourced(value: SourcedPercent | None, source_path: str) -> str | None:
     if value is None:
         return None
-    return f"{percent_text(value.value)} (source: {SOURCE_WORDS.get(value.source, value.source)})"
+    source = field_label(source_path).enum_words(value.source)
+    return f"{percent_text(value.value)} (source: {source})"
 
 
 def stains_section(ctx: SectionContext) -> list[Flowable]:
@@ -329,7 +331,7 @@ def stains_section(ctx: SectionContext) -> list[Flowable]:
     rows: list[list[Cell]] = [
         [
             stain.name,
-            STAIN_RESULT_WORDS.get(stain.result.value, words(stain.result)),
+            field_label("stains[].result").enum_words(stain.result),
             one_decimal(stain.percent),
             stain.pattern or "",
             stain.comment or "",
@@ -338,7 +340,9 @@ def stains_section(ctx: SectionContext) -> list[Flowable]:
     ]
     w = ctx.width
     widths = [28 * mm, 24 * mm, 25 * mm, (w - 77 * mm) * 0.5, (w - 77 * mm) * 0.5]
-    header = ["Stain", "Result", "Positive (%)", "Pattern", "Comment"]
+    header = [
+        label_of(f"stains[].{name}") for name in ("name", "result", "percent", "pattern", "comment")
+    ]
     story = heading("Immunohistochemistry and special stains", ctx.styles, ctx.width)
     story.append(data_table(header, rows, ctx.styles, widths, numeric=frozenset({2})))
     return story
@@ -354,7 +358,7 @@ def ancillary_section(ctx: SectionContext) -> list[Flowable]:
         rows.append(
             [
                 words(study.kind),
-                "PENDING" if pending else "Final",
+                field_label("ancillary[].status").enum_words(study.status),
                 study.result or ("Result to follow in an addendum." if pending else ""),
                 study.performed_by or "",
                 date_text(study.reported_on) if study.reported_on else "",
@@ -362,7 +366,10 @@ def ancillary_section(ctx: SectionContext) -> list[Flowable]:
         )
     w = ctx.width
     widths = [30 * mm, 20 * mm, w - 104 * mm, 31 * mm, 23 * mm]
-    header = ["Study", "Status", "Result", "Performed by", "Reported"]
+    header = [
+        label_of(f"ancillary[].{name}")
+        for name in ("kind", "status", "result", "performed_by", "reported_on")
+    ]
     story = heading("Ancillary studies", ctx.styles, ctx.width)
     story.append(data_table(header, rows, ctx.styles, widths))
     return story

@@ -27,10 +27,12 @@ from marrowpath.domain.enums import Sex, Specimen, label
 from marrowpath.domain.hl7v2 import Encoded, components, segment, subcomponents
 from marrowpath.domain.interfaces import ResultRequest
 from marrowpath.domain.lifecycle import Status, VersionKind
+from marrowpath.domain.redline import amendment_note
 from marrowpath.domain.settings import LabIdentity, LabSettings
 from marrowpath.reports import interface_codes as codes
 from marrowpath.reports import interface_text as text
 from marrowpath.reports.interface_codes import Code
+from marrowpath.reports.status import reason_text, version_changes
 
 SENDING_APPLICATION = "MARROWPATH"
 CLIA_OID = "2.16.840.1.113883.4.7"
@@ -73,6 +75,11 @@ def build_oru(request: ResultRequest) -> str:
         )
     segments.append(_orc(document, status))
     segments.append(_obr(request))
+    note = result_note(request)
+    if note:
+        segments.append(
+            segment("NTE", {1: "1", 2: "L", 3: Encoded(hl7v2.escape(note, formatted=True))})
+        )
     observations = _observations(request)
     trailer = _performing_lab(identity)
     result_status = OBSERVATION_STATUS[status]
@@ -91,6 +98,18 @@ def build_oru(request: ResultRequest) -> str:
         segments.append(segment("OBX", fields))
     segments += _specimens(document)
     return hl7v2.message(segments)
+
+
+def result_note(request: ResultRequest) -> str:
+    """The note after the OBR: for an amendment "Amended: REASON. Changed: label: was ->
+    now; ..." (the changes table), for a cancellation its reason (`report-states.md`)."""
+    if request.cancellation is not None:
+        cancelled = request.cancellation
+        return f"Cancelled: {cancelled.reason}. No final report will follow for this accession."
+    version = request.version
+    if version.kind is not VersionKind.AMENDMENT:
+        return ""
+    return amendment_note(reason_text(version), version_changes(request.versions, version))
 
 
 # ---------------------------------------------------------------------- header, patient, order

@@ -14,6 +14,7 @@ from marrowpath.domain.derived import (
     plasma_cells_percent,
     summarise_differential,
 )
+from marrowpath.domain.labels import SOURCE_WORDS
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.versions import IssuedVersion
 from marrowpath.reports.formatting import (
@@ -28,13 +29,6 @@ from marrowpath.reports.formatting import (
     yes_no,
 )
 
-SOURCE_WORDS = {
-    "differential": "aspirate differential",
-    "cd34_ihc": "CD34 immunohistochemistry",
-    "cd138_ihc": "CD138 immunohistochemistry",
-    "flow_cytometry": "flow cytometry",
-    "estimate": "estimate",
-}
 _CBC = (
     ("hemoglobin_g_dl", "Hb", "g/dL"),
     ("wbc_10e9_l", "WBC", "x10E9/L"),

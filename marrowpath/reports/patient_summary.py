@@ -32,15 +32,25 @@ from marrowpath.domain.enums import (
     Site,
 )
 from marrowpath.domain.lifecycle import Status, VersionKind
-from marrowpath.domain.reporting import ReportRequest
+from marrowpath.domain.redline import patient_sentence
+from marrowpath.domain.reporting import ReportRequest, ReportState
 from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.wording import long_date
 from marrowpath.reports.context import SectionContext
 from marrowpath.reports.flowables import para
 from marrowpath.reports.fonts import markup
 from marrowpath.reports.formatting import plain_number
+from marrowpath.reports.status import amendments, version_changes
 
 BlockKind = Literal["title", "heading", "text", "bullet", "quote", "term"]
 
+TITLE = "Your bone marrow test: a summary for you"
+# A title above the usual one for states a patient must not mistake for the final word.
+STATE_TITLES = {
+    ReportState.DRAFT: "Draft - not yet signed",
+    ReportState.PRELIMINARY: "Preliminary - results may change",
+    ReportState.SUPERSEDED: "Replaced by a newer report",
+}
 WHAT_WAS_DONE = "What was done?"
 WHAT_WAS_FOUND = "What did the tests find?"
 WORDS = "What do these words mean?"
@@ -122,14 +132,19 @@ class SummaryBlock:
 def summary_blocks(request: ReportRequest) -> list[SummaryBlock]:
     """The whole patient summary as plain text blocks, in reading order."""
     case = request.document
-    blocks = [
-        SummaryBlock("title", "Your bone marrow test: a summary for you"),
+    blocks: list[SummaryBlock] = []
+    state_title = STATE_TITLES.get(request.state)
+    if state_title:
+        blocks.append(SummaryBlock("title", state_title))
+    blocks.append(SummaryBlock("title", TITLE))
+    blocks += _opening(request)
+    blocks.append(
         SummaryBlock(
             "text",
             "This summary explains your report in everyday words. "
             "It does not replace talking with your care team.",
-        ),
-    ]
+        )
+    )
     blocks += _what_was_done(case)
     blocks += _what_was_found(request)
     blocks.append(SummaryBlock("heading", WORDS))
@@ -139,7 +154,29 @@ def summary_blocks(request: ReportRequest) -> list[SummaryBlock]:
 
 
 def _long_date(value: date) -> str:
-    return f"{value:%B} {value.day}, {value.year}"
+    return long_date(value)
+
+
+def _opening(request: ReportRequest) -> list[SummaryBlock]:
+    """One plain sentence on what this version is: replaced by a newer one, or what an
+    amendment changed (with the labels of the changes table)."""
+    if request.state is ReportState.SUPERSEDED and request.current is not None:
+        current = request.current
+        return [
+            SummaryBlock(
+                "text",
+                f"This is an older version of your report. It was replaced by a newer "
+                f"version on {_long_date(current.content.signed_at.date())}. Please ask your "
+                "care team for the current report and do not use this one.",
+            )
+        ]
+    done = amendments(request.versions)
+    if not done:
+        return []
+    latest = done[-1]
+    rows = version_changes(request.versions, latest)
+    when = latest.content.signed_at.date()
+    return [SummaryBlock("text", patient_sentence(rows, when, latest.content.reason_category))]
 
 
 def _what_was_done(case: CaseDocument) -> list[SummaryBlock]:
@@ -186,7 +223,7 @@ def _what_was_found(request: ReportRequest) -> list[SummaryBlock]:
     case = request.document
     blocks = [SummaryBlock("heading", WHAT_WAS_FOUND)]
     blocks += _status_sentences(request)
-    blocks.append(SummaryBlock("text", "This is the diagnosis the pathologist signed:"))
+    blocks.append(SummaryBlock("text", _diagnosis_intro(request.status)))
     blocks += [SummaryBlock("quote", line) for line in case.diagnosis.lines]
     if case.diagnosis.plain_language:
         blocks.append(SummaryBlock("text", "The pathologist wrote this explanation for you:"))
@@ -209,6 +246,15 @@ def _what_was_found(request: ReportRequest) -> list[SummaryBlock]:
             )
         )
     return blocks
+
+
+def _diagnosis_intro(status: Status) -> str:
+    """A draft is not signed: it never says "the pathologist signed"."""
+    if status is Status.DRAFT:
+        return "This is the diagnosis in the draft. The pathologist has not signed it yet:"
+    if status is Status.PRELIMINARY:
+        return "This is the preliminary diagnosis the pathologist signed. It may change:"
+    return "This is the diagnosis the pathologist signed:"
 
 
 def _status_sentences(request: ReportRequest) -> list[SummaryBlock]:

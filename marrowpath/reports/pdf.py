@@ -12,5 +12,14 @@ from marrowpath.reports.case_report import CaseReportRenderer
 
 
 def render_report(request: ReportRequest) -> bytes:
-    """Render the bone marrow report (and the patient summary when asked) as PDF bytes."""
+    """Render the bone marrow report (and the patient summary when asked) as PDF bytes.
+
+    A version that is now superseded or withdrawn is rendered as it was issued and then
+    stamped, exactly as its stored PDF would be (`stamp_report`), so a version printed
+    from its stored bytes and one rendered on demand read the same.
+    """
+    if request.stamped:
+        from marrowpath.reports.stamp import stamp_report  # pypdf: only when stamping
+
+        return stamp_report(CaseReportRenderer(request, as_issued=True).generate(), request)
     return CaseReportRenderer(request).generate()

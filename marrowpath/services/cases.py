@@ -26,13 +26,20 @@ from marrowpath.domain.errors import (
     Refused,
 )
 from marrowpath.domain.flags import Flag, advisory_flags, name_flags
+from marrowpath.domain.interfaces import Cancellation
 from marrowpath.domain.lifecycle import Action, AmendmentReason, Status, VersionKind
-from marrowpath.domain.reporting import ReportRequest
+from marrowpath.domain.redline import ChangeRow, redline
+from marrowpath.domain.reporting import ReportRequest, ReportState
 from marrowpath.domain.settings import LabSettings, accession_prefix
 from marrowpath.domain.text import search_words
 from marrowpath.domain.users import Permission, User
 from marrowpath.domain.validation import DraftCheck, check_draft, parse_case
-from marrowpath.domain.versions import IssuedVersion, VersionContent, sha256_hex
+from marrowpath.domain.versions import (
+    IssuedVersion,
+    ProviderNotice,
+    VersionContent,
+    sha256_hex,
+)
 from marrowpath.services.auth import AuthService
 from marrowpath.services.context import ServiceContext
 from marrowpath.services.documents import (
@@ -92,6 +99,17 @@ class CaseView:
     @property
     def flags(self) -> list[Flag]:
         return advisory_flags(self.document) if self.document else []
+
+
+@dataclass(frozen=True)
+class ReportChoices:
+    """What a case offers to print: its versions, its status, and why a patient summary
+    or any print at all is not offered (None when it is)."""
+
+    versions: list[IssuedVersion]
+    status: Status
+    no_patient_summary: str | None
+    nothing_to_print: str | None
 
 
 @dataclass(frozen=True)
@@ -247,8 +265,17 @@ class CaseService:
             uow.record(AuditEntry(purpose, actor.username, accession, detail))
             uow.commit()
         if stored is not None:
-            return stored
+            return self._as_it_stands_now(stored, request)
         return self._render(request)
+
+    def _as_it_stands_now(self, stored: bytes, request: ReportRequest) -> bytes:
+        """The issued PDF's bytes, stamped when its version is now superseded or withdrawn
+        (the stored bytes stay intact underneath, as an incremental update)."""
+        if not request.stamped:
+            return stored
+        if self._ctx.stamper is None:
+            raise Refused("printing is not available in this installation (no PDF stamper)")
+        return self._ctx.stamper(stored, request)
 
     def report_requests(
         self,
@@ -273,8 +300,17 @@ class CaseService:
         *,
         done: str = "printed",
     ) -> tuple[ReportRequest, bytes | None]:
+        """The request for the chosen version with the case's whole version list (what
+        was issued after it decides its banner), and its stored PDF, checked against its
+        signing event, when that is what prints (not for a patient summary, nor for a
+        cancelled case, printed anew)."""
         issued = issued_for_use(uow, case, version, done=done)
         if not issued:
+            if case.status is Status.CANCELLED:
+                raise Refused(
+                    f"{case.accession}: the case was cancelled before any report was issued; "
+                    "there is nothing to print"
+                )
             if version is not None:
                 raise NotFound(f"{case.accession}: has no issued version {version}")
             document = self._complete_document(case, action="print")
@@ -290,10 +326,68 @@ class CaseService:
             document=chosen.content.document,
             settings=chosen.content.settings,
             versions=issued,
+            later=tuple(uow.versions.list(case.id)[chosen.number :]),
+            cancellation=self._cancellation(uow, case),
             patient_summary=patient_summary,
         )
-        stored = chosen.pdf if (chosen.pdf and not patient_summary) else None
+        if patient_summary:
+            refusal = _no_patient_summary(case.accession, request.state)
+            if refusal:
+                raise Refused(refusal)
+        printed_anew = patient_summary or request.cancellation is not None
+        stored = chosen.pdf if (chosen.pdf and not printed_anew) else None
         return request, stored
+
+    def _cancellation(self, uow: UnitOfWork, case: CaseRecord) -> Cancellation | None:
+        """Who cancelled the case, when and why: a cancelled case is closed, so its last
+        change is the cancellation."""
+        if case.status is not Status.CANCELLED:
+            return None
+        record = uow.users.get(case.updated_by)
+        who = case.updated_by
+        if record is not None:
+            user = record.user
+            who = f"{user.full_name}, {user.credentials}" if user.credentials else user.full_name
+        return Cancellation(reason=case.closing_reason or "", at=case.updated_at, by=who)
+
+    def report_choices(self, actor: User, accession: str) -> ReportChoices:
+        """What the preview offers for this case: its versions, and whether a patient
+        summary (or anything) can be printed."""
+        with self._ctx.uow(read_only=True) as uow:
+            case = self._get(uow, accession)
+            self._require_visible(actor, case)
+            versions = uow.versions.list(case.id)
+        state = {
+            Status.CANCELLED: ReportState.CANCELLED,
+            Status.ENTERED_IN_ERROR: ReportState.WITHDRAWN,
+        }.get(case.status, ReportState.FINAL)
+        nothing = None
+        if case.status is Status.CANCELLED and not versions:
+            nothing = (
+                f"{accession}: the case was cancelled before any report was issued; "
+                "there is nothing to print"
+            )
+        return ReportChoices(versions, case.status, _no_patient_summary(accession, state), nothing)
+
+    @audited("compare")
+    def compare(self, actor: User, accession: str, first: int, second: int) -> list[ChangeRow]:
+        """The changes table from version `first` to version `second` (any two issued
+        versions), as the amended report prints it. Audited as a view."""
+        with self._ctx.uow() as uow:
+            case = self._get(uow, accession)
+            self._require_visible(actor, case)
+            versions = {v.number: v for v in uow.versions.list(case.id)}
+            for number in (first, second):
+                if number not in versions:
+                    have = f"versions 1 to {len(versions)}" if versions else "none issued"
+                    raise NotFound(f"{accession}: has no version {number} ({have})")
+            rows = redline(
+                versions[first].content.document.findings().to_json_dict(),
+                versions[second].content.document.findings().to_json_dict(),
+            )
+            uow.record(AuditEntry("view", actor.username, accession, {"compare": [first, second]}))
+            uow.commit()
+        return rows
 
     # ---------------------------------------------------------------- writing drafts
 
@@ -551,8 +645,10 @@ class CaseService:
         reason_category: str,
         reason: str,
         expected_row_version: int | None = None,
+        provider_notice: ProviderNotice | None = None,
     ) -> IssuedVersion:
-        """Issue the amendment in progress as version n+1 (reason category and reason)."""
+        """Issue the amendment in progress as version n+1 (reason category and reason, and
+        how the ordering provider was told when the diagnosis or identity changes)."""
         actor.require(Permission.SIGN)
         category, reason = self._amendment_reason(accession, reason_category, reason)
         self._auth.sign_in(actor.username, password, purpose="signature")
@@ -566,7 +662,9 @@ class CaseService:
             )
             self._check_version(uow, case, expected_row_version)
             document = self._complete_document(case, action="sign the amendment")
-            version = self._issue_amendment(uow, case, document, actor, category, reason)
+            version = self._issue_amendment(
+                uow, case, document, actor, category, reason, provider_notice
+            )
             uow.commit()
         return version
 
@@ -613,12 +711,19 @@ class CaseService:
         actor: User,
         category: AmendmentReason,
         reason: str,
+        provider_notice: ProviderNotice | None = None,
     ) -> IssuedVersion:
         previous = uow.versions.list(case.id)
         if previous[-1].content.document == document:
             raise Refused(
                 f"{case.accession}: the amendment is identical to version "
                 f"{previous[-1].number}; nothing to amend"
+            )
+        rows = redline(previous[-1].content.document.to_json_dict(), document.to_json_dict())
+        if not rows:
+            raise Refused(
+                f"{case.accession}: the amendment changes no printed value (compared with "
+                f"version {previous[-1].number}); nothing to amend"
             )
         return self._issue(
             uow,
@@ -629,6 +734,8 @@ class CaseService:
             actor,
             reason_category=category.value,
             reason=reason,
+            changes=tuple(rows),
+            provider_notice=provider_notice,
         )
 
     @audited("addendum")
@@ -710,6 +817,8 @@ class CaseService:
         reason_category: str | None = None,
         reason: str | None = None,
         addendum_text: str | None = None,
+        changes: tuple[ChangeRow, ...] | None = None,
+        provider_notice: ProviderNotice | None = None,
     ) -> IssuedVersion:
         """Build, hash, render and store version n+1, and move the case to its new status."""
         settings = uow.settings.load()
@@ -734,6 +843,8 @@ class CaseService:
             reason_category=reason_category,
             reason=reason,
             addendum_text=addendum_text,
+            changes=changes,
+            provider_notice=provider_notice,
         )
         version = IssuedVersion(content=content, sha256=content.sha256())
         if self._ctx.renderer is not None:
@@ -837,6 +948,16 @@ class CaseService:
                 f"{accession}: the reason category must be one of {choices}, got {category!r}"
             ) from None
         return reason_category, require_text(reason, "the reason", accession)
+
+
+def _no_patient_summary(accession: str, state: ReportState) -> str | None:
+    """Why a case has no patient summary: its findings may be another patient's
+    (withdrawn) or were never final (cancelled)."""
+    if state is ReportState.WITHDRAWN:
+        return f"{accession}: a withdrawn report has no patient summary"
+    if state is ReportState.CANCELLED:
+        return f"{accession}: a cancelled report has no patient summary"
+    return None
 
 
 def _default_pathologist(actor: User) -> str | None:

@@ -13,6 +13,7 @@ from marrowpath.services.ports import (
     InterfaceBuilders,
     PasswordHasher,
     ReportRenderer,
+    ReportStamper,
     UnitOfWorkFactory,
 )
 
@@ -31,6 +32,7 @@ class ServiceContext:
     hasher: PasswordHasher
     clock: Clock = Clock()
     renderer: ReportRenderer | None = None
+    stamper: ReportStamper | None = None
     interfaces: InterfaceBuilders | None = None
 
     def record_refusal(

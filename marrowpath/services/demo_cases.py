@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -1322,6 +1323,9 @@ def _post_transplant(
 
 
 MdsKind = Literal["ib1", "ib2", "sf3b1"]
+# The patient's clone (karyotype, mutations, blood blasts, blast clusters): a property of
+# the patient, not of the diagnosis, so an amendment that revises the diagnosis keeps it.
+MdsClone = Literal["del20q", "trisomy8"]
 
 
 def _mds(
@@ -1334,9 +1338,12 @@ def _mds(
     auer_rods: bool = False,
     sf3b1_known: bool = True,
     history: str | None = None,
+    clone: MdsClone | None = None,
 ) -> Json:
     """Myelodysplastic neoplasm; `sf3b1_known=False` gives the ring-sideroblast wording that
-    WHO-HAEM5 allows while SF3B1 sequencing is still pending."""
+    WHO-HAEM5 allows while SF3B1 sequencing is still pending. `clone` is the patient's
+    genetics (default: del(20q) for IB1, trisomy 8 for IB2)."""
+    clone = clone or ("trisomy8" if kind == "ib2" else "del20q")
     pct = _pct(blasts, 500)
     verdict = _for_age(ctx, cellularity)
     ring = kind == "sf3b1"
@@ -1387,7 +1394,7 @@ def _mds(
                 13,
             )
     else:
-        pb_blasts = 3 if kind == "ib2" else 1
+        pb_blasts = 3 if clone == "trisomy8" else 1
         cbc = _cbc(
             ctx,
             hemoglobin_g_dl=8.6,
@@ -1413,7 +1420,7 @@ def _mds(
             f"CD34+ myeloid blasts {round(float(pct) * 0.9, 1)}% of events with aberrant "
             "CD7 and CD56 expression; abnormal granulocytic maturation pattern."
         )
-        if kind == "ib1":
+        if clone == "del20q":
             karyotype = f"46,{ctx.karyotype_sex},del(20)(q11.2q13.1)[7]/46,{ctx.karyotype_sex}[13]."
             genes = (
                 "ASXL1 p.(Gly646Trpfs*12) VAF 33%; SRSF2 p.(Pro95His) VAF 41%; TET2 "
@@ -1529,7 +1536,7 @@ def _mds(
                 "interstitial",
                 round(float(pct)),
                 "Scattered CD34-positive blasts, "
-                + ("small clusters." if kind == "ib2" else "no clusters."),
+                + ("small clusters." if clone == "trisomy8" else "no clusters."),
             ),
         ),
         stains=[
@@ -2502,6 +2509,7 @@ _PATIENTS: dict[str, dict[str, str]] = {
     "chiara": _patient("MRN0066930", "Rossi", "Chiara", "1963-03-28", "female"),
     "emily": _patient("MRN0097261", "Johnson", "Emily", "1988-08-16", "female"),
     "nikolai": _patient("MRN0054408", "Ivanov", "Nikolai", "1958-02-02", "male"),
+    "tomas": _patient("MRN0041726", "Delgado", "Tomás", "1959-02-11", "male"),
 }
 
 
@@ -2766,8 +2774,18 @@ def _georgios_on_imatinib(accession: str, day: date) -> DemoCase:
 def _rafael_diagnosis(accession: str, day: date) -> DemoCase:
     ctx = _ctx(accession, day, "rafael", _HEMATOLOGY_2, copy_to=(_TRANSPLANT,))
     history = "Coronary artery disease. No prior chemotherapy or radiation."
-    doc = _mds(ctx, kind="ib1", blasts=40, cellularity=75, history=history)
-    corrected = _mds(ctx, kind="ib2", blasts=40, cellularity=75, auer_rods=True, history=history)
+    # His clone (trisomy 8; RUNX1, STAG2, ASXL1) is the same in both versions: the
+    # amendment revises only the Auer rods and what they mean for the diagnosis.
+    doc = _mds(ctx, kind="ib1", blasts=40, cellularity=75, history=history, clone="trisomy8")
+    corrected = _mds(
+        ctx,
+        kind="ib2",
+        blasts=40,
+        cellularity=75,
+        auer_rods=True,
+        history=history,
+        clone="trisomy8",
+    )
     reason = (
         "On review of the aspirate for the molecular tumor board, rare blasts with Auer rods "
         "were identified. Under WHO-HAEM5, Auer rods define MDS-IB2; diagnosis and "
@@ -2972,6 +2990,50 @@ def _kenji_amended_laterality(accession: str, day: date) -> DemoCase:
         _amend("cokafor", corrected, AmendmentReason.REPORT_DEFECT, reason),
     )
     return DemoCase(doc, steps, "cokafor")
+
+
+@_showcase(64)
+def _tomas_amended_counts(accession: str, day: date) -> DemoCase:
+    """An amendment that changes numbers: 40 blasts had been tallied on the polychromatic
+    normoblast key (60 of 500 reported instead of 100, 12% instead of 20%) and the
+    platelet count typed as 54 instead of 5; at 20% blasts the diagnosis becomes AML."""
+    ctx = _ctx(accession, day, "tomas", _HEMATOLOGY_2, operator=2)
+    history = "Type 2 diabetes. No prior chemotherapy or radiation."
+    doc = _mds(ctx, kind="ib2", blasts=60, cellularity=80, history=history)
+    doc["clinical"]["cbc"]["platelets_10e9_l"] = 54  # the typing error
+    corrected = deepcopy(doc)
+    corrected["clinical"]["cbc"]["platelets_10e9_l"] = 5
+    counts = corrected["aspirate"]["differential"]
+    counts["blasts"] += 40
+    counts["polychromatic_normoblasts"] -= 40
+    pct = _pct(counts["blasts"], sum(counts.values()))
+    verdict = _for_age(ctx, 80)
+    corrected["diagnosis"] = _diagnosis(
+        [
+            f"{verdict} marrow (80%) with multilineage dysplasia and {pct}% blasts on a "
+            "500-cell differential.",
+            "Acute myeloid leukemia, myelodysplasia-related (AML-MR): 20% blasts with "
+            "myelodysplasia-related gene mutations (RUNX1, STAG2, ASXL1).",
+        ],
+        who=("Acute myeloid leukaemia, myelodysplasia-related", "9895/3"),
+        icc="AML with myelodysplasia-related gene mutations",
+        comment="The blast count on the corrected 500-cell differential (20%) reaches the "
+        "threshold for acute myeloid leukemia.",
+        recommendations="Urgent hematology review; risk stratification with the molecular "
+        "results (ELN 2022).",
+        plain="Your bone marrow has too many immature cells called blasts (20 of every 100 "
+        "cells) and the maturing cells look abnormal. This is acute myeloid leukemia, a "
+        "fast-growing blood cancer. Your care team will talk with you about treatment soon.",
+    )
+    reason = (
+        "Cell-counter transcription error: 40 blasts were tallied on the polychromatic "
+        "normoblast key, so blasts were reported as 60 of 500 cells (12%) instead of 100 "
+        "(20%), and the platelet count was typed as 54 instead of 5 x10^9/L. Differential, "
+        "platelet count, diagnosis and classification corrected: 20% blasts meets the "
+        "WHO-HAEM5 threshold for acute myeloid leukemia."
+    )
+    steps = (_final("achen"), _amend("achen", corrected, AmendmentReason.REPORT_DEFECT, reason))
+    return DemoCase(doc, steps, "achen")
 
 
 @_showcase(95)

@@ -370,6 +370,13 @@ class ReportRenderer(Protocol):
     def __call__(self, request: Any) -> bytes: ...
 
 
+class ReportStamper(Protocol):
+    """Stamps an issued PDF with what its version is now (superseded, withdrawn), leaving
+    the issued bytes unchanged underneath (implemented by `marrowpath.reports`)."""
+
+    def __call__(self, pdf: bytes, request: Any) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class InterfaceBuilders:
     """The message builders of `marrowpath.reports`, handed to the services by bootstrap
@@ -397,6 +404,7 @@ __all__ = [
     "PatientRepository",
     "ReceivedOrderRepository",
     "ReportRenderer",
+    "ReportStamper",
     "Role",
     "SettingsRepository",
     "UnitOfWork",

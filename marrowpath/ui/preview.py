@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from marrowpath.domain.errors import Refused
+from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.users import User
-from marrowpath.domain.versions import IssuedVersion
 from marrowpath.files import write_whole
+from marrowpath.services.cases import ReportChoices
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
 
@@ -68,6 +69,12 @@ def print_pdf(pdf: bytes, printer: QPrinter) -> int:
     finally:
         painter.end()
         document.close()
+
+
+def _sentence(refusal: str) -> str:
+    """A service refusal ("BM26-00036: a withdrawn report ...") as a sentence."""
+    text = refusal.split(": ", 1)[-1]
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 class PreviewWidget(QWidget):
@@ -141,21 +148,40 @@ class PreviewWidget(QWidget):
     def _load_versions(self) -> None:
         accession = self.accession
         self._runner.run(
-            lambda: self._services.cases.versions(self._user(), accession),
+            lambda: self._services.cases.report_choices(self._user(), accession),
             on_done=self._versions_arrived,
             on_error=self._failed,
             owner=self,
         )
 
-    def _versions_arrived(self, versions: list[IssuedVersion]) -> None:
+    def _versions_arrived(self, choices: ReportChoices) -> None:
+        """Fill the version chooser; a cancelled or withdrawn case offers no patient
+        summary, and a case cancelled before anything was issued nothing to print."""
+        versions = choices.versions
         self.versions.blockSignals(True)
+        self.summary.blockSignals(True)
         self.versions.clear()
+        self.summary.setEnabled(choices.no_patient_summary is None)
+        if choices.no_patient_summary is not None:
+            self.summary.setChecked(False)
+            self.summary.setToolTip(_sentence(choices.no_patient_summary))
+        self.summary.blockSignals(False)
+        if choices.nothing_to_print is not None:
+            self.versions.blockSignals(False)
+            self.title_changed.emit(f"{self.accession} report")
+            self.message.setText(_sentence(choices.nothing_to_print))
+            return
         if not versions:
             self.versions.addItem("Working document (DRAFT)", None)
+        latest = versions[-1].number if versions else None
+        closed = {Status.ENTERED_IN_ERROR: " - withdrawn", Status.CANCELLED: " - cancelled"}
         for version in reversed(versions):
             signed = version.content.signed_at.strftime("%Y-%m-%d %H:%M")
+            note = closed.get(choices.status) or (
+                " - superseded" if version.number != latest else ""
+            )
             self.versions.addItem(
-                f"{version.number}: {version.kind.value} ({signed} UTC)", version.number
+                f"{version.number}: {version.kind.value} ({signed} UTC){note}", version.number
             )
         if self._wanted_version is not None:
             index = self.versions.findData(self._wanted_version)

@@ -351,3 +351,71 @@ def test_fhir_contents_of_the_final_report() -> None:
     assert by_code["MP-CELLULARITY"]["valueQuantity"]["value"] == 80
     assert by_code["MP-FIBROSIS"]["valueCodeableConcept"]["coding"][0]["code"] == "MF-1"
     assert len(_resources(bundle, "Specimen")) == 7
+
+
+# ---------------------------------------------------------------------- amendments
+
+
+def _amended_numbers() -> ResultRequest:
+    """Blasts 60 -> 100 of 500, platelets 54 -> 5, a new diagnosis line; the reason has
+    HL7 delimiters, which must come back unchanged."""
+    data = example_data()
+    data["aspirate"]["differential"].update(blasts=100, polychromatic_normoblasts=70)
+    data["clinical"]["cbc"]["platelets_10e9_l"] = 5
+    data["diagnosis"]["lines"][1] = "Acute myeloid leukemia | AML-MR ^ 20% blasts."
+    final = version(1, VersionKind.FINAL, example_case())
+    amended = version(
+        2,
+        VersionKind.AMENDMENT,
+        example_case(**{k: data[k] for k in ("aspirate", "clinical", "diagnosis")}),
+        signed_at=SIGNED_AT + timedelta(days=4),
+        reason_category="report_defect",
+        reason="Counts typed from the wrong sheet & corrected.",
+    )
+    return ResultRequest(versions=(final, _with_pdf(amended)), control_id="MP1", created_at=NOW)
+
+
+CHANGES_NOTE = (
+    "Amended: Report defect: Counts typed from the wrong sheet & corrected. Changed: "
+    "Diagnosis, line 2: Consistent with myelodysplastic neoplasm with increased blasts-2 "
+    "(MDS-IB2). -> Acute myeloid leukemia | AML-MR ^ 20% blasts.; "
+    "Platelets: 54 ×10⁹/L -> 5 ×10⁹/L; "
+    "Blasts (aspirate differential): 60 of 500 cells (12.0 %) -> 100 of 500 cells (20.0 %); "
+    "Polychromatic normoblasts (aspirate differential): 110 of 500 cells (22.0 %) -> "
+    "70 of 500 cells (14.0 %)."
+)
+
+
+def test_hl7_amendment_carries_the_changes_in_an_nte_after_the_obr() -> None:
+    message = build_oru(_amended_numbers())
+    hl7apy_message(message)  # still validates
+    parsed = hl7v2.parse(message)
+    names = [s.name for s in parsed.segments]
+    assert names.index("NTE") == names.index("OBR") + 1
+    nte = parsed.first("NTE")
+    assert nte is not None and nte.get(3) == CHANGES_NOTE
+    assert "\\F\\" in field_value(message, "NTE", 3) and "\\S\\" in field_value(message, "NTE", 3)
+    assert "\\T\\" in field_value(message, "NTE", 3)
+
+
+def test_only_amendments_and_cancellations_carry_a_note() -> None:
+    for state in ("preliminary", "final", "appended", "entered_in_error"):
+        assert "NTE" not in [s.name for s in hl7v2.parse(build_oru(request_for(state))).segments]
+    cancelled = hl7v2.parse(build_oru(request_for("cancelled")))
+    nte = cancelled.first("NTE")
+    assert nte is not None and nte.get(3).startswith("Cancelled: Patient declined the procedure.")
+
+
+def test_fhir_conclusion_of_an_amendment_opens_with_the_changes() -> None:
+    text = build_bundle(_amended_numbers())
+    bundle = Bundle.model_validate_json(text)  # still validates
+    (report,) = [
+        e.resource
+        for e in bundle.entry or []
+        if e.resource.get_resource_type() == "DiagnosticReport"
+    ]
+    first, rest = report.conclusion.split("\n\n", 1)
+    assert first == CHANGES_NOTE
+    assert rest.startswith("Hypercellular marrow (80%)")
+    (form,) = report.presentedForm
+    assert form.contentType == "application/pdf" and not form.extension

@@ -155,7 +155,7 @@ def test_final_banner() -> None:
 
 def test_preliminary_is_on_every_page() -> None:
     for text in pages("preliminary"):
-        assert "PRELIMINARY REPORT" in text
+        assert "PRELIMINARY" in text
     assert "a final report will follow" in flat(pages("preliminary")[0])
 
 
@@ -172,12 +172,16 @@ def test_draft_watermark_on_every_page() -> None:
 def test_amended_banner_states_date_reason_and_what_changed() -> None:
     first = flat(pages("amended")[0])
     assert "AMENDED REPORT" in first
-    assert "Amended 2026-11-24 14:32 UTC-05:00 (version 2), superseding version 1." in first
+    assert (
+        "Amended 2026-11-24 14:32 UTC-05:00 by Anna Kowalski, MD (version 2, superseding "
+        "version 1)." in first
+    )
     assert f"Reason: Interpretation change: {b.AMEND_REASON}" in first
-    assert "What changed: diagnosis." in first
+    assert f"What changed Was Now Diagnosis, line 2 {b.example_case().diagnosis.lines[1]}" in first
     assert b.AMENDED_LINE in first
+    assert "unchanged as originally signed" not in whole("amended")
     for text in pages("amended"):
-        assert "AMENDED REPORT" in text
+        assert "AMENDED" in text
     history = flat(whole("amended"))
     assert (
         f"2 Amendment 2026-11-24 14:32 UTC-05:00 Anna Kowalski, MD Interpretation change: {b.AMEND_REASON}"
@@ -197,7 +201,10 @@ def test_addendum_follows_the_unchanged_original() -> None:
     text = flat(whole("addendum"))
     first = flat(pages("addendum")[0])
     assert "FINAL REPORT WITH ADDENDUM" in first
-    assert "Addendum issued 2026-11-27 14:32 UTC-05:00 (version 2)" in first
+    assert (
+        f"Addendum issued 2026-11-27 14:32 UTC-05:00 by Anna Kowalski, MD (version 2): "
+        f"{b.ADDENDUM_TEXT}" in first
+    )
     assert b.ADDENDUM_TEXT in text
     for line in b.example_case().diagnosis.lines:
         assert line in text
@@ -207,9 +214,9 @@ def test_addendum_follows_the_unchanged_original() -> None:
 
 def test_withdrawn_report_says_so_with_the_reason() -> None:
     first = flat(pages("withdrawn")[0])
-    assert "WITHDRAWN: ENTERED IN ERROR" in first
+    assert "WITHDRAWN - ENTERED IN ERROR" in first
     assert f"Reason: {b.WITHDRAW_REASON}" in first
-    assert "Do not use this report for patient care." in first
+    assert "Do not use this report." in first
     for text in pages("withdrawn"):
         assert "WITHDRAWN" in text
 

@@ -8,6 +8,7 @@ issued nothing and left the dialog open with the reason in words.
 from __future__ import annotations
 
 import copy
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,14 +28,14 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import App, desktop_services
-from marrowpath.domain.diff import Change
 from marrowpath.domain.errors import ConcurrentChange, Refused
 from marrowpath.domain.lifecycle import Status, VersionKind
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import User
 from marrowpath.domain.validation import check_draft, parse_case
 from marrowpath.ui.dialogs.addendum import AddendumDialog
-from marrowpath.ui.dialogs.amend import SignAmendmentDialog, change_line
+from marrowpath.ui.dialogs.amend import SignAmendmentDialog
+from marrowpath.ui.dialogs.changes import ChangesModel, CompareDialog
 from marrowpath.ui.dialogs.common import refusal_text
 from marrowpath.ui.dialogs.completeness import check_items
 from marrowpath.ui.dialogs.sign_out import SignOutDialog
@@ -297,11 +298,17 @@ def test_sign_amendment_lists_changes_and_records_the_reason(
     )
     assert isinstance(dialog, SignAmendmentDialog)
     _assert_inputs_named(dialog)
-    shown = [dialog.changes_list.item(i).text() for i in range(dialog.changes_list.count())]
+    model = dialog.changes_view.model()
+    shown = [[model.index(0, c).data() for c in range(3)] for _ in range(model.rowCount())]
     assert shown == [
-        "diagnosis.lines[1]: 'Consistent with myelodysplastic neoplasm with increased "
-        "blasts-2 (MDS-IB2).' -> 'Consistent with MDS with increased blasts-2.'"
+        [
+            "Diagnosis, line 2",
+            "Consistent with myelodysplastic neoplasm with increased blasts-2 (MDS-IB2).",
+            "Consistent with MDS with increased blasts-2.",
+        ]
     ]
+    assert model.headerData(1, Qt.Orientation.Horizontal) == "Version 1"
+    assert dialog.notice_box is not None  # the diagnosis changed: how was the provider told?
     _type_password(qtbot, dialog.password)
     dialog.sign()
     assert dialog.message.text() == "Choose the reason category."
@@ -312,12 +319,25 @@ def test_sign_amendment_lists_changes_and_records_the_reason(
     qtbot.keyClicks(dialog.reason, "Abbreviation expanded wrongly.")
     assert dialog.advisories is not None
     dialog.advisories.acknowledge.setChecked(True)
+    dialog.sign()
+    assert dialog.message.text() == (
+        "Say how the ordering provider was told of the changed diagnosis or identity."
+    )
+    dialog.notice_box.direct.setChecked(True)
+    dialog.notice_box.when.setText("2026-11-24 15:10")
+    dialog.notice_box.method.setCurrentText("telephone")
     qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
-    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.result() == QDialog.DialogCode.Accepted, dialog.message.text()
     latest = app.cases.versions(dr, ACCESSION)[-1]
     assert latest.number == 2 and latest.kind is VersionKind.AMENDMENT
     assert latest.content.reason_category == "report_defect"
     assert latest.content.reason == "Abbreviation expanded wrongly."
+    notice = latest.content.provider_notice
+    assert notice is not None and notice.told == "Priya Raman, MD" and notice.method == "telephone"
+    assert notice.text().startswith(
+        "Ordering provider told: Priya Raman, MD, telephone, 2026-11-24"
+    )
+    assert [row.label for row in latest.content.changes or ()] == ["Diagnosis, line 2"]
     assert app.cases.open(dr, ACCESSION).record.status is Status.AMENDED
 
 
@@ -332,7 +352,8 @@ def test_amendment_identical_to_the_last_version_is_refused_in_words(
         ),
     )
     assert isinstance(dialog, SignAmendmentDialog) and dialog.advisories is not None
-    assert "Nothing has changed since version 1" in dialog.changes_list.item(0).text()
+    assert "Nothing has changed since version 1" in dialog.nothing_changed.text()
+    assert dialog.changes_view.model().rowCount() == 0 and dialog.notice_box is None
     dialog.category.setCurrentIndex(0)
     qtbot.keyClicks(dialog.reason, "Re-reviewed.")
     dialog.advisories.acknowledge.setChecked(True)
@@ -345,13 +366,23 @@ def test_amendment_identical_to_the_last_version_is_refused_in_words(
     assert len(app.cases.versions(dr, ACCESSION)) == 1
 
 
-def test_change_line_shortens_long_values_and_names_absent_ones() -> None:
-    assert change_line(Change("core.comment", None, "Crushed.")) == (
-        "core.comment: (absent) -> 'Crushed.'"
+def test_amendment_of_the_procedure_only_asks_nothing_about_the_provider(
+    qtbot: QtBot, app: App, services: Services, dr: User, final: None
+) -> None:
+    record = app.cases.start_amendment(dr, ACCESSION)
+    corrected = example_case()
+    corrected["procedure"]["laterality"] = "left"
+    saved = app.cases.save(dr, ACCESSION, corrected, expected_row_version=record.row_version)
+    dialog = _show(
+        qtbot,
+        SignAmendmentDialog(
+            services=services, user=dr, accession=ACCESSION, row_version=saved.row_version
+        ),
     )
-    long = change_line(Change("diagnosis.comment", "x" * 200, 12))
-    assert long.endswith("…' -> 12") or long.endswith("… -> 12")
-    assert len(long) < 130
+    assert isinstance(dialog, SignAmendmentDialog)
+    model = dialog.changes_view.model()
+    assert [model.index(0, c).data() for c in range(3)] == ["Laterality", "Right", "Left"]
+    assert dialog.notice_box is None
 
 
 # ---------------------------------------------------------------- addendum
@@ -518,9 +549,67 @@ def test_versions_panel_lists_versions_and_opens_one(
 
     panel.set_versions([])
     assert model.rowCount() == 0 and not panel.open_button.isEnabled()
+    assert not panel.compare_button.isEnabled()
     panel.load(ACCESSION)
     qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
     runner.wait()
+
+
+def test_compare_opens_from_the_version_list_and_shows_the_rows(
+    qtbot: QtBot, qtmodeltester: Any, app: App, services: Services, dr: User, final: None
+) -> None:
+    """Blasts 60 -> 100 of 500, platelets 54 -> 5, a new diagnosis line of 10,000
+    characters: every row is there, in words, and the long text wraps (never cut)."""
+    corrected = example_case()
+    corrected["aspirate"]["differential"]["blasts"] = 100
+    corrected["aspirate"]["differential"]["polychromatic_normoblasts"] = 70
+    corrected["clinical"]["cbc"]["platelets_10e9_l"] = 5
+    long_line = " ".join(f"Łukasiewicz Петрова 李雪 word{i}" for i in range(400))[:10_000]
+    corrected["diagnosis"]["lines"] = [corrected["diagnosis"]["lines"][0], long_line]
+    app.cases.amend(
+        dr, ACCESSION, corrected, PASSWORD, reason_category="report_defect", reason="Recount."
+    )
+    panel = VersionsPanel(services=services, runner=TaskRunner(), user=lambda: dr)
+    qtbot.addWidget(panel)
+    panel.resize(1300, 400)
+    panel.show()
+    panel.set_versions(app.cases.versions(dr, ACCESSION))
+    assert panel.compare_button.isEnabled()
+    qtbot.mouseClick(panel.compare_button, Qt.MouseButton.LeftButton)
+    dialog = panel.compare_dialog
+    assert isinstance(dialog, CompareDialog) and dialog.isVisible()
+    _assert_inputs_named(dialog)
+    assert dialog.width() <= 1366 and dialog.height() <= 768
+    model = dialog.view.model()
+    assert isinstance(model, ChangesModel)
+    qtmodeltester.check(model)
+    rows = [[model.index(r, c).data() for c in range(3)] for r in range(model.rowCount())]
+    assert rows == [
+        [
+            "Diagnosis, line 2",
+            "Consistent with myelodysplastic neoplasm with increased blasts-2 (MDS-IB2).",
+            long_line,
+        ],
+        ["Platelets", "54 ×10⁹/L", "5 ×10⁹/L"],
+        ["Blasts (aspirate differential)", "60 of 500 cells (12.0 %)", "100 of 500 cells (20.0 %)"],
+        [
+            "Polychromatic normoblasts (aspirate differential)",
+            "110 of 500 cells (22.0 %)",
+            "70 of 500 cells (14.0 %)",
+        ],
+    ]
+    assert model.headerData(1, Qt.Orientation.Horizontal).startswith("Version 1: Final")
+    assert model.headerData(2, Qt.Orientation.Horizontal).startswith("Version 2: Amendment")
+    assert model.index(0, 2).data(Qt.ItemDataRole.BackgroundRole) is not None  # highlighted
+    assert dialog.view.textElideMode() == Qt.TextElideMode.ElideNone
+    metrics = dialog.view.fontMetrics()
+    assert dialog.view.rowHeight(0) > 20 * metrics.lineSpacing()  # wrapped, not cut
+    assert dialog.view.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    dialog.first.setCurrentIndex(dialog.first.findData(2))
+    assert model.rowCount() == 0 and "same version" in dialog.summary.text()
+    if os.environ.get("MARROWPATH_SHOTS"):
+        dialog.first.setCurrentIndex(0)
+        dialog.grab().save(os.environ["MARROWPATH_SHOTS"] + "/compare.png")
 
 
 # ---------------------------------------------------------------- wording and checks

@@ -3,6 +3,7 @@ administration, and what a clinician sees."""
 
 from __future__ import annotations
 
+import io
 import socket
 from pathlib import Path
 
@@ -137,6 +138,56 @@ def test_preview_print_to_pdf_and_save(
     assert {"preview", "print", "save"} <= set(actions)
     window.close()
     app.close()
+
+
+@pytest.fixture
+def no_delivery_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's first delivery check runs 2 s after it opens, on its task runner; a
+    test that closes the window sooner must not leave it to fire during the next test."""
+    monkeypatch.setattr(MainWindow, "check_deliveries", lambda _window: None)
+
+
+@pytest.mark.usefixtures("no_delivery_check")
+def test_preview_offers_no_patient_summary_for_a_withdrawn_report(
+    qtbot: QtBot, database_url: str, pathologist: User, tmp_path: Path
+) -> None:
+    app = build(database_url)  # with the PDF renderer
+    app.cases.import_case(pathologist, example_case())
+    app.cases.sign(pathologist, "BM26-00042", PASSWORD)
+    app.cases.withdraw(pathologist, "BM26-00042", PASSWORD, reason="Labels swapped.")
+    window = MainWindow(desktop_services(app, str(tmp_path)), pathologist, idle_minutes=60)
+    qtbot.addWidget(window)
+    window.open_preview("BM26-00042")
+    preview = window.tabs.currentWidget()
+    assert isinstance(preview, PreviewWidget)
+    qtbot.waitUntil(lambda: preview.pdf is not None, timeout=20_000)
+    assert preview.pdf is not None
+    first = PdfReader(io.BytesIO(preview.pdf)).pages[0].extract_text()
+    assert "WITHDRAWN - ENTERED IN ERROR" in first
+    assert not preview.summary.isEnabled() and not preview.summary.isChecked()
+    assert preview.summary.toolTip() == "A withdrawn report has no patient summary."
+    assert [preview.versions.itemText(i).endswith("- withdrawn") for i in range(2)] == [
+        True,
+        True,
+    ]
+    window.close()
+    app.close()
+
+
+@pytest.mark.usefixtures("no_delivery_check")
+def test_preview_of_a_case_cancelled_before_anything_was_issued_says_so(
+    qtbot: QtBot, app: App, services: Services, pathologist: User
+) -> None:
+    app.cases.import_case(pathologist, example_case())
+    app.cases.cancel(pathologist, "BM26-00042", reason="Duplicate order.")
+    window = MainWindow(services, pathologist, idle_minutes=60)
+    qtbot.addWidget(window)
+    window.open_preview("BM26-00042")
+    preview = window.tabs.currentWidget()
+    assert isinstance(preview, PreviewWidget)
+    qtbot.waitUntil(lambda: "nothing to print" in preview.message.text(), timeout=20_000)
+    assert preview.pdf is None and not preview.print_button.isEnabled()
+    window.close()
 
 
 def test_a_clinician_finds_a_report_and_goes_straight_to_it(

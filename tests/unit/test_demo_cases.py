@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from marrowpath.domain.lifecycle import Action, AmendmentReason, Status, allowed
+from marrowpath.domain.redline import ChangeRow, redline
 from marrowpath.domain.settings import LabIdentity
 from marrowpath.domain.users import MIN_PASSWORD_LENGTH
 from marrowpath.domain.validation import parse_case
@@ -390,3 +391,87 @@ def test_module_uses_only_the_standard_library_and_the_domain() -> None:
     for module in imported:
         top = module.split(".")[0]
         assert top in sys.stdlib_module_names or module.startswith("marrowpath.domain"), module
+
+
+# --- amendments that say what they change --------------------------------------------------
+
+
+def amendment_rows(case: DemoCase) -> list[list[ChangeRow]]:
+    """The changes table of each amendment of a case, as the report prints it."""
+    tables = []
+    before = case.document
+    for step in case.steps:
+        if step.action == "amend" and step.document is not None:
+            tables.append(redline(before, step.document))
+            before = step.document
+    return tables
+
+
+def by_family(showcase: list[DemoCase], family: str) -> list[DemoCase]:
+    return [c for c in showcase if c.document["patient"]["family_name"] == family]
+
+
+def test_every_amendment_changes_only_what_its_reason_names(
+    showcase: list[DemoCase], bulk: list[DemoCase]
+) -> None:
+    """A reason saying "findings and diagnosis unchanged" changes neither; every
+    amendment changes something the report prints."""
+    for case in showcase + bulk:
+        tables = amendment_rows(case)
+        reasons = [step.reason or "" for step in case.steps if step.action == "amend"]
+        for rows, reason in zip(tables, reasons, strict=True):
+            assert rows, case.document["accession"]
+            if "findings and diagnosis unchanged" in reason:
+                labels = {row.label for row in rows}
+                assert not any(row.group == "diagnosis" for row in rows), (reason, labels)
+                assert labels <= {
+                    "Laterality",
+                    "Ordering provider",
+                    "Ordering provider, ID",
+                    "Ordering provider, family name",
+                    "Ordering provider, given names",
+                    "Ordering provider, organization",
+                } or all(label.startswith("Copy to") for label in labels), (reason, labels)
+
+
+def test_rafael_amendment_revises_auer_rods_and_diagnosis_only(
+    showcase: list[DemoCase],
+) -> None:
+    """His v2 must not swap his karyotype and NGS for another patient's, and v1's genetics
+    are his own (trisomy 8; RUNX1, STAG2, ASXL1, as his later transplant case says)."""
+    diagnosis, transplant = by_family(showcase, "Ortega")
+    (rows,) = amendment_rows(diagnosis)
+    assert {row.label for row in rows} == {
+        "Diagnosis, line 1",
+        "Diagnosis, line 2",
+        "Classification, WHO-HAEM5",
+        "Comment (diagnosis)",
+        "Auer rods",
+        "Aspirate comment",
+    }
+    studies = {a["kind"]: a.get("result", "") for a in diagnosis.document["ancillary"]}
+    assert "+8" in studies["karyotype"] or studies["karyotype"] == ""
+    if studies["molecular"]:
+        assert "RUNX1" in studies["molecular"] and "SRSF2" not in studies["molecular"]
+    assert "trisomy 8; RUNX1, STAG2 and ASXL1" in transplant.document["clinical"]["history"]
+
+
+def test_showcase_has_the_states_report_states_md_asks_for(showcase: list[DemoCase]) -> None:
+    def actions(case: DemoCase) -> list[str]:
+        return [step.action for step in case.steps]
+
+    assert any(actions(c)[:2] == ["sign_final", "amend"] for c in showcase)  # superseded final
+    assert any(actions(c) == ["sign_preliminary", "cancel"] for c in showcase)
+    assert any(actions(c) == ["sign_final", "withdraw"] for c in showcase)
+    (laterality,) = amendment_rows(by_family(showcase, "Watanabe")[0])
+    assert [(r.label, r.was, r.now) for r in laterality] == [("Laterality", "Left", "Right")]
+    (numbers,) = amendment_rows(by_family(showcase, "Delgado")[0])
+    shown = {row.label: (row.was, row.now) for row in numbers}
+    assert shown["Blasts (aspirate differential)"] == (
+        "60 of 500 cells (12.0 %)",
+        "100 of 500 cells (20.0 %)",
+    )
+    assert shown["Platelets"] == ("54 ×10⁹/L", "5 ×10⁹/L")
+    assert "20.0% blasts" in shown["Diagnosis, line 1"][1]
+    assert "Acute myeloid leukemia" in shown["Diagnosis, line 2"][1]
+    assert shown["Classification, WHO-HAEM5"][1].startswith("Acute myeloid leukaemia")

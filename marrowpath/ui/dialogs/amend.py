@@ -1,40 +1,47 @@
-"""Sign the amendment in progress: what changed, why (category and words), the password.
+"""Sign the amendment in progress: what changed, why (category and words), how the
+ordering provider was told, the password.
 
 An amended report must say what changed, when and why (CAP ANP.12185, CLIA
-493.1291(k)), so the dialog lists every changed field against the latest issued version
-before asking for the reason. The service refuses an amendment identical to that
-version; the dialog shows the refusal rather than guessing.
+493.1291(k)), so the dialog shows the changes table against the latest issued version,
+in the words the report will print, before asking for the reason. When the diagnosis or
+the patient's identity changes it asks how the ordering provider was told, which prints
+under the AMENDED banner. The service refuses an amendment identical to that version;
+the dialog shows the refusal rather than guessing.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QComboBox,
     QFormLayout,
     QFrame,
     QGroupBox,
-    QListWidget,
-    QListWidgetItem,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
     QPlainTextEdit,
+    QRadioButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from marrowpath.domain import lifecycle
-from marrowpath.domain.diff import Change, changes
 from marrowpath.domain.flags import advisory_flags
 from marrowpath.domain.lifecycle import Action, AmendmentReason, VersionKind
+from marrowpath.domain.redline import ChangeRow, diagnosis_changed, identity_changed, redline
 from marrowpath.domain.users import Permission, User
-from marrowpath.domain.versions import IssuedVersion
+from marrowpath.domain.versions import IssuedVersion, ProviderNotice
 from marrowpath.services.cases import CaseView
+from marrowpath.ui.dialogs.changes import ChangesView
 from marrowpath.ui.dialogs.common import (
     AdvisoryList,
     LifecycleDialog,
     password_field,
     patient_banner,
-    quoted,
-    shorten,
 )
 from marrowpath.ui.services import Services
 
@@ -45,14 +52,65 @@ REASON_WORDS: dict[AmendmentReason, str] = {
     AmendmentReason.REPORT_DEFECT: "Report defect (typing error, missing or wrong information)",
     AmendmentReason.OTHER: "Other",
 }
-_VALUE_LIMIT = 90
+METHODS = ("telephone", "in person", "secure message", "fax")
 
 
-def change_line(change: Change) -> str:
-    """`diagnosis.lines[1]: 'old' -> 'new'`, long values shortened (the tooltip has all)."""
-    before = shorten(quoted(change.before), _VALUE_LIMIT)
-    after = shorten(quoted(change.after), _VALUE_LIMIT)
-    return f"{change.path}: {before} -> {after}"
+class ProviderNoticeBox(QGroupBox):
+    """How the ordering provider was told of a changed diagnosis or identity: the
+    electronic delivery alone, or who was told, how and when."""
+
+    def __init__(self, provider: str, parent: QWidget | None = None) -> None:
+        super().__init__("How was the ordering provider told? (printed under the banner)", parent)
+        self.electronic = QRadioButton("&Electronic delivery of the amended report only")
+        self.direct = QRadioButton("&Told directly:")
+        self.electronic.setAccessibleName("Electronic delivery only")
+        self.direct.setAccessibleName("Told directly")
+        self.group = QButtonGroup(self)
+        self.group.addButton(self.electronic)
+        self.group.addButton(self.direct)
+        self.who = QLineEdit(provider)
+        self.who.setAccessibleName("Who was told")
+        self.method = QComboBox()
+        self.method.setEditable(True)
+        self.method.addItems(METHODS)
+        self.method.setAccessibleName("How they were told")
+        self.when = QLineEdit(datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"))
+        self.when.setAccessibleName("When they were told")
+        self.when.setPlaceholderText("YYYY-MM-DD HH:MM")
+        self.when.setMaximumWidth(self.when.fontMetrics().horizontalAdvance("0000-00-00 00:00__"))
+        direct = QHBoxLayout()
+        direct.addWidget(self.direct)
+        for caption, widget, stretch in (
+            ("who", self.who, 3),
+            ("how", self.method, 2),
+            ("when", self.when, 0),
+        ):
+            direct.addWidget(QLabel(caption))
+            direct.addWidget(widget, stretch)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.electronic)
+        layout.addLayout(direct)
+        self.direct.toggled.connect(self._enable)
+        self._enable(False)
+
+    def _enable(self, direct: bool) -> None:
+        for widget in (self.who, self.method, self.when):
+            widget.setEnabled(direct)
+
+    def notice(self) -> ProviderNotice | str:
+        """The answer, or what is missing in words."""
+        if self.electronic.isChecked():
+            return ProviderNotice(electronic_only=True)
+        if not self.direct.isChecked():
+            return "Say how the ordering provider was told of the changed diagnosis or identity."
+        who, method = self.who.text().strip(), self.method.currentText().strip()
+        if not who or not method:
+            return "Say who was told and how."
+        try:
+            at = datetime.strptime(self.when.text().strip(), "%Y-%m-%d %H:%M").astimezone()
+        except ValueError:
+            return "Write when they were told as YYYY-MM-DD HH:MM."
+        return ProviderNotice(told=who, method=method, at=at)
 
 
 class SignAmendmentDialog(LifecycleDialog):
@@ -78,10 +136,12 @@ class SignAmendmentDialog(LifecycleDialog):
         self.row_version = row_version
         self.version: IssuedVersion | None = None
         self.advisories: AdvisoryList | None = None
-        self.changes: list[Change] = []
-        self.changes_list = QListWidget()
-        self.changes_list.setAccessibleName("Changes since the last issued version")
-        self.changes_list.setWordWrap(True)
+        self.changes: list[ChangeRow] = []
+        self.changes_view = ChangesView()
+        self.changes_view.setAccessibleName("Changes since the last issued version")
+        self.nothing_changed = QLabel()
+        self.nothing_changed.setWordWrap(True)
+        self.notice_box: ProviderNoticeBox | None = None
         self.category = QComboBox()
         self.category.setAccessibleName("Reason category")
         self.category.setPlaceholderText("Choose the kind of reason")
@@ -102,36 +162,37 @@ class SignAmendmentDialog(LifecycleDialog):
             self._check_allowed(view)
         else:
             self.password.setEnabled(False)
-        self.resize(760, self.fitting_height(820))
+        self.resize(900, self.fitting_height(820))
         self.category.setFocus()
 
     def _build(self, view: CaseView) -> None:
         self.body.addWidget(patient_banner(view, self.services.today()))
         latest = view.versions[-1] if view.versions else None
         if latest is not None:
-            self.changes = changes(latest.content.document.to_json_dict(), view.record.working)
+            self.changes = redline(latest.content.document.to_json_dict(), view.record.working)
         number = latest.number if latest else 0
-        box = QGroupBox(f"What changed since version {number}")
+        box = QGroupBox(f"What changed since version {number} (as the report will print it)")
         layout = QVBoxLayout(box)
-        if self.changes:
-            for change in self.changes:
-                item = QListWidgetItem(change_line(change))
-                item.setToolTip(
-                    f"{change.path}\nbefore: {quoted(change.before)}\nafter: {quoted(change.after)}"
-                )
-                self.changes_list.addItem(item)
-        else:
-            self.changes_list.addItem(
+        self.changes_view.set_rows(
+            self.changes, was=f"Version {number}", now=f"Version {number + 1} (amendment)"
+        )
+        if not self.changes:
+            self.nothing_changed.setText(
                 f"Nothing has changed since version {number}. Edit and save the case first."
             )
-        self.changes_list.setMinimumHeight(self.fontMetrics().lineSpacing() * 4)
-        layout.addWidget(self.changes_list)
-        self.body.addWidget(box, 1)
+            layout.addWidget(self.nothing_changed)
+        self.changes_view.setMinimumHeight(self.fontMetrics().lineSpacing() * 9)
+        layout.addWidget(self.changes_view)
+        self.body.addWidget(box, 3)
         reason_box = QGroupBox("Why the report is amended (printed on the report)")
         form = QFormLayout(reason_box)
         form.addRow("Reason &category:", self.category)
         form.addRow("&Reason:", self.reason)
         self.body.addWidget(reason_box)
+        if diagnosis_changed(self.changes) or identity_changed(self.changes):
+            provider = view.document.ordering_provider.name if view.document else ""
+            self.notice_box = ProviderNoticeBox(provider)
+            self.body.addWidget(self.notice_box)
         if view.document is not None:
             self.advisories = AdvisoryList(advisory_flags(view.document, final_sign_out=True))
             self.advisories.changed.connect(self.message.clear_message)
@@ -193,6 +254,12 @@ class SignAmendmentDialog(LifecycleDialog):
         )
         if reason is None:
             return
+        notice = self.notice_box.notice() if self.notice_box is not None else None
+        if isinstance(notice, str):
+            self.message.error(notice)
+            assert self.notice_box is not None
+            self.notice_box.electronic.setFocus()
+            return
         if not self.advisories_reviewed(self.advisories):
             return
         password = self.require_password(self.password)
@@ -206,6 +273,7 @@ class SignAmendmentDialog(LifecycleDialog):
                 reason_category=str(category),
                 reason=reason,
                 expected_row_version=self.row_version,
+                provider_notice=notice,
             ),
             nothing_done="Nothing was signed.",
         )

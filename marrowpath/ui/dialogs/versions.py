@@ -36,6 +36,7 @@ from marrowpath.domain.enums import label
 from marrowpath.domain.lifecycle import VersionKind
 from marrowpath.domain.users import User
 from marrowpath.domain.versions import IssuedVersion
+from marrowpath.ui.dialogs.changes import CompareDialog
 from marrowpath.ui.dialogs.common import MessageLabel, refusal_text, shorten
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
@@ -102,6 +103,10 @@ class VersionsModel(QAbstractTableModel):
     def version_at(self, row: int) -> IssuedVersion | None:
         return self._versions[row] if 0 <= row < len(self._versions) else None
 
+    @property
+    def versions(self) -> list[IssuedVersion]:
+        return list(self._versions)
+
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._versions)
 
@@ -166,7 +171,8 @@ class VersionsModel(QAbstractTableModel):
 
 
 class VersionsPanel(QWidget):
-    """The version history of one case, with Open and Print for the chosen version.
+    """The version history of one case, with Open and Print for the chosen version, and
+    "Compare with..." to see what changed between it and another version.
 
     Signals:
         open_version(str, int) -- show (and from there print) this accession's version.
@@ -206,10 +212,16 @@ class VersionsPanel(QWidget):
         self.open_button.setToolTip("Show this version of the report as it was issued")
         self.print_button = QPushButton("&Print...")
         self.print_button.setToolTip("Open this version in the report tab to print it")
+        self.compare_button = QPushButton("Co&mpare with...")
+        self.compare_button.setToolTip(
+            "Show what changed between this version and another one, side by side"
+        )
+        self.compare_dialog: CompareDialog | None = None
         buttons = QHBoxLayout()
         buttons.addWidget(self.empty)
         buttons.addWidget(self.message, 1)
         buttons.addStretch(1)
+        buttons.addWidget(self.compare_button)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.print_button)
         layout = QVBoxLayout(self)
@@ -223,6 +235,7 @@ class VersionsPanel(QWidget):
             shortcut.activated.connect(self.open_selected)
         self.open_button.clicked.connect(self.open_selected)
         self.print_button.clicked.connect(self.open_selected)
+        self.compare_button.clicked.connect(self.compare_selected)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self._update_buttons()
 
@@ -258,6 +271,28 @@ class VersionsPanel(QWidget):
         if number is not None and self.accession:
             self.open_version.emit(self.accession, number)
 
+    def compare_selected(self) -> None:
+        """Open the comparison of the chosen version with the one before it (version 1
+        with the latest), in a window of its own."""
+        number = self.selected_number()
+        versions = self.model.versions
+        if number is None or len(versions) < 2 or not self.accession:
+            return
+        other = number - 1 if number > 1 else versions[-1].number
+        first, second = sorted((other, number))
+        if self.compare_dialog is not None:
+            self.compare_dialog.close()
+        self.compare_dialog = CompareDialog(
+            services=self._services,
+            user=self._user,
+            accession=self.accession,
+            versions=versions,
+            first=first,
+            second=second,
+            parent=self,
+        )
+        self.compare_dialog.show()
+
     def _open_row(self, row: int) -> None:
         version = self.model.version_at(row)
         if version is not None and self.accession:
@@ -267,3 +302,4 @@ class VersionsPanel(QWidget):
         chosen = self.selected_number() is not None
         self.open_button.setEnabled(chosen)
         self.print_button.setEnabled(chosen)
+        self.compare_button.setEnabled(chosen and self.model.rowCount() > 1)
