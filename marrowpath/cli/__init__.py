@@ -221,7 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
         "connections (more wait), 10 MB a message (larger ones are answered AR), a "
         "connection idle for 60 s is closed",
     )
-    listen.add_argument("--mllp", required=True, type=int, metavar="PORT")
+    listen.add_argument(
+        "--mllp", required=True, type=int, metavar="PORT", help="the TCP port to listen on"
+    )
     listen.add_argument(
         "--bind",
         default="127.0.0.1",
