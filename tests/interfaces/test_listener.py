@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +34,15 @@ from tests.interfaces.support import (
     sign,
 )
 from tests.interfaces.test_cli_interfaces import Result, _wait_for, cli
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """SQLite only: the network and the roles behave alike on both databases."""
+    path = tmp_path / "marrowpath.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
 
 Team = dict[str, User]
 
@@ -103,7 +114,6 @@ def outside_address() -> str | None:
     return None if ipaddress.ip_address(address).is_loopback else address
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_listen_binds_loopback_unless_told(app: App, team: Team, database_url: str) -> None:
     """Before: it listened on all interfaces (0.0.0.0) by default."""
     outside = outside_address()
@@ -119,7 +129,6 @@ def test_listen_binds_loopback_unless_told(app: App, team: Team, database_url: s
         pytest.skip("this computer has no address besides loopback to try the default from")
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_listen_bind_all_interfaces_when_asked(app: App, team: Team, database_url: str) -> None:
     with listening(database_url, "--bind", "0.0.0.0") as (port, results):
         _wait_for(port)
@@ -175,7 +184,6 @@ def connect_from(source: str, port: int) -> socket.socket:
     return connection
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_only_allowed_senders_are_served_others_closed_and_audited(
     app: App, team: Team, database_url: str
 ) -> None:
@@ -213,7 +221,6 @@ def _wait_for_allowed(port: int) -> None:
     raise AssertionError("listen did not start")
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_listen_refuses_a_bad_allow_range(app: App, team: Team, database_url: str) -> None:
     result = cli(database_url, "tech", "listen", "--mllp", "0", "--allow", "10.0.0.0/33")
     assert result.code == 2

@@ -6,6 +6,7 @@ refusal is audited and sends nothing."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,15 @@ from tests.interfaces.support import (
     sign,
 )
 from tests.interfaces.test_cli_interfaces import cli
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """SQLite only: the network and the roles behave alike on both databases."""
+    path = tmp_path / "marrowpath.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
 
 Team = dict[str, User]
 
@@ -131,7 +141,6 @@ def test_only_admins_manage_destinations(app: App, team: Team) -> None:
 # ------------------------------------------------------------------ the command line
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_send_on_the_command_line(app: App, team: Team, database_url: str, tmp_path: Path) -> None:
     db = database_url
     case = tmp_path / "case.json"
