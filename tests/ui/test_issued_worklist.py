@@ -38,7 +38,8 @@ def test_the_clinicians_worklist_shows_and_finds_only_issued_text(
     edited["diagnosis"]["lines"] = [UNSIGNED]
     app.cases.import_case(pathologist, edited)
     user = team["clinician"]
-    view = WorklistView(services=services, runner=TaskRunner(), user=lambda: user)
+    runner = TaskRunner()
+    view = WorklistView(services=services, runner=runner, user=lambda: user)
     qtbot.addWidget(view)
     with qtbot.waitSignal(view.model.loaded, timeout=10_000):
         view.apply_filters()
@@ -58,6 +59,7 @@ def test_the_clinicians_worklist_shows_and_finds_only_issued_text(
     with qtbot.waitSignal(view.model.loaded, timeout=10_000):
         view.search_box.setText("metastatic")
     assert [r[6] for r in _rows(view)] == [UNSIGNED]
+    runner.wait()
 
 
 @pytest.mark.parametrize("accession", [ACCESSION, "BM26-99999"])
