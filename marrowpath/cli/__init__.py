@@ -223,7 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     send = command("send", "deliver the HL7 result over MLLP now and check the ACK")
     send.add_argument("accession", metavar="ACCESSION")
-    send.add_argument("--mllp", required=True, metavar="HOST:PORT")
+    send_to = send.add_mutually_exclusive_group(required=True)
+    send_to.add_argument("--to", metavar="NAME", help="a configured destination")
+    send_to.add_argument(
+        "--mllp",
+        metavar="HOST:PORT",
+        help="an ad-hoc address (admins); it receives this message only, never later versions",
+    )
 
     outbox = command("outbox", "list queued, sent and failed deliveries; retry failed ones")
     outbox.add_argument("--retry", action="store_true", help="queue failed ones again, send now")
@@ -231,9 +237,30 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--accession", metavar="ACCESSION")
     outbox.add_argument("--limit", type=int, metavar="N")
 
-    listen = command("listen", "receive HL7 order messages over MLLP and create draft cases")
-    listen.add_argument("--mllp", required=True, type=int, metavar="PORT")
-    listen.add_argument("--host", default="0.0.0.0", help="address to listen on (default all)")
+    listen = command(
+        "listen",
+        "receive HL7 order messages over MLLP and create draft cases; at most 16 "
+        "connections (more wait), 10 MB a message (larger ones are answered AR), a "
+        "connection idle for 60 s is closed",
+    )
+    listen.add_argument(
+        "--mllp", required=True, type=int, metavar="PORT", help="the TCP port to listen on"
+    )
+    listen.add_argument(
+        "--bind",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: all)",
+    )
+    listen.add_argument("--host", dest="bind", help=argparse.SUPPRESS)  # the former name
+    listen.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="accept only senders in this range, e.g. 10.20.0.0/16 (repeatable; others "
+        "are closed and audited)",
+    )
     listen.add_argument("--count", type=int, metavar="N", help="stop after N messages")
     listen.add_argument(
         "--deliver-every",

@@ -87,10 +87,14 @@ def _address(text: str, command: str) -> tuple[str, int]:
 
 
 def send(s: Session) -> int:
-    """`send ACCESSION --mllp HOST:PORT`: deliver the latest result now."""
-    host, port = _address(s.args.mllp, "send")
-    actor = s.user()
-    delivery = s.app.outbox.send_now(actor, s.args.accession, host, port)
+    """`send ACCESSION --to NAME` or (admins) `--mllp HOST:PORT`: the latest result now."""
+    if s.args.to is not None:
+        actor = s.user()
+        delivery = s.app.outbox.send_to(actor, s.args.accession, s.args.to)
+    else:
+        host, port = _address(s.args.mllp, "send")
+        actor = s.user()
+        delivery = s.app.outbox.send_to_address(actor, s.args.accession, host, port)
     if delivery.outcome == "sent":
         s.print(delivery.line())
         return EXIT_OK
@@ -263,18 +267,24 @@ def import_orders(s: Session, actor: User, name: str, raw: bytes) -> tuple[list[
 
 
 def listen(s: Session) -> int:
-    """`listen --mllp PORT`: answer HL7 orders until Ctrl+C, SIGTERM or `--count` orders;
-    every `--deliver-every` seconds the outbox is delivered too."""
-    from marrowpath.services.mllp import MllpServer
+    """`listen --mllp PORT [--bind ADDRESS] [--allow CIDR]...`: answer HL7 orders until
+    Ctrl+C, SIGTERM or `--count` orders; every `--deliver-every` seconds the outbox is
+    delivered too."""
+    from marrowpath.services.mllp import ListenerHooks, MllpServer, parse_allow, size_words
 
     args = s.args
     if not 0 <= args.mllp <= 65535:
         raise usage_error("marrowpath listen: --mllp PORT must be 0 to 65535")
+    try:
+        allow = [parse_allow(text) for text in args.allow]
+    except ValueError as error:
+        raise usage_error(f"marrowpath listen: --allow {error}") from None
     actor = s.user()
     app = s.app
     stop = threading.Event()
     answered = 0
     lock = threading.Lock()
+    allowed = ", ".join(str(network) for network in allow)
 
     def handle(text: str) -> str:
         ack = app.orders.receive(actor, text)
@@ -292,11 +302,23 @@ def listen(s: Session) -> int:
             if args.count and answered >= args.count:
                 stop.set()
 
+    def refused(address: str, connections: int) -> None:
+        app.orders.refused_sender(actor, address, connections, allowed)
+        print(f"listen: refused {address} (not in --allow)", file=s.err, flush=True)
+
+    def too_large(head: str, limit: int) -> str:
+        ack = app.orders.too_large(actor, head, limit)
+        print(
+            f"listen: a message over {size_words(limit)} was dropped (AR)", file=s.err, flush=True
+        )
+        return ack
+
+    hooks = ListenerHooks(too_large=too_large, refused=refused, after_reply=replied)
     try:
-        server = MllpServer(args.host, args.mllp, handle, after_reply=replied).start()
+        server = MllpServer(args.bind, args.mllp, handle, allow=allow, hooks=hooks).start()
     except OSError as error:
         raise Refused(
-            f"listen: cannot listen on {args.host}:{args.mllp} ({error.strerror or error})"
+            f"listen: cannot listen on {args.bind}:{args.mllp} ({error.strerror or error})"
         ) from None
     s.print(f"listening on {server.host}:{server.port}")
     restore = _on_signals(stop)

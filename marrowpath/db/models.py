@@ -114,6 +114,17 @@ class CaseRow(Base):
             postgresql_using="gin",
             postgresql_ops={"search_key": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
+        # The same for the issued columns, which clinicians search and sort.
+        Index("ix_cases_issued_procedure_date_id", "issued_procedure_date", "id"),
+        Index(
+            "ix_cases_issued_search_cover", "issued_procedure_date", "id", "issued_search_key"
+        ).ddl_if(dialect="sqlite"),
+        Index(
+            "ix_cases_issued_search_trgm",
+            "issued_search_key",
+            postgresql_using="gin",
+            postgresql_ops={"issued_search_key": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,6 +147,16 @@ class CaseRow(Base):
     plasma_cells_pct: Mapped[float | None] = mapped_column()
     cellularity_pct: Mapped[int | None] = mapped_column(Integer)
     fibrosis_grade: Mapped[str | None] = mapped_column(String(20))
+    # The same summary as issued (the latest version), written when a version is issued:
+    # what clinicians search, sort and see; empty until something is issued.
+    issued_search_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    issued_diagnosis: Mapped[str] = mapped_column(Text, default="", server_default="")
+    issued_patient_name: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    issued_mrn: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    issued_procedure_date: Mapped[date | None] = mapped_column(Date)
+    issued_ordering_provider: Mapped[str] = mapped_column(
+        String(200), default="", server_default=""
+    )
     closing_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -197,17 +198,65 @@ class SqlPatientRepository:
         return _patient(row)
 
 
-_SORT_COLUMNS = {
-    "procedure_date": CaseRow.procedure_date,
-    "accession": CaseRow.accession,
-    "patient": CaseRow.patient_name,
-    "mrn": CaseRow.mrn,
-    "status": CaseRow.status,
-    "provider": CaseRow.ordering_provider,
-    "diagnosis": CaseRow.diagnosis,
-    "pathologist": CaseRow.assigned_pathologist,
-    "created_at": CaseRow.created_at,
-}
+def issued_columns(write: CaseWrite) -> dict[str, Any]:
+    """The issued twins of the summary columns, from the columns of an issued document
+    (the same functions fill both, so search folds the issued text exactly alike)."""
+    return {
+        "issued_search_key": write.search_key,
+        "issued_diagnosis": write.diagnosis,
+        "issued_patient_name": write.extra.get("patient_name", ""),
+        "issued_mrn": write.extra.get("mrn", ""),
+        "issued_procedure_date": write.procedure_date,
+        "issued_ordering_provider": write.ordering_provider,
+    }
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """The columns a worklist row is read, searched and sorted from: the working
+    document's for those who may see drafts, the latest issued version's for the others."""
+
+    search_key: Any
+    patient_name: Any
+    mrn: Any
+    procedure_date: Any
+    diagnosis: Any
+    ordering_provider: Any
+
+    def sort_column(self, key: str) -> Any:
+        return {
+            "procedure_date": self.procedure_date,
+            "accession": CaseRow.accession,
+            "patient": self.patient_name,
+            "mrn": self.mrn,
+            "status": CaseRow.status,
+            "provider": self.ordering_provider,
+            "diagnosis": self.diagnosis,
+            "pathologist": CaseRow.assigned_pathologist,
+            "created_at": CaseRow.created_at,
+        }[key]
+
+
+_WORKING = _Summary(
+    CaseRow.search_key,
+    CaseRow.patient_name,
+    CaseRow.mrn,
+    CaseRow.procedure_date,
+    CaseRow.diagnosis,
+    CaseRow.ordering_provider,
+)
+_ISSUED = _Summary(
+    CaseRow.issued_search_key,
+    CaseRow.issued_patient_name,
+    CaseRow.issued_mrn,
+    CaseRow.issued_procedure_date,
+    CaseRow.issued_diagnosis,
+    CaseRow.issued_ordering_provider,
+)
+
+
+def _summary(query: CaseQuery) -> _Summary:
+    return _ISSUED if query.issued_only else _WORKING
 
 
 class SqlCaseRepository:
@@ -251,6 +300,7 @@ class SqlCaseRepository:
         resident: str | None,
         status: Status = Status.DRAFT,
         issued_count: int = 0,
+        issued: CaseWrite | None = None,
     ) -> CaseRecord:
         row = CaseRow(
             accession=accession,
@@ -264,6 +314,7 @@ class SqlCaseRepository:
             updated_at=at,
             updated_by=user,
             **self._columns(write),
+            **(issued_columns(issued) if issued else {}),
         )
         self._session.add(row)
         self._session.flush()
@@ -322,7 +373,9 @@ class SqlCaseRepository:
         issued_count: int,
         amendment_in_progress: bool = False,
         closing_reason: str | None = None,
+        issued: CaseWrite | None = None,
     ) -> int:
+        """Move the case to a new status; `issued` is the newly issued version's columns."""
         values: dict[str, Any] = {
             "status": status.value,
             "issued_count": issued_count,
@@ -330,6 +383,8 @@ class SqlCaseRepository:
         }
         if closing_reason is not None:
             values["closing_reason"] = closing_reason
+        if issued is not None:
+            values.update(issued_columns(issued))
         return self._bump(case, values, user, at)
 
     def assign(
@@ -346,15 +401,16 @@ class SqlCaseRepository:
         )
 
     def _filtered(self, statement: _S, query: CaseQuery) -> _S:
+        summary = _summary(query)
         for word in query.words:
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            statement = statement.where(CaseRow.search_key.like(f"%{escaped}%", escape="\\"))
+            statement = statement.where(summary.search_key.like(f"%{escaped}%", escape="\\"))
         if query.statuses:
             statement = statement.where(CaseRow.status.in_([s.value for s in query.statuses]))
         if query.date_from:
-            statement = statement.where(CaseRow.procedure_date >= query.date_from)
+            statement = statement.where(summary.procedure_date >= query.date_from)
         if query.date_to:
-            statement = statement.where(CaseRow.procedure_date <= query.date_to)
+            statement = statement.where(summary.procedure_date <= query.date_to)
         if query.issued_only:
             statement = statement.where(CaseRow.issued_count > 0)
         if query.assigned_to:
@@ -367,7 +423,8 @@ class SqlCaseRepository:
         return statement
 
     def search(self, query: CaseQuery) -> list[CaseSummary]:
-        column = _SORT_COLUMNS[query.sort]
+        summary = _summary(query)
+        column = summary.sort_column(query.sort)
         order: list[Any] = [
             column.desc().nulls_last() if query.descending else column.asc().nulls_last()
         ]
@@ -375,11 +432,11 @@ class SqlCaseRepository:
         columns = select(
             CaseRow.accession,
             CaseRow.status,
-            CaseRow.patient_name,
-            CaseRow.mrn,
-            CaseRow.procedure_date,
-            CaseRow.diagnosis,
-            CaseRow.ordering_provider,
+            summary.patient_name.label("patient_name"),
+            summary.mrn.label("mrn"),
+            summary.procedure_date.label("procedure_date"),
+            summary.diagnosis.label("diagnosis"),
+            summary.ordering_provider.label("ordering_provider"),
             CaseRow.assigned_pathologist,
             CaseRow.created_at,
             CaseRow.issued_count,

@@ -25,11 +25,18 @@ class Permission(StrEnum):
     SEE_WORKING = "see or print working documents"
     SEE_ISSUED = "search, see, print and export issued reports"
     AUDIT = "read or verify the audit trail"
+    DESTINATIONS = "manage destinations or send a report to an ad-hoc address"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
-        {Permission.MANAGE_USERS, Permission.MANAGE_LAB, Permission.SEE_ISSUED, Permission.AUDIT}
+        {
+            Permission.MANAGE_USERS,
+            Permission.MANAGE_LAB,
+            Permission.SEE_ISSUED,
+            Permission.AUDIT,
+            Permission.DESTINATIONS,
+        }
     ),
     Role.PATHOLOGIST: frozenset(
         {

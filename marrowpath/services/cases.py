@@ -189,24 +189,20 @@ class CaseService:
     def open(self, actor: User, accession: str) -> CaseView:
         """Open a case for reading or editing (audited as a view)."""
         with self._ctx.uow() as uow:
-            case = self._get(uow, accession)
-            self._require_visible(actor, case)
+            case = self._visible(uow, actor, accession)
             versions = uow.versions.list(case.id)
             settings = uow.settings.load()
-            working = case.working
             if not actor.can(Permission.SEE_WORKING):
-                working = versions[-1].content.document.to_json_dict()
-            check = check_draft(working, today=self._ctx.clock.today())
-            document = self._document_or_none(working)
+                case = _as_issued(case, versions[-1])
+            check = check_draft(case.working, today=self._ctx.clock.today())
+            document = self._document_or_none(case.working)
             uow.record(AuditEntry("view", actor.username, accession, {}))
             uow.commit()
-        view_record = case if working is case.working else _with_working(case, working)
-        return CaseView(view_record, versions, check, document, settings)
+        return CaseView(case, versions, check, document, settings)
 
     def versions(self, actor: User, accession: str) -> list[IssuedVersion]:
         with self._ctx.uow(read_only=True) as uow:
-            case = self._get(uow, accession)
-            self._require_visible(actor, case)
+            case = self._visible(uow, actor, accession)
             return uow.versions.list(case.id)
 
     def find_patient(self, actor: User, mrn: str) -> PatientRecord | None:
@@ -223,8 +219,7 @@ class CaseService:
     def export_json(self, actor: User, accession: str) -> dict[str, Any]:
         """The case as `marrowpath.case/1` with its `versions` (clinicians: latest issued)."""
         with self._ctx.uow() as uow:
-            case = self._get(uow, accession)
-            self._require_visible(actor, case)
+            case = self._visible(uow, actor, accession)
             versions = uow.versions.list(case.id)
             if actor.can(Permission.SEE_WORKING):
                 data = dict(case.working)
@@ -253,8 +248,7 @@ class CaseService:
             purpose: what the user does with it, recorded in the audit trail.
         """
         with self._ctx.uow() as uow:
-            case = self._get(uow, accession)
-            self._require_visible(actor, case)
+            case = self._visible(uow, actor, accession)
             request, stored = self._report_request(
                 uow, case, version, patient_summary, done=DONE[purpose]
             )
@@ -287,8 +281,7 @@ class CaseService:
     ) -> tuple[ReportRequest, bytes | None]:
         """What `report_pdf` would print, without auditing (previews, batch printing)."""
         with self._ctx.uow(read_only=True) as uow:
-            case = self._get(uow, accession)
-            self._require_visible(actor, case)
+            case = self._visible(uow, actor, accession)
             return self._report_request(uow, case, version, patient_summary, done="shown")
 
     def _report_request(
@@ -354,8 +347,7 @@ class CaseService:
         """What the preview offers for this case: its versions, and whether a patient
         summary (or anything) can be printed."""
         with self._ctx.uow(read_only=True) as uow:
-            case = self._get(uow, accession)
-            self._require_visible(actor, case)
+            case = self._visible(uow, actor, accession)
             versions = uow.versions.list(case.id)
         state = {
             Status.CANCELLED: ReportState.CANCELLED,
@@ -374,8 +366,7 @@ class CaseService:
         """The changes table from version `first` to version `second` (any two issued
         versions), as the amended report prints it. Audited as a view."""
         with self._ctx.uow() as uow:
-            case = self._get(uow, accession)
-            self._require_visible(actor, case)
+            case = self._visible(uow, actor, accession)
             versions = {v.number: v for v in uow.versions.list(case.id)}
             for number in (first, second):
                 if number not in versions:
@@ -854,13 +845,9 @@ class CaseService:
             version = version.model_copy(update={"pdf": pdf, "pdf_sha256": sha256_hex(pdf)})
         uow.versions.add(case.id, version)
         working = document.to_json_dict()
+        issued = case_write(working, case.patient, document)
         if working != case.working:
-            uow.cases.update_working(
-                case,
-                case_write(working, case.patient, document),
-                user=actor.username,
-                at=content.signed_at,
-            )
+            uow.cases.update_working(case, issued, user=actor.username, at=content.signed_at)
             case = _bumped(case)
         uow.cases.set_status(
             case,
@@ -870,6 +857,7 @@ class CaseService:
             issued_count=content.number,
             amendment_in_progress=False,
             closing_reason=reason if kind is VersionKind.WITHDRAWAL else None,
+            issued=issued,
         )
         uow.record(
             AuditEntry(
@@ -906,10 +894,17 @@ class CaseService:
             require_status_follows(uow, case)
         return case
 
-    def _require_visible(self, actor: User, case: CaseRecord) -> None:
+    def _visible(self, uow: UnitOfWork, actor: User, accession: str) -> CaseRecord:
+        """The case if this user may read it. Those who see issued reports only get the
+        same answer for a case with nothing issued as for no case at all: they never
+        learn that a draft exists."""
         actor.require(Permission.SEE_ISSUED)
-        if not actor.can(Permission.SEE_WORKING) and case.issued_count == 0:
-            raise NotFound(f"{case.accession}: no issued report")
+        if actor.can(Permission.SEE_WORKING):
+            return self._get(uow, accession)
+        case = uow.cases.get(accession)
+        if case is None or case.issued_count == 0:
+            raise NotFound(f"{accession}: no issued report")
+        return case
 
     def _check_version(self, uow: UnitOfWork, case: CaseRecord, expected: int | None) -> None:
         if expected is not None and case.row_version != expected:
@@ -965,15 +960,20 @@ def _default_pathologist(actor: User) -> str | None:
 
 
 def _bumped(case: CaseRecord) -> CaseRecord:
-    from dataclasses import replace
-
     return replace(case, row_version=case.row_version + 1)
 
 
-def _with_working(case: CaseRecord, working: dict[str, Any]) -> CaseRecord:
-    from dataclasses import replace
-
-    return replace(case, working=working)
+def _as_issued(case: CaseRecord, latest: IssuedVersion) -> CaseRecord:
+    """The case as issued: the latest version's document, and nothing that tells of work
+    in progress (an amendment being written, an edit after the last signature)."""
+    cancelled = case.status is Status.CANCELLED  # when and by whom it was cancelled
+    return replace(
+        case,
+        working=latest.content.document.to_json_dict(),
+        amendment_in_progress=False,
+        updated_at=case.updated_at if cancelled else latest.content.signed_at,
+        updated_by=case.updated_by if cancelled else latest.content.signed_by,
+    )
 
 
 def _audit_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:

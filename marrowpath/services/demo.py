@@ -38,6 +38,7 @@ from marrowpath.services.documents import (
     resolve_patient,
 )
 from marrowpath.services.lab import LabService
+from marrowpath.services.ports import CaseWrite
 
 BATCH = 500
 
@@ -176,6 +177,7 @@ class DemoService:
                     resident=demo.resident,
                     status=status,
                     issued_count=len(issued),
+                    issued=_issued_write(issued),
                 )
                 for version in issued:
                     versions.append((case.id, version))
@@ -265,3 +267,12 @@ def _step_version(step: DemoStep) -> tuple[VersionKind, str | None, str | None, 
 
 def _password(username: str) -> str:
     return next(str(u["password"]) for u in DEMO_USERS if u["username"] == username)
+
+
+def _issued_write(issued: list[IssuedVersion]) -> CaseWrite | None:
+    """The issued columns of a bulk case: its latest version's (a case edited after a
+    preliminary report shows clinicians the preliminary text)."""
+    if not issued:
+        return None
+    document = issued[-1].content.document
+    return case_write(document.to_json_dict(), None, document)

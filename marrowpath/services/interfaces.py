@@ -65,7 +65,7 @@ class InterfaceService:
         try:
             actor.require(Permission.SEE_ISSUED)
             with self._ctx.uow() as uow:
-                request = self._request(uow, accession, number)
+                request = self._request(uow, accession, number, actor)
                 uow.record(
                     AuditEntry(
                         "export",
@@ -81,8 +81,12 @@ class InterfaceService:
             self._ctx.record_refusal(actor.username, f"export {kind}", str(refusal), accession)
             raise
 
-    def _request(self, uow: UnitOfWork, accession: str, number: int | None) -> ResultRequest:
+    def _request(
+        self, uow: UnitOfWork, accession: str, number: int | None, actor: User
+    ) -> ResultRequest:
         case = uow.cases.get(accession)
+        if not actor.can(Permission.SEE_WORKING) and (case is None or case.issued_count == 0):
+            raise NotFound(f"{accession}: no issued report")  # never "it is a draft"
         if case is None:
             raise NotFound(f"{accession}: no such case")
         versions = issued_for_use(uow, case, number, done="exported")

@@ -53,7 +53,9 @@ class LabService:
             kept = [d for d in settings.destinations or () if d.name != destination.name]
             return settings.model_copy(update={"destinations": (*kept, destination)})
 
-        self._change(actor, f"destination add {fields.get('name')}", change)
+        self._change(
+            actor, f"destination add {fields.get('name')}", change, Permission.DESTINATIONS
+        )
         return added[0]
 
     def remove_destination(self, actor: User, name: str) -> None:
@@ -65,17 +67,28 @@ class LabService:
                 raise Refused(f"destination remove: no destination named {name}")
             return settings.model_copy(update={"destinations": kept or None})
 
-        self._change(actor, f"destination remove {name}", change)
+        self._change(actor, f"destination remove {name}", change, Permission.DESTINATIONS)
 
     def replace(self, actor: User, settings: LabSettings) -> LabSettings:
-        """Save a whole settings object (the administration screen)."""
-        return self._change(
-            actor, "settings", lambda _s: LabSettings.model_validate(settings.model_dump())
-        )
+        """Save a whole settings object (the administration screen); the destinations
+        change only for those who manage them."""
 
-    def _change(self, actor: User, what: str, change: object) -> LabSettings:
+        def change(before: LabSettings) -> LabSettings:
+            if settings.destinations != before.destinations:
+                actor.require(Permission.DESTINATIONS)
+            return LabSettings.model_validate(settings.model_dump())
+
+        return self._change(actor, "settings", change)
+
+    def _change(
+        self,
+        actor: User,
+        what: str,
+        change: object,
+        permission: Permission = Permission.MANAGE_LAB,
+    ) -> LabSettings:
         try:
-            actor.require(Permission.MANAGE_LAB)
+            actor.require(permission)
             with self._ctx.uow() as uow:
                 before = uow.settings.load()
                 assert callable(change)

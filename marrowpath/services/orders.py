@@ -18,7 +18,7 @@ from marrowpath.domain import hl7v2
 from marrowpath.domain.audit import AuditEntry
 from marrowpath.domain.case import FORMAT
 from marrowpath.domain.enums import Indication, Laterality, Site, Specimen, label
-from marrowpath.domain.errors import InvalidCase, Problem, Refused
+from marrowpath.domain.errors import Forbidden, InvalidCase, Problem, Refused
 from marrowpath.domain.flags import name_flags
 from marrowpath.domain.hl7v2 import Er7Message, Segment
 from marrowpath.domain.settings import accession_prefix
@@ -26,6 +26,7 @@ from marrowpath.domain.users import Permission, User
 from marrowpath.domain.validation import check_draft
 from marrowpath.services.context import ServiceContext
 from marrowpath.services.documents import case_write, resolve_patient
+from marrowpath.services.mllp import size_words
 from marrowpath.services.outbox import new_control_id
 from marrowpath.services.ports import UnitOfWork
 
@@ -37,7 +38,11 @@ SEX = {"F": "female", "M": "male", "O": "other", "U": "unknown", "A": "other", "
 class OrderRefused(Refused):
     """An order we will not turn into a case: `code` is the ACK code (AE or AR),
     `location` the field to blame (e.g. `PID^1^7`) and `condition` the HL7 table 0357
-    code for ERR-3 (101 missing, 102 bad value, 103 unknown code, 205 patient conflict)."""
+    code for ERR-3 (101 missing, 102 bad value, 103 unknown code, 205 patient conflict).
+
+    The text names everything (for the audit trail and the lab's own `import`); the
+    `answer` is what goes back over the network, which never tells of another patient
+    or an existing case (any host that can reach the listener reads it)."""
 
     def __init__(
         self,
@@ -46,11 +51,13 @@ class OrderRefused(Refused):
         code: str = hl7v2.ERROR,
         location: str | None = None,
         condition: str | None = None,
+        answer: str | None = None,
     ) -> None:
         super().__init__(text)
         self.code = code
         self.location = location
         self.condition = condition
+        self.answer = answer or text
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,12 @@ class OrderResult:
     accession: str
     created: bool  # False: the same order was received before
     notes: tuple[str, ...] = ()
+    placer_order_number: str | None = None
+
+
+PATIENT_CONFLICT = (
+    "patient.mrn conflicts with an existing patient record; the laboratory will review it"
+)
 
 
 def _require(segment: Segment | None, name: str) -> Segment:
@@ -326,7 +339,12 @@ class OrderService:
             self._ctx.record_refusal(actor.username, "import an HL7 order", str(refusal))
             if isinstance(refusal, OrderRefused):
                 raise
-            raise OrderRefused(str(refusal)) from None
+            answer = (
+                "this listener may not create cases; the laboratory will review it"
+                if isinstance(refusal, Forbidden)
+                else None
+            )
+            raise OrderRefused(str(refusal), answer=answer) from None
 
     def receive(self, actor: User, text: str) -> str:
         """`listen`: the ACK for one message (never raises)."""
@@ -338,14 +356,46 @@ class OrderService:
             result = self.import_message(actor, text)
         except OrderRefused as refusal:
             return self._ack(
-                parsed, refusal.code, str(refusal), refusal.location, refusal.condition
+                parsed, refusal.code, refusal.answer, refusal.location, refusal.condition
             )
         except Exception as error:  # a fault of ours: the sender may try again later
             text = f"internal error ({type(error).__name__}); send again later"
             return self._ack(parsed, hl7v2.ERROR, text, None, "207")
-        words = "created draft case" if result.created else "already received as"
-        text_out = "; ".join([f"{words} {result.accession}", *result.notes])
-        return self._ack(parsed, hl7v2.ACCEPT, text_out, None, None)
+        if result.created:
+            words = f"created draft case {result.accession}"
+        else:  # the case it made is not named: the placer number may have been guessed
+            words = (
+                f"order {result.placer_order_number} was received before; no new case was created"
+            )
+        return self._ack(parsed, hl7v2.ACCEPT, "; ".join([words, *result.notes]), None, None)
+
+    def too_large(self, actor: User, head: str, limit: int) -> str:
+        """`listen`: the AR for a frame over the size limit (given its first bytes),
+        which was dropped unread."""
+        first_line = head.replace("\n", "\r").split("\r", 1)[0]
+        try:
+            parsed: Er7Message | None = hl7v2.parse(first_line)
+        except hl7v2.Er7Error:
+            parsed = None
+        text = (
+            f"the message is larger than {size_words(limit)}, the most this laboratory "
+            "accepts; it was dropped"
+        )
+        control = parsed.control_id if parsed else ""
+        self._ctx.record_refusal(
+            actor.username, "import an HL7 order", f"{text} (MSH-10 {control or 'unknown'})"
+        )
+        return self._ack(parsed, hl7v2.REJECT, text, None, None)
+
+    def refused_sender(self, actor: User, address: str, connections: int, allowed: str) -> None:
+        """`listen --allow`: connections from a sender outside the allowed ranges were
+        closed; recorded in the audit trail."""
+        closed = "1 connection" if connections == 1 else f"{connections} connections"
+        self._ctx.record_refusal(
+            actor.username,
+            "send HL7 orders",
+            f"{address} is not in the allowed ranges ({allowed}); {closed} closed",
+        )
 
     def _ack(
         self,
@@ -376,7 +426,9 @@ class OrderService:
             if order.placer_order_number:
                 existing = uow.orders.accession_for(order.placer_order_number)
                 if existing:
-                    return OrderResult(existing, created=False)
+                    return OrderResult(
+                        existing, created=False, placer_order_number=order.placer_order_number
+                    )
             accession = next_accession(uow, today)
             working = {"accession": accession, **order.working}
             check = check_draft(working, today=today)
@@ -386,7 +438,10 @@ class OrderService:
                 patient = resolve_patient(uow, working, accession)
             except InvalidCase as conflict:
                 raise OrderRefused(
-                    _problems_text(conflict.problems), location="PID^1^3", condition="205"
+                    _problems_text(conflict.problems),
+                    location="PID^1^3",
+                    condition="205",
+                    answer=PATIENT_CONFLICT,
                 ) from None
             review = name_flags(
                 order.working["patient"].get("family_name"),

@@ -8,8 +8,10 @@ records the outcome; a connection failure is retried with back-off, every time w
 same bytes and the same MSH-10, so the receiver can recognise a repeat.
 
 Routing: a version goes to every configured destination that wants its kind, and to
-every destination that had a message for the case before (an amendment, addendum,
-withdrawal or cancellation must reach whoever holds the earlier report).
+every configured destination that had a message for the case before (an amendment,
+addendum, withdrawal or cancellation must reach whoever holds the earlier report). An
+ad-hoc address given to `send --mllp` (admins) gets that one message and nothing after:
+only the lab's configured destinations are standing recipients.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def backoff(attempts: int) -> timedelta:
 
 @dataclass(frozen=True)
 class Route:
-    """Where one message goes: a configured destination, or an address used before."""
+    """Where one message goes: a configured destination, or an ad-hoc address (`send`)."""
 
     name: str
     host: str
@@ -76,15 +78,14 @@ def _routes(
     new_kind_wanted: Callable[[Destination], bool] | None,
 ) -> list[Route]:
     """Configured destinations that want this message, plus every earlier receiver that
-    is still configured or was an address given to `send` (named HOST:PORT)."""
+    is still configured. Neither a removed destination nor an ad-hoc address given to
+    `send` (named HOST:PORT) receives anything new."""
     configured = {d.name: d for d in settings.destinations or ()}
     routes: dict[str, Route] = {}
-    for name, host, port in uow.outbox.routes_for_case(case_id):
+    for name, _host, _port in uow.outbox.routes_for_case(case_id):
         destination = configured.get(name)
         if destination is not None:
             routes[name] = Route(name, destination.host, destination.port, destination)
-        elif ":" in name:  # an address given to `send`; a removed destination is not
-            routes[name] = Route(name, host, port)
     for destination in configured.values():
         wanted = new_kind_wanted is not None and new_kind_wanted(destination)
         if destination.name not in routes and wanted:
@@ -368,40 +369,65 @@ class OutboxService:
             uow.commit()
         return Delivery(replace(entry, status="failed", error=reason), "failed", reason)
 
-    def send_now(self, actor: User, accession: str, host: str, port: int) -> Delivery:
-        """`send ACCESSION --mllp HOST:PORT`: the latest result to that address, now.
-
-        A message still queued for the same version and address is sent (same MSH-10);
-        otherwise a new one is queued and sent (a rejected one is superseded). A connection failure leaves it queued, so
-        the outbox keeps trying. A refusal is audited.
-        """
+    def send_to(self, actor: User, accession: str, name: str) -> Delivery:
+        """`send ACCESSION --to NAME`: the latest result to a configured destination, now
+        (every role that sees issued reports)."""
         try:
-            return self._send_now(actor, accession, host, port)
+            actor.require(Permission.SEE_ISSUED)
+            destinations = {d.name: d for d in self._settings().destinations or ()}
+            destination = destinations.get(name)
+            if destination is None:
+                known = ", ".join(sorted(destinations)) or "none is configured"
+                raise NotFound(f"send: no destination named {name} ({known})")
+            route = Route(destination.name, destination.host, destination.port, destination)
+            return self._send(actor, accession, route)
         except Refused as refusal:
-            self._ctx.record_refusal(actor.username, "send", str(refusal), accession)
+            self._ctx.record_refusal(actor.username, f"send to {name}", str(refusal), accession)
             raise
 
-    def _send_now(self, actor: User, accession: str, host: str, port: int) -> Delivery:
-        actor.require(Permission.SEE_ISSUED)
+    def send_to_address(self, actor: User, accession: str, host: str, port: int) -> Delivery:
+        """`send ACCESSION --mllp HOST:PORT` (admins): the latest result to an address
+        that is not a configured destination. It gets this one message; later versions
+        of the case never follow it there."""
+        address = f"{host}:{port}"
+        try:
+            actor.require(Permission.DESTINATIONS)
+            configured = next(
+                (d for d in self._settings().destinations or () if d.address == address), None
+            )
+            route = (
+                Route(configured.name, host, port, configured)
+                if configured
+                else Route(address, host, port)
+            )
+            return self._send(actor, accession, route)
+        except Refused as refusal:
+            self._ctx.record_refusal(actor.username, f"send to {address}", str(refusal), accession)
+            raise
+
+    def _settings(self) -> LabSettings:
+        with self._ctx.uow(read_only=True) as uow:
+            return uow.settings.load()
+
+    def _send(self, actor: User, accession: str, route: Route) -> Delivery:
+        """A message still queued for the same version and route is sent (same MSH-10);
+        otherwise a new one is queued and sent (a rejected one is superseded). A
+        connection failure leaves it queued, so the outbox keeps trying."""
         if self._ctx.interfaces is None:
             raise Refused("send: HL7 messages are not available in this installation")
         with self._ctx.uow() as uow:
             case = uow.cases.get(accession, for_update=True)
+            issued_only = not actor.can(Permission.SEE_WORKING)
+            if issued_only and (case is None or case.issued_count == 0):
+                raise NotFound(f"{accession}: no issued report")  # never "it is a draft"
             if case is None:
                 raise NotFound(f"{accession}: no such case")
             versions = issued_for_use(uow, case, None, done="sent")
             if not versions:
                 raise Refused(
-                    f"{accession}: cannot send: nothing was issued yet (the case is {case.status.value})"
+                    f"{accession}: cannot send: nothing was issued yet "
+                    f"(the case is {case.status.value})"
                 )
-            settings = uow.settings.load()
-            configured = next(
-                (d for d in settings.destinations or () if d.host == host and d.port == port),
-                None,
-            )
-            route = Route(
-                configured.name if configured else f"{host}:{port}", host, port, configured
-            )
             pending = [
                 e
                 for e in uow.outbox.entries(statuses=("queued",), accession=accession)

@@ -92,10 +92,11 @@ SortKey = Literal[
 class CaseQuery:
     """A worklist or search query; the database filters, sorts and pages."""
 
-    words: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()  # folded, matched against the search key
     statuses: tuple[Status, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
+    # Only cases with an issued version, read, searched and sorted by its text (clinicians).
     issued_only: bool = False
     assigned_to: str | None = None
     sort: SortKey = "procedure_date"
@@ -160,6 +161,7 @@ class CaseRepository(Protocol):
         resident: str | None,
         status: Status = Status.DRAFT,
         issued_count: int = 0,
+        issued: CaseWrite | None = None,
     ) -> CaseRecord: ...
     def update_working(
         self,
@@ -180,6 +182,7 @@ class CaseRepository(Protocol):
         issued_count: int,
         amendment_in_progress: bool = False,
         closing_reason: str | None = None,
+        issued: CaseWrite | None = None,
     ) -> int: ...
     def assign(
         self,

@@ -215,12 +215,15 @@ class TestSwappedPdf:
         swap_pdf(printing, forged_pdf(printing, team))
         with Listener() as listener:
             with pytest.raises(Refused) as caught:
-                printing.outbox.send_now(team["drpark"], ACCESSION, "127.0.0.1", listener.port)
+                printing.outbox.send_to_address(
+                    team["admin"], ACCESSION, "127.0.0.1", listener.port
+                )
             assert listener.received == []
+            address = f"127.0.0.1:{listener.port}"
         assert str(caught.value) == not_handed_out(
             "the stored PDF does not match the one signed", "sent"
         )
-        assert refusals(printing)[-1][:2] == ("drpark", "send")
+        assert refusals(printing)[-1][:2] == ("admin", f"send to {address}")
 
     def test_the_outbox_refuses_a_message_whose_pdf_was_swapped(
         self, printing: App, team: Team

@@ -103,12 +103,14 @@ def test_sign_delivers_send_and_outbox_retry(
         bad = cli(db, "admin", "destination", "add", "bad name", "--mllp", "x:1")
         assert bad.code == 1 and "destination add: name must be 1 to 32 letters" in bad.err
         refused = cli(db, "tech", "destination", "add", "X", "--mllp", "x:1")
-        assert refused.code == 1 and "tech (technologist) may not change the lab" in refused.err
+        assert (
+            refused.code == 1 and "tech (technologist) may not manage destinations" in refused.err
+        )
         signed_case(db, tmp_path, team)
         assert len(ehr.received) == 1  # `sign` delivered it right away
-        sent = cli(db, "clinician", "send", ACCESSION, "--mllp", f"127.0.0.1:{ehr.port}")
+        sent = cli(db, "clinician", "send", ACCESSION, "--to", "EHR")
         assert sent.code == 0 and "\tsent\t" in sent.out
-    failing = cli(db, "clinician", "send", ACCESSION, "--mllp", f"127.0.0.1:{down}")
+    failing = cli(db, "admin", "send", ACCESSION, "--mllp", f"127.0.0.1:{down}")
     assert failing.code == 1
     assert f"cannot deliver to 127.0.0.1:{down}" in failing.err and "outbox retries" in failing.err
     listing = cli(db, "clinician", "outbox")
@@ -119,7 +121,7 @@ def test_sign_delivers_send_and_outbox_retry(
         ("sent", "EHR"),
     ]
     with Listener("AE", "Duplicate accession") as rejecting:
-        rejected = cli(db, "clinician", "send", ACCESSION, "--mllp", f"127.0.0.1:{rejecting.port}")
+        rejected = cli(db, "admin", "send", ACCESSION, "--mllp", f"127.0.0.1:{rejecting.port}")
     assert rejected.code == 1 and "AE: Duplicate accession" in rejected.err
     with Listener(port=down) as up:
         retried = cli(db, "clinician", "outbox", "--retry")
@@ -177,7 +179,7 @@ def test_listen_import_and_send_against_each_other(
     thread.start()
     _wait_for(port)
     ack = exchange(port, order_message(control_id="ORD7", kind="OML^O21^OML_O21", placer="EPIC-2"))
-    sent = cli(db, "clinician", "send", ACCESSION, "--mllp", f"127.0.0.1:{port}")
+    sent = cli(db, "admin", "send", ACCESSION, "--mllp", f"127.0.0.1:{port}")
     thread.join(timeout=20)
     assert not thread.is_alive()
     (listened,) = results

@@ -121,7 +121,12 @@ def test_listener_answers_with_acks_that_say_why(app: App, team: Team) -> None:
     read = [hl7v2.read_ack(ack) for ack in (accepted, conflict, garbage, future)]
     assert (read[0].code, read[0].control_id) == ("AA", "ORD0001")
     assert read[0].text.startswith("created draft case BM")
-    assert read[1].code == "AE" and "MRN0012345 belongs to DELGADO, Tomás" in read[1].text
+    assert read[1] == hl7v2.Ack(
+        "AE",
+        "ORD0009",
+        "patient.mrn conflicts with an existing patient record; the laboratory will review it",
+    )
+    assert "DELGADO" not in conflict and "1959" not in conflict
     assert read[2].code == "AR" and "does not start with an MSH segment" in read[2].text
     assert read[3].code == "AA" and "procedure date was left empty" in read[3].text
     conditions = [
