@@ -1,7 +1,7 @@
 """look-alike MRN keys on patients; the end of a lockout on users
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-06
 """
 

@@ -4,8 +4,8 @@ The working document's columns (search key, diagnosis, patient, MRN, procedure d
 ordering provider) get an issued twin, filled here from each case's latest issued
 version with the same functions that fill them at signing.
 
-Revision ID: 0008
-Revises: 0003
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02
 """
 
