@@ -40,6 +40,7 @@ TABLES = (
     "lab_settings",
     "secrets",
     "accession_counters",
+    "audit_anchors",
 )
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
-from marrowpath.domain.audit import AuditEntry, AuditEvent
+from marrowpath.domain.audit import AnchoredHead, AuditEntry, AuditEvent
 from marrowpath.domain.enums import Sex
 from marrowpath.domain.interfaces import ResearchRow, ResultRequest
 from marrowpath.domain.lifecycle import Status
@@ -206,13 +206,15 @@ class SettingsRepository(Protocol):
 
 
 class AccessionCounter(Protocol):
-    def next(self, prefix: str) -> int: ...
+    def next(self, prefix: str, digits: int) -> int: ...
 
 
 class AuditLog(Protocol):
     def events(self) -> Iterator[AuditEvent]: ...
     def for_case(self, accession: str) -> list[AuditEvent]: ...
     def head(self) -> tuple[int, str] | None: ...
+    def anchored_head(self) -> AnchoredHead | None: ...
+    def hash_at(self, seq: int) -> str | None: ...
 
 
 OutboxStatus = Literal["queued", "sending", "sent", "failed", "superseded"]
