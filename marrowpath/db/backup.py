@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from marrowpath.db.sqlite_files import keep_wal_on_close
 from marrowpath.domain.errors import Refused
 
 
@@ -24,6 +25,9 @@ def backup_sqlite(url: str, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     source = sqlite3.connect(parsed.database)
+    # Like every MarrowPath connection, never delete the WAL at close: a workstation
+    # whose locks a file dialog dropped must not find its WAL gone.
+    keep_wal_on_close(source, Path(parsed.database).resolve())
     try:
         destination = sqlite3.connect(partial)
         try:
