@@ -58,9 +58,9 @@ def posix_locks(database: Path) -> int:
     for line in table.splitlines():
         fields = line.split()
         # "1: POSIX  ADVISORY  READ 1234 08:01:5678 1073741826 1073742335"
-        if len(fields) >= 6 and fields[1] == "POSIX" and fields[4] == pid:
-            if int(fields[5].rsplit(":", 1)[1]) in inodes:
-                count += 1
+        mine = len(fields) >= 6 and fields[1] == "POSIX" and fields[4] == pid
+        if mine and int(fields[5].rsplit(":", 1)[1]) in inodes:
+            count += 1
     return count
 
 
