@@ -100,12 +100,13 @@ def test_a_deleted_wal_is_refused(app: App, pathologist: User) -> None:
 
 
 def test_a_database_file_copied_over_the_running_one_is_refused(
-    app: App, pathologist: User, tmp_path: Path
+    app: App, pathologist: User
 ) -> None:
     database = database_of(app)
-    shutil.copy(database, tmp_path / "copy.db")
+    copy = database.with_name("copy.db")
+    shutil.copy(database, copy)
     app.cases.import_case(pathologist, example_case())
-    os.replace(tmp_path / "copy.db", database)
+    os.replace(copy, database)
     with pytest.raises(DatabaseChanged, match=r"marrowpath\.db was replaced"):
         app.cases.open(pathologist, ACCESSION)
     app.close()
