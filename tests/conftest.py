@@ -11,6 +11,7 @@ import functools
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +48,7 @@ TABLES = (
     "lab_settings",
     "secrets",
     "accession_counters",
+    "audit_anchors",
 )
 
 
@@ -85,12 +87,28 @@ def postgres_database() -> Iterator[str]:
     admin.dispose()
 
 
+def _database_folder(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """Where a test's SQLite database goes: a RAM disk when there is one (removed after
+    the test), since every write is checkpointed with fsyncs (docs/decisions.md, 17),
+    which on a disk costs milliseconds per commit; the test's folder otherwise."""
+    shm = Path("/dev/shm")
+    try:
+        roomy = shm.is_dir() and shutil.disk_usage(shm).free > 256 * 1024 * 1024
+        folder = Path(tempfile.mkdtemp(prefix="marrowpath-test-", dir=shm)) if roomy else None
+    except OSError:
+        folder = None
+    if folder is None:
+        return tmp_path
+    request.addfinalizer(lambda: shutil.rmtree(folder, ignore_errors=True))
+    return folder
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """An empty, migrated database: a fresh SQLite file, or the PostgreSQL test database
     emptied before the test."""
     if request.param == "sqlite":
-        path = tmp_path / "marrowpath.db"
+        path = _database_folder(request, tmp_path) / "marrowpath.db"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_database")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from marrowpath.db.sqlite_files import keep_wal_on_close
 from marrowpath.domain.errors import Refused
 from marrowpath.files import cannot_write, written_whole
 
@@ -27,6 +28,9 @@ def backup_sqlite(url: str, target: Path) -> Path:
     if target.exists():
         raise Refused(f"db backup: {target} already exists; choose a new file name")
     source = sqlite3.connect(parsed.database)
+    # Like every MarrowPath connection, never delete the WAL at close: a workstation
+    # whose locks a file dialog dropped must not find its WAL gone.
+    keep_wal_on_close(source, Path(parsed.database).resolve())
     try:
         with written_whole(target) as temporary:
             destination = sqlite3.connect(temporary)

@@ -4,6 +4,8 @@ SQLite runs in WAL mode with foreign keys on and a busy timeout; a new database 
 created 0600 in a folder created 0700 (`files.py`). Its transactions start
 with `BEGIN IMMEDIATE` (write) or `BEGIN` (read-only), issued by us rather than by the
 driver, so that two writers queue for the lock instead of failing half-way through.
+A file database's connections are guarded (`sqlite_files`): they refuse to work on
+files that another program deleted or replaced, and checkpoint after every write.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from marrowpath.db.sqlite_files import BUSY_TIMEOUT_MS, DatabaseFiles
 from marrowpath.files import create_private_file, private_folder
 
 APP_NAME = "MarrowPath"
-BUSY_TIMEOUT_MS = 15_000
+# The WAL is kept between sessions (see sqlite_files); after a checkpoint it is cut back
+# to this size instead of keeping the size of the largest transaction ever written.
+WAL_SIZE_LIMIT = 8 * 1024 * 1024
 READ_ONLY_OPTION = "marrowpath_read_only"
 
 
@@ -55,14 +60,25 @@ def make_engine(url: str, **options: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, **options)
 
 
+def sqlite_files(url: str) -> DatabaseFiles | None:
+    """The guarded files of a SQLite file database (None for memory and PostgreSQL)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return DatabaseFiles.for_path(Path(database))
+
+
 def _sqlite_engine(url: str, **options: Any) -> Engine:
-    database = make_url(url).database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        private_folder(Path(database).parent)
-        create_private_file(Path(database))  # 0600; SQLite gives -wal and -shm its mode
-    engine = create_engine(
-        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None}, **options
-    )
+    files = sqlite_files(url)
+    connect_args: dict[str, Any] = {"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None}
+    if files is not None:
+        private_folder(files.path.parent)
+        create_private_file(files.path)  # 0600; SQLite gives -wal and -shm its mode
+        connect_args["factory"] = files.connection_class
+    engine = create_engine(url, connect_args=connect_args, **options)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -71,11 +87,16 @@ def _sqlite_engine(url: str, **options: Any) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         cursor.close()
+        if files is not None:
+            files.connected(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        if files is not None:
+            files.before_begin(connection.connection.dbapi_connection, write=not read_only)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine

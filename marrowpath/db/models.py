@@ -277,3 +277,14 @@ class ReceivedOrderRow(Base):
     placer_order_number: Mapped[str | None] = mapped_column(String(200), unique=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     accession: Mapped[str] = mapped_column(String(32))
+
+
+class AuditAnchorRow(Base):
+    """The chain's head after each commit, written on PostgreSQL by a connection of its
+    own once the commit is done (a SQLite database anchors to a file beside it)."""
+
+    __tablename__ = "audit_anchors"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+    anchored_at: Mapped[datetime] = mapped_column(UtcDateTime())

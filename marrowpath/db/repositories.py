@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, undefer
 
+from marrowpath.db.anchor import AuditAnchor
 from marrowpath.db.models import (
     AccessionCounterRow,
     AuditEventRow,
@@ -25,7 +26,7 @@ from marrowpath.db.models import (
     UserRow,
     VersionRow,
 )
-from marrowpath.domain.audit import AuditEvent
+from marrowpath.domain.audit import AnchoredHead, AuditEvent
 from marrowpath.domain.enums import Sex
 from marrowpath.domain.identity import mrn_key
 from marrowpath.domain.integrity import CaseState
@@ -603,14 +604,17 @@ class SqlSettingsRepository:
 
 
 class SqlAccessionCounter:
-    """A counter row per prefix (e.g. "BM26-"), incremented under a row lock."""
+    """A counter row per prefix (the lab's pattern for one year, e.g. "BM26-"),
+    incremented under a row lock: proposed numbers only increase and are never reused,
+    whatever was cancelled, discarded or imported meanwhile."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def next(self, prefix: str) -> int:
+    def next(self, prefix: str, digits: int) -> int:
         # Create the row if absent without racing another workstation (ON CONFLICT DO
-        # NOTHING), then take it under a row lock and increment it.
+        # NOTHING), then take it under a row lock and increment it past the highest
+        # number already taken (cases imported or created with explicit numbers).
         insert = (
             pg_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
         )
@@ -623,9 +627,32 @@ class SqlAccessionCounter:
             AccessionCounterRow, prefix, with_for_update=True, populate_existing=True
         )
         assert row is not None
-        row.last_number += 1
+        row.last_number = max(row.last_number, self._highest_taken(prefix, digits)) + 1
         self._session.flush()
         return row.last_number
+
+    def _highest_taken(self, prefix: str, digits: int) -> int:
+        """The highest number of the form PREFIX + `digits` digits among the cases.
+
+        A range on the accession in byte order (the unique index on SQLite; PostgreSQL
+        compares in the "C" collation so that its locale cannot reorder punctuation),
+        read from the top until the first all-digit number.
+        """
+        column: Any = CaseRow.accession
+        if self._session.get_bind().dialect.name == "postgresql":
+            column = column.collate("C")
+        statement = select(CaseRow.accession).where(
+            func.length(CaseRow.accession) == len(prefix) + digits
+        )
+        if prefix:
+            upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            statement = statement.where(column >= prefix, column < upper)
+        statement = statement.order_by(column.desc()).execution_options(yield_per=100)
+        for accession in self._session.scalars(statement):
+            number = accession[len(prefix) :]
+            if accession.startswith(prefix) and number.isascii() and number.isdigit():
+                return int(number)
+        return 0
 
 
 def _event(row: AuditEventRow) -> AuditEvent:
@@ -643,12 +670,21 @@ def _event(row: AuditEventRow) -> AuditEvent:
 
 
 class SqlAuditLog:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, anchor: AuditAnchor | None = None) -> None:
         self._session = session
+        self._anchor = anchor
 
     def head(self) -> tuple[int, str] | None:
         row = self._session.get(AuditHeadRow, 1)
         return (row.seq, row.hash) if row else None
+
+    def anchored_head(self) -> AnchoredHead | None:
+        """The highest head anchored outside the database. Read it before the events:
+        the anchor may lag behind the chain then, but never lead it."""
+        return self._anchor.latest() if self._anchor is not None else None
+
+    def hash_at(self, seq: int) -> str | None:
+        return self._session.scalar(select(AuditEventRow.hash).where(AuditEventRow.seq == seq))
 
     def events(self) -> Iterator[AuditEvent]:
         statement = select(AuditEventRow).order_by(AuditEventRow.seq)

@@ -19,7 +19,7 @@ from marrowpath.db.models import Base
 from marrowpath.domain.errors import Refused
 
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-IMMUTABLE_TABLES = frozenset({"report_versions", "audit_events"})
+IMMUTABLE_TABLES = frozenset({"report_versions", "audit_events", "audit_anchors"})
 READ_ONLY_TABLES = frozenset({"alembic_version"})  # the workstation checks the revision
 MUTABLE = "SELECT, INSERT, UPDATE, DELETE"
 

@@ -3,11 +3,15 @@
 Audit entries recorded during the action are appended to the hash chain at commit, in
 the same transaction, after locking the chain head (`SELECT ... FOR UPDATE` on
 PostgreSQL; SQLite transactions are already `BEGIN IMMEDIATE`), so the chain stays one
-line when several workstations write at once. Database errors leave as `Refused`.
+line when several workstations write at once. The next sequence number comes from the
+last stored event, not from the head row alone, so a deleted or altered head row can
+lock nobody out (the repair is itself an audit event). After the commit the new head is
+anchored outside the database (`anchor`). Database errors leave as `Refused`.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
@@ -16,6 +20,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from marrowpath.db.anchor import AuditAnchor, NoAnchor, anchor_for
 from marrowpath.db.engine import READ_ONLY_OPTION
 from marrowpath.db.models import AuditEventRow, AuditHeadRow, CaseRow
 from marrowpath.db.outbox import SqlOutboxRepository, SqlReceivedOrderRepository
@@ -31,8 +36,10 @@ from marrowpath.db.repositories import (
     ensure_row,
     utcnow,
 )
-from marrowpath.domain.audit import GENESIS, AuditEntry, event_hash
+from marrowpath.domain.audit import GENESIS, AnchoredHead, AuditEntry, event_hash
 from marrowpath.domain.errors import ConcurrentChange, Refused
+
+log = logging.getLogger(__name__)
 
 # the words of the triggers of migration 0006 on report_versions and audit_events
 IMMUTABLE_MARK = "rows are never updated or deleted"
@@ -46,12 +53,15 @@ class SqlUnitOfWork:
         workstation: str,
         now: Callable[[], datetime] = utcnow,
         read_only: bool = False,
+        anchor: AuditAnchor | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._workstation = workstation
         self._now = now
         self._read_only = read_only
+        self._anchor = anchor or NoAnchor()
         self._pending: list[AuditEntry] = []
+        self._new_head: AnchoredHead | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         self.session = self._session_factory()
@@ -63,7 +73,7 @@ class SqlUnitOfWork:
         self.versions = SqlVersionRepository(self.session)
         self.settings = SqlSettingsRepository(self.session)
         self.accessions = SqlAccessionCounter(self.session)
-        self.audit = SqlAuditLog(self.session)
+        self.audit = SqlAuditLog(self.session, self._anchor)
         self.outbox = SqlOutboxRepository(self.session)
         self.orders = SqlReceivedOrderRepository(self.session)
         self._pending = []
@@ -88,6 +98,7 @@ class SqlUnitOfWork:
         self._pending.append(entry)
 
     def commit(self) -> None:
+        self._new_head = None
         try:
             self._append_audit()
             self.session.commit()
@@ -97,6 +108,18 @@ class SqlUnitOfWork:
             if translated is not None:
                 raise translated from None
             raise
+        self._anchor_new_head()
+
+    def _anchor_new_head(self) -> None:
+        """Record the committed head outside the database. The action is done and was
+        committed: a failure here is logged (verification then sees an older anchor),
+        never reported as a failure of the action."""
+        if self._new_head is None:
+            return
+        try:
+            self._anchor.append(self._new_head)
+        except (OSError, DBAPIError) as error:
+            log.warning("the audit head %s was not anchored: %s", self._new_head.seq, error)
 
     def _append_audit(self) -> None:
         if not self._pending:
@@ -105,6 +128,7 @@ class SqlUnitOfWork:
         head = self.session.get(AuditHeadRow, 1, with_for_update=True, populate_existing=True)
         assert head is not None
         at = self._now()
+        self._repair_head(head)
         for entry in self._pending:
             seq = head.seq + 1
             digest = event_hash(
@@ -132,7 +156,32 @@ class SqlUnitOfWork:
             )
             head.seq, head.hash = seq, digest
         self._pending = []
+        self._new_head = AnchoredHead(head.seq, head.hash, at)
         self.session.flush()
+
+    def _repair_head(self, head: AuditHeadRow) -> None:
+        """Continue the chain after its last stored event. A head row that disagrees
+        (deleted and recreated empty, or altered) is set right, and the repair goes into
+        the chain first; `audit verify` compares the chain with its anchor."""
+        last = self.session.execute(
+            select(AuditEventRow.seq, AuditEventRow.hash)
+            .order_by(AuditEventRow.seq.desc())
+            .limit(1)
+        ).first()
+        stored = (last.seq, last.hash) if last is not None else (0, GENESIS)
+        if (head.seq, head.hash) == stored:
+            return
+        repair = AuditEntry(
+            "audit-head-repaired",
+            self._pending[0].username,
+            None,
+            {
+                "head_row": {"seq": head.seq, "hash": head.hash},
+                "last_event": {"seq": stored[0], "hash": stored[1]},
+            },
+        )
+        self._pending.insert(0, repair)
+        head.seq, head.hash = stored
 
     def _translate(self, error: BaseException) -> Exception | None:
         if isinstance(error, StaleCase):
@@ -189,8 +238,13 @@ class SqlUnitOfWorkFactory:
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self._workstation = workstation
         self._now = now
+        self._anchor = anchor_for(engine)
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(
-            self._sessions, workstation=self._workstation, now=self._now, read_only=read_only
+            self._sessions,
+            workstation=self._workstation,
+            now=self._now,
+            read_only=read_only,
+            anchor=self._anchor,
         )

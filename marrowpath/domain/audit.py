@@ -23,6 +23,16 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
+class AnchoredHead:
+    """The chain's head as recorded outside the database after a commit: the chain may
+    grow past it but never end before it, and its event must keep this hash."""
+
+    seq: int
+    hash: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class AuditEvent:
     """A stored event: the entry, when and where, its place in the chain and its hash."""
 

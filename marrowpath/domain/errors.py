@@ -66,3 +66,20 @@ class SchemaMismatch(Refused):
 class IntegrityRefused(Refused):
     """Stored issued content no longer agrees with its signing event (or a case's status
     with its versions): it is not handed out and nothing is changed."""
+
+
+class DatabaseChanged(Refused):
+    """The SQLite database's files were deleted or replaced under this process.
+
+    Going on would write into a copy of the database that no other program sees (and
+    copy it back over their work later), so this process refuses every further
+    transaction: the user restarts it. `reason` says which file changed.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"The database file was changed by another program ({reason}); nothing was "
+            "saved. Close MarrowPath and start it again; while any workstation runs, never "
+            "copy, delete or edit the database's files (use `marrowpath db backup`)"
+        )

@@ -3,9 +3,10 @@ status against the signing and cancellation events in it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from marrowpath.domain.audit import AuditEvent, ChainCheck
+from marrowpath.domain.audit import AnchoredHead, AuditEvent, ChainCheck
 from marrowpath.domain.errors import Forbidden
 from marrowpath.domain.integrity import IssuedCheck
 from marrowpath.domain.users import Permission, User
@@ -40,6 +41,7 @@ class AuditService:
         chain = ChainCheck()
         issued = IssuedCheck()
         with self._ctx.uow(read_only=True) as uow:
+            anchored = uow.audit.anchored_head()  # before the chain: it may lag, never lead
             for event in uow.audit.events():
                 chain.feed(event)
                 issued.see_event(event)
@@ -50,6 +52,7 @@ class AuditService:
                     f"event {head[0]}: the chain head does not match the last "
                     f"event (events were removed from the end)"
                 )
+            problems.extend(anchor_problems(anchored, uow.audit.hash_at))
             versions = _check_issued(uow, issued)
             problems += issued.problems
         return Verification(chain.count, chain.head, versions, problems)
@@ -70,3 +73,27 @@ def _check_issued(uow: UnitOfWork, issued: IssuedCheck) -> int:
     issued.problems += issued.missing_versions()
     issued.problems += issued.status_problems(uow.cases.states())
     return versions
+
+
+def anchor_problems(
+    anchored: AnchoredHead | None, hash_at: Callable[[int], str | None]
+) -> list[str]:
+    """What the head anchored outside the database says about the chain: the chain must
+    still hold the anchored event, with the anchored hash (a hash covers every event
+    before it, so this one comparison catches a rewrite anywhere up to the anchor)."""
+    if anchored is None:
+        return []
+    when = f" on {anchored.at:%Y-%m-%d %H:%M} UTC" if anchored.at else ""
+    stored = hash_at(anchored.seq)
+    if stored is None:
+        return [
+            f"event {anchored.seq}: anchored outside the database{when} but missing from the "
+            "trail (the head went backwards: events were removed from the end, or the "
+            "database was put back to an older copy)"
+        ]
+    if stored != anchored.hash:
+        return [
+            f"event {anchored.seq}: its hash differs from the one anchored outside the "
+            f"database{when} (the trail was rewritten)"
+        ]
+    return []

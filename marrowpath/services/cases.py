@@ -395,7 +395,7 @@ class CaseService:
         pattern = uow.settings.load().accession_pattern
         prefix, digits = accession_prefix(pattern, self._ctx.clock.today())
         while True:
-            candidate = f"{prefix}{uow.accessions.next(prefix):0{digits}d}"
+            candidate = f"{prefix}{uow.accessions.next(prefix, digits):0{digits}d}"
             if uow.cases.get(candidate) is None:
                 return candidate
 

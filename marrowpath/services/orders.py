@@ -314,7 +314,7 @@ def next_accession(uow: UnitOfWork, today: date) -> str:
     """The next number of the lab's accession pattern (as the editor proposes one)."""
     prefix, digits = accession_prefix(uow.settings.load().accession_pattern, today)
     while True:
-        candidate = f"{prefix}{uow.accessions.next(prefix):0{digits}d}"
+        candidate = f"{prefix}{uow.accessions.next(prefix, digits):0{digits}d}"
         if uow.cases.get(candidate) is None:
             return candidate
 

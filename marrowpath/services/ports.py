@@ -12,7 +12,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
-from marrowpath.domain.audit import AuditEntry, AuditEvent
+from marrowpath.domain.audit import AnchoredHead, AuditEntry, AuditEvent
 from marrowpath.domain.enums import Sex
 from marrowpath.domain.integrity import CaseState
 from marrowpath.domain.interfaces import ResearchRow, ResultRequest
@@ -216,7 +216,7 @@ class SettingsRepository(Protocol):
 
 
 class AccessionCounter(Protocol):
-    def next(self, prefix: str) -> int: ...
+    def next(self, prefix: str, digits: int) -> int: ...
 
 
 class AuditLog(Protocol):
@@ -225,6 +225,8 @@ class AuditLog(Protocol):
     def signing_events(self, accession: str) -> list[AuditEvent]: ...
     def links(self, seqs: Collection[int]) -> dict[int, tuple[str, str]]: ...
     def head(self) -> tuple[int, str] | None: ...
+    def anchored_head(self) -> AnchoredHead | None: ...
+    def hash_at(self, seq: int) -> str | None: ...
 
 
 OutboxStatus = Literal["queued", "sending", "sent", "failed", "superseded"]

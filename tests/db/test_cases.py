@@ -942,11 +942,11 @@ class TestConcurrentSave:
 
 
 class TestAccessionNumbers:
-    def test_sequential_and_skipping_existing(self, app: App, team: Team) -> None:
+    def test_sequential_above_existing_numbers(self, app: App, team: Team) -> None:
         prefix = f"BM{date.today():%y}-"
         app.cases.create(team["drpark"], variant(f"{prefix}00002", mrn="M2"))
         numbers = [app.cases.next_accession(team["tech"]) for _ in range(3)]
-        assert numbers == [f"{prefix}00001", f"{prefix}00003", f"{prefix}00004"]
+        assert numbers == [f"{prefix}00003", f"{prefix}00004", f"{prefix}00005"]
 
     def test_create_without_accession_takes_the_next_number(self, app: App, team: Team) -> None:
         prefix = f"BM{date.today():%y}-"

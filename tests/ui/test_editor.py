@@ -498,6 +498,32 @@ def test_the_close_guard_saves_discards_or_keeps_the_tab(
     assert not path.exists()
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_save_after_the_database_files_changed_keeps_the_text_in_a_recovery_copy(
+    qtbot: QtBot, app: App, dr: User, draft: str, services: Services, open_editor: EditorFactory
+) -> None:
+    editor = open_editor(draft, dr)
+    type_into(qtbot, box(editor, "core.comment"), "Typed while another program meddled.")
+    database = Path(app.engine.url.database or "")
+    database.with_name(database.name + "-wal").unlink()
+    save(qtbot, editor)
+
+    path = Path(services.data_dir) / "recovery" / f"{ACCESSION}.json"
+    assert editor.message_bar.message() == (
+        "Not saved: the database file was changed by another program; your unsaved text is "
+        f"kept in a recovery copy ({path}). Close MarrowPath and start it again; the copy is "
+        "offered when you open this case. Never copy, delete or edit the database's files "
+        "while MarrowPath runs."
+    )
+    assert json.loads(path.read_text(encoding="utf-8"))["core"]["comment"] == (
+        "Typed while another program meddled."
+    )
+    assert box(editor, "core.comment").toPlainText() == "Typed while another program meddled."
+    editor.ask_unsaved = lambda: "discard"  # type: ignore[method-assign]
+    assert editor.maybe_close() is True
+    assert path.exists()  # the only copy of the text is not thrown away on closing
+
+
 # ---------------------------------------------------------------- lifecycle
 
 

@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 
 from marrowpath.domain.errors import (
     ConcurrentChange,
+    DatabaseChanged,
     InvalidCase,
     LifecycleRefused,
     NotFound,
@@ -127,6 +128,9 @@ class CaseEditor(QWidget):
         self._looked_up_mrn = ""
         self._recovery = RecoveryFiles(services.data_dir)
         self._recovery_path: Path | None = None
+        # Set when the database's files changed under this process: the recovery copy
+        # is then the only place the unsaved text survives a restart.
+        self._database_changed = False
         self._build()
         self.recovery_timer = QTimer(self)
         self.recovery_timer.setInterval(recovery_interval_ms)
@@ -347,7 +351,8 @@ class CaseEditor(QWidget):
         if choice == "cancel":
             return False
         if choice == "discard":
-            self._recovery.delete(self._recovery_path)
+            if not self._database_changed:
+                self._recovery.delete(self._recovery_path)
             self._close_down()
             return True
         if self.save_and_wait():
@@ -771,6 +776,15 @@ class CaseEditor(QWidget):
                     ("&Keep editing", self.message_bar.clear),
                 ],
             )
+        elif isinstance(error, DatabaseChanged):
+            self._database_changed = True
+            self.message_bar.show_message(
+                f"Not saved: the database file was changed by another program; "
+                f"{self._keep_recovery_copy()} Close MarrowPath and start it again; the "
+                "copy is offered when you open this case. Never copy, delete or edit the "
+                "database's files while MarrowPath runs.",
+                kind="error",
+            )
         elif isinstance(error, InvalidCase):
             self.form.show_problems(error.problems)
             self._list_problems(error.problems)
@@ -821,6 +835,20 @@ class CaseEditor(QWidget):
     @property
     def recovery_path(self) -> Path | None:
         return self._recovery_path
+
+    def _keep_recovery_copy(self) -> str:
+        """Write the unsaved text to the recovery file now, not at the next timer tick;
+        says in words where it is."""
+        if self._recovery_path is None or not self.recovery_bar.isHidden():
+            return "your unsaved text is still on screen: copy what you need first."
+        try:
+            self._recovery.write(self._recovery_path, self.document())
+        except OSError as error:
+            return (
+                f"your unsaved text could not be written to a recovery copy "
+                f"({error.strerror or error}): copy what you need first."
+            )
+        return f"your unsaved text is kept in a recovery copy ({self._recovery_path})."
 
     def _offer_case_recovery(self, record: CaseRecord) -> None:
         path = self._recovery.for_case(record.accession)
