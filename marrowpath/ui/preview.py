@@ -15,7 +15,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRect, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -225,10 +225,18 @@ class PreviewWidget(QWidget):
 
     def print_dialog(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        dialog.setWindowTitle(f"Print {self.accession}")
+        dialog = self.make_print_dialog(printer)
         if dialog.exec() == QPrintDialog.DialogCode.Accepted:
             self.print_to(printer)
+        dialog.deleteLater()
+
+    def make_print_dialog(self, printer: QPrinter) -> QPrintDialog:
+        """The system print dialog without "Print to file": its file chooser is one we do
+        not control (it reads the files it lists, see `file_dialogs`); Save PDF... saves."""
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle(f"Print {self.accession}")
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintToFile, False)
+        return dialog
 
     def print_to(self, printer: QPrinter) -> None:
         """Print the shown version (audited as a print of it) off the GUI thread;

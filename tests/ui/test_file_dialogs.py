@@ -138,3 +138,15 @@ def test_starts_in_documents_and_then_in_the_folder_used_last(
 
     chosen.rmdir()  # a remembered folder that is gone: back to Documents
     assert start_folder() == expected
+
+
+def test_every_file_dialog_of_the_app_goes_through_the_helper() -> None:
+    """QFileDialog (and its static functions, which use the default icon provider) appears
+    in `file_dialogs.py` only."""
+    package = Path(__file__).resolve().parents[2] / "marrowpath"
+    users = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "QFileDialog" in path.read_text(encoding="utf-8")
+    )
+    assert users == ["ui/file_dialogs.py"]

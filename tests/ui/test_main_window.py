@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrinter
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -121,6 +121,8 @@ def test_preview_print_to_pdf_and_save(
     qtbot.waitUntil(lambda: preview.pdf is not None, timeout=20_000)
     assert preview.document.pageCount() >= 2
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    dialog = preview.make_print_dialog(printer)  # no "Print to file": its chooser sniffs files
+    assert not dialog.testOption(QAbstractPrintDialog.PrintDialogOption.PrintToFile)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
     with qtbot.waitSignal(preview.printed, timeout=30_000) as printed:
