@@ -12,6 +12,15 @@ object crashes or raises ("Signal source has been deleted"). The relay lives as 
 the process, so a pool thread can always emit; on the GUI thread it hands the result to
 the runner if that still exists and drops it otherwise. The pool is shared for the same
 reason: destroying a runner never has to wait for, or cut short, work in flight.
+
+Why a pool thread never lets go of anything last: the work is usually a lambda that
+holds a widget or a model, and its result or exception (whose traceback holds the
+lambda's frame) may too. A Qt object whose last Python reference goes away in a pool
+thread is destroyed there, which is unsafe and deadlocks (the pool thread holds Qt's
+signal lock and waits for the GIL, the GUI thread holds the GIL and waits for the
+lock). So the GUI side keeps its own reference to the work until the result is
+delivered, and the pool thread drops its references to the work and the outcome before
+it hands the outcome over; the last references always go on the GUI thread.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ class _Callbacks:
     on_done: Callable[[Any], None] | None
     on_error: Callable[[Exception], None] | None
     owner: QObject | None
+    work: Callable[[], Any]  # kept so that the GUI thread drops it last
 
 
 class _InFlight:
@@ -68,13 +78,15 @@ class _InFlight:
 class _Relay(QObject):
     """Carries results from pool threads to the GUI thread; never destroyed.
 
-    `pending` maps each task to its runner (a strong Python reference: a runner without
-    a parent lives until its last result is delivered). Both the map and the delivery
-    are touched only on the GUI thread, where runners are destroyed, so checking that a
-    runner still exists and calling it cannot race with its destruction.
+    A pool thread puts the outcome of a task in `_outcomes` (under a lock) and emits only
+    the task's number; the GUI thread takes the outcome out. `pending` maps each task to
+    its runner (a strong Python reference: a runner without a parent lives until its
+    last result is delivered). `pending` and the delivery are touched only on the GUI
+    thread, where runners are destroyed, so checking that a runner still exists and
+    calling it cannot race with its destruction.
     """
 
-    finished = Signal(int, object, bool)
+    finished = Signal(int)
 
     def __init__(self) -> None:
         super().__init__()
@@ -82,10 +94,19 @@ class _Relay(QObject):
         self.next_id = 0
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(POOL_THREADS)
+        self._outcomes: dict[int, tuple[Any, bool]] = {}
+        self._lock = threading.Lock()
         self.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
-    @Slot(int, object, bool)
-    def _deliver(self, task_id: int, payload: Any, ok: bool) -> None:
+    def hand_over(self, task_id: int, payload: Any, ok: bool) -> None:
+        """On a pool thread: the outcome of a task, for the GUI thread to take."""
+        with self._lock:
+            self._outcomes[task_id] = (payload, ok)
+
+    @Slot(int)
+    def _deliver(self, task_id: int) -> None:
+        with self._lock:
+            payload, ok = self._outcomes.pop(task_id)
         runner = self.pending.pop(task_id, None)
         if runner is not None and shiboken6.isValid(runner):
             runner._deliver(task_id, payload, ok)
@@ -146,23 +167,26 @@ class TaskRunner(QObject):
         task_id = relay.next_id
         if not self._callbacks:
             self._busy_timer.start()
-        self._callbacks[task_id] = _Callbacks(on_done, on_error, owner)
+        self._callbacks[task_id] = _Callbacks(on_done, on_error, owner, work)
         relay.pending[task_id] = self
         in_flight = self._in_flight
         in_flight.add()
-        finished = relay.finished
+        box = [work]  # the pool thread's only way to the work: emptied as it starts
 
         def execute() -> None:
+            call = box.pop()
+            payload: Any
             try:
-                result: Any = work()
+                payload, ok = call(), True
             except Exception as error:  # delivered to on_error on the GUI thread
                 if not isinstance(error, Refused):
                     log.exception("background task failed")
-                finished.emit(task_id, error, False)
-            else:
-                finished.emit(task_id, result, True)
-            finally:
-                in_flight.done()
+                payload, ok = error, False
+            call = None  # type: ignore[assignment]  # let go before handing over
+            relay.hand_over(task_id, payload, ok)
+            payload = None
+            in_flight.done()
+            relay.finished.emit(task_id)
 
         relay.pool.start(execute)
 

@@ -7,7 +7,9 @@ outlived its runner under load.
 
 from __future__ import annotations
 
+import gc
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +95,40 @@ def test_a_runner_destroyed_while_its_work_runs_drops_the_result(qtbot: QtBot) -
     qtbot.waitUntil(lambda: delivered == [None], timeout=20_000)
     qtbot.wait(50)
     assert delivered == [None]
+
+
+@pytest.mark.parametrize("outcome", ["result", "exception"])
+def test_qt_objects_the_work_holds_are_let_go_on_the_gui_thread(qtbot: QtBot, outcome: str) -> None:
+    """The work (a lambda holding a model or a widget) and its outcome are released on
+    the GUI thread: a Qt object destroyed in a pool thread deadlocked the suite (the pool
+    thread held Qt's signal lock waiting for the GIL, the GUI thread the reverse)."""
+    gui = threading.get_ident()
+    runner = TaskRunner()
+    release = threading.Event()
+    destroyed_on: list[int] = []
+    outcomes: list[object] = []
+
+    def make_work() -> Callable[[], object]:
+        thing = QObject()  # only the work holds it once this function returns
+        thing.destroyed.connect(lambda *_: destroyed_on.append(threading.get_ident()))
+
+        def work() -> object:
+            release.wait(20)
+            if outcome == "exception":  # a refusal: not logged, so only the runner holds it
+                raise Refused(f"refused {thing.objectName()}")  # its traceback holds `thing`
+            return thing.objectName()
+
+        return work
+
+    runner.run(make_work(), on_done=outcomes.append, on_error=outcomes.append)
+    gc.collect()
+    assert destroyed_on == []
+    release.set()
+    qtbot.waitUntil(lambda: len(outcomes) == 1, timeout=20_000)
+    outcomes.clear()  # the exception (and its traceback) go too
+    gc.collect()
+    qtbot.waitUntil(lambda: destroyed_on != [], timeout=20_000)
+    assert destroyed_on == [gui]
 
 
 def test_an_owner_destroyed_meanwhile_gets_nothing(qtbot: QtBot) -> None:
