@@ -8,8 +8,11 @@ while the user types.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
+from marrowpath import logs
+from marrowpath.ui import faults
 from marrowpath.ui.app import run_loading
 
 if TYPE_CHECKING:
@@ -18,6 +21,12 @@ if TYPE_CHECKING:
 
 
 def launch_gui(database: str | None) -> int:
+    # Done already when started by the `marrowpath` command; with no writable log folder
+    # the app still works and faults go unrecorded.
+    with contextlib.suppress(OSError):
+        logs.setup()
+    logs.install_excepthooks()
+    faults.install()
     opened: list[App] = []
 
     def load() -> Services:

@@ -2,7 +2,8 @@
 
 Usage: `make screenshots` (or `python scripts/screenshots.py [OUT_DIR]`). Builds a fresh
 demo database in a temporary folder, signs in as a pathologist and saves PNGs of the
-worklist, the case editor (aspirate section), the sign-out dialog and the report preview.
+worklist, the case editor (aspirate section), the sign-out dialog (and its busy state
+while a signature is checked), the report preview and the lock screen.
 Runs offscreen; no display is needed.
 """
 
@@ -11,8 +12,10 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -79,6 +82,7 @@ def main() -> int:
         view = marrow.cases.open(user, draft)
         dialog = SignOutDialog(
             services=services,
+            runner=window.runner,
             user=user,
             accession=draft,
             row_version=view.record.row_version,
@@ -86,8 +90,26 @@ def main() -> int:
             parent=window,
         )
         dialog.show()
-        wait_until(lambda: dialog.isVisible())
+        wait_until(lambda: dialog.isVisible() and dialog.view is not None and not dialog.working)
         save(dialog, out / "sign-out.png")
+        signing_checked = threading.Event()
+        sign = services.cases.sign
+
+        def slow_sign(*args: Any, **kwargs: Any) -> Any:
+            signing_checked.wait(30)  # held until the picture is taken
+            return sign(*args, **kwargs)
+
+        services.cases.sign = slow_sign  # type: ignore[method-assign]
+        if dialog.advisories is not None:
+            dialog.advisories.acknowledge.setChecked(True)
+        dialog.password.setText("not the password")
+        dialog.sign()
+        wait_until(lambda: dialog.busy.isVisible())
+        save(dialog, out / "sign-out-busy.png")
+        signing_checked.set()
+        wait_until(lambda: not dialog.working)
+        save(dialog, out / "sign-out-wrong-password.png")
+        services.cases.sign = sign  # type: ignore[method-assign]
         dialog.reject()
 
         final = next(
@@ -100,6 +122,9 @@ def main() -> int:
         assert isinstance(preview, PreviewWidget)
         wait_until(lambda: preview.pdf is not None and not window.runner.busy)
         save(window, out / "preview.png")
+        window.curtains.cover()  # what the idle lock shows behind its password dialog
+        save(window, out / "locked.png")
+        window.curtains.lift()
         window.close()
         marrow.close()
     return 0

@@ -56,6 +56,13 @@ def example_case() -> dict[str, Any]:
     return json.loads(EXAMPLE_CASE.read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _logs_in_a_throwaway_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The `marrowpath` processes tests start log faults into a folder of the run, not
+    into the developer's log folder (`marrowpath.logs`)."""
+    os.environ.setdefault("MARROWPATH_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"

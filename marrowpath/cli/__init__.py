@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from marrowpath import __version__
+from marrowpath import __version__, logs
 from marrowpath.cli import interfaces
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.lifecycle import Status
@@ -419,9 +420,15 @@ def main(
     except Exception as error:  # a bug or an unexpected fault: one line, never a traceback
         if os.environ.get("MARROWPATH_DEBUG") == "1":
             raise
+        logging.getLogger("marrowpath.cli").exception("`%s` failed", _handler_key(args))
+        log_file = logs.log_file()
+        where = (
+            f"details were saved to {log_file}"
+            if log_file is not None
+            else "set MARROWPATH_DEBUG=1 for details"
+        )
         print(
-            f"marrowpath: unexpected error ({type(error).__name__}: {error}); "
-            "set MARROWPATH_DEBUG=1 for details",
+            f"marrowpath: unexpected error ({type(error).__name__}: {error}); {where}",
             file=stderr,
         )
         return EXIT_REFUSED
@@ -851,5 +858,10 @@ HANDLERS: dict[str, Handler] = {
 
 
 def run() -> NoReturn:
-    """Console-script entry point."""
+    """Console-script entry point: faults go to the log file (`marrowpath.logs`)."""
+    try:
+        logs.setup()
+        logs.install_excepthooks()
+    except OSError as error:  # no writable log folder: the program still works
+        print(f"marrowpath: faults cannot be logged ({error.strerror or error})", file=sys.stderr)
     sys.exit(main())

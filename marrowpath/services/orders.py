@@ -10,6 +10,7 @@ read, AE for an order whose content we refuse; a refused message changes nothing
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -29,6 +30,8 @@ from marrowpath.services.documents import case_write, resolve_patient
 from marrowpath.services.mllp import size_words
 from marrowpath.services.outbox import new_control_id
 from marrowpath.services.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 RECEIVING_APPLICATION = "MARROWPATH"
 ORDER_TYPES = ("ORM^O01", "OML^O21")
@@ -359,6 +362,8 @@ class OrderService:
                 parsed, refusal.code, refusal.answer, refusal.location, refusal.condition
             )
         except Exception as error:  # a fault of ours: the sender may try again later
+            control = parsed.control_id if parsed is not None else "?"
+            log.exception("order message %s could not be applied", control)
             text = f"internal error ({type(error).__name__}); send again later"
             return self._ack(parsed, hl7v2.ERROR, text, None, "207")
         if result.created:

@@ -1,12 +1,19 @@
 """Administration: lab identity, reference intervals and rules (admins and pathologists),
-users (admins). Every change goes through the services, which check the role again."""
+users (admins). Every change goes through the services, which check the role again.
+
+Reading and every change run on the task runner (a password reset hashes, any change
+writes the database and the audit trail): the dialog shows a busy state and answers in
+its message line.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,7 +43,9 @@ from marrowpath.domain.settings import (
     ReferenceInterval,
 )
 from marrowpath.domain.users import MIN_PASSWORD_LENGTH, PASSWORD_RULE, Permission, Role, User
+from marrowpath.ui.busy import BusyIndicator
 from marrowpath.ui.services import Services
+from marrowpath.ui.tasks import TaskRunner, user_message
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 IDENTITY_FIELDS = (
@@ -89,44 +98,116 @@ class UsersModel(QAbstractTableModel):
         ]
 
 
-class AdminDialog(QDialog):
-    """Tabs for the laboratory, its rules and its users; only what the role may change."""
+@dataclass(frozen=True)
+class AdminData:
+    """What the dialog shows: the lab's settings and (for admins) its users."""
 
-    def __init__(self, *, services: Services, user: User, parent: QWidget | None = None) -> None:
+    settings: LabSettings
+    users: list[User]
+
+
+class AdminDialog(QDialog):
+    """Tabs for the laboratory, its rules and its users; only what the role may change.
+
+    Signals:
+        ready() -- the settings and users were read and the tabs are shown.
+        work_finished() -- a change ended (done or refused; the message line says which).
+    """
+
+    ready = Signal()
+    work_finished = Signal()
+
+    def __init__(
+        self,
+        *,
+        services: Services,
+        runner: TaskRunner,
+        user: User,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._services = services
+        self._runner = runner
         self._user = user
         self.setWindowTitle("Administration")
         self.resize(760, 560)
-        self.settings = services.lab.settings()
+        self.settings: LabSettings | None = None
         self.tabs = QTabWidget()
         self.message = QLabel()
         self.message.setWordWrap(True)
-        if user.can(Permission.MANAGE_LAB):
-            self.tabs.addTab(self._identity_tab(), "Laboratory")
-            self.tabs.addTab(self._rules_tab(), "Reference intervals and rules")
-        if user.can(Permission.MANAGE_USERS):
-            self.tabs.addTab(self._users_tab(), "Users")
+        self.message.setAccessibleName("Administration message")
+        self.busy = BusyIndicator(self)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close
         )
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setVisible(user.can(Permission.MANAGE_LAB))
+        self.save_button.setEnabled(False)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
+        layout.addWidget(self.busy)
         layout.addWidget(buttons)
+        self._load()
+
+    def _load(self) -> None:
+        lab, auth, user = self._services.lab, self._services.auth, self._user
+
+        def read() -> AdminData:
+            users = auth.list_users(user) if user.can(Permission.MANAGE_USERS) else []
+            return AdminData(settings=lab.settings(), users=users)
+
+        self.busy.start("Reading the settings...")
+        self._runner.run(read, on_done=self._loaded, on_error=self._failed, owner=self)
+
+    def _loaded(self, data: AdminData) -> None:
+        self.busy.stop()
+        self.settings = data.settings
+        if self._user.can(Permission.MANAGE_LAB):
+            self.tabs.addTab(self._identity_tab(data.settings), "Laboratory")
+            self.tabs.addTab(self._rules_tab(data.settings), "Reference intervals and rules")
+        if self._user.can(Permission.MANAGE_USERS):
+            self.tabs.addTab(self._users_tab(data.users), "Users")
+        self.save_button.setEnabled(True)
+        self.ready.emit()
+
+    def _failed(self, error: Exception) -> None:
+        self.busy.stop()
+        self.message.setText(user_message(error))
+        self.ready.emit()
+
+    def _run(self, work: Callable[[], Any], done: Callable[[Any], None], words: str) -> None:
+        """One change on the task runner; the outcome goes into the message line."""
+        if self.busy.active:
+            return
+        self.message.clear()
+        self.busy.start(words)
+        self.save_button.setEnabled(False)
+
+        def finished(result: Any) -> None:
+            self.busy.stop()
+            self.save_button.setEnabled(True)
+            done(result)
+            self.work_finished.emit()
+
+        def refused(error: Exception) -> None:
+            self.busy.stop()
+            self.save_button.setEnabled(True)
+            self.message.setText(user_message(error))
+            self.work_finished.emit()
+
+        self._runner.run(work, on_done=finished, on_error=refused, owner=self)
 
     # ------------------------------------------------------------ laboratory
 
-    def _identity_tab(self) -> QWidget:
+    def _identity_tab(self, settings: LabSettings) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
         self.identity_edits: dict[str, QLineEdit] = {}
         for field, label in IDENTITY_FIELDS:
-            edit = QLineEdit(getattr(self.settings.identity, field))
+            edit = QLineEdit(getattr(settings.identity, field))
             edit.setAccessibleName(label)
             self.identity_edits[field] = edit
             form.addRow(label, edit)
@@ -134,7 +215,7 @@ class AdminDialog(QDialog):
         self.paper.setAccessibleName("Paper size")
         self.paper.addItem("US Letter", "letter")
         self.paper.addItem("A4", "a4")
-        self.paper.setCurrentIndex(max(0, self.paper.findData(self.settings.paper)))
+        self.paper.setCurrentIndex(max(0, self.paper.findData(settings.paper)))
         form.addRow("Paper size", self.paper)
         note = QLabel(
             "Name, address and CLIA number are printed on every report; a report "
@@ -146,22 +227,22 @@ class AdminDialog(QDialog):
 
     # ------------------------------------------------------------ rules
 
-    def _rules_tab(self) -> QWidget:
+    def _rules_tab(self, settings: LabSettings) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
         form = QFormLayout()
         self.include_monocytes = QCheckBox("Count promonocytes and monocytes as myeloid cells")
-        self.include_monocytes.setChecked(self.settings.me_ratio_include_monocytes)
+        self.include_monocytes.setChecked(settings.me_ratio_include_monocytes)
         form.addRow("M:E ratio", self.include_monocytes)
         self.cellularity_rule = QComboBox()
         self.cellularity_rule.setAccessibleName("Cellularity-for-age rule")
         for key, text in CELLULARITY_RULES.items():
             self.cellularity_rule.addItem(text, key)
         self.cellularity_rule.setCurrentIndex(
-            max(0, self.cellularity_rule.findData(self.settings.cellularity_rule))
+            max(0, self.cellularity_rule.findData(settings.cellularity_rule))
         )
         form.addRow("Cellularity for age", self.cellularity_rule)
-        self.accession_pattern = QLineEdit(self.settings.accession_pattern)
+        self.accession_pattern = QLineEdit(settings.accession_pattern)
         self.accession_pattern.setAccessibleName("Accession pattern")
         self.accession_pattern.setToolTip("YY or YYYY for the year, NNNNN for the number")
         form.addRow("Accession pattern", self.accession_pattern)
@@ -169,20 +250,20 @@ class AdminDialog(QDialog):
         self.idle_minutes.setAccessibleName("Idle minutes before the screen locks")
         self.idle_minutes.setRange(1, 240)
         self.idle_minutes.setSuffix(" min")
-        self.idle_minutes.setValue(self.settings.idle_minutes)
+        self.idle_minutes.setValue(settings.idle_minutes)
         form.addRow("Lock after", self.idle_minutes)
         layout.addLayout(form)
         layout.addWidget(
             QLabel(
                 f"Reference intervals (% of cells counted; M:E as ratio). "
-                f"Source: {self.settings.reference_source}"
+                f"Source: {settings.reference_source}"
             )
         )
         self.intervals = QTableWidget(0, 3)
         self.intervals.setAccessibleName("Reference intervals")
         self.intervals.setHorizontalHeaderLabels(["Category", "Low", "High"])
         self.intervals.verticalHeader().setVisible(False)
-        for key, interval in self.settings.reference_intervals.items():
+        for key, interval in settings.reference_intervals.items():
             row = self.intervals.rowCount()
             self.intervals.insertRow(row)
             name = QTableWidgetItem(key.replace("_", " "))
@@ -197,6 +278,7 @@ class AdminDialog(QDialog):
 
     def edited_settings(self) -> LabSettings:
         """The settings as typed; raises Refused naming a bad interval."""
+        assert self.settings is not None, "the settings are read before the tabs are shown"
         identity = LabIdentity(**{f: e.text().strip() for f, e in self.identity_edits.items()})
         intervals: dict[str, ReferenceInterval] = {}
         for row in range(self.intervals.rowCount()):
@@ -231,11 +313,18 @@ class AdminDialog(QDialog):
         return item if item is not None else QTableWidgetItem("")
 
     def save(self) -> None:
+        if self.settings is None:
+            return
         try:
-            self.settings = self._services.lab.replace(self._user, self.edited_settings())
+            edited = self.edited_settings()
         except Refused as refusal:
             self.message.setText(str(refusal))
             return
+        lab, user = self._services.lab, self._user
+        self._run(lambda: lab.replace(user, edited), self._saved, "Saving...")
+
+    def _saved(self, settings: LabSettings) -> None:
+        self.settings = settings
         self.message.setText(
             "Saved. New reports use these settings; issued reports keep "
             "the settings they were signed with."
@@ -243,9 +332,9 @@ class AdminDialog(QDialog):
 
     # ------------------------------------------------------------ users
 
-    def _users_tab(self) -> QWidget:
+    def _users_tab(self, users: list[User]) -> QWidget:
         page = QWidget()
-        self.users_model = UsersModel(self._services.auth.list_users(self._user), self)
+        self.users_model = UsersModel(users, self)
         self.users_table = QTableView()
         self.users_table.setAccessibleName("Users")
         self.users_table.setModel(self.users_model)
@@ -276,13 +365,18 @@ class AdminDialog(QDialog):
             return None
         return self.users_model.user(rows[0].row())
 
-    def _after_user_change(self, action: Any) -> None:
-        try:
+    def _after_user_change(self, action: Callable[[], object]) -> None:
+        """Make the change, then read the users again (both off the GUI thread)."""
+        auth, user = self._services.auth, self._user
+
+        def work() -> list[User]:
             action()
-        except Refused as refusal:
-            self.message.setText(str(refusal))
-            return
-        self.users_model.set_users(self._services.auth.list_users(self._user))
+            return auth.list_users(user)
+
+        self._run(work, self._users_changed, "Saving...")
+
+    def _users_changed(self, users: list[User]) -> None:
+        self.users_model.set_users(users)
         self.message.setText("Done.")
 
     def add_user(self) -> None:

@@ -6,6 +6,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -15,8 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import Permission, User
 from marrowpath.services.outbox import needs_attention
+from marrowpath.ui.curtain import Curtains
 from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.preview import PreviewWidget
 from marrowpath.ui.services import Services
@@ -60,8 +63,18 @@ class MainWindow(QMainWindow):
         self.worklist.count_changed.connect(self.count_label.setText)
         self.runner.busy_changed.connect(self._on_busy)
         self.runner.failed.connect(lambda text: QMessageBox.warning(self, "MarrowPath", text))
-        minutes = idle_minutes if idle_minutes is not None else services.lab.settings().idle_minutes
-        self.idle = IdleWatcher(minutes, self)
+        self._locked = False
+        self.curtains = Curtains()
+        self.idle = IdleWatcher(
+            idle_minutes if idle_minutes is not None else LabSettings().idle_minutes, self
+        )
+        if idle_minutes is None:  # the lab's setting, read off the GUI thread
+            self.runner.run(
+                services.lab.settings,
+                on_done=lambda settings: self.idle.set_minutes(settings.idle_minutes),
+                on_error=lambda _error: None,  # the default stands; the fault is logged
+                owner=self,
+            )
         app = QApplication.instance()
         if isinstance(app, QApplication):
             self.idle.watch(app)
@@ -85,30 +98,92 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def lock(self) -> None:
-        """Idle lock: ask for the password again; open tabs and unsaved work stay."""
+        """Idle lock: every window is covered and only the user's password unlocks; open
+        tabs and unsaved work stay. "Switch user" instead ends the session without its
+        user: nothing is saved, unsaved work is kept as that user's recovery copy."""
+        if self._locked:
+            return
+        self._locked = True
         self.idle.pause()
+        self.curtains.cover()
         dialog = SignInDialog(self.services.auth, locked_user=self._user, parent=self)
-        if dialog.exec() and dialog.user is not None:
+        unlocked = bool(dialog.exec()) and dialog.user is not None
+        dialog.deleteLater()
+        if unlocked:
+            self.curtains.lift()
+            self._locked = False
             self.idle.resume()
             return
-        self.switch_user(required=True)
+        self._end_session(save_choice=False)
+        self._locked = False
+        self._sign_in_next(required=True)
 
     def switch_user(self, *, required: bool = False) -> None:
-        """Sign in as someone else. Cases are closed first (each asks about unsaved work)."""
-        if not self.close_all_cases():
-            if required:
-                self.lock()
+        """Sign in as someone else (the toolbar's Switch user, its user at the keyboard):
+        each case asks about its unsaved work first; then nothing of this session
+        remains on screen while the next user signs in."""
+        if self._locked:
             return
+        if not self._end_session(save_choice=True):
+            return
+        self._sign_in_next(required=required)
+
+    def _end_session(self, *, save_choice: bool) -> bool:
+        """Close every case and dialog of the session and clear the worklist.
+
+        With `save_choice` (the signed-in user asked for it) each case with unsaved work
+        asks Save / Discard / Cancel, and Cancel keeps the session (False). Without it
+        (the session is locked and someone else is at the keyboard) nothing is saved or
+        asked: unsaved work becomes the author's recovery copy.
+        """
+        if save_choice:
+            if not self.close_all_cases():
+                return False
+        else:
+            self._close_session_dialogs()
+            for index in reversed(range(1, self.tabs.count())):
+                widget = self.tabs.widget(index)
+                if isinstance(widget, CaseEditor):
+                    widget.close_keeping_recovery()
+                self.tabs.removeTab(index)
+                if widget is not None:
+                    widget.deleteLater()
+        self.idle.pause()
+        self.curtains.cover("Signing in...")
+        self.worklist.clear_session()
+        self.user_label.setText("")
+        self.deliveries_label.hide()
+        self._update_actions()
+        return True
+
+    def _close_session_dialogs(self) -> None:
+        """Dialogs left open by the locked user (a sign-out half done, a print dialog)
+        close as if cancelled: nothing they were about to do happens."""
+        app = QApplication.instance()
+        if not isinstance(app, QApplication):
+            return
+        for window in app.topLevelWidgets():
+            if isinstance(window, QDialog) and window.isVisible():
+                window.done(QDialog.DialogCode.Rejected.value)
+
+    def _sign_in_next(self, *, required: bool) -> None:
+        """Ask who signs in next. Nobody: the window closes when a user was required
+        (the locked user's session is over), else the same user carries on."""
         dialog = SignInDialog(
             self.services.auth, database_label=self.services.database_label, parent=self
         )
-        if dialog.exec() and dialog.user is not None:
+        signed_in = bool(dialog.exec()) and dialog.user is not None
+        dialog.deleteLater()
+        if signed_in and dialog.user is not None:
             self._user = dialog.user
-            self._show_user()
-            self.worklist.apply_filters()
         elif required:
+            self.curtains.lift()
             self.close()
             return
+        self.curtains.lift()
+        self._show_user()
+        self.worklist.apply_filters()
+        self.check_deliveries()
         self.idle.resume()
 
     # ------------------------------------------------------------ actions
@@ -352,9 +427,13 @@ class MainWindow(QMainWindow):
     def open_admin(self) -> None:
         from marrowpath.ui.admin import AdminDialog
 
-        dialog = AdminDialog(services=self.services, user=self._user, parent=self)
+        dialog = AdminDialog(
+            services=self.services, runner=self.runner, user=self._user, parent=self
+        )
         dialog.exec()
-        self.idle.set_minutes(self.services.lab.settings().idle_minutes)
+        if dialog.settings is not None:
+            self.idle.set_minutes(dialog.settings.idle_minutes)
+        dialog.deleteLater()
 
     # ------------------------------------------------------------ window state
 
@@ -371,7 +450,9 @@ class MainWindow(QMainWindow):
             self.worklist.table.horizontalHeader().restoreState(header)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.close_all_cases():
+        if self._locked:  # closed behind the lock screen: nobody may answer "Save?"
+            self._end_session(save_choice=False)
+        elif not self.close_all_cases():
             event.ignore()
             return
         settings = QSettings("MarrowPath", "MarrowPath")

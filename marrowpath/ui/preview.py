@@ -1,7 +1,9 @@
 """Report preview inside the app (QtPdf), printing through the system dialog, Save PDF.
 
 Qt cannot send a PDF to a printer as such, so printing renders each page with
-`QPdfDocument.render` at the printer's resolution and paints it onto the page.
+`QPdfDocument.render` at the printer's resolution and paints it onto the page. Fetching
+or rendering the PDF, printing and writing the file run on the task runner (Qt paints
+on a printer from any thread); the widget shows a busy state meanwhile.
 """
 
 from __future__ import annotations
@@ -13,14 +15,12 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRect, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -31,6 +31,8 @@ from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.users import User
 from marrowpath.files import write_whole
 from marrowpath.services.cases import ReportChoices
+from marrowpath.ui.busy import BusyIndicator
+from marrowpath.ui.file_dialogs import save_file_name
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
 
@@ -82,9 +84,13 @@ class PreviewWidget(QWidget):
 
     Signals:
         title_changed(str) -- text for the tab.
+        printed(int) -- the number of pages a print sent to the printer.
+        saved(Path) -- the file a Save PDF wrote.
     """
 
     title_changed = Signal(str)
+    printed = Signal(int)
+    saved = Signal(Path)
 
     def __init__(
         self,
@@ -103,6 +109,7 @@ class PreviewWidget(QWidget):
         self.accession = accession
         self._pdf: bytes | None = None
         self._buffer: QBuffer | None = None
+        self._printer: QPrinter | None = None
         self.document = QPdfDocument(self)
         self.view = QPdfView()
         self.view.setAccessibleName("Report preview")
@@ -117,17 +124,27 @@ class PreviewWidget(QWidget):
         self.print_button = QPushButton("Print...")
         self.save_button = QPushButton("Save PDF...")
         self.message = QLabel()
+        self.message.setAccessibleName("Preview message")
+        self.error = QLabel()
+        self.error.setAccessibleName("Preview error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.hide()
+        self.busy = BusyIndicator(self)
         bar = QHBoxLayout()
         bar.addWidget(QLabel(f"<b>{accession}</b>"))
         bar.addWidget(QLabel("Version"))
         bar.addWidget(self.versions)
         bar.addWidget(self.summary)
         bar.addStretch(1)
+        bar.addWidget(self.busy)
         bar.addWidget(self.message)
         bar.addWidget(self.print_button)
         bar.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.error)
         layout.addWidget(self.view, 1)
         self.print_button.clicked.connect(self.print_dialog)
         self.save_button.clicked.connect(self.save_dialog)
@@ -144,6 +161,16 @@ class PreviewWidget(QWidget):
     def _set_enabled(self, enabled: bool) -> None:
         self.print_button.setEnabled(enabled)
         self.save_button.setEnabled(enabled)
+
+    def _start(self, words: str) -> None:
+        self._set_enabled(False)
+        self.message.setText("")
+        self.error.hide()
+        self.busy.start(words)
+
+    def _stop(self) -> None:
+        self.busy.stop()
+        self._set_enabled(self._pdf is not None)
 
     def _load_versions(self) -> None:
         accession = self.accession
@@ -192,8 +219,8 @@ class PreviewWidget(QWidget):
 
     def reload(self) -> None:
         """Render (or fetch the issued bytes of) the chosen version, off the GUI thread."""
-        self._set_enabled(False)
-        self.message.setText("Preparing the report...")
+        self._pdf = None
+        self._start("Preparing the report...")
         accession, version = self.accession, self.versions.currentData()
         summary = self.summary.isChecked()
         self._runner.run(
@@ -207,6 +234,7 @@ class PreviewWidget(QWidget):
 
     def _show(self, pdf: bytes) -> None:
         self._pdf = pdf
+        self._stop()
         buffer = QBuffer(self)
         buffer.setData(QByteArray(pdf))
         buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -216,59 +244,78 @@ class PreviewWidget(QWidget):
         self._buffer = buffer
         self.view.pageNavigator().jump(0, QPointF(), self.view.zoomFactor())
         self.message.setText(f"{self.document.pageCount()} pages")
-        self._set_enabled(True)
 
     def _failed(self, error: Exception) -> None:
-        """Nothing is shown, printed or saved; the reason stays readable beside the buttons."""
-        self._pdf = None
-        self.document.close()
-        self._set_enabled(False)
-        self.message.setText(user_message(error) if isinstance(error, Refused) else "")
-        self.message.setWordWrap(True)
-        QMessageBox.warning(self, "Report", user_message(error))
+        """Nothing is shown, printed or saved when the report is refused (the stored PDF
+        is not the one signed); the reason is said in the preview's own line (no pop-up
+        for work that ran meanwhile)."""
+        self._stop()
+        if isinstance(error, Refused):
+            self._pdf = None
+            self.document.close()
+            self._set_enabled(False)
+        self.error.setText(user_message(error))
+        self.error.show()
 
     def print_dialog(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        dialog.setWindowTitle(f"Print {self.accession}")
+        dialog = self.make_print_dialog(printer)
         if dialog.exec() == QPrintDialog.DialogCode.Accepted:
             self.print_to(printer)
+        dialog.deleteLater()
 
-    def print_to(self, printer: QPrinter) -> int:
-        """Print the shown PDF (audited as a print of this version); 0 pages when refused
-        (the stored PDF is checked again: it may have changed since the preview)."""
+    def make_print_dialog(self, printer: QPrinter) -> QPrintDialog:
+        """The system print dialog without "Print to file": its file chooser is one we do
+        not control (it reads the files it lists, see `file_dialogs`); Save PDF... saves."""
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle(f"Print {self.accession}")
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintToFile, False)
+        return dialog
+
+    def print_to(self, printer: QPrinter) -> None:
+        """Print the shown version (audited as a print of it) off the GUI thread;
+        `printed` follows with the number of pages."""
         version, summary = self.versions.currentData(), self.summary.isChecked()
-        try:
-            pdf = self._services.cases.report_pdf(
-                self._user(),
-                self.accession,
-                version=version,
-                patient_summary=summary,
-                purpose="print",
+        user, accession, cases = self._user(), self.accession, self._services.cases
+
+        def work() -> int:
+            pdf = cases.report_pdf(
+                user, accession, version=version, patient_summary=summary, purpose="print"
             )
-        except Refused as refusal:
-            self._failed(refusal)
-            return 0
-        return print_pdf(pdf, printer)
+            return print_pdf(pdf, printer)
+
+        self._start("Printing...")
+        self._printer = printer  # kept alive until the work is done
+        self._runner.run(work, on_done=self._printed, on_error=self._failed, owner=self)
+
+    def _printed(self, pages: int) -> None:
+        self._stop()
+        self.message.setText(f"Sent {pages} page{'s' if pages != 1 else ''} to the printer")
+        self.printed.emit(pages)
 
     def save_dialog(self) -> None:
         suggested = f"{self.accession}{'-patient-summary' if self.summary.isChecked() else ''}.pdf"
-        path, _filter = QFileDialog.getSaveFileName(self, "Save PDF", suggested, "PDF (*.pdf)")
-        if path:
-            self.save_to(Path(path))
+        path = save_file_name(self, "Save PDF", suggested, "PDF (*.pdf)")
+        if path is not None:
+            self.save_to(path)
 
     def save_to(self, path: Path) -> None:
+        """Write the shown version to `path` (audited as a save) off the GUI thread;
+        `saved` follows."""
         version, summary = self.versions.currentData(), self.summary.isChecked()
-        try:
-            pdf = self._services.cases.report_pdf(
-                self._user(),
-                self.accession,
-                version=version,
-                patient_summary=summary,
-                purpose="save",
+        user, accession, cases = self._user(), self.accession, self._services.cases
+
+        def work() -> Path:
+            pdf = cases.report_pdf(
+                user, accession, version=version, patient_summary=summary, purpose="save"
             )
             write_whole(path, pdf, what="save")
-        except Refused as refusal:
-            self._failed(refusal)
-            return
+            return path
+
+        self._start("Saving the PDF...")
+        self._runner.run(work, on_done=self._saved, on_error=self._failed, owner=self)
+
+    def _saved(self, path: Path) -> None:
+        self._stop()
         self.message.setText(f"Saved {path.name}")
+        self.saved.emit(path)

@@ -158,6 +158,17 @@ class WorklistModel(QAbstractTableModel):
     def refresh(self) -> None:
         self.set_query(self._query)
 
+    def clear(self) -> None:
+        """No rows and no query (another user is signing in); pages still on their way
+        are dropped."""
+        self.beginResetModel()
+        self._query = WorklistQuery(sort=self._query.sort, descending=self._query.descending)
+        self._rows = []
+        self._generation += 1
+        self._exhausted = True
+        self._loading = False
+        self.endResetModel()
+
     # Qt's lazy-loading protocol.
     def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and not self._exhausted and not self._loading
@@ -417,3 +428,23 @@ class WorklistView(QWidget):
     def _on_failed(self, message: str) -> None:
         self.empty_label.setText(message)
         self.empty_label.show()
+
+    def clear_session(self) -> None:
+        """Forget what the previous user searched for and saw: the search text, the
+        filters and the rows (Switch user). `apply_filters` loads the next user's list."""
+        self._debounce.stop()
+        widgets = (self.search_box, self.quick_filter, self.use_dates, self.date_from, self.date_to)
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            self.search_box.clear()
+            self.quick_filter.setCurrentIndex(0)
+            self.use_dates.setChecked(False)
+            self.date_from.setEnabled(False)
+            self.date_to.setEnabled(False)
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+        self.model.clear()
+        self.empty_label.hide()
+        self.count_changed.emit("")

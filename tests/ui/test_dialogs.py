@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from marrowpath.domain.validation import check_draft, parse_case
 from marrowpath.ui.dialogs.addendum import AddendumDialog
 from marrowpath.ui.dialogs.amend import SignAmendmentDialog
 from marrowpath.ui.dialogs.changes import ChangesModel, CompareDialog
-from marrowpath.ui.dialogs.common import refusal_text
+from marrowpath.ui.dialogs.common import LifecycleDialog, refusal_text
 from marrowpath.ui.dialogs.completeness import check_items
 from marrowpath.ui.dialogs.sign_out import SignOutDialog
 from marrowpath.ui.dialogs.versions import VersionsModel, VersionsPanel, local_time
@@ -56,6 +57,12 @@ def services(app: App, tmp_path: Path) -> Services:
 
 
 @pytest.fixture
+def runner() -> TaskRunner:
+    """The task runner the dialogs read and sign through (the editor's, in the app)."""
+    return TaskRunner()
+
+
+@pytest.fixture
 def dr(team: dict[str, User]) -> User:
     return team["drpark"]
 
@@ -72,10 +79,17 @@ def final(app: App, dr: User, draft: int) -> None:
     app.cases.sign(dr, ACCESSION, PASSWORD)
 
 
-def _show(qtbot: QtBot, dialog: QDialog) -> QDialog:
+def _show(qtbot: QtBot, dialog: LifecycleDialog) -> LifecycleDialog:
+    """Show the dialog and wait until it has read the case (off the GUI thread)."""
     qtbot.addWidget(dialog)
-    dialog.show()
+    with qtbot.waitSignal(dialog.ready, timeout=20_000):
+        dialog.show()
     return dialog
+
+
+def _working(qtbot: QtBot, dialog: LifecycleDialog) -> Any:
+    """Wait for the action started in the `with` block (it runs off the GUI thread)."""
+    return qtbot.waitSignal(dialog.work_finished, timeout=30_000)
 
 
 def _type_password(qtbot: QtBot, field: QLineEdit, password: str = PASSWORD) -> None:
@@ -96,12 +110,17 @@ def _assert_inputs_named(dialog: QWidget) -> None:
 
 
 def test_sign_out_final_after_acknowledging_advisories(
-    qtbot: QtBot, app: App, services: Services, dr: User, draft: int
+    qtbot: QtBot, runner: TaskRunner, app: App, services: Services, dr: User, draft: int
 ) -> None:
     dialog = _show(
         qtbot,
         SignOutDialog(
-            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=False
+            services=services,
+            runner=runner,
+            user=dr,
+            accession=ACCESSION,
+            row_version=draft,
+            preliminary=False,
         ),
     )
     assert isinstance(dialog, SignOutDialog)
@@ -120,7 +139,8 @@ def test_sign_out_final_after_acknowledging_advisories(
     assert app.cases.versions(dr, ACCESSION) == []
 
     dialog.advisories.acknowledge.setChecked(True)
-    qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
+    with _working(qtbot, dialog):
+        qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.version is not None and dialog.version.number == 1
     versions = app.cases.versions(dr, ACCESSION)
@@ -129,18 +149,24 @@ def test_sign_out_final_after_acknowledging_advisories(
 
 
 def test_wrong_password_is_said_in_the_dialog_and_nothing_is_issued(
-    qtbot: QtBot, app: App, services: Services, dr: User, draft: int
+    qtbot: QtBot, runner: TaskRunner, app: App, services: Services, dr: User, draft: int
 ) -> None:
     dialog = _show(
         qtbot,
         SignOutDialog(
-            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=False
+            services=services,
+            runner=runner,
+            user=dr,
+            accession=ACCESSION,
+            row_version=draft,
+            preliminary=False,
         ),
     )
     assert isinstance(dialog, SignOutDialog) and dialog.advisories is not None
     dialog.advisories.acknowledge.setChecked(True)
     _type_password(qtbot, dialog.password, "not-my-password")
-    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)  # Enter confirms
+    with _working(qtbot, dialog):
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)  # Enter confirms
     assert dialog.isVisible() and dialog.version is None
     assert (
         dialog.message.text()
@@ -149,20 +175,79 @@ def test_wrong_password_is_said_in_the_dialog_and_nothing_is_issued(
     assert app.cases.versions(dr, ACCESSION) == []
 
 
+def test_signing_runs_in_the_background_with_a_busy_state_and_the_dialog_stays(
+    qtbot: QtBot,
+    runner: TaskRunner,
+    app: App,
+    services: Services,
+    dr: User,
+    draft: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the signature is checked (Argon2, the database) the GUI thread is free: the
+    dialog shows it is working, cannot be closed halfway, and a wrong password is said
+    in the dialog, ready for another try."""
+    release = threading.Event()
+    signing_thread: list[int] = []
+    sign = services.cases.sign
+
+    def slow_sign(*args: Any, **kwargs: Any) -> Any:
+        signing_thread.append(threading.get_ident())
+        release.wait(20)
+        return sign(*args, **kwargs)
+
+    monkeypatch.setattr(services.cases, "sign", slow_sign)
+    dialog = _show(
+        qtbot,
+        SignOutDialog(
+            services=services,
+            runner=runner,
+            user=dr,
+            accession=ACCESSION,
+            row_version=draft,
+            preliminary=False,
+        ),
+    )
+    assert isinstance(dialog, SignOutDialog) and dialog.advisories is not None
+    dialog.advisories.acknowledge.setChecked(True)
+    _type_password(qtbot, dialog.password, "not-my-password")
+    with _working(qtbot, dialog):
+        dialog.sign()
+        assert dialog.working and not dialog.action_button.isEnabled()
+        qtbot.waitUntil(dialog.busy.isVisible, timeout=10_000)  # after 100 ms
+        assert dialog.busy.label.text() == "Signing..."
+        assert dialog.cursor().shape() == Qt.CursorShape.WaitCursor
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Escape)  # not halfway through
+        dialog.reject()
+        assert dialog.isVisible() and not dialog.cancel_button.isEnabled()
+        release.set()
+    assert signing_thread and signing_thread[0] != threading.get_ident()
+    assert dialog.isVisible() and not dialog.busy.isVisible()
+    assert dialog.message.text().startswith("Wrong password")
+    assert dialog.action_button.isEnabled() and dialog.password.hasFocus()
+    assert app.cases.versions(dr, ACCESSION) == []
+
+
 def test_lockout_explains_and_closes(
-    qtbot: QtBot, app: App, services: Services, dr: User, draft: int
+    qtbot: QtBot, runner: TaskRunner, app: App, services: Services, dr: User, draft: int
 ) -> None:
     dialog = _show(
         qtbot,
         SignOutDialog(
-            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=False
+            services=services,
+            runner=runner,
+            user=dr,
+            accession=ACCESSION,
+            row_version=draft,
+            preliminary=False,
         ),
     )
     assert isinstance(dialog, SignOutDialog) and dialog.advisories is not None
     dialog.advisories.acknowledge.setChecked(True)
     for _attempt in range(5):
         _type_password(qtbot, dialog.password, "not-my-password")
-        dialog.sign()
+        with _working(qtbot, dialog):
+            dialog.sign()
     assert not dialog.isVisible() and dialog.result() == QDialog.DialogCode.Rejected
     assert dialog.closing_notice is not None
     assert "locked" in dialog.closing_notice.text()
@@ -171,7 +256,13 @@ def test_lockout_explains_and_closes(
 
 
 def test_concurrent_change_names_the_other_user(
-    qtbot: QtBot, app: App, services: Services, team: dict[str, User], dr: User, draft: int
+    qtbot: QtBot,
+    runner: TaskRunner,
+    app: App,
+    services: Services,
+    team: dict[str, User],
+    dr: User,
+    draft: int,
 ) -> None:
     changed = copy.deepcopy(example_case())
     changed["diagnosis"]["comment"] = "Reviewed with the flow cytometry laboratory."
@@ -179,13 +270,19 @@ def test_concurrent_change_names_the_other_user(
     dialog = _show(
         qtbot,
         SignOutDialog(
-            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=False
+            services=services,
+            runner=runner,
+            user=dr,
+            accession=ACCESSION,
+            row_version=draft,
+            preliminary=False,
         ),
     )
     assert isinstance(dialog, SignOutDialog) and dialog.advisories is not None
     dialog.advisories.acknowledge.setChecked(True)
     _type_password(qtbot, dialog.password)
-    dialog.sign()
+    with _working(qtbot, dialog):
+        dialog.sign()
     text = dialog.message.text()
     assert "changed by tech at" in text and "reload the case" in text
     assert "Nothing was signed." in text
@@ -193,11 +290,18 @@ def test_concurrent_change_names_the_other_user(
     assert app.cases.versions(dr, ACCESSION) == []
 
 
-def test_sign_preliminary(qtbot: QtBot, app: App, services: Services, dr: User, draft: int) -> None:
+def test_sign_preliminary(
+    qtbot: QtBot, runner: TaskRunner, app: App, services: Services, dr: User, draft: int
+) -> None:
     dialog = _show(
         qtbot,
         SignOutDialog(
-            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=True
+            services=services,
+            runner=runner,
+            user=dr,
+            accession=ACCESSION,
+            row_version=draft,
+            preliminary=True,
         ),
     )
     assert isinstance(dialog, SignOutDialog) and dialog.advisories is not None
@@ -206,25 +310,38 @@ def test_sign_preliminary(qtbot: QtBot, app: App, services: Services, dr: User, 
     assert "ancillary_pending" not in codes  # judged at final sign-out only
     dialog.advisories.acknowledge.setChecked(True)
     _type_password(qtbot, dialog.password)
-    dialog.sign()
+    with _working(qtbot, dialog):
+        dialog.sign()
     assert dialog.version is not None and dialog.version.kind is VersionKind.PRELIMINARY
     assert app.cases.open(dr, ACCESSION).record.status is Status.PRELIMINARY
 
 
 def test_missing_lab_identity_is_said_in_words(
-    qtbot: QtBot, app: App, services: Services, team: dict[str, User], dr: User, draft: int
+    qtbot: QtBot,
+    runner: TaskRunner,
+    app: App,
+    services: Services,
+    team: dict[str, User],
+    dr: User,
+    draft: int,
 ) -> None:
     dialog = _show(
         qtbot,
         SignOutDialog(
-            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=False
+            services=services,
+            runner=runner,
+            user=dr,
+            accession=ACCESSION,
+            row_version=draft,
+            preliminary=False,
         ),
     )
     assert isinstance(dialog, SignOutDialog) and dialog.advisories is not None
     app.lab.set_identity(team["admin"], clia_id="")  # meanwhile, in Administration
     dialog.advisories.acknowledge.setChecked(True)
     _type_password(qtbot, dialog.password)
-    dialog.sign()
+    with _working(qtbot, dialog):
+        dialog.sign()
     assert dialog.isVisible() and dialog.message.text() == (
         "Cannot sign: the lab identity has no CLIA number; an administrator sets it in "
         "Administration. Nothing was signed."
@@ -233,7 +350,12 @@ def test_missing_lab_identity_is_said_in_words(
     reopened = _show(
         qtbot,
         SignOutDialog(
-            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=False
+            services=services,
+            runner=runner,
+            user=dr,
+            accession=ACCESSION,
+            row_version=draft,
+            preliminary=False,
         ),
     )
     assert isinstance(reopened, SignOutDialog)
@@ -242,7 +364,7 @@ def test_missing_lab_identity_is_said_in_words(
 
 
 def test_incomplete_case_cannot_be_signed(
-    qtbot: QtBot, app: App, services: Services, dr: User
+    qtbot: QtBot, runner: TaskRunner, app: App, services: Services, dr: User
 ) -> None:
     data: dict[str, Any] = copy.deepcopy(example_case())
     del data["diagnosis"]
@@ -251,6 +373,7 @@ def test_incomplete_case_cannot_be_signed(
         qtbot,
         SignOutDialog(
             services=services,
+            runner=runner,
             user=dr,
             accession=record.accession,
             row_version=record.row_version,
@@ -265,12 +388,17 @@ def test_incomplete_case_cannot_be_signed(
 
 
 def test_escape_cancels_without_signing(
-    qtbot: QtBot, app: App, services: Services, dr: User, draft: int
+    qtbot: QtBot, runner: TaskRunner, app: App, services: Services, dr: User, draft: int
 ) -> None:
     dialog = _show(
         qtbot,
         SignOutDialog(
-            services=services, user=dr, accession=ACCESSION, row_version=draft, preliminary=False
+            services=services,
+            runner=runner,
+            user=dr,
+            accession=ACCESSION,
+            row_version=draft,
+            preliminary=False,
         ),
     )
     assert isinstance(dialog, SignOutDialog)
@@ -284,7 +412,7 @@ def test_escape_cancels_without_signing(
 
 
 def test_sign_amendment_lists_changes_and_records_the_reason(
-    qtbot: QtBot, app: App, services: Services, dr: User, final: None
+    qtbot: QtBot, runner: TaskRunner, app: App, services: Services, dr: User, final: None
 ) -> None:
     record = app.cases.start_amendment(dr, ACCESSION)
     corrected = copy.deepcopy(record.working)
@@ -293,7 +421,11 @@ def test_sign_amendment_lists_changes_and_records_the_reason(
     dialog = _show(
         qtbot,
         SignAmendmentDialog(
-            services=services, user=dr, accession=ACCESSION, row_version=saved.row_version
+            services=services,
+            runner=runner,
+            user=dr,
+            accession=ACCESSION,
+            row_version=saved.row_version,
         ),
     )
     assert isinstance(dialog, SignAmendmentDialog)
@@ -326,7 +458,8 @@ def test_sign_amendment_lists_changes_and_records_the_reason(
     dialog.notice_box.direct.setChecked(True)
     dialog.notice_box.when.setText("2026-11-24 15:10")
     dialog.notice_box.method.setCurrentText("telephone")
-    qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
+    with _working(qtbot, dialog):
+        qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Accepted, dialog.message.text()
     latest = app.cases.versions(dr, ACCESSION)[-1]
     assert latest.number == 2 and latest.kind is VersionKind.AMENDMENT
@@ -342,13 +475,17 @@ def test_sign_amendment_lists_changes_and_records_the_reason(
 
 
 def test_amendment_identical_to_the_last_version_is_refused_in_words(
-    qtbot: QtBot, app: App, services: Services, dr: User, final: None
+    qtbot: QtBot, runner: TaskRunner, app: App, services: Services, dr: User, final: None
 ) -> None:
     record = app.cases.start_amendment(dr, ACCESSION)
     dialog = _show(
         qtbot,
         SignAmendmentDialog(
-            services=services, user=dr, accession=ACCESSION, row_version=record.row_version
+            services=services,
+            runner=runner,
+            user=dr,
+            accession=ACCESSION,
+            row_version=record.row_version,
         ),
     )
     assert isinstance(dialog, SignAmendmentDialog) and dialog.advisories is not None
@@ -358,7 +495,8 @@ def test_amendment_identical_to_the_last_version_is_refused_in_words(
     qtbot.keyClicks(dialog.reason, "Re-reviewed.")
     dialog.advisories.acknowledge.setChecked(True)
     _type_password(qtbot, dialog.password)
-    dialog.sign()
+    with _working(qtbot, dialog):
+        dialog.sign()
     assert dialog.isVisible()
     assert dialog.message.text() == (
         "The amendment is identical to version 1; nothing to amend. Nothing was signed."
@@ -389,9 +527,11 @@ def test_amendment_of_the_procedure_only_asks_nothing_about_the_provider(
 
 
 def test_addendum_completes_the_pending_karyotype(
-    qtbot: QtBot, app: App, services: Services, dr: User, final: None
+    qtbot: QtBot, runner: TaskRunner, app: App, services: Services, dr: User, final: None
 ) -> None:
-    dialog = _show(qtbot, AddendumDialog(services=services, user=dr, accession=ACCESSION))
+    dialog = _show(
+        qtbot, AddendumDialog(services=services, runner=runner, user=dr, accession=ACCESSION)
+    )
     assert isinstance(dialog, AddendumDialog)
     _assert_inputs_named(dialog)
     kinds = [row.kind() for row in dialog.table.entries]
@@ -418,7 +558,8 @@ def test_addendum_completes_the_pending_karyotype(
     fish.kind_widget.setCurrentIndex(fish.kind_widget.findData("fish"))
     fish.result.setText("No TP53 deletion.")
 
-    qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
+    with _working(qtbot, dialog):
+        qtbot.mouseClick(dialog.action_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Accepted, dialog.message.text()
     latest = app.cases.versions(dr, ACCESSION)[-1]
     assert latest.number == 2 and latest.kind is VersionKind.ADDENDUM
@@ -437,9 +578,11 @@ def test_addendum_completes_the_pending_karyotype(
 
 
 def test_addendum_needs_text_and_says_it_cannot_change_the_diagnosis(
-    qtbot: QtBot, app: App, services: Services, dr: User, final: None
+    qtbot: QtBot, runner: TaskRunner, app: App, services: Services, dr: User, final: None
 ) -> None:
-    dialog = _show(qtbot, AddendumDialog(services=services, user=dr, accession=ACCESSION))
+    dialog = _show(
+        qtbot, AddendumDialog(services=services, runner=runner, user=dr, accession=ACCESSION)
+    )
     assert isinstance(dialog, AddendumDialog)
     texts = " ".join(label.text() for label in dialog.findChildren(QLabel))
     assert "cannot be changed by an addendum" in texts
@@ -452,9 +595,11 @@ def test_addendum_needs_text_and_says_it_cannot_change_the_diagnosis(
 
 
 def test_addendum_is_blocked_on_a_draft(
-    qtbot: QtBot, services: Services, dr: User, draft: int
+    qtbot: QtBot, runner: TaskRunner, services: Services, dr: User, draft: int
 ) -> None:
-    dialog = _show(qtbot, AddendumDialog(services=services, user=dr, accession=ACCESSION))
+    dialog = _show(
+        qtbot, AddendumDialog(services=services, runner=runner, user=dr, accession=ACCESSION)
+    )
     assert isinstance(dialog, AddendumDialog)
     assert not dialog.action_button.isEnabled()
     assert "follows a final report only" in dialog.message.text()
@@ -464,9 +609,11 @@ def test_addendum_is_blocked_on_a_draft(
 
 
 def test_withdraw_marks_the_case_entered_in_error(
-    qtbot: QtBot, app: App, services: Services, dr: User, final: None
+    qtbot: QtBot, runner: TaskRunner, app: App, services: Services, dr: User, final: None
 ) -> None:
-    dialog = _show(qtbot, WithdrawDialog(services=services, user=dr, accession=ACCESSION))
+    dialog = _show(
+        qtbot, WithdrawDialog(services=services, runner=runner, user=dr, accession=ACCESSION)
+    )
     assert isinstance(dialog, WithdrawDialog)
     _assert_inputs_named(dialog)
     assert "WITHDRAWN" in dialog.warning.text() and "interfaces" in dialog.warning.text()
@@ -475,7 +622,8 @@ def test_withdraw_marks_the_case_entered_in_error(
     assert dialog.message.text() == "Enter the reason for the withdrawal."
     qtbot.keyClicks(dialog.reason, "Report issued under the wrong patient.")
     _type_password(qtbot, dialog.password)
-    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    with _working(qtbot, dialog):
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
     assert dialog.result() == QDialog.DialogCode.Accepted, dialog.message.text()
     assert dialog.version is not None and dialog.version.kind is VersionKind.WITHDRAWAL
     record = app.cases.open(dr, ACCESSION).record
@@ -484,9 +632,11 @@ def test_withdraw_marks_the_case_entered_in_error(
 
 
 def test_cancel_a_draft_with_enter(
-    qtbot: QtBot, app: App, services: Services, dr: User, draft: int
+    qtbot: QtBot, runner: TaskRunner, app: App, services: Services, dr: User, draft: int
 ) -> None:
-    dialog = _show(qtbot, CancelCaseDialog(services=services, user=dr, accession=ACCESSION))
+    dialog = _show(
+        qtbot, CancelCaseDialog(services=services, runner=runner, user=dr, accession=ACCESSION)
+    )
     assert isinstance(dialog, CancelCaseDialog)
     _assert_inputs_named(dialog)
     assert dialog.action_button.text() == "Cancel case"
@@ -494,16 +644,19 @@ def test_cancel_a_draft_with_enter(
     qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
     assert dialog.message.text() == "Enter the reason for cancelling."
     qtbot.keyClicks(dialog.reason, "Duplicate order.")
-    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+    with _working(qtbot, dialog):
+        qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
     assert dialog.result() == QDialog.DialogCode.Accepted
     record = app.cases.open(dr, ACCESSION).record
     assert record.status is Status.CANCELLED and record.closing_reason == "Duplicate order."
 
 
 def test_cancel_refused_for_a_final_report(
-    qtbot: QtBot, services: Services, dr: User, final: None
+    qtbot: QtBot, runner: TaskRunner, services: Services, dr: User, final: None
 ) -> None:
-    dialog = _show(qtbot, CancelCaseDialog(services=services, user=dr, accession=ACCESSION))
+    dialog = _show(
+        qtbot, CancelCaseDialog(services=services, runner=runner, user=dr, accession=ACCESSION)
+    )
     assert isinstance(dialog, CancelCaseDialog)
     assert not dialog.action_button.isEnabled()
     assert "withdraw an issued report instead" in dialog.message.text()

@@ -436,7 +436,7 @@ def test_unsaved_work_goes_to_a_recovery_file_and_is_offered_back(
     qtbot: QtBot, app: App, dr: User, draft: str, services: Services, open_editor: EditorFactory
 ) -> None:
     editor = open_editor(draft, dr, recovery_interval_ms=50)
-    path = Path(services.data_dir) / "recovery" / f"{ACCESSION}.json"
+    path = Path(services.data_dir) / "recovery" / dr.username / f"{ACCESSION}.json"
     assert editor.recovery_path == path
     type_into(qtbot, box(editor, "core.comment"), "Typed before the power cut.")
     qtbot.waitUntil(lambda: path.exists())
@@ -606,6 +606,9 @@ def test_sign_out_saves_first_then_opens_the_sign_out_dialog(
                 expected_row_version=kwargs["row_version"],
             )
             return QDialog.DialogCode.Accepted.value
+
+        def deleteLater(self) -> None:
+            pass
 
     monkeypatch.setattr("marrowpath.ui.dialogs.sign_out.SignOutDialog", FakeSignOut)
     editor = open_editor(draft, dr)

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrinter
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -22,6 +22,7 @@ from marrowpath.ui.main_window import MainWindow
 from marrowpath.ui.preview import PreviewWidget
 from marrowpath.ui.services import Services
 from marrowpath.ui.sign_in import SignInDialog
+from marrowpath.ui.tasks import TaskRunner
 from tests.conftest import PASSWORD, example_case
 from tests.hashing import TEST_HASHER
 
@@ -123,14 +124,19 @@ def test_preview_print_to_pdf_and_save(
     qtbot.waitUntil(lambda: preview.pdf is not None, timeout=20_000)
     assert preview.document.pageCount() >= 2
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    dialog = preview.make_print_dialog(printer)  # no "Print to file": its chooser sniffs files
+    assert not dialog.testOption(QAbstractPrintDialog.PrintDialogOption.PrintToFile)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
-    pages = preview.print_to(printer)
+    with qtbot.waitSignal(preview.printed, timeout=30_000) as printed:
+        preview.print_to(printer)
+    pages = printed.args[0]
     assert pages == preview.document.pageCount()
     assert len(PdfReader(tmp_path / "printed.pdf").pages) == pages
     preview.summary.setChecked(True)
     qtbot.waitUntil(lambda: preview.document.pageCount() > pages, timeout=20_000)
-    preview.save_to(tmp_path / "with-summary.pdf")
+    with qtbot.waitSignal(preview.saved, timeout=30_000):
+        preview.save_to(tmp_path / "with-summary.pdf")
     text = "".join(p.extract_text() for p in PdfReader(tmp_path / "with-summary.pdf").pages)
     assert "What was done?" in text
     with app.context.uow(read_only=True) as uow:
@@ -228,12 +234,16 @@ def test_failed_deliveries_are_shown_to_the_lab(
 def test_administration_changes_intervals_and_users(
     qtbot: QtBot, services: Services, team: dict[str, User]
 ) -> None:
-    admin = AdminDialog(services=services, user=team["admin"])
+    runner = TaskRunner()
+    admin = AdminDialog(services=services, runner=runner, user=team["admin"])
     qtbot.addWidget(admin)
+    qtbot.waitSignal(admin.ready, timeout=10_000).wait()
     row = next(r for r in range(admin.intervals.rowCount()) if admin._cell(r, 0).text() == "blasts")
     admin._cell(row, 2).setText("3")
     admin.idle_minutes.setValue(7)
-    admin.save()
+    with qtbot.waitSignal(admin.work_finished, timeout=10_000):
+        admin.save()
+    assert admin.message.text().startswith("Saved."), admin.message.text()
     settings = services.lab.settings()
     assert settings.reference_intervals["blasts"].high == 3
     assert settings.idle_minutes == 7
@@ -243,7 +253,12 @@ def test_administration_changes_intervals_and_users(
     assert services.lab.settings().reference_intervals["blasts"].low == 0
     names = [admin.users_model.user(r).username for r in range(admin.users_model.rowCount())]
     assert "tech" in names
-    pathologist_view = AdminDialog(services=services, user=team["drpark"])
+    admin.users_table.selectRow(names.index("tech"))
+    with qtbot.waitSignal(admin.work_finished, timeout=10_000):
+        admin.unlock()
+    assert admin.message.text() == "Done."
+    pathologist_view = AdminDialog(services=services, runner=runner, user=team["drpark"])
     qtbot.addWidget(pathologist_view)
+    qtbot.waitSignal(pathologist_view.ready, timeout=10_000).wait()
     titles = [pathologist_view.tabs.tabText(i) for i in range(pathologist_view.tabs.count())]
     assert "Users" not in titles and "Laboratory" in titles

@@ -43,6 +43,7 @@ from marrowpath.ui.dialogs.common import (
     wrapped,
 )
 from marrowpath.ui.services import Services
+from marrowpath.ui.tasks import TaskRunner
 
 COLUMNS = ("Study", "Status", "Result", "Performed by", "Reported on")
 
@@ -193,12 +194,14 @@ class AddendumDialog(LifecycleDialog):
         self,
         *,
         services: Services,
+        runner: TaskRunner,
         user: User,
         accession: str,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(
             services=services,
+            runner=runner,
             user=user,
             accession=accession,
             title=f"Add an addendum: {accession}",
@@ -224,13 +227,12 @@ class AddendumDialog(LifecycleDialog):
         self.add_button.clicked.connect(lambda: self.table.add_study())
         self.remove_button.clicked.connect(self.table.remove_current)
         self.password = password_field()
-        view = self.open_case()
-        if view is not None:
-            self._build(view)
-            self._check_allowed(view)
-        else:
-            self.password.setEnabled(False)
         self.resize(760, 640)
+        self.load_case(self._show_case)
+
+    def _show_case(self, view: CaseView) -> None:
+        self._build(view)
+        self._check_allowed(view)
         self.text.setFocus()
 
     def _build(self, view: CaseView) -> None:
@@ -304,14 +306,14 @@ class AddendumDialog(LifecycleDialog):
         password = self.require_password(self.password)
         if password is None:
             return
-        version = self.attempt(
-            lambda: self.services.cases.addendum(
-                self.user, self.accession, password, text=text, ancillary=studies
-            ),
+        cases, user, accession = self.services.cases, self.user, self.accession
+        self.attempt(
+            lambda: cases.addendum(user, accession, password, text=text, ancillary=studies),
             nothing_done="Nothing was signed.",
+            on_done=self.signed,
+            on_refused=lambda: self.wrong_password_again(self.password),
         )
-        if version is None:
-            self.wrong_password_again(self.password)
-            return
+
+    def signed(self, version: IssuedVersion) -> None:
         self.version = version
         self.accept()

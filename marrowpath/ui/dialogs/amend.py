@@ -44,6 +44,7 @@ from marrowpath.ui.dialogs.common import (
     patient_banner,
 )
 from marrowpath.ui.services import Services
+from marrowpath.ui.tasks import TaskRunner
 
 REASON_WORDS: dict[AmendmentReason, str] = {
     AmendmentReason.MISIDENTIFICATION: "Misidentification (wrong patient, specimen or site)",
@@ -120,6 +121,7 @@ class SignAmendmentDialog(LifecycleDialog):
         self,
         *,
         services: Services,
+        runner: TaskRunner,
         user: User,
         accession: str,
         row_version: int,
@@ -127,6 +129,7 @@ class SignAmendmentDialog(LifecycleDialog):
     ) -> None:
         super().__init__(
             services=services,
+            runner=runner,
             user=user,
             accession=accession,
             title=f"Sign the amendment: {accession}",
@@ -156,13 +159,12 @@ class SignAmendmentDialog(LifecycleDialog):
         self.reason.setTabChangesFocus(True)
         self.reason.setFixedHeight(self.reason.fontMetrics().lineSpacing() * 4 + 12)
         self.password = password_field()
-        view = self.open_case()
-        if view is not None:
-            self._build(view)
-            self._check_allowed(view)
-        else:
-            self.password.setEnabled(False)
         self.resize(900, self.fitting_height(820))
+        self.load_case(self._show_case)
+
+    def _show_case(self, view: CaseView) -> None:
+        self._build(view)
+        self._check_allowed(view)
         self.category.setFocus()
 
     def _build(self, view: CaseView) -> None:
@@ -265,20 +267,27 @@ class SignAmendmentDialog(LifecycleDialog):
         password = self.require_password(self.password)
         if password is None:
             return
-        version = self.attempt(
-            lambda: self.services.cases.sign_amendment(
-                self.user,
-                self.accession,
+        cases, user, accession, row_version = (
+            self.services.cases,
+            self.user,
+            self.accession,
+            self.row_version,
+        )
+        self.attempt(
+            lambda: cases.sign_amendment(
+                user,
+                accession,
                 password,
                 reason_category=str(category),
                 reason=reason,
-                expected_row_version=self.row_version,
+                expected_row_version=row_version,
                 provider_notice=notice,
             ),
             nothing_done="Nothing was signed.",
+            on_done=self.signed,
+            on_refused=lambda: self.wrong_password_again(self.password),
         )
-        if version is None:
-            self.wrong_password_again(self.password)
-            return
+
+    def signed(self, version: IssuedVersion) -> None:
         self.version = version
         self.accept()

@@ -1,24 +1,22 @@
 """What every lifecycle dialog shares: the message line, markers, wording, the dialog shell.
 
-The dialogs sign synchronously under a busy cursor (a signature takes well under a
-second) so that a refusal lands in the dialog that caused it, and tests can drive them
-without waiting on a thread pool.
+Opening the case and signing (password hashing, PDF rendering, the database) run on the
+task runner, never on the GUI thread: the dialog shows a busy state meanwhile and stays
+open, so that a refusal (a wrong password, a case changed meanwhile) lands in the dialog
+that caused it and the person can try again there.
 """
 
 from __future__ import annotations
 
 import html
-import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Literal, TypeVar
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QCursor,
     QGuiApplication,
     QKeySequence,
     QPainter,
@@ -55,11 +53,11 @@ from marrowpath.domain.text import display_name
 from marrowpath.domain.users import User
 from marrowpath.services.cases import CaseView
 from marrowpath.ui import status as status_words
+from marrowpath.ui.busy import BusyIndicator
 from marrowpath.ui.services import Services
-from marrowpath.ui.tasks import user_message
+from marrowpath.ui.tasks import TaskRunner, user_message
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 Marker = Literal["met", "missing", "advisory"]
 
@@ -253,15 +251,6 @@ class AdvisoryList(QWidget):
         return not self.lines or self.acknowledge.isChecked()
 
 
-@contextmanager
-def busy_cursor() -> Iterator[None]:
-    QApplication.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
-    try:
-        yield
-    finally:
-        QApplication.restoreOverrideCursor()
-
-
 # ------------------------------------------------------------------ wording
 
 
@@ -341,15 +330,26 @@ def _date(value: Any) -> date | None:
 class LifecycleDialog(QDialog):
     """The shell of every lifecycle dialog: a body, a message line, action and cancel.
 
-    Enter (and Ctrl+Enter from a text box) runs `accept_action`; Escape cancels. A refusal
-    is shown in the message line and the dialog stays open, except when the account can
-    no longer sign (locked, deactivated): then it explains in a message box and closes.
+    The case is read on the task runner when the dialog opens (`load_case`); until it
+    arrives the body says so and the action waits. Enter (and Ctrl+Enter from a text box)
+    runs `accept_action`; Escape cancels, except while work runs (a signature cannot be
+    taken back halfway). A refusal is shown in the message line and the dialog stays
+    open, except when the account can no longer sign (locked, deactivated): then it
+    explains in a message box and closes.
+
+    Signals:
+        ready() -- the case was read and shown, or why it cannot be is shown.
+        work_finished() -- an `attempt` ended (done or refused).
     """
+
+    ready = Signal()
+    work_finished = Signal()
 
     def __init__(
         self,
         *,
         services: Services,
+        runner: TaskRunner,
         user: User,
         accession: str,
         title: str,
@@ -359,6 +359,7 @@ class LifecycleDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.services = services
+        self.runner = runner
         self.user = user
         self.accession = accession
         self.view: CaseView | None = None
@@ -368,6 +369,7 @@ class LifecycleDialog(QDialog):
         self.body = QVBoxLayout()
         self.body.setSpacing(10)
         self.message = MessageLabel()
+        self.busy = BusyIndicator(self)
         self.buttons = QDialogButtonBox()
         self.action_button: QPushButton = self.buttons.addButton(
             action_text, QDialogButtonBox.ButtonRole.AcceptRole
@@ -386,7 +388,14 @@ class LifecycleDialog(QDialog):
         outer = QVBoxLayout(self)
         outer.addLayout(self.body, 1)
         outer.addWidget(self.message)
+        outer.addWidget(self.busy)
         outer.addWidget(self.buttons)
+        self._blocked = False
+
+    @property
+    def working(self) -> bool:
+        """Whether the case is being read or an action is being taken."""
+        return self.busy.active
 
     def resize_to_content(self, width: int) -> None:
         """`width` wide and as tall as the wrapped text needs at that width, no more."""
@@ -411,35 +420,75 @@ class LifecycleDialog(QDialog):
         if self.action_button.isEnabled():
             self.accept_action()
 
-    def open_case(self) -> CaseView | None:
-        """Load the case for display; a refusal (not found, not allowed) blocks the action."""
-        try:
-            with busy_cursor():
-                self.view = self.services.cases.open(self.user, self.accession)
-        except Exception as error:
-            if not isinstance(error, Refused):
-                log.exception("opening %s failed", self.accession)
+    def reject(self) -> None:
+        """Escape, Cancel, the window's close button: not while work runs."""
+        if not self.working:
+            super().reject()
+
+    def load_case(self, show: Callable[[CaseView], None]) -> None:
+        """Read the case on the task runner, then `show(view)` builds the body; a refusal
+        (not found, not allowed) is said instead and blocks the action."""
+        waiting = wrapped(f"Opening {self.accession}...")
+        waiting.setAccessibleName("Opening the case")
+        self.body.addWidget(waiting)
+        self.action_button.setEnabled(False)
+        self._set_working(True, "Opening the case...")
+        services, user, accession = self.services, self.user, self.accession
+
+        def opened(view: CaseView) -> None:
+            self._set_working(False)
+            self.body.removeWidget(waiting)
+            waiting.deleteLater()
+            self.view = view
+            self.action_button.setEnabled(not self._blocked)
+            show(view)
+            self.ready.emit()
+
+        def failed(error: Exception) -> None:
+            self._set_working(False)
+            waiting.hide()
             self.block(refusal_text(error, nothing_done=""))
-            return None
-        return self.view
+            self.ready.emit()
+
+        self.runner.run(
+            lambda: services.cases.open(user, accession),
+            on_done=opened,
+            on_error=failed,
+            owner=self,
+        )
 
     def block(self, why: str) -> None:
         """The action cannot be taken here: say why and disable it (Cancel stays)."""
+        self._blocked = True
         self.message.error(why)
         self.action_button.setEnabled(False)
         self.action_button.setDefault(False)
         self.cancel_button.setDefault(True)
         self.cancel_button.setText("Close")
 
-    def attempt(self, work: Callable[[], T], *, nothing_done: str) -> T | None:
-        """Run one service call under a busy cursor; refusals go into words, never raise."""
+    def attempt(
+        self,
+        work: Callable[[], T],
+        *,
+        nothing_done: str,
+        on_done: Callable[[T], None],
+        on_refused: Callable[[], None] | None = None,
+        busy_text: str = "Signing...",
+    ) -> None:
+        """Run one service call on the task runner with a busy state; `on_done(result)`
+        follows, or the refusal in words (then `on_refused()`); never raises."""
+        if self.working:
+            return
         self.message.clear_message()
-        try:
-            with busy_cursor():
-                return work()
-        except Exception as error:
-            if not isinstance(error, Refused):
-                log.exception("%s on %s failed", type(self).__name__, self.accession)
+        self._set_working(True, busy_text)
+
+        def done(result: T) -> None:
+            self._set_working(False)
+            on_done(result)
+            self.work_finished.emit()
+
+        def failed(error: Exception) -> None:
+            self._set_working(False)
             text = refusal_text(error, nothing_done=nothing_done)
             if ends_session(error):
                 self.close_with(text)
@@ -447,7 +496,20 @@ class LifecycleDialog(QDialog):
                 self.message.error(text)
                 if isinstance(error, ConcurrentChange):
                     self.block(text)
-            return None
+                if on_refused is not None:
+                    on_refused()
+            self.work_finished.emit()
+
+        self.runner.run(work, on_done=done, on_error=failed, owner=self)
+
+    def _set_working(self, working: bool, words: str = "") -> None:
+        """While work runs the action and Cancel wait (inputs stay as typed)."""
+        if working:
+            self.busy.start(words)
+        else:
+            self.busy.stop()
+        self.action_button.setEnabled(not working and not self._blocked)
+        self.cancel_button.setEnabled(not working)
 
     def close_with(self, text: str) -> None:
         """Explain in a (non-blocking) message box and close the dialog."""

@@ -38,6 +38,7 @@ from marrowpath.ui.dialogs.common import (
 )
 from marrowpath.ui.dialogs.completeness import Item, check_items
 from marrowpath.ui.services import Services
+from marrowpath.ui.tasks import TaskRunner
 
 
 class SignOutDialog(LifecycleDialog):
@@ -50,6 +51,7 @@ class SignOutDialog(LifecycleDialog):
         self,
         *,
         services: Services,
+        runner: TaskRunner,
         user: User,
         accession: str,
         row_version: int,
@@ -60,6 +62,7 @@ class SignOutDialog(LifecycleDialog):
         self.kind = VersionKind.PRELIMINARY if preliminary else VersionKind.FINAL
         super().__init__(
             services=services,
+            runner=runner,
             user=user,
             accession=accession,
             title=(
@@ -75,13 +78,12 @@ class SignOutDialog(LifecycleDialog):
         self.advisories: AdvisoryList | None = None
         self.items: list[Item] = []
         self.password = password_field()
-        view = self.open_case()
-        if view is not None:
-            self._build(view)
-            self._check_allowed(view)
-        else:
-            self.password.setEnabled(False)
         self.resize(760, self.fitting_height(880))
+        self.load_case(self._show_case)
+
+    def _show_case(self, view: CaseView) -> None:
+        self._build(view)
+        self._check_allowed(view)
         self._set_keyboard_order()
 
     def _set_keyboard_order(self) -> None:
@@ -218,18 +220,21 @@ class SignOutDialog(LifecycleDialog):
         password = self.require_password(self.password)
         if password is None:
             return
-        version = self.attempt(
-            lambda: self.services.cases.sign(
-                self.user,
-                self.accession,
+        cases, user, accession = self.services.cases, self.user, self.accession
+        preliminary, row_version = self.preliminary, self.row_version
+        self.attempt(
+            lambda: cases.sign(
+                user,
+                accession,
                 password,
-                preliminary=self.preliminary,
-                expected_row_version=self.row_version,
+                preliminary=preliminary,
+                expected_row_version=row_version,
             ),
             nothing_done="Nothing was signed.",
+            on_done=self.signed,
+            on_refused=lambda: self.wrong_password_again(self.password),
         )
-        if version is None:
-            self.wrong_password_again(self.password)
-            return
+
+    def signed(self, version: IssuedVersion) -> None:
         self.version = version
         self.accept()

@@ -24,6 +24,7 @@ from marrowpath.ui.dialogs.common import (
     wrapped,
 )
 from marrowpath.ui.services import Services
+from marrowpath.ui.tasks import TaskRunner
 
 
 def _reason_field(accessible_name: str, placeholder: str) -> QLineEdit:
@@ -41,12 +42,14 @@ class WithdrawDialog(LifecycleDialog):
         self,
         *,
         services: Services,
+        runner: TaskRunner,
         user: User,
         accession: str,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(
             services=services,
+            runner=runner,
             user=user,
             accession=accession,
             title=f"Withdraw the report: {accession}",
@@ -65,13 +68,12 @@ class WithdrawDialog(LifecycleDialog):
             "now on shows WITHDRAWN, and the interfaces send the withdrawal to the hospital "
             "systems. This cannot be undone."
         )
-        view = self.open_case()
-        if view is not None:
-            self._build(view)
-            self._check_allowed(view)
-        else:
-            self.password.setEnabled(False)
-            self.reason.setEnabled(False)
+        self.resize_to_content(620)
+        self.load_case(self._show_case)
+
+    def _show_case(self, view: CaseView) -> None:
+        self._build(view)
+        self._check_allowed(view)
         self.resize_to_content(620)
         self.reason.setFocus()
 
@@ -110,15 +112,16 @@ class WithdrawDialog(LifecycleDialog):
         password = self.require_password(self.password)
         if password is None:
             return
-        version = self.attempt(
-            lambda: self.services.cases.withdraw(
-                self.user, self.accession, password, reason=reason
-            ),
+        cases, user, accession = self.services.cases, self.user, self.accession
+        self.attempt(
+            lambda: cases.withdraw(user, accession, password, reason=reason),
             nothing_done="The report was not withdrawn.",
+            on_done=self.withdrawn,
+            on_refused=lambda: self.wrong_password_again(self.password),
+            busy_text="Withdrawing the report...",
         )
-        if version is None:
-            self.wrong_password_again(self.password)
-            return
+
+    def withdrawn(self, version: IssuedVersion) -> None:
         self.version = version
         self.accept()
 
@@ -130,12 +133,14 @@ class CancelCaseDialog(LifecycleDialog):
         self,
         *,
         services: Services,
+        runner: TaskRunner,
         user: User,
         accession: str,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(
             services=services,
+            runner=runner,
             user=user,
             accession=accession,
             title=f"Cancel the case: {accession}",
@@ -147,12 +152,12 @@ class CancelCaseDialog(LifecycleDialog):
             "Reason for cancelling",
             "For example: duplicate order; specimen not received",
         )
-        view = self.open_case()
-        if view is not None:
-            self._build(view)
-            self._check_allowed(view)
-        else:
-            self.reason.setEnabled(False)
+        self.resize_to_content(560)
+        self.load_case(self._show_case)
+
+    def _show_case(self, view: CaseView) -> None:
+        self._build(view)
+        self._check_allowed(view)
         self.resize_to_content(560)
         self.reason.setFocus()
 
@@ -191,9 +196,10 @@ class CancelCaseDialog(LifecycleDialog):
         if reason is None:
             return
 
-        def cancel() -> bool:
-            self.services.cases.cancel(self.user, self.accession, reason=reason)
-            return True
-
-        if self.attempt(cancel, nothing_done="The case was not cancelled."):
-            self.accept()
+        cases, user, accession = self.services.cases, self.user, self.accession
+        self.attempt(
+            lambda: cases.cancel(user, accession, reason=reason),
+            nothing_done="The case was not cancelled.",
+            on_done=lambda _result: self.accept(),
+            busy_text="Cancelling the case...",
+        )

@@ -8,7 +8,9 @@ Why it is built this way:
 * Database work runs off the GUI thread (`TaskRunner`); the editor keeps the row version
   it loaded and sends it with every save, so a case changed elsewhere is never
   overwritten: the user sees who changed it and when, and chooses Reload or Keep editing.
-* Unsaved work survives a crash: a recovery file is written every 30 s while dirty.
+* Unsaved work survives a crash: a recovery file is written every 30 s while dirty, in
+  the folder of the user who opened the editor (its author); only that user is offered
+  it, and the editor saves as no one else (`recovery.py`).
 * A case shows at once: the first section is made with the editor and the others one per
   turn of the event loop once the case is loaded (`CaseForm`); the checks run once the
   whole form shows it. Anything that needs the whole form (typing, a path, the section
@@ -20,6 +22,7 @@ Why it is built this way:
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,6 +81,7 @@ from marrowpath.ui.tasks import TaskRunner, user_message
 
 Choice = Literal["save", "discard", "cancel"]
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 RECOVERY_INTERVAL_MS = 30_000
 SPLITTER_KEY = "editor/splitter"
 
@@ -126,7 +130,8 @@ class CaseEditor(QWidget):
         self._last_title = ""
         self._last_check = DraftCheck(problems=[], missing=[])
         self._looked_up_mrn = ""
-        self._recovery = RecoveryFiles(services.data_dir)
+        self.author = user().username  # whose work this editor holds
+        self._recovery = RecoveryFiles(services.data_dir, self.author)
         self._recovery_path: Path | None = None
         # Set when the database's files changed under this process: the recovery copy
         # is then the only place the unsaved text survives a restart.
@@ -693,6 +698,17 @@ class CaseEditor(QWidget):
                 failed()
             return
         user = self._user()
+        if user.username != self.author:
+            # Defence in depth: the window closes an author's editors before anyone else
+            # signs in, so this is never reached; if it were, nothing is saved.
+            self.message_bar.show_message(
+                f"Not saved: this case was opened by {self.author}; only they can save "
+                "their changes.",
+                kind="error",
+            )
+            if failed:
+                failed()
+            return
         cases = self._services.cases
         accession = self.accession
         work: Callable[[], CaseRecord | SaveResult]
@@ -832,6 +848,36 @@ class CaseEditor(QWidget):
                 kind="warning",
             )
 
+    def keep_unsaved_work(self) -> Path | None:
+        """Write the unsaved work to its author's recovery copy now, even when an older
+        copy is on offer (the newer work matters more), and return the file; None when
+        there is nothing unsaved. For work that cannot be saved now: a session that ends
+        without its user, a database that refuses to go on.
+
+        Raises:
+            OSError: the copy could not be written.
+        """
+        if not self.is_dirty():
+            return None
+        if self._recovery_path is None:
+            self._recovery_path = self._recovery.for_new_case()
+            hold(self._recovery_path)
+        self._recovery.write(self._recovery_path, self.document())
+        return self._recovery_path
+
+    def close_keeping_recovery(self) -> Path | None:
+        """Close without saving and without asking: the unsaved work stays only as the
+        author's recovery copy (returned), offered to them when they open the case again.
+        Used when the session is handed to another user."""
+        try:
+            kept = self.keep_unsaved_work()
+        except OSError:
+            log.exception("the recovery copy of %s could not be written", self.accession)
+            kept = None
+        self.recovery_bar.clear()
+        self._close_down()
+        return kept
+
     @property
     def recovery_path(self) -> Path | None:
         return self._recovery_path
@@ -877,6 +923,8 @@ class CaseEditor(QWidget):
         )
 
     def restore_recovery(self, path: Path) -> None:
+        if not self._recovery.belongs_here(path):
+            return  # another user's copy: never shown, never restored
         self.form.complete_now()  # the baseline is the case as opened, not the restored work
         data = self._recovery.read(path)
         self.recovery_bar.clear()
@@ -900,6 +948,8 @@ class CaseEditor(QWidget):
         )
 
     def _discard_recovery(self, path: Path) -> None:
+        if not self._recovery.belongs_here(path):
+            return
         self._recovery.delete(path)
         self.recovery_bar.clear()
 
@@ -938,6 +988,7 @@ class CaseEditor(QWidget):
             accepted = run_dialog(
                 kind,
                 services=self._services,
+                runner=self._runner,
                 user=self._user(),
                 accession=self.accession,
                 row_version=self._row_version or 0,

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from marrowpath.domain.users import User
 from marrowpath.ui.services import Services
+from marrowpath.ui.tasks import TaskRunner
 
 DialogKind = Literal["preliminary", "final", "amendment", "addendum", "withdraw", "cancel"]
 
@@ -22,6 +23,7 @@ def run_dialog(
     kind: DialogKind,
     *,
     services: Services,
+    runner: TaskRunner,
     user: User,
     accession: str,
     row_version: int,
@@ -38,6 +40,7 @@ def run_dialog(
 
         dialog = SignOutDialog(
             services=services,
+            runner=runner,
             user=user,
             accession=accession,
             row_version=row_version,
@@ -49,6 +52,7 @@ def run_dialog(
 
         dialog = SignAmendmentDialog(
             services=services,
+            runner=runner,
             user=user,
             accession=accession,
             row_version=row_version,
@@ -57,13 +61,21 @@ def run_dialog(
     elif kind == "addendum":
         from marrowpath.ui.dialogs.addendum import AddendumDialog
 
-        dialog = AddendumDialog(services=services, user=user, accession=accession, parent=parent)
+        dialog = AddendumDialog(
+            services=services, runner=runner, user=user, accession=accession, parent=parent
+        )
     elif kind == "withdraw":
         from marrowpath.ui.dialogs.withdraw import WithdrawDialog
 
-        dialog = WithdrawDialog(services=services, user=user, accession=accession, parent=parent)
+        dialog = WithdrawDialog(
+            services=services, runner=runner, user=user, accession=accession, parent=parent
+        )
     else:
         from marrowpath.ui.dialogs.withdraw import CancelCaseDialog
 
-        dialog = CancelCaseDialog(services=services, user=user, accession=accession, parent=parent)
-    return bool(dialog.exec() == QDialog.DialogCode.Accepted)
+        dialog = CancelCaseDialog(
+            services=services, runner=runner, user=user, accession=accession, parent=parent
+        )
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    dialog.deleteLater()
+    return bool(accepted)
