@@ -86,11 +86,13 @@ class PreviewWidget(QWidget):
         title_changed(str) -- text for the tab.
         printed(int) -- the number of pages a print sent to the printer.
         saved(Path) -- the file a Save PDF wrote.
+        failed(str) -- the words shown when showing, printing or saving was refused.
     """
 
     title_changed = Signal(str)
     printed = Signal(int)
     saved = Signal(Path)
+    failed = Signal(str)
 
     def __init__(
         self,
@@ -256,6 +258,7 @@ class PreviewWidget(QWidget):
             self._set_enabled(False)
         self.error.setText(user_message(error))
         self.error.show()
+        self.failed.emit(self.error.text())
 
     def print_dialog(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)

@@ -505,7 +505,7 @@ def test_amendment_identical_to_the_last_version_is_refused_in_words(
 
 
 def test_amendment_of_the_procedure_only_asks_nothing_about_the_provider(
-    qtbot: QtBot, app: App, services: Services, dr: User, final: None
+    qtbot: QtBot, runner: TaskRunner, app: App, services: Services, dr: User, final: None
 ) -> None:
     record = app.cases.start_amendment(dr, ACCESSION)
     corrected = example_case()
@@ -514,7 +514,11 @@ def test_amendment_of_the_procedure_only_asks_nothing_about_the_provider(
     dialog = _show(
         qtbot,
         SignAmendmentDialog(
-            services=services, user=dr, accession=ACCESSION, row_version=saved.row_version
+            services=services,
+            runner=runner,
+            user=dr,
+            accession=ACCESSION,
+            row_version=saved.row_version,
         ),
     )
     assert isinstance(dialog, SignAmendmentDialog)

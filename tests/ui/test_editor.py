@@ -508,7 +508,7 @@ def test_a_save_after_the_database_files_changed_keeps_the_text_in_a_recovery_co
     database.with_name(database.name + "-wal").unlink()
     save(qtbot, editor)
 
-    path = Path(services.data_dir) / "recovery" / f"{ACCESSION}.json"
+    path = Path(services.data_dir) / "recovery" / dr.username / f"{ACCESSION}.json"
     assert editor.message_bar.message() == (
         "Not saved: the database file was changed by another program; your unsaved text is "
         f"kept in a recovery copy ({path}). Close MarrowPath and start it again; the copy is "

@@ -5,7 +5,6 @@ like no case at all."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import App
@@ -72,17 +71,13 @@ def test_a_clinician_opening_a_draft_or_nothing_gets_the_same_answer(
     accession: str,
 ) -> None:
     app.cases.import_case(team["drpark"], example_case())  # a draft
-    warnings: list[str] = []
-    monkeypatch.setattr(
-        QMessageBox, "warning", lambda _parent, _title, text, *_a: warnings.append(text)
-    )
     user = team["clinician"]
     runner = TaskRunner()
     preview = PreviewWidget(
         services=services, runner=runner, user=lambda: user, accession=accession
     )
     qtbot.addWidget(preview)
-    qtbot.waitUntil(lambda: bool(warnings), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(preview.error.text()), timeout=10_000)
     runner.wait()
-    assert warnings == [f"{accession}: no issued report"]
+    assert preview.error.text() == f"{accession}: no issued report"
     assert preview.pdf is None

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import build, desktop_services
@@ -43,8 +42,6 @@ def test_a_swapped_pdf_is_refused_in_the_preview_print_and_save(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    warnings: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
     app = build(database_url, hasher=TEST_HASHER)  # with the renderer: the PDF is stored at signing
     app.cases.import_case(pathologist, example_case())
     app.cases.sign(pathologist, ACCESSION, PASSWORD)
@@ -67,17 +64,20 @@ def test_a_swapped_pdf_is_refused_in_the_preview_print_and_save(
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
-    assert preview.print_to(printer) == 0
+    with qtbot.waitSignal(preview.failed, timeout=20_000) as refused:
+        preview.print_to(printer)
+    assert refused.args == [REFUSAL.format(done="printed")]
     assert not (tmp_path / "printed.pdf").exists()
-    preview.save_to(tmp_path / "saved.pdf")
+    with qtbot.waitSignal(preview.failed, timeout=20_000) as refused:
+        preview.save_to(tmp_path / "saved.pdf")
+    assert refused.args == [REFUSAL.format(done="saved")]
     assert not (tmp_path / "saved.pdf").exists()
-    assert warnings == [REFUSAL.format(done="printed"), REFUSAL.format(done="saved")]
     assert preview.pdf is None and not preview.print_button.isEnabled()
 
-    preview.reload()
-    qtbot.waitUntil(lambda: len(warnings) == 3, timeout=20_000)
-    assert warnings[-1] == REFUSAL.format(done="shown")
-    assert preview.message.text() == REFUSAL.format(done="shown")
+    with qtbot.waitSignal(preview.failed, timeout=20_000) as refused:
+        preview.reload()
+    assert refused.args == [REFUSAL.format(done="shown")]
+    assert preview.error.text() == REFUSAL.format(done="shown")
     assert preview.document.pageCount() == 0
     preview.grab().save(str(tmp_path / "refused-preview.png"))
     window.close()
