@@ -281,6 +281,7 @@ def listen(s: Session) -> int:
         raise usage_error(f"marrowpath listen: --allow {error}") from None
     actor = s.user()
     app = s.app
+    app.orders.may_listen(actor)
     stop = threading.Event()
     answered = 0
     lock = threading.Lock()

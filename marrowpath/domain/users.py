@@ -26,6 +26,7 @@ class Permission(StrEnum):
     SEE_ISSUED = "search, see, print and export issued reports"
     AUDIT = "read or verify the audit trail"
     DESTINATIONS = "manage destinations or send a report to an ad-hoc address"
+    INTERFACES = "run the order listener and read or retry the outbox"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -36,6 +37,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SEE_ISSUED,
             Permission.AUDIT,
             Permission.DESTINATIONS,
+            Permission.INTERFACES,
         }
     ),
     Role.PATHOLOGIST: frozenset(
@@ -46,10 +48,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SEE_WORKING,
             Permission.SEE_ISSUED,
             Permission.AUDIT,
+            Permission.INTERFACES,
         }
     ),
-    Role.RESIDENT: frozenset({Permission.EDIT, Permission.SEE_WORKING, Permission.SEE_ISSUED}),
-    Role.TECHNOLOGIST: frozenset({Permission.EDIT, Permission.SEE_WORKING, Permission.SEE_ISSUED}),
+    Role.RESIDENT: frozenset(
+        {Permission.EDIT, Permission.SEE_WORKING, Permission.SEE_ISSUED, Permission.INTERFACES}
+    ),
+    Role.TECHNOLOGIST: frozenset(
+        {Permission.EDIT, Permission.SEE_WORKING, Permission.SEE_ISSUED, Permission.INTERFACES}
+    ),
     Role.CLINICIAN: frozenset({Permission.SEE_ISSUED}),
 }
 

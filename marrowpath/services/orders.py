@@ -349,6 +349,15 @@ class OrderService:
             )
             raise OrderRefused(str(refusal), answer=answer) from None
 
+    def may_listen(self, actor: User) -> None:
+        """`listen` runs as a user of a role that runs the interfaces (not a clinician);
+        a refusal is audited before any port is opened."""
+        try:
+            actor.require(Permission.INTERFACES)
+        except Forbidden as refusal:
+            self._ctx.record_refusal(actor.username, "listen", str(refusal))
+            raise
+
     def receive(self, actor: User, text: str) -> str:
         """`listen`: the ACK for one message (never raises)."""
         try:

@@ -222,8 +222,8 @@ class OutboxService:
         accession: str | None = None,
         limit: int | None = None,
     ) -> list[OutboxEntry]:
-        """Newest first."""
-        actor.require(Permission.SEE_ISSUED)
+        """Newest first (the roles that run the interfaces; not clinicians, cli.md)."""
+        actor.require(Permission.INTERFACES)
         with self._ctx.uow(read_only=True) as uow:
             return uow.outbox.entries(statuses=statuses, accession=accession, limit=limit)
 
@@ -259,7 +259,7 @@ class OutboxService:
     def retry(self, actor: User, *, accession: str | None = None) -> list[Delivery]:
         """`outbox --retry`: failed messages are queued again and everything queued is
         sent now, without waiting for its back-off."""
-        actor.require(Permission.SEE_ISSUED)
+        actor.require(Permission.INTERFACES)
         with self._ctx.uow() as uow:
             again = uow.outbox.requeue_failed(accession=accession)
             for entry in again:

@@ -258,7 +258,7 @@ class MainWindow(QMainWindow):
         self.sign_action.setVisible(user.can(Permission.SIGN))
         self.sign_action.setEnabled(editor is not None and user.can(Permission.SIGN))
         self.deliveries_action.setVisible(
-            self.services.outbox is not None and user.can(Permission.SEE_WORKING)
+            self.services.outbox is not None and user.can(Permission.INTERFACES)
         )
         self.admin_action.setVisible(
             user.can(Permission.MANAGE_LAB) or user.can(Permission.MANAGE_USERS)
@@ -408,7 +408,7 @@ class MainWindow(QMainWindow):
         """Deliver what is due (any workstation may; the outbox leases each message) and
         show the lab how many deliveries failed or keep failing."""
         outbox = self.services.outbox
-        if outbox is None or not self._user.can(Permission.SEE_WORKING):
+        if outbox is None or not self._user.can(Permission.INTERFACES):
             return
         user = self._user
 

@@ -113,7 +113,10 @@ def test_sign_delivers_send_and_outbox_retry(
     failing = cli(db, "admin", "send", ACCESSION, "--mllp", f"127.0.0.1:{down}")
     assert failing.code == 1
     assert f"cannot deliver to 127.0.0.1:{down}" in failing.err and "outbox retries" in failing.err
-    listing = cli(db, "clinician", "outbox")
+    barred = cli(db, "clinician", "outbox")  # clinicians neither read nor retry it (cli.md)
+    assert barred.code == 1
+    assert "clinician (clinician) may not run the order listener and read or retry" in barred.err
+    listing = cli(db, "tech", "outbox")
     lines = [line.split("\t") for line in listing.out.splitlines()]
     assert [(line[1], line[5]) for line in lines] == [
         ("queued", f"127.0.0.1:{down}"),
@@ -124,12 +127,12 @@ def test_sign_delivers_send_and_outbox_retry(
         rejected = cli(db, "admin", "send", ACCESSION, "--mllp", f"127.0.0.1:{rejecting.port}")
     assert rejected.code == 1 and "AE: Duplicate accession" in rejected.err
     with Listener(port=down) as up:
-        retried = cli(db, "clinician", "outbox", "--retry")
+        retried = cli(db, "tech", "outbox", "--retry")
     assert retried.code == 1  # the rejecting listener is gone: that one still fails
     assert any(line.startswith("retry\t") for line in retried.out.splitlines())
     assert len(up.received) == 1
     assert field_value(up.received[0], "MSH", 10) == lines[0][7]  # the queued MSH-10
-    waiting = cli(db, "clinician", "outbox", "--status", "queued")  # retried with back-off
+    waiting = cli(db, "tech", "outbox", "--status", "queued")  # retried with back-off
     assert waiting.out.count("\n") == 1 and "cannot reach" in waiting.out
 
 
@@ -188,7 +191,9 @@ def test_listen_import_and_send_against_each_other(
     assert "stopped after 2 messages" in listened.out
     assert hl7v2.read_ack(ack).code == "AA"
     assert sent.code == 1 and "AR: MSH-9 ORU^R01 is not an order" in sent.err
-    outbox = cli(db, "clinician", "outbox", "--status", "failed")
+    outbox = cli(db, "tech", "outbox", "--status", "failed")
+    barred = cli(db, "clinician", "listen", "--mllp", "0")
+    assert barred.code == 1 and "may not run the order listener" in barred.err
     assert "AR: MSH-9 ORU^R01 is not an order this laboratory accepts" in outbox.out
     drafts = cli(db, "tech", "search", "--status", "draft")
     assert len(drafts.out.splitlines()) == 2
