@@ -198,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--all", action="store_true", help="every issued case")
     report.add_argument("--out-dir", metavar="DIR")
     report.add_argument("--jobs", type=int, default=1, metavar="N")
+    report.add_argument("--skip-existing", action="store_true", help="keep PDFs already in DIR")
 
     export = command("export", "export a case (json, hl7, fhir) or all cases (csv)")
     export.add_argument("accession", metavar="ACCESSION", nargs="?")

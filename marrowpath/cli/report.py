@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,45 +37,76 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def report_all(s: Session, actor: User, out_dir: Path, jobs: int) -> int:
-    """Write the latest issued PDF of every issued case into out_dir, `ACCESSION.pdf`."""
-    from rich.progress import Progress
+    """Write the latest issued PDF of every issued case into out_dir, `ACCESSION.pdf`.
+
+    With `--skip-existing` a case whose file is already there is left alone, so a run
+    that was interrupted (or a nightly run) writes only what is missing; files are
+    written whole (`files.write_whole`), so one that exists is complete.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     cases = s.app.cases.search(actor, "", sort="accession", descending=False)
     issued = [c.accession for c in cases if c.issued_count > 0]
     private_folder(out_dir)
+    todo = [a for a in issued if not (s.args.skip_existing and _pdf_path(out_dir, a).exists())]
     failures = 0
-    with Progress(console=_stderr_console(s)) as progress:
-        task = progress.add_task("Writing reports", total=len(issued))
-        if jobs <= 1 or len(issued) < 2 * BATCH:
-            for accession in issued:
-                failures += _one(s, actor, accession, out_dir)
-                progress.advance(task)
-        else:
-            batches = [issued[i : i + BATCH] for i in range(0, len(issued), BATCH)]
-            with ProcessPoolExecutor(
-                max_workers=jobs, initializer=_start_worker, initargs=(s.args.db, actor.username)
-            ) as pool:
-                futures = [pool.submit(_worker_batch, batch, str(out_dir)) for batch in batches]
-                for future in as_completed(futures):
-                    done, errors = future.result()
-                    failures += len(errors)
-                    for line in errors:
-                        print(line, file=s.err)
-                    progress.advance(task, done)
-    s.print(f"{len(issued) - failures} reports written to {out_dir}")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeRemainingColumn(), console=_stderr_console(s)) as progress:
+        task = progress.add_task("Writing reports", total=len(todo))
+        for done, errors in _written(s, actor, todo, out_dir, jobs):
+            failures += len(errors)
+            for line in errors:
+                print(line, file=s.err)
+            progress.advance(task, done)
+    summary = f"{len(todo) - failures} reports written to {out_dir}"
+    if s.args.skip_existing:
+        summary += f"; {len(issued) - len(todo)} already there, skipped"
+    s.print(summary)
     return EXIT_REFUSED if failures else EXIT_OK
 
 
+# Cases a worker writes before it reports progress: small enough for a smooth bar and
+# for both workers to finish together, large enough that the hand-over costs nothing.
 BATCH = 20
 
 
-def _one(s: Session, actor: User, accession: str, out_dir: Path) -> int:
+def _written(
+    s: Session, actor: User, accessions: list[str], out_dir: Path, jobs: int
+) -> Iterator[tuple[int, list[str]]]:
+    """(cases done, refusals) as batches finish: in this process, or in `jobs` worker
+    processes that each start their services and renderer once and then write their
+    batches one file at a time."""
+    if jobs <= 1 or len(accessions) < 2:
+        for accession in accessions:
+            yield 1, _write_one(s.app, actor, accession, out_dir)
+        return
+    size = max(1, min(BATCH, len(accessions) // (jobs * 4)))
+    batches = [accessions[i : i + size] for i in range(0, len(accessions), size)]
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_start_worker, initargs=(s.args.db, actor.username)
+    ) as pool:
+        futures = [pool.submit(_worker_batch, batch, str(out_dir)) for batch in batches]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _pdf_path(out_dir: Path, accession: str) -> Path:
+    return out_dir / f"{accession}.pdf"
+
+
+def _write_one(app: Any, actor: User, accession: str, out_dir: Path) -> list[str]:
+    """Write one case's PDF; the refusal's words if it is refused."""
     try:
-        _write(out_dir / f"{accession}.pdf", s.app.cases.report_pdf(actor, accession))
+        _write(_pdf_path(out_dir, accession), app.cases.report_pdf(actor, accession))
     except Refused as refusal:
-        print(refusal, file=s.err)
-        return 1
-    return 0
+        return [str(refusal)]
+    return []
 
 
 class _Worker:
@@ -85,6 +117,8 @@ class _Worker:
 
 
 def _start_worker(database: str | None, username: str) -> None:
+    """Once per worker process: its own engine and services; the renderer's fonts and
+    styles are loaded by its first report and kept for the others."""
     from marrowpath.bootstrap import build
 
     _Worker.app = build(database)
@@ -95,16 +129,10 @@ def _start_worker(database: str | None, username: str) -> None:
 
 
 def _worker_batch(accessions: list[str], out_dir: str) -> tuple[int, list[str]]:
-    errors: list[str] = []
     assert _Worker.user is not None
+    errors: list[str] = []
     for accession in accessions:
-        try:
-            _write(
-                Path(out_dir) / f"{accession}.pdf",
-                _Worker.app.cases.report_pdf(_Worker.user, accession),
-            )
-        except Refused as refusal:
-            errors.append(str(refusal))
+        errors += _write_one(_Worker.app, _Worker.user, accession, Path(out_dir))
     return len(accessions), errors
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, inspect, text
 
 from marrowpath.db.roles import AppRole, check_role_name, grant_app_role
+from marrowpath.db.search_index import is_index_table
 from marrowpath.domain.errors import Refused, SchemaMismatch
 
 if TYPE_CHECKING:
@@ -32,9 +33,12 @@ HEAD = max(KNOWN_REVISIONS)
 
 def for_dialect(dialect: str) -> Callable[..., bool]:
     """An Alembic `include_object` hook: leave out indexes meant for the other database
-    (`Index(...).ddl_if(dialect=...)`), which autogenerate would otherwise report."""
+    (`Index(...).ddl_if(dialect=...)`) and SQLite's full-text index tables (made by a
+    migration, not declared as models), which autogenerate would otherwise report."""
 
-    def include(obj: object, _name: object, kind: str, _reflected: bool, _other: object) -> bool:
+    def include(obj: object, name: object, kind: str, _reflected: bool, _other: object) -> bool:
+        if kind == "table" and isinstance(name, str) and is_index_table(name):
+            return False
         condition = getattr(obj, "_ddl_if", None)
         return not (
             kind == "index" and condition is not None and condition.dialect not in (None, dialect)

@@ -102,12 +102,9 @@ class CaseRow(Base):
         Index("ix_cases_status_procedure_date", "status", "procedure_date"),
         Index("ix_cases_procedure_date_id", "procedure_date", "id"),
         Index("ix_cases_assigned_pathologist", "assigned_pathologist"),
-        # Search (`search_key LIKE '%word%'`) cannot use a b-tree. On SQLite a covering
-        # index lets the scan read the narrow index in worklist order instead of the wide
-        # rows; PostgreSQL gets a trigram index (see docs/decisions.md).
-        Index("ix_cases_search_cover", "procedure_date", "id", "search_key").ddl_if(
-            dialect="sqlite"
-        ),
+        # Search finds substrings of the folded keys through trigram indexes: pg_trgm
+        # here, an FTS5 table kept by triggers on SQLite (`db/search_index.py`, made by
+        # migration 0012, which the models do not declare).
         Index(
             "ix_cases_search_trgm",
             "search_key",
@@ -116,9 +113,6 @@ class CaseRow(Base):
         ).ddl_if(dialect="postgresql"),
         # The same for the issued columns, which clinicians search and sort.
         Index("ix_cases_issued_procedure_date_id", "issued_procedure_date", "id"),
-        Index(
-            "ix_cases_issued_search_cover", "issued_procedure_date", "id", "issued_search_key"
-        ).ddl_if(dialect="sqlite"),
         Index(
             "ix_cases_issued_search_trgm",
             "issued_search_key",

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, undefer
 
+from marrowpath.db import search_index
 from marrowpath.db.anchor import AuditAnchor
 from marrowpath.db.models import (
     AccessionCounterRow,
@@ -31,6 +32,7 @@ from marrowpath.domain.enums import Sex
 from marrowpath.domain.identity import mrn_key
 from marrowpath.domain.integrity import CaseState
 from marrowpath.domain.lifecycle import Status, VersionKind
+from marrowpath.domain.search_key import needles
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.types import STORED
 from marrowpath.domain.users import Role, User
@@ -403,9 +405,9 @@ class SqlCaseRepository:
 
     def _filtered(self, statement: _S, query: CaseQuery) -> _S:
         summary = _summary(query)
-        for word in query.words:
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            statement = statement.where(summary.search_key.like(f"%{escaped}%", escape="\\"))
+        dialect = self._session.get_bind().dialect.name
+        for condition in search_index.matching(dialect, summary.search_key, needles(query.words)):
+            statement = statement.where(condition)
         if query.statuses:
             statement = statement.where(CaseRow.status.in_([s.value for s in query.statuses]))
         if query.date_from:

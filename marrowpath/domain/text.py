@@ -31,6 +31,10 @@ _EXTRA_FOLDS = str.maketrans(
     }
 )
 _GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+# Apostrophes and hyphens are ignored by search: obrien finds O'Brien, "jean pierre" and
+# "jeanpierre" find Jean-Pierre, "bm26-" finds BM26-00012 (ASCII and typographic forms,
+# and the modifier apostrophe of Ukrainian names).
+APOSTROPHES_AND_HYPHENS = re.compile("['\u2018\u2019\u02bc\\-\u2010\u2011]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -45,10 +49,12 @@ def visible(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lower-case, accent-free, whitespace-collapsed: 'Zoë Łukasiewicz' -> 'zoe lukasiewicz'."""
+    """Lower-case, accent-free, whitespace-collapsed, without apostrophes and hyphens:
+    "Zoë Łukasiewicz-O'Neill" -> "zoe lukasiewiczoneill"."""
     text = text.translate(_EXTRA_FOLDS)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = APOSTROPHES_AND_HYPHENS.sub("", stripped)
     return " ".join(stripped.casefold().translate(_EXTRA_FOLDS).split())
 
 

@@ -12,6 +12,7 @@ from marrowpath.domain.derived import blasts_percent, plasma_cells_percent
 from marrowpath.domain.enums import Sex
 from marrowpath.domain.errors import InvalidCase, Problem, Refused
 from marrowpath.domain.identity import mrn_key
+from marrowpath.domain.search_key import search_key as build_search_key
 from marrowpath.domain.text import display_name, fold
 from marrowpath.domain.types import control_character_problem, nfc
 from marrowpath.domain.validation import problems_from
@@ -37,25 +38,28 @@ def first_diagnosis_line(data: dict[str, Any]) -> str:
 
 
 def search_key(data: dict[str, Any]) -> str:
-    """Folded text that `search` matches: names, MRN, accession, diagnosis."""
-    parts: list[str] = []
-    for path in (
-        ("accession",),
-        ("patient", "mrn"),
-        ("patient", "family_name"),
-        ("patient", "given_names"),
-    ):
-        value = _get(data, *path)
-        if isinstance(value, str):
-            parts.append(value)
-    parts.append(patient_name_of(data))  # as printed: "李雪" has no space to split on
+    """Folded text that `search` matches: names (also in Latin), MRN, accession, diagnosis
+    (`domain/search_key.py`)."""
+    identifiers = [_text(data, "accession"), _text(data, "patient", "mrn")]
+    names = [_text(data, "patient", "family_name"), _text(data, "patient", "given_names")]
+    names.append(patient_name_of(data))  # as printed: "李雪" has no space to split on
+    parts = [*identifiers, *names]
     lines = _get(data, "diagnosis", "lines")
     if isinstance(lines, list):
         parts += [line for line in lines if isinstance(line, str)]
     for item in _get(data, "diagnosis", "classification") or []:
         if isinstance(item, dict) and isinstance(item.get("term"), str):
             parts.append(item["term"])
-    return fold(" | ".join(parts))
+    return build_search_key(
+        identifiers=[value for value in identifiers if value],
+        names=[value for value in names if value],
+        text=[part for part in parts if part],
+    )
+
+
+def _text(data: dict[str, Any], *path: str) -> str:
+    value = _get(data, *path)
+    return value if isinstance(value, str) else ""
 
 
 def patient_name_of(data: dict[str, Any]) -> str:

@@ -747,6 +747,27 @@ class TestSearch:
         clinician = as_user(db, "clinician", "search")
         assert [line.split("\t")[0] for line in clinician.lines] == ["BM26-00050"]
 
+    def test_names_by_any_spelling(self, db: str, tmp_path: Path) -> None:
+        """cli.md: petrova finds Петрова, li xue finds 李雪, obrien finds O'Brien; words
+        shorter than three characters match the start of a name word, accession or MRN."""
+        petrova = case("BM26-00060", mrn="M60", family_name="Петрова", given_names="Ольга")
+        greek = case("BM26-00061", mrn="M61", family_name="ΠΑΠΑΔΟΠΟΥΛΟΣ", given_names="Νίκος")
+        li = case("BM26-00062", mrn="M62", family_name="李", given_names="雪")
+        obrien = case("BM26-00063", mrn="M63", family_name="O'Brien", given_names="Áine")
+        imported(db, tmp_path, petrova, greek, li, obrien)
+
+        def accessions(*words: str) -> list[str]:
+            result = as_user(db, "drpark", "search", *words)
+            assert result.code == 0, result.err
+            return sorted(line.split("\t")[0] for line in result.lines)
+
+        assert accessions("petrova") == ["BM26-00060"]
+        assert accessions("papadopoulos nikos") == ["BM26-00061"]
+        assert accessions("li xue") == ["BM26-00062"]
+        assert accessions("obrien aine") == ["BM26-00063"]
+        assert accessions("li", "xu") == ["BM26-00062"]
+        assert accessions("xyzzy") == []
+
     def test_usage_errors(self, db: str) -> None:
         for argv, words in (
             (["search", "--from", "2026-13-01"], "must be a date written YYYY-MM-DD"),

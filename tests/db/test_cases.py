@@ -801,7 +801,14 @@ SEARCHES: list[tuple[str, list[str]]] = [
     ("plasma cell neoplasm", ["BM26-00050"]),
     ("aplastic", ["BM26-00052"]),
     ("myelodysplastic", [ACCESSION]),  # the second diagnosis line and classification
-    ("%", [ACCESSION, "BM26-00050"]),  # LIKE wildcards are literal: "(80%)", "35%"
+    ("80%", [ACCESSION]),  # LIKE wildcards are literal: "(80%)"
+    ("35%", ["BM26-00050"]),
+    ("n_rmo", []),
+    ("*", []),  # and GLOB's
+    ("[a-z]", []),
+    # A word shorter than three characters matches the start of a name word, the
+    # accession or the MRN only (issue 15): no name starts with "%".
+    ("%", []),
     ("_", []),
     ("nobody", []),
 ]

@@ -1,0 +1,84 @@
+"""Search conditions that a trigram index answers, on SQLite and on PostgreSQL.
+
+Every folded query word must be a substring of the case's search key (the working or
+the issued one), read as a "needle" (`domain/search_key.needles`). A plain
+`LIKE '%needle%'` reads every row, so each database answers from a trigram index:
+
+- SQLite: the FTS5 table `cases_fts` (trigram tokenizer) holds both keys of every case
+  under the case's id; triggers on `cases` keep it in step in the same transaction, so
+  every path that writes a case (services, bulk demo inserts, migrations) stays indexed.
+  It is queried with GLOB, which FTS5 answers from the index (LIKE with an ESCAPE clause
+  is not); `*`, `?` and `[` in a word are escaped as `[*]`, `[?]`, `[[]`. FTS5 checks each
+  candidate against its own copy of the key, never the wide case row.
+- PostgreSQL: the GIN `gin_trgm_ops` indexes of migrations 0003 and 0010 answer
+  `LIKE '%needle%'` on the key columns themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import column, select, table
+from sqlalchemy.sql.elements import ColumnElement
+
+from marrowpath.db.models import CaseRow
+
+TABLE = "cases_fts"
+# FTS5 keeps its index in shadow tables named after it: cases_fts_data, cases_fts_idx...
+SHADOW_PREFIX = f"{TABLE}_"
+KEY_COLUMNS = ("search_key", "issued_search_key")
+
+_fts = table(TABLE, column("rowid"), *(column(name) for name in KEY_COLUMNS))
+
+# detail=none: no token positions (a third of the size); FTS5 still checks each
+# candidate's text against the whole pattern. columnsize=0: no per-row sizes (no ranking).
+CREATE_STATEMENTS = (
+    f"CREATE VIRTUAL TABLE {TABLE} USING fts5("
+    f"{', '.join(KEY_COLUMNS)}, tokenize='trigram', detail='none', columnsize=0)",
+    f"""CREATE TRIGGER {TABLE}_insert AFTER INSERT ON cases BEGIN
+        INSERT INTO {TABLE}(rowid, search_key, issued_search_key)
+        VALUES (new.id, new.search_key, new.issued_search_key);
+    END""",
+    f"""CREATE TRIGGER {TABLE}_update AFTER UPDATE OF search_key, issued_search_key ON cases
+    WHEN old.search_key IS NOT new.search_key
+        OR old.issued_search_key IS NOT new.issued_search_key
+    BEGIN
+        UPDATE {TABLE} SET search_key = new.search_key, issued_search_key = new.issued_search_key
+        WHERE rowid = new.id;
+    END""",
+    f"""CREATE TRIGGER {TABLE}_delete AFTER DELETE ON cases BEGIN
+        DELETE FROM {TABLE} WHERE rowid = old.id;
+    END""",
+)
+FILL_STATEMENT = (
+    f"INSERT INTO {TABLE}(rowid, search_key, issued_search_key) "
+    "SELECT id, search_key, issued_search_key FROM cases"
+)
+DROP_STATEMENTS = (
+    *(f"DROP TRIGGER IF EXISTS {TABLE}_{event}" for event in ("insert", "update", "delete")),
+    f"DROP TABLE IF EXISTS {TABLE}",
+)
+
+
+def is_index_table(name: str) -> bool:
+    """The FTS5 table and its shadow tables, which the models do not declare."""
+    return name == TABLE or name.startswith(SHADOW_PREFIX)
+
+
+def matching(dialect: str, key: Any, needles: list[str]) -> list[ColumnElement[bool]]:
+    """Conditions on `cases` that hold when every needle occurs in `key` (a key column)."""
+    if not needles:
+        return []
+    if dialect == "sqlite":
+        fts_key = _fts.c[key.key]
+        ids = select(_fts.c.rowid).where(*(fts_key.op("GLOB")(f"*{_glob(n)}*") for n in needles))
+        return [CaseRow.id.in_(ids)]
+    return [key.like(f"%{_like(n)}%", escape="\\") for n in needles]
+
+
+def _glob(needle: str) -> str:
+    return needle.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]")
+
+
+def _like(needle: str) -> str:
+    return needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
