@@ -174,7 +174,7 @@ def apply_setting(settings: LabSettings, key: str, value: str) -> LabSettings:
             )
         if key == "cellularity.rule":
             if value not in CELLULARITY_RULES:
-                raise ValueError(f"must be one of {'|'.join(CELLULARITY_RULES)}, got {value!r}")
+                raise ValueError(f"must be one of {', '.join(CELLULARITY_RULES)}, got {value!r}")
             return settings.model_copy(update={"cellularity_rule": value})
         if key == "report.confidence_intervals":
             if value.lower() not in {"true", "false"}:

@@ -295,7 +295,7 @@ class TestCellularityForAge:
         assert expected_cellularity(67, "100-age") == (23, 43)
         assert expected_cellularity(2, "100-age") == (88, 95)
         assert expected_cellularity(19, "wong-2023") == (45, 85)
-        with pytest.raises(Exception, match=r"hundred_minus_age\|age_bands"):
+        with pytest.raises(Exception, match="hundred_minus_age, age_bands"):
             apply_setting(LabSettings(), "cellularity.rule", "100-age")
 
     def test_working_settings_move_to_the_successor_rules(self) -> None:
