@@ -32,7 +32,7 @@ class AmlMinimum(BaseModel):
     system: str
     entity: str
     names: tuple[str, ...] = Field(min_length=1)
-    minimum_pct: float | None
+    minimum_pct: float | None = None  # None: no minimum (left out of the canonical JSON)
 
 
 def _rearranged(gene: str) -> tuple[str, ...]:

@@ -406,3 +406,16 @@ class TestCbcTable:
         table = cbc_table(parse_case(data, today=TODAY), upgraded_settings(LabSettings()))
         assert table is not None and table.no_interval_for_age
         assert {row.mark for row in table.rows} == {""}
+
+
+def test_upgraded_settings_survive_the_canonical_round_trip() -> None:
+    """A version's snapshot is hashed without None values and parsed back when read."""
+    from marrowpath.domain.versions import sha256_hex
+
+    settings = upgraded_settings(LabSettings())
+    dumped = settings.model_dump(mode="json", exclude_none=True)
+    again = LabSettings.model_validate(dumped)
+    assert again == settings
+    assert sha256_hex(canonical_json(again.model_dump(mode="json", exclude_none=True))) == (
+        sha256_hex(canonical_json(dumped))
+    )
