@@ -17,8 +17,10 @@ from marrowpath.domain.cellularity import LEGACY_SUCCESSORS, RULES
 from marrowpath.domain.destinations import Destination
 from marrowpath.domain.errors import Problem, Refused
 from marrowpath.domain.reference_intervals import (
+    DEFAULT_ADULT_CBC,
     IntervalSet,
     ReferenceInterval,
+    SetKind,
     default_adult_cbc,
     find_set,
 )
@@ -139,6 +141,8 @@ SETTING_KEYS = (
     "cellularity.rule",
     "report.confidence_intervals",
     "reference.CATEGORY",
+    "interval.KIND.GROUP.KEY",
+    "aml_minimum.SYSTEM.ENTITY",
     "accession.pattern",
     "session.idle_minutes",
     "session.lockout_minutes",
@@ -199,6 +203,10 @@ def apply_setting(settings: LabSettings, key: str, value: str) -> LabSettings:
             return settings.model_copy(update={"paper": value})
         if key.startswith("reference."):
             return _set_reference(settings, key.removeprefix("reference."), value)
+        if key.startswith("interval."):
+            return _set_interval(settings, key.removeprefix("interval."), value)
+        if key.startswith("aml_minimum."):
+            return _set_aml_minimum(settings, key.removeprefix("aml_minimum."), value)
     except ValueError as error:
         raise Refused(f"settings: {Problem(key, str(error))}") from None
     raise Refused(f"settings: unknown key {key!r}; known keys: {', '.join(SETTING_KEYS)}")
@@ -221,6 +229,75 @@ def _set_reference(settings: LabSettings, category: str, value: str) -> LabSetti
     return settings.model_copy(update={"reference_intervals": intervals})
 
 
+def _low_high(value: str) -> tuple[float, float]:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*", value)
+    if not match:
+        raise ValueError(f"must be LOW-HIGH such as 4.0-11.0, got {value!r}")
+    low, high = float(match.group(1)), float(match.group(2))
+    if low > high:
+        raise ValueError(f"must have LOW <= HIGH, got {value!r}")
+    return low, high
+
+
+def _set_interval(settings: LabSettings, path: str, value: str) -> LabSettings:
+    """`interval.cbc.adult.wbc_10e9_l 4.0-11.0`, `interval.marrow.pediatric.blasts 0-5`:
+    an interval of a set, the set made when the lab enters its first value."""
+    from marrowpath.domain.enums import DifferentialCategory
+
+    kind, _, rest = path.partition(".")
+    group, _, name = rest.partition(".")
+    if kind not in ("marrow", "cbc") or group not in ("adult", "pediatric") or not name:
+        raise ValueError("must be interval.marrow|cbc.adult|pediatric.KEY")
+    if kind == "marrow" and group == "adult":
+        return _set_reference(settings, name, value)
+    known = (
+        set(DEFAULT_ADULT_CBC)
+        if kind == "cbc"
+        else {c.value for c in DifferentialCategory} | {"erythroid", "me_ratio"}
+    )
+    if name not in known:
+        raise ValueError(f"has an unknown key {name!r}; known: {', '.join(sorted(known))}")
+    low, high = _low_high(value)
+    sets = list(upgraded_settings(settings).interval_sets or ())
+    set_kind: SetKind = "cbc" if kind == "cbc" else "marrow"
+    found = find_set(tuple(sets), set_kind, 0 if group == "pediatric" else None)
+    if found is None:
+        found = IntervalSet(
+            name=f"{group} {'CBC' if kind == 'cbc' else 'marrow'}",
+            kind=kind,
+            age_group=group,
+            source="entered by the laboratory",
+            intervals={},
+        )
+        sets.append(found)
+    intervals = {**found.intervals, name: ReferenceInterval(low=low, high=high)}
+    sets[sets.index(found)] = found.model_copy(update={"intervals": intervals})
+    return settings.model_copy(update={"interval_sets": tuple(sets)})
+
+
+def _set_aml_minimum(settings: LabSettings, path: str, value: str) -> LabSettings:
+    """`aml_minimum.ICC-2022.NPM1_mutation 10` (or `none`): one row of the C05 table."""
+    system, _, entity = path.partition(".")
+    wanted = entity.replace("_", " ").casefold()
+    table = list(settings.aml_minimum_table)
+    rows = [
+        i
+        for i, r in enumerate(table)
+        if r.system == system and r.entity.replace("_", " ").casefold() == wanted
+    ]
+    if not rows:
+        known = ", ".join(f"{r.system}.{r.entity.replace(' ', '_')}" for r in table)
+        raise ValueError(f"names no row of the AML minimum table; rows: {known}")
+    if value.strip().lower() == "none":
+        minimum = None
+    elif re.fullmatch(r"\d+(?:\.\d+)?", value.strip()) and float(value) <= 100:
+        minimum = float(value)
+    else:
+        raise ValueError(f"must be a percentage from 0 to 100 or none, got {value!r}")
+    table[rows[0]] = table[rows[0]].model_copy(update={"minimum_pct": minimum})
+    return settings.model_copy(update={"aml_minimums": tuple(table)})
+
+
 def settings_lines(settings: LabSettings) -> list[str]:
     """`settings show`: one `key<TAB>value` line each."""
     lines = [
@@ -235,6 +312,13 @@ def settings_lines(settings: LabSettings) -> list[str]:
     for key, interval in settings.reference_intervals.items():
         lines.append(f"reference.{key}\t{_num(interval.low)}-{_num(interval.high)}")
     lines.append(f"reference.source\t{settings.reference_source}")
+    for interval_set in settings.interval_sets or ():
+        prefix = f"interval.{interval_set.kind}.{interval_set.age_group}"
+        for key, interval in interval_set.intervals.items():
+            lines.append(f"{prefix}.{key}\t{_num(interval.low)}-{_num(interval.high)}")
+    for row in settings.aml_minimums or ():
+        minimum = "none" if row.minimum_pct is None else _num(row.minimum_pct)
+        lines.append(f"aml_minimum.{row.system}.{row.entity.replace(' ', '_')}\t{minimum}")
     identity = settings.identity
     for field in ("name", "address", "phone", "clia_id", "director"):
         lines.append(f"lab.{field}\t{getattr(identity, field)}")

@@ -419,3 +419,81 @@ def test_upgraded_settings_survive_the_canonical_round_trip() -> None:
     assert sha256_hex(canonical_json(again.model_dump(mode="json", exclude_none=True))) == (
         sha256_hex(canonical_json(dumped))
     )
+
+
+class TestLabEditsTheTables:
+    def test_cbc_and_pediatric_intervals(self) -> None:
+        settings = apply_setting(LabSettings(), "interval.cbc.adult.wbc_10e9_l", "3.5-10.5")
+        cbc = settings.cbc_intervals(40)
+        assert cbc is not None
+        assert (cbc.intervals["wbc_10e9_l"].low, cbc.intervals["wbc_10e9_l"].high) == (3.5, 10.5)
+        assert cbc.intervals["mcv_fl"].low == 80  # the rest of the default set kept
+        settings = apply_setting(settings, "interval.marrow.pediatric.blasts", "0-3")
+        pediatric = settings.marrow_intervals(5)
+        assert pediatric is not None and pediatric["blasts"].high == 3
+        assert "interval.marrow.pediatric.blasts\t0-3" in settings_lines(settings)
+        adult = apply_setting(settings, "interval.marrow.adult.blasts", "0-3")
+        assert adult.reference_intervals["blasts"].high == 3
+
+    @pytest.mark.parametrize(
+        ("key", "value", "words"),
+        [
+            ("interval.cbc.adult.colour", "1-2", "unknown key 'colour'"),
+            ("interval.cbc.teen.wbc_10e9_l", "1-2", "interval.marrow|cbc.adult|pediatric.KEY"),
+            ("interval.cbc.adult.wbc_10e9_l", "5-4", "LOW <= HIGH"),
+            ("aml_minimum.WHO-HAEM5.NPM1_mutation", "lots", "percentage from 0 to 100 or none"),
+            ("aml_minimum.WHO-HAEM5.unheard_of", "10", "names no row"),
+        ],
+    )
+    def test_bad_values_name_the_key_and_rule(self, key: str, value: str, words: str) -> None:
+        from marrowpath.domain.errors import Refused
+
+        with pytest.raises(Refused) as refused:
+            apply_setting(LabSettings(), key, value)
+        assert key in str(refused.value)
+        assert words in str(refused.value)
+
+    def test_aml_minimum_row(self) -> None:
+        settings = apply_setting(LabSettings(), "aml_minimum.WHO-HAEM5.NPM1_mutation", "10")
+        row = next(
+            r
+            for r in settings.aml_minimum_table
+            if r.system == "WHO-HAEM5" and r.entity == "NPM1 mutation"
+        )
+        assert row.minimum_pct == 10
+        assert "aml_minimum.WHO-HAEM5.NPM1_mutation\t10" in settings_lines(settings)
+        assert "aml_minimum.ICC-2022.NPM1_mutation\t10" in settings_lines(settings)
+
+
+class TestMoreAdvisories:
+    def codes(self, data: dict[str, Any]) -> list[str]:
+        return [f.code for f in advisory_flags(parse_case(data, today=TODAY))]
+
+    def test_clonal_plasma_cells_60_from_cd138(self) -> None:
+        data = example_case()
+        data["stains"].append({"name": "CD138", "result": "positive", "percent": 60})
+        assert "plasma_cells_60" in self.codes(data)
+        data["stains"][-1]["percent"] = 59.96
+        assert "plasma_cells_10" in self.codes(data)
+        assert "plasma_cells_60" not in self.codes(data)
+
+    def test_few_erythroblasts_for_ring_sideroblasts(self) -> None:
+        data = example_case()
+        data["aspirate"]["iron"]["erythroblasts_counted"] = 20
+        assert "ring_sideroblasts_few_erythroblasts" in self.codes(data)
+        assert "ring_sideroblasts_few_erythroblasts" not in self.codes(example_case())
+
+    def test_other_cells_need_a_description(self) -> None:
+        data = example_case()
+        data["aspirate"]["differential"]["other"] = 12  # 12 of 504 = 2.4 %
+        assert "other_cells_undescribed" in self.codes(data)
+        data["aspirate"]["morphology"]["other"] = "Occasional megaloblastoid forms."
+        assert "other_cells_undescribed" not in self.codes(data)
+
+    def test_threshold_advisory_for_plasma_cells(self) -> None:
+        data = example_case()
+        data["aspirate"]["differential"] = {"plasma_cells": 10, "lymphocytes": 90}
+        flags = {f.code: f for f in advisory_flags(parse_case(data, today=TODAY))}
+        assert flags["interval_spans_threshold_plasma_cells"].message.startswith(
+            "Plasma cells 10.0 % (95 % CI 4.9-17.6) span the 10 % threshold"
+        )
