@@ -32,6 +32,15 @@ DISPLAY_THRESHOLDS: dict[str, tuple[int, ...]] = {
     "dysplasia": (10,),
 }
 
+# Stains whose percentage is read against a quantity's thresholds (CD138: plasma cells).
+STAIN_QUANTITIES = {"cd138": "plasma_cells", "cd34": "blasts"}
+
+
+def stain_quantity(name: str) -> str:
+    """The quantity a stain's percentage measures, "" when it has no thresholds."""
+    return STAIN_QUANTITIES.get("".join(ch for ch in name.casefold() if ch.isalnum()), "")
+
+
 # Thresholds whose crossing by a counted value's interval raises the advisory (section 1).
 DIAGNOSTIC_THRESHOLDS: dict[str, tuple[int, ...]] = {
     "blast_equivalents": (5, 10, 20),

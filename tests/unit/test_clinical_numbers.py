@@ -497,3 +497,13 @@ class TestMoreAdvisories:
         assert flags["interval_spans_threshold_plasma_cells"].message.startswith(
             "Plasma cells 10.0 % (95 % CI 4.9-17.6) span the 10 % threshold"
         )
+
+
+def test_printed_stain_percentages_keep_below_their_threshold() -> None:
+    from marrowpath.domain.thresholds import stain_quantity
+    from marrowpath.domain.wording import percent_text as printed
+
+    assert printed(9.95, stain_quantity("CD138")) == "9.9 %"
+    assert printed(1.95, stain_quantity("CD 34")) == "1.9 %"
+    assert printed(9.95, stain_quantity("CD117")) == "10.0 %"  # no threshold
+    assert printed(12.25) == "12.3 %"
