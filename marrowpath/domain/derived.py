@@ -34,6 +34,7 @@ from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.thresholds import (
     DISPLAY_THRESHOLDS,
     Count,
+    estimate_text,
     exact,
     percent_text,
     round_half_up,
@@ -219,6 +220,13 @@ class SourcedPercent:
     def text(self) -> str:
         """ "19.9 % (99 of 496 cells)", "12.0 %"."""
         return percent_text(self.exact, self.quantity, self.count)
+
+    def report_text(self, settings: LabSettings) -> str:
+        """With the lab's `report.confidence_intervals` on and a count: "24.0 % (120 of
+        500 cells; 95 % CI 20.3-28.0, counting error only)"; otherwise `text`."""
+        if settings.confidence_intervals_on_report and self.count is not None:
+            return estimate_text(self.count, self.quantity)
+        return self.text
 
 
 BLAST_EQUIVALENT_NAMES = ("blasts", "promonocytes", ABNORMAL_PROMYELOCYTES)

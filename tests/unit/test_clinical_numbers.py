@@ -507,3 +507,17 @@ def test_printed_stain_percentages_keep_below_their_threshold() -> None:
     assert printed(1.95, stain_quantity("CD 34")) == "1.9 %"
     assert printed(9.95, stain_quantity("CD117")) == "10.0 %"  # no threshold
     assert printed(12.25) == "12.3 %"
+
+
+def test_report_text_with_and_without_intervals() -> None:
+    data = example_case()
+    data["aspirate"]["differential"] = {"blasts": 120, "lymphocytes": 380}
+    equivalents = blast_equivalents_percent(parse_case(data, today=TODAY))
+    assert equivalents is not None
+    on = upgraded_settings(LabSettings())
+    assert equivalents.report_text(on) == (
+        "24.0 % (120 of 500 cells; 95 % CI 20.3-28.0, counting error only)"
+    )
+    off = apply_setting(on, "report.confidence_intervals", "false")
+    assert equivalents.report_text(off) == "24.0 %"
+    assert "report.confidence_intervals\tfalse" in settings_lines(off)
