@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 TOLERANCE = 1e-7
 CONFIDENCE = 0.95
@@ -31,11 +32,13 @@ class Interval:
         return self.low <= value <= self.high
 
 
+@lru_cache(maxsize=4096)
 def clopper_pearson(count: int, total: int, confidence: float = CONFIDENCE) -> Interval:
     """The exact two-sided interval of count/total, in percent.
 
     The lower bound is the proportion at which seeing `count` or more has probability
     alpha/2; the upper bound the one at which seeing `count` or fewer has alpha/2.
+    Cached: the flags, the checks and the editor ask for the same counts again and again.
     """
     if total <= 0 or not 0 <= count <= total:
         raise ValueError(f"need 0 <= count <= total and total > 0, got {count} of {total}")

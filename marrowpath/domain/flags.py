@@ -16,6 +16,8 @@ from marrowpath.domain.derived import blast_equivalents_percent, total_cells
 from marrowpath.domain.enums import AncillaryStatus, AspirateQuality, DifferentialSource
 from marrowpath.domain.identity import foreign_letters, mixed_script_words
 from marrowpath.domain.measures import (
+    Doc,
+    as_dict,
     blood_blasts,
     counted_blast_equivalents,
     counted_plasma_cells,
@@ -135,10 +137,11 @@ def advisory_flags(case: CaseDocument, *, final_sign_out: bool = False) -> list[
             )
     if aspirate is not None and aspirate.auer_rods:
         flags.append(Flag("auer_rods", "strong", "Auer rods present."))
-    flags += _blood_blast_flags(case)
-    flags += _plasma_cell_flags(case)
-    flags += _interval_advisories(case)
-    ring_value = ring_sideroblasts(case)
+    data = as_dict(case)  # the JSON form, once: the measures read it (`measures.py`)
+    flags += _blood_blast_flags(data)
+    flags += _plasma_cell_flags(data)
+    flags += _interval_advisories(data)
+    ring_value = ring_sideroblasts(data)
     if ring_value is not None:
         ring_exact = ring_value.value
         ring = percent_text(ring_exact, "ring_sideroblasts", ring_value.count)
@@ -214,7 +217,7 @@ def advisory_flags(case: CaseDocument, *, final_sign_out: bool = False) -> list[
     return flags
 
 
-def _blood_blast_flags(case: CaseDocument) -> list[Flag]:
+def _blood_blast_flags(case: Doc) -> list[Flag]:
     """Peripheral blood blasts: 2, 5 (WHO-HAEM5 MDS-IB2), 10 (ICC-2022 MDS/AML), 20 %."""
     pb = blood_blasts(case)
     if pb is None:
@@ -243,7 +246,7 @@ def _blood_blast_flags(case: CaseDocument) -> list[Flag]:
     return []
 
 
-def _plasma_cell_flags(case: CaseDocument) -> list[Flag]:
+def _plasma_cell_flags(case: Doc) -> list[Flag]:
     """Plasma cells, the highest of the differential, the key result and CD138."""
     plasma = highest_plasma_cells(case)
     if plasma is None:
@@ -264,7 +267,7 @@ def _plasma_cell_flags(case: CaseDocument) -> list[Flag]:
     return []
 
 
-def _interval_advisories(case: CaseDocument) -> list[Flag]:
+def _interval_advisories(case: Doc) -> list[Flag]:
     """Counted values whose 95 % interval spans a diagnostic threshold (section 1)."""
     flags = []
     checks: list[tuple[str, str, Count | None]] = [

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from marrowpath.domain.text import fold
 
@@ -49,20 +50,32 @@ def fold_keeping_case(text: str) -> str:
     return " ".join(stripped.split())
 
 
-def _has_phrase(text: str, phrases: tuple[str, ...]) -> bool:
-    return any(re.search(rf"(?<![a-z0-9]){re.escape(p)}(?![a-z0-9])", text) for p in phrases)
+def _phrases(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(p) for p in phrases)
+    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
+
+
+_QUALIFIED = _phrases(QUALIFIERS)
+_NEGATED_BEFORE = _phrases(NEGATIONS_BEFORE)
+
+
+@lru_cache(maxsize=1024)
+def _sentences(text: str, case_sensitive: bool) -> tuple[str, ...]:
+    """The folded sentences of a text that no qualifier makes not count (cached: every
+    rule asks about the same diagnosis lines, on every key press in the editor)."""
+    folded = fold_keeping_case(text) if case_sensitive else fold(text)
+    return tuple(
+        sentence for sentence in _SENTENCE.split(folded) if not _QUALIFIED.search(sentence.lower())
+    )
 
 
 def affirmed_matches(
     text: str, pattern: str, *, case_sensitive: bool = False
 ) -> list[re.Match[str]]:
     """The affirmative matches of a regular expression in a text (see the module doc)."""
-    folded = fold_keeping_case(text) if case_sensitive else fold(text)
     found = []
-    for sentence in _SENTENCE.split(folded):
+    for sentence in _sentences(text, case_sensitive):
         lowered = sentence.lower()
-        if _has_phrase(lowered, QUALIFIERS):
-            continue
         for match in re.finditer(pattern, sentence):
             if not _negated(lowered, match.start(), match.end()):
                 found.append(match)
@@ -72,7 +85,7 @@ def affirmed_matches(
 def _negated(sentence: str, start: int, end: int) -> bool:
     before = _CLAUSE.split(sentence[:start])[-1]
     after = _CLAUSE.split(sentence[end:])[0].strip()
-    if _has_phrase(before, NEGATIONS_BEFORE):
+    if _NEGATED_BEFORE.search(before):
         return True
     return any(after.startswith(cue) for cue in NEGATIONS_AFTER)
 
