@@ -42,6 +42,8 @@ from marrowpath.domain.measures import (
     erythroid_share,
     get,
     highest_plasma_cells,
+    items,
+    mapping,
     ring_sideroblasts,
     stains_named,
 )
@@ -78,14 +80,14 @@ class Rule:
 
 
 def diagnosis_lines(document: Doc) -> list[str]:
-    return [line for line in get(document, "diagnosis.lines") or [] if isinstance(line, str)]
+    return [line for line in items(document, "diagnosis.lines") if isinstance(line, str)]
 
 
 def classification(document: Doc) -> list[tuple[str, str]]:
     """(system, term) of each classification entry."""
     return [
         (str(entry.get("system", "")), str(entry.get("term", "")))
-        for entry in get(document, "diagnosis.classification") or []
+        for entry in items(document, "diagnosis.classification")
         if isinstance(entry, dict)
     ]
 
@@ -99,7 +101,7 @@ def final_results(document: Doc) -> list[str]:
     """The text of final ancillary results: where genetic findings are matched."""
     return [
         str(a.get("result") or "")
-        for a in get(document, "ancillary") or []
+        for a in items(document, "ancillary")
         if isinstance(a, dict) and a.get("status") == "final"
     ]
 
@@ -447,8 +449,8 @@ def _accounted(study: dict[str, Any]) -> bool:
 
 
 def c07_sample_without_study(document: Doc, settings: LabSettings) -> str | None:
-    specimens = get(document, "procedure.specimens") or []
-    studies = [a for a in get(document, "ancillary") or [] if isinstance(a, dict)]
+    specimens = items(document, "procedure.specimens")
+    studies = [a for a in items(document, "ancillary") if isinstance(a, dict)]
     missing = [
         sample
         for sample, kinds in SAMPLES.items()
@@ -509,7 +511,7 @@ DILUTE = r"(?<![a-z])(?:ha?emo)?dilut|dry tap"
 def c10_adequate_but_dilute(document: Doc, settings: LabSettings) -> str | None:
     if get(document, "aspirate.quality") != "adequate":
         return None
-    morphology = get(document, "aspirate.morphology") or {}
+    morphology = mapping(document, "aspirate.morphology")
     texts = [str(get(document, "aspirate.comment") or "")] + [
         str(v) for v in morphology.values() if isinstance(v, str)
     ]
@@ -539,7 +541,7 @@ def c11_megakaryocytes_absent_but_stained(document: Doc, settings: LabSettings) 
 
 
 def c12_ring_sideroblasts_disagree(document: Doc, settings: LabSettings) -> str | None:
-    iron = get(document, "aspirate.iron") or {}
+    iron = mapping(document, "aspirate.iron")
     typed = iron.get("ring_sideroblasts_pct")
     ring = ring_sideroblasts(document)
     if not isinstance(typed, int | float) or ring is None or ring.count is None:

@@ -45,6 +45,18 @@ def get(document: Doc, path: str) -> Any:
     return value
 
 
+def items(document: Doc, path: str) -> list[Any]:
+    """The list at a path, or [] when absent or not a list (a draft may hold anything)."""
+    value = get(document, path)
+    return list(value) if isinstance(value, list) else []
+
+
+def mapping(document: Doc, path: str) -> Mapping[str, Any]:
+    """The object at a path, or {} when absent or not an object."""
+    value = get(document, path)
+    return value if isinstance(value, Mapping) else {}
+
+
 def differential(document: Doc) -> dict[str, int]:
     counts = get(document, "aspirate.differential")
     if not isinstance(counts, Mapping):
@@ -93,7 +105,7 @@ def stains_named(document: Doc, *names: str) -> list[Mapping[str, Any]]:
     wanted = {_stain_key(n) for n in names}
     return [
         s
-        for s in get(document, "stains") or []
+        for s in items(document, "stains")
         if isinstance(s, Mapping) and _stain_key(str(s.get("name", ""))) in wanted
     ]
 

@@ -10,6 +10,9 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from marrowpath.domain.aml_minimums import DEFAULT_AML_MINIMUMS, AmlMinimum
 from marrowpath.domain.findings import (
@@ -465,3 +468,49 @@ class TestBlockingAndCodes:
 
     def test_unknown_codes(self) -> None:
         assert unknown_codes(["C01", "C99", "c02"]) == ["C99", "c02"]
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 10**6)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+PATHS = (
+    "diagnosis",
+    "diagnosis.lines",
+    "diagnosis.classification",
+    "aspirate",
+    "aspirate.differential",
+    "aspirate.iron",
+    "aspirate.morphology",
+    "core",
+    "core.infiltrate",
+    "stains",
+    "ancillary",
+    "procedure.specimens",
+    "clinical.cbc",
+    "key_results",
+    "patient.birth_date",
+)
+
+
+@given(st.lists(st.tuples(st.sampled_from(PATHS), JSON), min_size=1, max_size=4))
+@hypothesis_settings(max_examples=150, deadline=None)
+def test_a_draft_of_any_shape_never_breaks_the_checks(changes: list[tuple[str, Any]]) -> None:
+    """The editor runs the checks on drafts as typed: odd values make no finding crash."""
+    data = example_case()
+    for path, value in changes:
+        *parents, leaf = path.split(".")
+        target = data
+        for part in parents:
+            target = target.setdefault(part, {}) if isinstance(target, dict) else {}
+        if isinstance(target, dict):
+            target[leaf] = value
+    found = findings(data, SETTINGS)
+    assert all(f.code in CODES for f in found)
