@@ -67,9 +67,8 @@ RULES: dict[str, CellularityRule] = {
     "hundred_minus_age": CellularityRule(
         "hundred_minus_age",
         "100 minus age, bounded",
-        "classic rule from 18 years, bounded: lower max(20, min(45, 90 - age)), upper "
-        "max(40, min(85, 110 - age)); 45-85 % from 1 to 17 years (Wong et al., "
-        "Am J Clin Pathol 2023)",
+        "classic rule from 18 years, lower bound held within 20-45 % and upper within "
+        "40-85 %; 45-85 % from 1 to 17 years (Wong et al., Am J Clin Pathol 2023)",
         _hundred_minus_age,
     ),
     "age_bands": CellularityRule(
