@@ -50,7 +50,7 @@ from marrowpath.domain.measures import (
 from marrowpath.domain.mentions import affirmed_matches, first_named, named, word
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.text import fold
-from marrowpath.domain.thresholds import Count, exact, percent_text, round_half_up
+from marrowpath.domain.thresholds import exact, percent_text, round_half_up
 
 Severity = Literal["discordant", "review"]
 
@@ -150,17 +150,13 @@ def names_acute_leukemia(texts: list[str]) -> bool:
     )
 
 
-def pct(value: Fraction, quantity: str = "", count: Count | None = None) -> str:
-    return percent_text(value, quantity, count)
-
-
 def blast_equivalents_text(document: Doc) -> str | None:
     """ "20.0 % blast equivalents (100 of 500 cells)" or "(key result, flow cytometry)"."""
     found = blast_equivalents(document)
     if found is None:
         return None
     value, count = found
-    text = f"{pct(value, 'blast_equivalents')} blast equivalents"
+    text = f"{percent_text(value, 'blast_equivalents')} blast equivalents"
     if count is not None:
         return f"{text} ({count.text()})"
     source = str(get(document, "key_results.blasts_source") or "estimate").replace("_", " ")
@@ -182,8 +178,7 @@ NOT_MARROW_BLASTS = ("blood", "circulating", "peripheral", "cd34", "flow", "immu
 CELLULARITY_FORMS = (
     rf"{NUMBER} ?% ?cellular(?:ity)?(?![a-z])",
     rf"cellularity ?(?:of ?)?{NUMBER} ?%",
-    rf"cellular (?:marrow ?)?\( ?{NUMBER} ?%",
-    rf"cellular ?\( ?{NUMBER} ?%",
+    rf"cellular ?(?:marrow ?)?\( ?{NUMBER} ?%",  # "hypercellular marrow (80%", "cellular (80%"
 )
 
 
@@ -283,7 +278,7 @@ def _values_text(document: Doc) -> str:
     if marrow is not None:
         parts.append(blast_equivalents_text(document) or "")
     if blood is not None:
-        parts.append(f"blood blasts {pct(blood, 'pb_blasts')}")
+        parts.append(f"blood blasts {percent_text(blood, 'pb_blasts')}")
     return " and ".join(parts) or "no blast count"
 
 
@@ -361,7 +356,8 @@ def _erythroid_check(document: Doc) -> str | None:
     if share is not None and share[0] >= ERYTHROID_MIN_PCT and share[1] >= PRONORMOBLAST_MIN_PCT:
         return None
     shown = (
-        f"erythroid cells {pct(share[0])}, pronormoblasts {pct(share[1])} of erythroid cells"
+        f"erythroid cells {percent_text(share[0], '')}, pronormoblasts "
+        f"{percent_text(share[1], '')} of erythroid cells"
         if share
         else "no erythroid count"
     )
@@ -473,7 +469,7 @@ def c08_plasma_cells_unnamed(document: Doc, settings: LabSettings) -> str | None
     if first_named(diagnosis_texts(document), PLASMA_CELL_NEOPLASMS):
         return None
     return (
-        f"plasma cells {pct(found[0], 'plasma_cells')} by {found[1]} (10 % or more), and no "
+        f"plasma cells {percent_text(found[0], 'plasma_cells')} by {found[1]} (10 % or more), and no "
         "plasma cell neoplasm is named"
     )
 
@@ -499,7 +495,7 @@ def c09_blast_methods_disagree(document: Doc, settings: LabSettings) -> str | No
         for name_b, b in methods[i + 1 :]:
             if abs(a - b) > 5 and abs(a - b) > max(a, b) / 2:
                 return (
-                    f"blasts {pct(a, 'blasts')} by {name_a} and {pct(b, 'blasts')} by {name_b} "
+                    f"blasts {percent_text(a, 'blasts')} by {name_a} and {percent_text(b, 'blasts')} by {name_b} "
                     "disagree by more than 5 points and more than half"
                 )
     return None
@@ -559,7 +555,7 @@ def c13_few_erythroblasts(document: Doc, settings: LabSettings) -> str | None:
     if ring is None or ring.erythroblasts is None or ring.erythroblasts >= 100:
         return None
     return (
-        f"ring sideroblasts {pct(ring.value, 'ring_sideroblasts', ring.count)} reported with "
+        f"ring sideroblasts {percent_text(ring.value, 'ring_sideroblasts', ring.count)} reported with "
         f"{ring.erythroblasts} erythroblasts counted (fewer than 100)"
     )
 
