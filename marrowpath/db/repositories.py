@@ -33,7 +33,7 @@ from marrowpath.domain.identity import mrn_key
 from marrowpath.domain.integrity import CaseState
 from marrowpath.domain.lifecycle import Status, VersionKind
 from marrowpath.domain.search_key import needles
-from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.settings import LabSettings, upgraded_settings
 from marrowpath.domain.types import STORED
 from marrowpath.domain.users import Role, User
 from marrowpath.domain.versions import IssuedVersion, UnreadableVersion, VersionContent
@@ -585,7 +585,8 @@ class SqlSettingsRepository:
 
     def load(self) -> LabSettings:
         row = self._session.get(SettingsRow, 1)
-        return LabSettings.model_validate(row.data) if row else LabSettings()
+        # the working settings carry every rule in force (a version's snapshot does not)
+        return upgraded_settings(LabSettings.model_validate(row.data) if row else LabSettings())
 
     def save(self, settings: LabSettings) -> None:
         data = settings.model_dump(mode="json")

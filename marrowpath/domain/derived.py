@@ -1,21 +1,52 @@
 """Values computed from the findings, never typed in: counts, percentages, ratios, age.
 
 Pure functions over the case document and the lab settings. Percentages and ratios are
-exact fractions rounded half up to one decimal (12.25 -> 12.3), as the case format says;
-flags and H/L marks use the value as shown.
+exact fractions, shown rounded half up to one decimal (12.25 -> 12.3) but never onto a
+diagnostic threshold they have not reached (`thresholds.py`). Flags, checks and
+categories read the exact value (`SourcedPercent.exact`); H/L marks compare the value as
+shown, because a lab's interval "0-2" is written at the precision it reports.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 from marrowpath.domain.case import CaseDocument, Differential
+from marrowpath.domain.cellularity import (
+    CellularityAssessment,
+    assess_cellularity,
+    expected_cellularity,
+)
 from marrowpath.domain.enums import DifferentialCategory as Cat
+from marrowpath.domain.estimates import Interval
+from marrowpath.domain.reference_intervals import (
+    CBC_FIELDS,
+    IntervalSet,
+    ReferenceInterval,
+    cbc_key,
+)
+from marrowpath.domain.reference_intervals import mark as reference_mark
 from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.thresholds import (
+    DISPLAY_THRESHOLDS,
+    Count,
+    estimate_text,
+    exact,
+    percent_text,
+    round_half_up,
+    shown,
+)
+
+__all__ = [
+    "CellularityAssessment",
+    "assess_cellularity",
+    "expected_cellularity",
+    "round_half_up",
+]
 
 MYELOID = (
     Cat.BLASTS,
@@ -35,30 +66,25 @@ ERYTHROID = (
     Cat.ORTHOCHROMATIC_NORMOBLASTS,
 )
 
+# The `/2` category for acute promyelocytic leukemia: a blast equivalent, counted as
+# myeloid. Read by name so that documents of either format work (`/1` has none).
+ABNORMAL_PROMYELOCYTES = "abnormal_promyelocytes"
+
 Mark = Literal["H", "L", ""]
-CellularityVerdict = Literal["hypocellular", "normocellular", "hypercellular"]
 
 
-def round_half_up(value: Fraction | Decimal | float | int, places: int = 1) -> Decimal:
-    """Round as people do on paper: 12.25 -> 12.3, 12.24 -> 12.2.
-
-    A float is rounded as the decimal it was written as (its shortest repr, as in the
-    JSON), not as its binary approximation: 14.95 is 14.9499... in binary but 15.0 here.
-    """
-    quantum = Decimal(1).scaleb(-places)
-    exact = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
-    whole_digits = (abs(exact.numerator) // exact.denominator).bit_length() * 31 // 100 + 2
-    with localcontext() as context:  # enough digits for any count (M:E of 10**30 cells)
-        context.prec = whole_digits + places + 28
-        decimal = Decimal(exact.numerator) / Decimal(exact.denominator)
-        return decimal.quantize(quantum, rounding=ROUND_HALF_UP)
-
-
-def percent(count: int, total: int) -> Decimal | None:
-    """100 x count / total, one decimal; None when nothing was counted."""
+def percent(count: int, total: int, quantity: str = "") -> Decimal | None:
+    """100 x count / total as shown (one decimal, never onto a threshold of `quantity`);
+    None when nothing was counted."""
     if total <= 0:
         return None
-    return round_half_up(Fraction(100 * count, total))
+    return shown(Fraction(100 * count, total), DISPLAY_THRESHOLDS.get(quantity, ()))
+
+
+def category_count(differential: Any, name: str) -> int:
+    """A differential count by category name, 0 when absent or unknown to the format."""
+    value = getattr(differential, name, None)
+    return value if isinstance(value, int) else 0
 
 
 def mark(value: Decimal | None, interval: tuple[float, float] | None) -> Mark:
@@ -80,6 +106,14 @@ class DifferentialRow:
     percent: Decimal | None
     interval: tuple[float, float] | None
     mark: Mark
+    cells_counted: int = 0
+
+    @property
+    def confidence_interval(self) -> Interval | None:
+        """The exact 95 % interval of this category (computed on demand: it is dear)."""
+        if self.cells_counted <= 0:
+            return None
+        return Count(self.count, self.cells_counted).interval()
 
 
 @dataclass(frozen=True)
@@ -95,6 +129,10 @@ class DifferentialSummary:
     me_ratio: Decimal | None
     me_ratio_mark: Mark
     me_rule: str
+    # blasts + promonocytes + abnormal promyelocytes, when either of the latter was counted
+    blast_equivalents: SourcedPercent | None = None
+    # True when the lab has no marrow interval set for the patient's age (no H/L marks)
+    no_interval_for_age: bool = False
 
     @property
     def me_ratio_text(self) -> str:
@@ -109,19 +147,36 @@ def me_rule_text(settings: LabSettings) -> str:
     )
 
 
-def summarise_differential(
-    differential: Differential, settings: LabSettings
-) -> DifferentialSummary:
+def total_cells(differential: Any) -> int:
+    """Cells counted, with the `/2` abnormal promyelocytes when the format has no enum
+    member for them yet."""
     counts = differential.counts()
-    total = sum(counts.values())
-    myeloid_categories = MYELOID + (MONOCYTIC if settings.me_ratio_include_monocytes else ())
-    myeloid = sum(counts[c] for c in myeloid_categories)
+    extra = 0 if ABNORMAL_PROMYELOCYTES in {c.value for c in counts} else 1
+    return sum(counts.values()) + extra * category_count(differential, ABNORMAL_PROMYELOCYTES)
+
+
+def myeloid_count(differential: Any, settings: LabSettings) -> int:
+    categories = MYELOID + (MONOCYTIC if settings.me_ratio_include_monocytes else ())
+    return sum(differential.count(c) for c in categories) + category_count(
+        differential, ABNORMAL_PROMYELOCYTES
+    )
+
+
+def summarise_differential(
+    differential: Differential, settings: LabSettings, age: int | None = None
+) -> DifferentialSummary:
+    """The table under the differential. `age` picks the lab's interval set for the
+    patient's age group; None (age unknown) judges as an adult, as before sets existed."""
+    counts = differential.counts()
+    total = total_cells(differential)
+    myeloid = myeloid_count(differential, settings)
     erythroid = sum(counts[c] for c in ERYTHROID)
+    intervals = settings.marrow_intervals(age)
     rows = []
     for category, count in counts.items():
-        value = percent(count, total)
-        interval = _interval(settings, category.value)
-        rows.append(DifferentialRow(category, count, value, interval, mark(value, interval)))
+        value = percent(count, total, category.value)
+        interval = _interval(intervals, category.value)
+        rows.append(DifferentialRow(category, count, value, interval, mark(value, interval), total))
     erythroid_pct = percent(erythroid, total)
     ratio = round_half_up(Fraction(myeloid, erythroid)) if erythroid else None
     return DifferentialSummary(
@@ -130,58 +185,127 @@ def summarise_differential(
         myeloid=myeloid,
         erythroid=erythroid,
         erythroid_percent=erythroid_pct,
-        erythroid_mark=mark(erythroid_pct, _interval(settings, "erythroid")),
+        erythroid_mark=mark(erythroid_pct, _interval(intervals, "erythroid")),
         me_ratio=ratio,
-        me_ratio_mark=mark(ratio, _interval(settings, "me_ratio")),
+        me_ratio_mark=mark(ratio, _interval(intervals, "me_ratio")),
         me_rule=me_rule_text(settings),
+        blast_equivalents=_printed_blast_equivalents(differential),
+        no_interval_for_age=intervals is None,
     )
 
 
-def _interval(settings: LabSettings, key: str) -> tuple[float, float] | None:
-    interval = settings.interval(key)
+def _interval(
+    intervals: dict[str, ReferenceInterval] | None, key: str
+) -> tuple[float, float] | None:
+    interval = intervals.get(key) if intervals is not None else None
     return (interval.low, interval.high) if interval else None
 
 
 @dataclass(frozen=True)
 class SourcedPercent:
-    """A reported percentage with where it came from (differential, IHC, flow, estimate)."""
+    """A reported percentage with where it came from (differential, IHC, flow, estimate).
+
+    `value` is what is shown (never rounded onto a threshold); `exact` is what flags and
+    checks judge; `count` is set when the value was counted, for the interval and for
+    the "(99 of 496 cells)" printed beside a value rounded down.
+    """
 
     value: Decimal
     source: str
+    exact: Fraction = Fraction(0)
+    count: Count | None = None
+    quantity: str = ""
+
+    @property
+    def text(self) -> str:
+        """ "19.9 % (99 of 496 cells)", "12.0 %"."""
+        return percent_text(self.exact, self.quantity, self.count)
+
+    def report_text(self, settings: LabSettings) -> str:
+        """With the lab's `report.confidence_intervals` on and a count: "24.0 % (120 of
+        500 cells; 95 % CI 20.3-28.0, counting error only)"; otherwise `text`."""
+        if settings.confidence_intervals_on_report and self.count is not None:
+            return estimate_text(self.count, self.quantity)
+        return self.text
+
+
+BLAST_EQUIVALENT_NAMES = ("blasts", "promonocytes", ABNORMAL_PROMYELOCYTES)
+
+
+def _typed(value: float, source: object, quantity: str) -> SourcedPercent:
+    value_exact = exact(value)
+    thresholds = DISPLAY_THRESHOLDS.get(quantity, ())
+    return SourcedPercent(
+        shown(value_exact, thresholds), str(source or "estimate"), value_exact, None, quantity
+    )
 
 
 def blasts_percent(case: CaseDocument) -> SourcedPercent | None:
     """Blasts as reported: key_results when given, else the differential."""
     key = case.key_results
     if key and key.blasts_pct is not None:
-        return SourcedPercent(round_half_up(key.blasts_pct), str(key.blasts_source or "estimate"))
-    return _from_differential(case, (Cat.BLASTS,))
+        return _typed(key.blasts_pct, key.blasts_source, "blasts")
+    return _from_differential(case, ("blasts",), "blasts")
 
 
 def blast_equivalents_percent(case: CaseDocument) -> SourcedPercent | None:
-    """Blasts + promonocytes (or key_results.blasts_pct), the value the flags judge."""
+    """Blasts + promonocytes + abnormal promyelocytes (or key_results.blasts_pct), the
+    value the flags and checks judge."""
     key = case.key_results
     if key and key.blasts_pct is not None:
-        return SourcedPercent(round_half_up(key.blasts_pct), str(key.blasts_source or "estimate"))
-    return _from_differential(case, (Cat.BLASTS, Cat.PROMONOCYTES))
+        return _typed(key.blasts_pct, key.blasts_source, "blast_equivalents")
+    return _from_differential(case, BLAST_EQUIVALENT_NAMES, "blast_equivalents")
 
 
 def plasma_cells_percent(case: CaseDocument) -> SourcedPercent | None:
     key = case.key_results
     if key and key.plasma_cells_pct is not None:
-        return SourcedPercent(
-            round_half_up(key.plasma_cells_pct), str(key.plasma_cells_source or "estimate")
-        )
-    return _from_differential(case, (Cat.PLASMA_CELLS,))
+        return _typed(key.plasma_cells_pct, key.plasma_cells_source, "plasma_cells")
+    return _from_differential(case, ("plasma_cells",), "plasma_cells")
 
 
-def _from_differential(case: CaseDocument, categories: tuple[Cat, ...]) -> SourcedPercent | None:
+def counted_percent(
+    differential: Any, names: tuple[str, ...], quantity: str
+) -> SourcedPercent | None:
+    """The share of some categories in a differential, counted."""
+    total = total_cells(differential)
+    if total <= 0:
+        return None
+    counted = Count(sum(category_count(differential, n) for n in names), total)
+    thresholds = DISPLAY_THRESHOLDS.get(quantity, ())
+    return SourcedPercent(
+        shown(counted.proportion, thresholds),
+        "differential",
+        counted.proportion,
+        counted,
+        quantity,
+    )
+
+
+def _from_differential(
+    case: CaseDocument, names: tuple[str, ...], quantity: str
+) -> SourcedPercent | None:
     differential = case.aspirate.differential if case.aspirate else None
     if differential is None:
         return None
-    counts = differential.counts()
-    value = percent(sum(counts[c] for c in categories), sum(counts.values()))
-    return SourcedPercent(value, "differential") if value is not None else None
+    return counted_percent(differential, names, quantity)
+
+
+def _printed_blast_equivalents(differential: Any) -> SourcedPercent | None:
+    """Blast equivalents for the differential table, only when they differ from blasts."""
+    if not any(category_count(differential, n) for n in BLAST_EQUIVALENT_NAMES[1:]):
+        return None
+    return counted_percent(differential, BLAST_EQUIVALENT_NAMES, "blast_equivalents")
+
+
+def blast_equivalents_differ(case: CaseDocument) -> bool:
+    """Whether promonocytes or abnormal promyelocytes were counted (`clinical-rules.md`
+    section 3: then blast equivalents are printed beside blasts)."""
+    differential = case.aspirate.differential if case.aspirate else None
+    return differential is not None and _printed_blast_equivalents(differential) is not None
+
+
+BLAST_EQUIVALENTS_LABEL = "Blast equivalents (blasts + promonocytes + abnormal promyelocytes)"
 
 
 def age_in_years(birth_date: date, on: date) -> int:
@@ -192,38 +316,6 @@ def age_in_years(birth_date: date, on: date) -> int:
     return max(years, 0)
 
 
-@dataclass(frozen=True)
-class CellularityAssessment:
-    percent: int
-    lower: int
-    upper: int
-    verdict: CellularityVerdict
-
-    @property
-    def text(self) -> str:
-        """E.g. "80 %, hypercellular for age (expected 23-43 %)"."""
-        return f"{self.percent} %, {self.verdict} for age (expected {self.lower}-{self.upper} %)"
-
-
-def expected_cellularity(age: int, rule: str = "100-age") -> tuple[int, int]:
-    """The expected cellularity range for an age under the lab's rule."""
-    if rule == "wong-2023":
-        return (45, 85) if age < 20 else (30, 75)
-    return max(5, 100 - age - 10), min(95, 100 - age + 10)
-
-
-def assess_cellularity(
-    percent_value: int, age: int, rule: str = "100-age"
-) -> CellularityAssessment:
-    lower, upper = expected_cellularity(age, rule)
-    verdict: CellularityVerdict = "normocellular"
-    if percent_value < lower:
-        verdict = "hypocellular"
-    elif percent_value > upper:
-        verdict = "hypercellular"
-    return CellularityAssessment(percent_value, lower, upper, verdict)
-
-
 def case_age(case: CaseDocument) -> int:
     return age_in_years(case.patient.birth_date, case.procedure.date)
 
@@ -232,3 +324,47 @@ def case_cellularity(case: CaseDocument, settings: LabSettings) -> CellularityAs
     if case.core is None:
         return None
     return assess_cellularity(case.core.cellularity_pct, case_age(case), settings.cellularity_rule)
+
+
+@dataclass(frozen=True)
+class CbcRow:
+    """One CBC line as printed: value, unit, the interval for the patient and H/L."""
+
+    field: str
+    label: str
+    value: float
+    unit: str
+    interval: tuple[float, float] | None
+    mark: Mark
+
+
+@dataclass(frozen=True)
+class CbcTable:
+    rows: list[CbcRow]
+    # True when the lab has no CBC interval set for the patient's age (no H/L marks)
+    no_interval_for_age: bool
+    source: str | None
+
+
+def cbc_table(case: CaseDocument, settings: LabSettings) -> CbcTable | None:
+    """The CBC with the lab's intervals for the patient's age and sex (section 5)."""
+    cbc = case.clinical.cbc if case.clinical else None
+    if cbc is None:
+        return None
+    interval_set = settings.cbc_intervals(case_age(case))
+    rows = []
+    for field, (label, unit) in CBC_FIELDS.items():
+        value = getattr(cbc, field, None)
+        if value is None:
+            continue
+        key = cbc_key(field, case.patient.sex.value)
+        found = interval_set.intervals.get(key) if interval_set else None
+        interval = (found.low, found.high) if found else None
+        rows.append(CbcRow(field, label, value, unit, interval, reference_mark(value, found)))
+    return CbcTable(
+        rows, interval_set is None and settings.interval_sets is not None, _source(interval_set)
+    )
+
+
+def _source(interval_set: IntervalSet | None) -> str | None:
+    return interval_set.source if interval_set else None

@@ -1,20 +1,30 @@
 """Advisory flags shown before sign-out. They inform; they never change a value.
 
-Thresholds follow `case-format.md` (WHO-HAEM5 and ICC-2022 ranges are named side by
-side because the two classifications differ). Each flag judges the value as shown, one
-decimal, rounded half up.
+Thresholds follow `case-format.md` and `clinical-rules.md` (WHO-HAEM5 and ICC-2022
+ranges are named side by side because the two classifications differ). Each flag judges
+the exact value against half-open ranges ("10 to <20"): 99 of 496 blasts (19.96 %) is
+not in the AML range, and its message shows "19.9 % (99 of 496 cells)", never "20.0 %".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Literal
 
 from marrowpath.domain.case import CaseDocument
-from marrowpath.domain.derived import blast_equivalents_percent, plasma_cells_percent, round_half_up
+from marrowpath.domain.derived import blast_equivalents_percent, total_cells
 from marrowpath.domain.enums import AncillaryStatus, AspirateQuality, DifferentialSource
 from marrowpath.domain.identity import foreign_letters, mixed_script_words
+from marrowpath.domain.measures import (
+    Doc,
+    as_dict,
+    blood_blasts,
+    counted_blast_equivalents,
+    counted_plasma_cells,
+    highest_plasma_cells,
+    ring_sideroblasts,
+)
+from marrowpath.domain.thresholds import Count, exact, percent_text, threshold_advisory
 
 Severity = Literal["advisory", "strong"]
 
@@ -29,10 +39,6 @@ class Flag:
 
     def __str__(self) -> str:
         return self.message
-
-
-def _pct(value: Decimal | float) -> str:
-    return f"{round_half_up(value)} %"
 
 
 def name_flags(family_name: object, given_names: object) -> list[Flag]:
@@ -100,8 +106,8 @@ def advisory_flags(case: CaseDocument, *, final_sign_out: bool = False) -> list[
             )
     blasts = blast_equivalents_percent(case)
     if blasts is not None:
-        value = blasts.value
-        shown = _pct(value)
+        value = blasts.exact
+        shown = blasts.text
         if value >= 20:
             flags.append(
                 Flag(
@@ -131,54 +137,54 @@ def advisory_flags(case: CaseDocument, *, final_sign_out: bool = False) -> list[
             )
     if aspirate is not None and aspirate.auer_rods:
         flags.append(Flag("auer_rods", "strong", "Auer rods present."))
-    cbc = case.clinical.cbc if case.clinical else None
-    if cbc is not None and cbc.pb_blasts_pct is not None:
-        pb = round_half_up(cbc.pb_blasts_pct)
-        if pb >= 20:
-            flags.append(
-                Flag("pb_blasts_20", "strong", f"Peripheral blood blasts {pb} % (20 % or more).")
-            )
-        elif pb >= 2:
-            flags.append(
-                Flag("pb_blasts_2", "advisory", f"Peripheral blood blasts {pb} % (2 % or more).")
-            )
-    plasma = plasma_cells_percent(case)
-    if plasma is not None and plasma.value >= 10:
-        flags.append(
-            Flag("plasma_cells_10", "strong", f"Plasma cells {_pct(plasma.value)} (10 % or more).")
-        )
-    iron = aspirate.iron if aspirate else None
-    if iron is not None and iron.ring_sideroblasts_pct is not None:
-        ring = round_half_up(iron.ring_sideroblasts_pct)
-        if ring >= 15:
+    data = as_dict(case)  # the JSON form, once: the measures read it (`measures.py`)
+    flags += _blood_blast_flags(data)
+    flags += _plasma_cell_flags(data)
+    flags += _interval_advisories(data)
+    ring_value = ring_sideroblasts(data)
+    if ring_value is not None:
+        ring_exact = ring_value.value
+        ring = percent_text(ring_exact, "ring_sideroblasts", ring_value.count)
+        if ring_exact >= 15:
             flags.append(
                 Flag(
                     "ring_sideroblasts_15",
                     "strong",
-                    f"Ring sideroblasts {ring} % of erythroblasts (15 % or more).",
+                    f"Ring sideroblasts {ring} of erythroblasts (15 % or more).",
                 )
             )
-        elif ring >= 5:
+        elif ring_exact >= 5:
             flags.append(
                 Flag(
                     "ring_sideroblasts_5",
                     "advisory",
-                    f"Ring sideroblasts {ring} % of erythroblasts (5 % or more; "
+                    f"Ring sideroblasts {ring} of erythroblasts (5 % or more; "
                     f"correlate with SF3B1).",
+                )
+            )
+        erythroblasts = ring_value.erythroblasts
+        if erythroblasts is not None and erythroblasts < 100:
+            flags.append(
+                Flag(
+                    "ring_sideroblasts_few_erythroblasts",
+                    "advisory",
+                    f"Ring sideroblasts judged on {erythroblasts} erythroblasts (fewer than 100).",
                 )
             )
     dysplasia = aspirate.dysplasia if aspirate else None
     if dysplasia is not None:
         for lineage in ("erythroid", "granulocytic", "megakaryocytic"):
             value_pct = getattr(dysplasia, f"{lineage}_pct")
-            if value_pct is not None and round_half_up(value_pct) >= 10:
+            if value_pct is not None and exact(value_pct) >= 10:
                 flags.append(
                     Flag(
                         f"dysplasia_{lineage}",
                         "advisory",
-                        f"Dysplasia in {_pct(value_pct)} of {lineage} cells (10 % or more).",
+                        f"Dysplasia in {percent_text(value_pct, 'dysplasia')} of {lineage} "
+                        "cells (10 % or more).",
                     )
                 )
+    flags += _other_cells_flags(case)
     core = case.core
     if core is not None:
         if core.length_mm < 15:
@@ -209,3 +215,96 @@ def advisory_flags(case: CaseDocument, *, final_sign_out: bool = False) -> list[
                 )
             )
     return flags
+
+
+def _blood_blast_flags(case: Doc) -> list[Flag]:
+    """Peripheral blood blasts: 2, 5 (WHO-HAEM5 MDS-IB2), 10 (ICC-2022 MDS/AML), 20 %."""
+    pb = blood_blasts(case)
+    if pb is None:
+        return []
+    shown = percent_text(pb, "pb_blasts")
+    if pb >= 20:
+        return [Flag("pb_blasts_20", "strong", f"Peripheral blood blasts {shown} (20 % or more).")]
+    if pb >= 10:
+        return [
+            Flag(
+                "pb_blasts_10",
+                "strong",
+                f"Peripheral blood blasts {shown} (10 % or more: ICC-2022 MDS/AML range).",
+            )
+        ]
+    if pb >= 5:
+        return [
+            Flag(
+                "pb_blasts_5",
+                "strong",
+                f"Peripheral blood blasts {shown} (5 % or more: WHO-HAEM5 MDS-IB2 range).",
+            )
+        ]
+    if pb >= 2:
+        return [Flag("pb_blasts_2", "advisory", f"Peripheral blood blasts {shown} (2 % or more).")]
+    return []
+
+
+def _plasma_cell_flags(case: Doc) -> list[Flag]:
+    """Plasma cells, the highest of the differential, the key result and CD138."""
+    plasma = highest_plasma_cells(case)
+    if plasma is None:
+        return []
+    value, source = plasma
+    shown = percent_text(value, "plasma_cells")
+    if value >= 60:
+        return [
+            Flag(
+                "plasma_cells_60",
+                "strong",
+                f"Clonal plasma cells {shown} by {source} (60 % or more: a "
+                "myeloma-defining event when clonal).",
+            )
+        ]
+    if value >= 10:
+        return [Flag("plasma_cells_10", "strong", f"Plasma cells {shown} (10 % or more).")]
+    return []
+
+
+def _interval_advisories(case: Doc) -> list[Flag]:
+    """Counted values whose 95 % interval spans a diagnostic threshold (section 1)."""
+    flags = []
+    checks: list[tuple[str, str, Count | None]] = [
+        ("blast_equivalents", "Blast equivalents", counted_blast_equivalents(case)),
+        ("plasma_cells", "Plasma cells", counted_plasma_cells(case)),
+    ]
+    ring = ring_sideroblasts(case)
+    checks.append(("ring_sideroblasts", "Ring sideroblasts", ring.count if ring else None))
+    for quantity, label, count in checks:
+        text = threshold_advisory(count, quantity, label) if count is not None else None
+        if text is not None:
+            flags.append(Flag(f"interval_spans_threshold_{quantity}", "advisory", text + "."))
+    return flags
+
+
+def _other_cells_flags(case: CaseDocument) -> list[Flag]:
+    """ "Other" cells of 2 % or more need a description (morphology "other" or comment)."""
+    aspirate = case.aspirate
+    differential = aspirate.differential if aspirate else None
+    if aspirate is None or differential is None:
+        return []
+    total = total_cells(differential)
+    other = differential.other or 0
+    if total <= 0 or 100 * other < 2 * total:
+        return []
+    morphology = aspirate.morphology
+    described = (morphology is not None and (morphology.other or "").strip()) or (
+        "other" in (aspirate.comment or "").lower()
+    )
+    if described:
+        return []
+    shown = percent_text(Count(other, total).proportion, "")
+    return [
+        Flag(
+            "other_cells_undescribed",
+            "advisory",
+            f"Other cells {shown} of the differential with no description in the aspirate "
+            "comment or the morphology.",
+        )
+    ]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from marrowpath.domain.derived import round_half_up
 from marrowpath.domain.enums import label
+from marrowpath.domain.thresholds import DISPLAY_THRESHOLDS, round_half_up, shown
 
 NOT_RECORDED = "not recorded"
 
@@ -46,15 +46,18 @@ def datetime_text(value: datetime | None) -> str:
     return f"{text} {offset}" if offset else text
 
 
-def one_decimal(value: Decimal | float | int | None) -> str:
-    """Percentages and ratios: one decimal, rounded half up (12.25 -> 12.3)."""
+def one_decimal(value: Decimal | float | int | None, quantity: str = "") -> str:
+    """Percentages and ratios: one decimal, rounded half up (12.25 -> 12.3), never onto a
+    threshold of `quantity` that the value has not reached (CD138 9.95 -> 9.9)."""
     if value is None:
         return ""
-    return str(round_half_up(value))
+    return str(shown(value, DISPLAY_THRESHOLDS.get(quantity, ())))
 
 
-def percent_text(value: Decimal | float | int | None) -> str:
-    return f"{one_decimal(value)} %" if value is not None else NOT_RECORDED
+def percent_text(value: Decimal | float | int | None, quantity: str = "") -> str:
+    """ "9.9 %"; `quantity` (`thresholds.DISPLAY_THRESHOLDS`, or `stain_quantity(name)` for
+    a stain) keeps a value below a threshold it has not reached."""
+    return f"{one_decimal(value, quantity)} %" if value is not None else NOT_RECORDED
 
 
 def as_entered(value: float | int | None) -> str:

@@ -350,7 +350,7 @@ def _observations(document: CaseDocument, settings: LabSettings) -> list[tuple[s
             ("plasma", _percent_observation(codes.PLASMA_CELLS, plasma, settings, "plasma_cells"))
         )
     assessment = case_cellularity(document, settings)
-    if assessment is not None:
+    if assessment is not None and assessment.verdict is not None:
         out.append(
             (
                 "cellularity",

@@ -334,7 +334,7 @@ def _numeric(document: CaseDocument, settings: LabSettings) -> list[Observation]
             )
         )
     assessment = case_cellularity(document, settings)
-    if assessment is not None:
+    if assessment is not None and assessment.verdict is not None:
         verdict = {"hypocellular": "L", "hypercellular": "H"}.get(assessment.verdict, "N")
         extra = {6: percent_units, 7: f"{assessment.lower}-{assessment.upper}", 8: verdict}
         out.append((codes.CELLULARITY, 1, "NM", str(assessment.percent), extra))

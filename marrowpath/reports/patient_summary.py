@@ -289,7 +289,7 @@ def measured_values(case: CaseDocument, settings: LabSettings) -> list[str]:
             f"every 100 cells{usual}."
         )
     cellularity = case_cellularity(case, settings)
-    if cellularity is not None:
+    if cellularity is not None and cellularity.verdict is not None:
         values.append(
             "Cellularity, how much of the marrow space makes blood cells: "
             f"{cellularity.percent} out of 100 parts; usually {cellularity.lower} to "

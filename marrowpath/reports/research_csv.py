@@ -99,7 +99,7 @@ def research_values(row: ResearchRow) -> dict[str, str]:
     assessment = case_cellularity(document, content.settings)
     if assessment is not None:
         values["core_cellularity_pct"] = str(assessment.percent)
-        values["cellularity_for_age"] = assessment.verdict
+        values["cellularity_for_age"] = assessment.verdict or ""
     if document.core is not None:
         values["fibrosis_grade"] = document.core.fibrosis_grade.value
     return {key: _safe_cell(value) for key, value in values.items()}

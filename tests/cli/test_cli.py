@@ -849,7 +849,7 @@ class TestSettingsAndLab:
         assert all(len(line.split("\t")) == 2 for line in shown.lines)
         values = dict(line.split("\t") for line in shown.lines)
         assert values["me_ratio.include_monocytes"] == "false"
-        assert values["cellularity.rule"] == "100-age"
+        assert values["cellularity.rule"] == "hundred_minus_age"  # clinical-rules.md 4
         assert values["accession.pattern"] == "BMYY-NNNNN"
         assert values["session.idle_minutes"] == "15"
         assert values["reference.blasts"] == "0-2"

@@ -978,7 +978,7 @@ class TestAccessionNumbers:
 
 BAD_SETTINGS: list[tuple[str, str, str]] = [
     ("me_ratio.include_monocytes", "yes", "must be true or false, got 'yes'"),
-    ("cellularity.rule", "guess", "must be one of 100-age, wong-2023, got 'guess'"),
+    ("cellularity.rule", "guess", "must be one of hundred_minus_age, age_bands, got 'guess'"),
     ("reference.blasts", "3-1", "must have LOW <= HIGH (and at most 100 %), got '3-1'"),
     ("reference.blasts", "0-200", "must have LOW <= HIGH (and at most 100 %), got '0-200'"),
     ("reference.blasts", "low", "must be LOW-HIGH such as 0-2, got 'low'"),
@@ -1014,11 +1014,11 @@ class TestSettings:
     def test_good_values_are_saved_and_audited(self, app: App, team: Team) -> None:
         lab = app.lab
         lab.set(team["drpark"], "me_ratio.include_monocytes", "true")
-        lab.set(team["admin"], "cellularity.rule", "wong-2023")
+        lab.set(team["admin"], "cellularity.rule", "age_bands")
         lab.set(team["admin"], "session.idle_minutes", "30")
         settings = lab.settings()
         assert settings.me_ratio_include_monocytes is True
-        assert settings.cellularity_rule == "wong-2023"
+        assert settings.cellularity_rule == "age_bands"
         assert settings.idle_minutes == 30
         change = [e for e in events(app) if e.action == "settings-change"][-1]
         assert change.detail["changes"] == [{"path": "idle_minutes", "before": 15, "after": 30}]

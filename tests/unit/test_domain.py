@@ -299,8 +299,10 @@ class TestAge:
             (23, 67, "normocellular", 23, 43),
             (22, 67, "hypocellular", 23, 43),
             (44, 67, "hypercellular", 23, 43),
-            (90, 2, "normocellular", 88, 95),  # capped at 95
-            (4, 99, "hypocellular", 5, 11),  # floored at 5
+            # clinical-rules.md section 4: 45-85 % from 1 to 17 years (was 88-95 %, which
+            # called a normal child's marrow hypocellular), 20-40 % from 80 (was 5-11 %)
+            (90, 2, "hypercellular", 45, 85),
+            (4, 99, "hypocellular", 20, 40),
         ],
     )
     def test_cellularity_for_age(
@@ -310,7 +312,7 @@ class TestAge:
         assert (assessment.verdict, assessment.lower, assessment.upper) == (verdict, lower, upper)
 
     def test_alternative_cellularity_rule(self) -> None:
-        settings = apply_setting(LabSettings(), "cellularity.rule", "wong-2023")
+        settings = apply_setting(LabSettings(), "cellularity.rule", "age_bands")
         assessment = case_cellularity(doc(), settings)
         assert (assessment.lower, assessment.upper, assessment.verdict) == (30, 75, "hypercellular")
 
@@ -323,6 +325,8 @@ class TestFlags:
         assert codes(doc()) == [
             "blasts_10_19",
             "pb_blasts_2",
+            # 60 of 500: 95 % CI 9.3-15.2 spans 10 % (clinical-rules.md section 1)
+            "interval_spans_threshold_blast_equivalents",
             "dysplasia_erythroid",
             "dysplasia_granulocytic",
             "dysplasia_megakaryocytic",
@@ -361,13 +365,15 @@ class TestFlags:
         [
             (4.9, None),
             (4.94, None),
-            (4.95, "blasts_5_9"),  # shown as 5.0
+            # exact values, half-open ranges (clinical-rules.md section 2): a value just
+            # under a threshold is not in the range above it, and is shown rounded down
+            (4.95, None),
             (5, "blasts_5_9"),
             (9.9, "blasts_5_9"),
-            (9.95, "blasts_10_19"),  # shown as 10.0
+            (9.95, "blasts_5_9"),
             (10, "blasts_10_19"),
             (19.9, "blasts_10_19"),
-            (19.95, "blasts_aml_range"),  # shown as 20.0
+            (19.95, "blasts_10_19"),
             (20, "blasts_aml_range"),
             (100, "blasts_aml_range"),
         ],
@@ -380,10 +386,23 @@ class TestFlags:
 
     def test_blast_flag_message_shows_the_rounded_value(self) -> None:
         data = example_case()
-        data["key_results"] = {"blasts_pct": 4.95, "blasts_source": "estimate"}
+        data["key_results"] = {"blasts_pct": 5.04, "blasts_source": "estimate"}
         flag = next(f for f in advisory_flags(doc(data)) if f.code == "blasts_5_9")
         assert "5.0 %" in flag.message
         assert "MDS-IB1" in flag.message
+
+    def test_blast_flag_message_never_rounds_onto_a_threshold(self) -> None:
+        data = example_case()
+        data["key_results"] = {"blasts_pct": 9.95, "blasts_source": "estimate"}
+        flag = next(f for f in advisory_flags(doc(data)) if f.code == "blasts_5_9")
+        assert "9.9 %" in flag.message
+        assert "10.0" not in flag.message
+
+    def test_99_of_496_blasts_is_not_in_the_aml_range(self) -> None:
+        case = with_differential({"blasts": 99, "lymphocytes": 397})
+        flags = {f.code: f for f in advisory_flags(case)}
+        assert "blasts_aml_range" not in flags
+        assert "Blast equivalents 19.9 % (99 of 496 cells)" in flags["blasts_10_19"].message
 
     def test_blasts_from_differential_boundaries(self) -> None:
         # 25 of 500 = 5.0 %, 24 of 500 = 4.8 %, 50 of 500 = 10.0 %, 100 of 500 = 20.0 %
@@ -407,9 +426,12 @@ class TestFlags:
         ("pb", "code"),
         [
             (1.9, None),
-            (1.95, "pb_blasts_2"),
+            (1.95, None),  # exact values (clinical-rules.md section 2)
             (2, "pb_blasts_2"),
-            (19.9, "pb_blasts_2"),
+            (4.99, "pb_blasts_2"),
+            (5, "pb_blasts_5"),  # section 7: WHO-HAEM5 MDS-IB2 range
+            (10, "pb_blasts_10"),  # section 7: ICC-2022 MDS/AML range
+            (19.9, "pb_blasts_10"),
             (20, "pb_blasts_20"),
         ],
     )
@@ -426,16 +448,19 @@ class TestFlags:
     def test_plasma_cells_key_result_flag(self) -> None:
         data = example_case()
         data["key_results"] = {"plasma_cells_pct": 9.95, "plasma_cells_source": "cd138_ihc"}
+        # 9.95 % is below 10 % (clinical-rules.md section 2; it used to flag as "10.0 %")
+        assert "plasma_cells_10" not in codes(doc(data))
+        data["key_results"]["plasma_cells_pct"] = 10
         assert "plasma_cells_10" in codes(doc(data))
 
     @pytest.mark.parametrize(
         ("ring", "code"),
         [
             (4.9, None),
-            (4.95, "ring_sideroblasts_5"),
+            (4.95, None),  # exact values (clinical-rules.md section 2)
             (5, "ring_sideroblasts_5"),
             (14.9, "ring_sideroblasts_5"),
-            (14.95, "ring_sideroblasts_15"),
+            (14.95, "ring_sideroblasts_5"),
             (15, "ring_sideroblasts_15"),
         ],
     )
@@ -445,7 +470,7 @@ class TestFlags:
         assert [c for c in codes(doc(data)) if c.startswith("ring")] == ([code] if code else [])
 
     @pytest.mark.parametrize(
-        ("value", "flagged"), [(9.9, False), (9.94, False), (9.95, True), (10, True)]
+        ("value", "flagged"), [(9.9, False), (9.94, False), (9.95, False), (10, True)]
     )
     def test_dysplasia_ten_percent(self, value: float, flagged: bool) -> None:
         data = example_case()

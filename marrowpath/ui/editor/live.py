@@ -46,6 +46,8 @@ def cellularity_text(document: dict[str, Any], settings: LabSettings) -> str | N
     if age is None:
         return "Enter the birth and procedure dates to compare with the age."
     assessment = assess_cellularity(value, age, settings.cellularity_rule)
+    if assessment.verdict is None:  # under 1 year (clinical-rules.md section 4)
+        return f"Age {age}: {assessment.expected_text}."
     return (
         f"{assessment.verdict.capitalize()} for age {age} "
         f"(expected {assessment.lower}-{assessment.upper} %)"
