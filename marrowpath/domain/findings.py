@@ -49,7 +49,7 @@ from marrowpath.domain.measures import (
 )
 from marrowpath.domain.mentions import affirmed_matches, first_named, named, word
 from marrowpath.domain.settings import LabSettings
-from marrowpath.domain.text import fold
+from marrowpath.domain.text import fold_prose
 from marrowpath.domain.thresholds import exact, percent_text, round_half_up
 
 Severity = Literal["discordant", "review"]
@@ -189,7 +189,7 @@ def stated_numbers(
     in the same clause."""
     found = []
     for line in lines:
-        text = fold(line)
+        text = fold_prose(line)
         for form in forms:
             for match in re.finditer(form, text):
                 clause_start = max(text.rfind(c, 0, match.start()) for c in ",;(")
@@ -571,7 +571,7 @@ def c14_no_evidence_but_infiltrate(document: Doc, settings: LabSettings) -> str 
     if not isinstance(percent, int | float) or percent <= 0:
         return None
     for line in diagnosis_lines(document):
-        if re.search(rf"no evidence of [^.;]*?(?:{NEOPLASM_WORDS})", fold(line)):
+        if re.search(rf"no evidence of [^.;]*?(?:{NEOPLASM_WORDS})", fold_prose(line)):
             return (
                 f'the diagnosis says "{line.strip()}" while the core records an infiltrate of '
                 f"{percent:g} %"

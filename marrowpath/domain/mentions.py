@@ -22,7 +22,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from marrowpath.domain.text import fold
+from marrowpath.domain.text import fold_prose
 
 QUALIFIERS = ("residual", "persistent", "in remission", "history of", "progression to")
 NEGATIONS_BEFORE = (
@@ -63,7 +63,7 @@ _NEGATED_BEFORE = _phrases(NEGATIONS_BEFORE)
 def _sentences(text: str, case_sensitive: bool) -> tuple[str, ...]:
     """The folded sentences of a text that no qualifier makes not count (cached: every
     rule asks about the same diagnosis lines, on every key press in the editor)."""
-    folded = fold_keeping_case(text) if case_sensitive else fold(text)
+    folded = fold_keeping_case(text) if case_sensitive else fold_prose(text)
     return tuple(
         sentence for sentence in _SENTENCE.split(folded) if not _QUALIFIED.search(sentence.lower())
     )
@@ -101,7 +101,7 @@ def word(term: str) -> str:
 
 def named(texts: list[str], term: str, *, case_sensitive: bool = False) -> bool:
     """Whether a term is named affirmatively in any of the texts."""
-    pattern = word(term if case_sensitive else fold(term))
+    pattern = word(term if case_sensitive else fold_prose(term))
     return any(affirmed_matches(t, pattern, case_sensitive=case_sensitive) for t in texts)
 
 

@@ -49,12 +49,18 @@ def visible(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lower-case, accent-free, whitespace-collapsed, without apostrophes and hyphens:
-    "Zoë Łukasiewicz-O'Neill" -> "zoe lukasiewiczoneill"."""
+    """The search fold: lower-case, accent-free, whitespace-collapsed, without apostrophes
+    and hyphens: "Zoë Łukasiewicz-O'Neill" -> "zoe lukasiewiczoneill"."""
+    return APOSTROPHES_AND_HYPHENS.sub("", fold_prose(text))
+
+
+def fold_prose(text: str) -> str:
+    """Lower-case, accent-free, whitespace-collapsed, punctuation kept: for matching words
+    in a report's text, where "B-lymphoblastic" must still name "lymphoblastic" and
+    "KMT2A-PTD" must not read as "KMT2APTD"."""
     text = text.translate(_EXTRA_FOLDS)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = APOSTROPHES_AND_HYPHENS.sub("", stripped)
     return " ".join(stripped.casefold().translate(_EXTRA_FOLDS).split())
 
 
