@@ -103,7 +103,10 @@ class RawSearch:
         else:
             args = [f"%{p}%" for p in patterns]
         sql = self.sql(column, len(patterns), issued)
-        return list(self._connection.execute(sql, args).fetchall())
+        if self.dialect == "sqlite":
+            return list(self._connection.execute(sql, args).fetchall())
+        # planned for its values each time, as the app's connections are (db/engine.py)
+        return list(self._connection.execute(sql, args, prepare=False).fetchall())
 
     def scan(self, column: str, words: list[str], issued: bool) -> list[Any]:
         """The old full scan: LIKE '%word%' over the key column of every row."""

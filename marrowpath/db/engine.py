@@ -57,7 +57,18 @@ def describe(url: str) -> str:
 def make_engine(url: str, **options: Any) -> Engine:
     if is_sqlite(url):
         return _sqlite_engine(url, **options)
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, **options)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, **options)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # psycopg prepares a statement run five times, and PostgreSQL may then plan it
+        # once for every value: a search word's plan depends on how common the word is
+        # (walk the newest cases, or take the trigram index), so plan each time.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_custom_plan")
+        dbapi_connection.commit()
+
+    return engine
 
 
 def sqlite_files(url: str) -> DatabaseFiles | None:

@@ -157,6 +157,17 @@ class CaseRow(Base):
     updated_by: Mapped[str] = mapped_column(String(64))
 
 
+# PostgreSQL sorts NULL dates first when descending, so the worklist's order (newest
+# first, no date last) needs indexes of its own there: with them the planner walks the
+# cases newest first and stops at a page when a search word is common, and takes the
+# trigram index when it is rare (SQLite's plain indexes already give this order).
+for _name, _date in (
+    ("ix_cases_newest_first", CaseRow.procedure_date),
+    ("ix_cases_issued_newest_first", CaseRow.issued_procedure_date),
+):
+    Index(_name, _date.desc().nulls_last(), CaseRow.id.desc()).ddl_if(dialect="postgresql")
+
+
 class VersionRow(Base):
     """An issued report version. Rows are inserted once and never updated or deleted."""
 

@@ -181,6 +181,8 @@ def test_postgresql_can_answer_every_word_from_the_trigram_index(app: App, spell
     benchmark shows the planner choosing the index on 100,000 cases)."""
     if app.engine.dialect.name != "postgresql":
         pytest.skip("pg_trgm is PostgreSQL's")
+    with app.engine.connect() as connection:  # each search planned for its own words
+        assert connection.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
     for key, index in (
         (CaseRow.search_key, "ix_cases_search_trgm"),
         (CaseRow.issued_search_key, "ix_cases_issued_search_trgm"),

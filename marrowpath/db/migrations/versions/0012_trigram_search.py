@@ -6,7 +6,9 @@ the working key from the working document, the issued key from the latest issued
 version, the patient's key from the patient row. Then SQLite gets its FTS5 trigram table
 and the triggers that keep it in step (`db/search_index.py`), filled from the new keys;
 its covering indexes, which only served the old full scan, go. PostgreSQL keeps its
-pg_trgm indexes, rebuilt once after the keys rather than row by row.
+pg_trgm indexes, rebuilt once after the keys rather than row by row, and gets indexes in
+the worklist's order (newest first, no date last), so that a common word is answered by
+walking the newest cases rather than sorting every match.
 
 Revision ID: 0012
 Revises: 0011
@@ -33,6 +35,11 @@ _TRGM_INDEXES = {
     "ix_cases_search_trgm": "search_key",
     "ix_cases_issued_search_trgm": "issued_search_key",
 }
+# PostgreSQL: the worklist's order, so that a common word walks newest first (models.py)
+_NEWEST_FIRST = {
+    "ix_cases_newest_first": "procedure_date",
+    "ix_cases_issued_newest_first": "issued_procedure_date",
+}
 _COVERING_INDEXES = {
     "ix_cases_search_cover": ["procedure_date", "id", "search_key"],
     "ix_cases_issued_search_cover": ["issued_procedure_date", "id", "issued_search_key"],
@@ -53,6 +60,8 @@ def upgrade() -> None:
     if postgres:
         for name, column in _TRGM_INDEXES.items():
             op.execute(f"CREATE INDEX {name} ON cases USING gin ({column} gin_trgm_ops)")
+        for name, column in _NEWEST_FIRST.items():
+            op.execute(f"CREATE INDEX {name} ON cases ({column} DESC NULLS LAST, id DESC)")
         op.execute("ANALYZE cases")
         return
     for name in _COVERING_INDEXES:
@@ -66,6 +75,8 @@ def downgrade() -> None:
     from marrowpath.db import search_index
 
     if op.get_bind().dialect.name == "postgresql":
+        for name in _NEWEST_FIRST:
+            op.drop_index(name, table_name="cases")
         return  # the keys stay in the new form; LIKE still finds every word in them
     for statement in search_index.DROP_STATEMENTS:
         op.execute(statement)
