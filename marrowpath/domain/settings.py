@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from marrowpath.domain.destinations import Destination
 from marrowpath.domain.errors import Problem, Refused
+from marrowpath.domain.setting_keys import SETTING_KEYS
 from marrowpath.domain.users import DEFAULT_LOCKOUT_MINUTES
 
 REFERENCE_SOURCE = "University of Iowa Pathology Handbook, bone marrow examination (adult)"
@@ -106,17 +107,6 @@ class LabSettings(BaseModel):
     def lockout_minutes(self) -> int:
         """How long 5 failed sign-ins in a row lock an account (`session.lockout_minutes`)."""
         return self.session_lockout_minutes or DEFAULT_LOCKOUT_MINUTES
-
-
-SETTING_KEYS = (
-    "me_ratio.include_monocytes",
-    "cellularity.rule",
-    "reference.CATEGORY",
-    "accession.pattern",
-    "session.idle_minutes",
-    "session.lockout_minutes",
-    "report.paper",
-)
 
 
 def check_accession_pattern(pattern: str) -> None:
