@@ -82,12 +82,16 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     hasher: PasswordHasher | None = None,
+    log_faults: bool = False,
 ) -> int:
     """Run one command; returns the exit status (the console script exits with it).
 
     Args:
         hasher: the password hasher, for tests only (a cheap one); the console script
             passes none, so production always hashes at full cost.
+        log_faults: set up the fault log (`marrowpath.logs`) once the words are
+            understood: the console script does, tests do not; `--help`, `--version`
+            and usage errors never need it.
     """
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     try:
@@ -99,6 +103,8 @@ def main(
     except SystemExit as done:  # argparse exits after --help and --version
         return done.code if isinstance(done.code, int) else EXIT_OK
     handler: Handler = getattr(args, "handler", gui.start)  # no command: the desktop app
+    if log_faults:
+        _log_faults(stderr)
     session = Session(args, stdin, stdout, stderr, hasher)
     try:
         return handler(session)
@@ -134,13 +140,16 @@ def main(
         session.close()
 
 
-def run() -> NoReturn:
-    """Console-script entry point: faults go to the log file (`marrowpath.logs`)."""
+def _log_faults(stderr: TextIO) -> None:
     from marrowpath import logs
 
     try:
         logs.setup()
         logs.install_excepthooks()
     except OSError as error:  # no writable log folder: the program still works
-        print(f"marrowpath: faults cannot be logged ({error.strerror or error})", file=sys.stderr)
-    sys.exit(main())
+        print(f"marrowpath: faults cannot be logged ({error.strerror or error})", file=stderr)
+
+
+def run() -> NoReturn:
+    """Console-script entry point: faults go to the log file (`marrowpath.logs`)."""
+    sys.exit(main(log_faults=True))
