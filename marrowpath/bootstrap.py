@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,15 +25,22 @@ from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
 from marrowpath.services.cases import CaseService
 from marrowpath.services.context import Clock, ServiceContext
-from marrowpath.services.interfaces import InterfaceService
 from marrowpath.services.lab import LabService
-from marrowpath.services.orders import OrderService
 from marrowpath.services.outbox import OutboxService
 from marrowpath.services.passwords import Argon2Hasher
-from marrowpath.services.ports import InterfaceBuilders, PasswordHasher, UnitOfWorkFactory
+from marrowpath.services.ports import (
+    InterfaceBuilders,
+    PasswordHasher,
+    ReportRenderer,
+    UnitOfWorkFactory,
+)
 
 if TYPE_CHECKING:
+    from marrowpath.domain.interfaces import ResearchRow, ResultRequest
+    from marrowpath.domain.reporting import ReportRequest
     from marrowpath.services.demo import DemoService
+    from marrowpath.services.interfaces import InterfaceService
+    from marrowpath.services.orders import OrderService
     from marrowpath.ui.services import Services as DesktopServices
 
 
@@ -46,9 +55,21 @@ class App:
     cases: CaseService
     lab: LabService
     audit: AuditService
-    interfaces: InterfaceService
     outbox: OutboxService
-    orders: OrderService
+
+    # Built on first use, like `demo`: HL7 and the order intake are imported only by
+    # the commands that need them (not by a search or the desktop app's start).
+    @cached_property
+    def interfaces(self) -> InterfaceService:
+        from marrowpath.services.interfaces import InterfaceService
+
+        return InterfaceService(self.context)
+
+    @cached_property
+    def orders(self) -> OrderService:
+        from marrowpath.services.orders import OrderService
+
+        return OrderService(self.context)
 
     @property
     def demo(self) -> DemoService:
@@ -117,19 +138,20 @@ def build(
         cases=cases,
         lab=lab,
         audit=AuditService(context),
-        interfaces=InterfaceService(context),
         outbox=OutboxService(context),
-        orders=OrderService(context),
     )
 
 
-def _renderer():  # type: ignore[no-untyped-def]
-    """The PDF renderer, when the reports package provides one."""
-    try:
+def _renderer() -> ReportRenderer:
+    """The PDF renderer. ReportLab is imported with the first report, not at start-up:
+    most commands (a search, a sign-in) never print."""
+
+    def render(request: ReportRequest) -> bytes:
         from marrowpath.reports.pdf import render_report
-    except ImportError:
-        return None
-    return render_report
+
+        return render_report(request)
+
+    return render
 
 
 def _stamper():  # type: ignore[no-untyped-def]
@@ -145,13 +167,26 @@ def _stamper():  # type: ignore[no-untyped-def]
 
 
 def _interface_builders() -> InterfaceBuilders:
-    """The HL7, FHIR and research CSV builders of `marrowpath.reports` (pure functions)."""
-    from marrowpath.reports.fhir import build_bundle
-    from marrowpath.reports.hl7 import build_oru
-    from marrowpath.reports.research_csv import research_csv
+    """The HL7, FHIR and research CSV builders of `marrowpath.reports` (pure functions),
+    each imported on its first use."""
+
+    def hl7_result(request: ResultRequest) -> str:
+        from marrowpath.reports.hl7 import build_oru
+
+        return build_oru(request)
+
+    def fhir_bundle(request: ResultRequest) -> str:
+        from marrowpath.reports.fhir import build_bundle
+
+        return build_bundle(request)
+
+    def research_csv(rows: Iterable[ResearchRow]) -> str:
+        from marrowpath.reports.research_csv import research_csv
+
+        return research_csv(rows)
 
     return InterfaceBuilders(
-        hl7_result=build_oru, fhir_bundle=build_bundle, research_csv=research_csv
+        hl7_result=hl7_result, fhir_bundle=fhir_bundle, research_csv=research_csv
     )
 
 

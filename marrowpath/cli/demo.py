@@ -4,14 +4,38 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from marrowpath.services.demo_cases import DEMO_USERS
+from marrowpath.cli.parser import Subparsers, add_command
 
 if TYPE_CHECKING:
-    from marrowpath.cli import Session
+    from marrowpath.cli.session import Session
+
+
+def register(subparsers: Subparsers) -> None:
+    demo = add_command(
+        subparsers,
+        "demo",
+        "fill the database with realistic demo data (users, lab, showcase cases) when it has "
+        "no users; on a database with users it never signs in or changes users and only adds "
+        "--cases",
+    )
+    demo.add_argument(
+        "--cases",
+        type=int,
+        default=None,
+        metavar="N",
+        help="add N generated cases for performance work",
+    )
+    demo.set_defaults(handler=fill)
+
+
+def fill(s: Session) -> int:
+    return run_demo(s, s.args.cases)
 
 
 def run_demo(s: Session, generated: int | None) -> int:
     from rich.progress import Progress
+
+    from marrowpath.services.demo_cases import DEMO_USERS  # 3,000 lines: only for `demo`
 
     app = s.app
     today = app.context.clock.today()

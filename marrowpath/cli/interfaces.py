@@ -1,35 +1,111 @@
-"""The interface commands: `export --format hl7|fhir|csv`, `send`, `outbox`, `listen`,
-`destination`, HL7 order files for `import`, and delivery right after signing.
+"""The interface commands: `send`, `outbox`, `listen`, `destination`, and for the other
+groups `export --format hl7|fhir|csv`, HL7 order files for `import` and delivery right
+after signing.
 
-Kept out of `cli/__init__.py` so the parser stays readable; every handler takes the
-command's `Session` and returns the exit status.
+Every handler takes the command's `Session` and returns the exit status. HL7 and the
+network are imported by the handlers that use them, not by `--help` or `search`.
 """
 
 from __future__ import annotations
 
-import signal
+import argparse
 import threading
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from marrowpath.domain import hl7v2
-from marrowpath.domain.destinations import parse_address
+from marrowpath.cli.parser import Subparsers, UsageError, add_action, add_actions, add_command
+from marrowpath.cli.session import EXIT_OK, EXIT_REFUSED, Session
 from marrowpath.domain.errors import Refused
-from marrowpath.domain.users import User
 
 if TYPE_CHECKING:
-    from marrowpath.cli import Session
+    from datetime import datetime
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+    from marrowpath.domain.users import User
 
 
-def usage_error(text: str) -> Exception:
-    """The command line's UsageError (exit 2), imported late: `marrowpath.cli` imports us."""
-    from marrowpath.cli import UsageError
+def register(subparsers: Subparsers) -> None:
+    send_command = add_command(
+        subparsers, "send", "deliver the HL7 result over MLLP now and check the ACK"
+    )
+    send_command.add_argument("accession", metavar="ACCESSION")
+    send_to = send_command.add_mutually_exclusive_group(required=True)
+    send_to.add_argument("--to", metavar="NAME", help="a configured destination")
+    send_to.add_argument(
+        "--mllp",
+        metavar="HOST:PORT",
+        help="an ad-hoc address (admins); it receives this message only, never later versions",
+    )
+    send_command.set_defaults(handler=send)
 
-    return UsageError(text)
+    outbox_command = add_command(
+        subparsers, "outbox", "list queued, sent and failed deliveries; retry failed ones"
+    )
+    outbox_command.add_argument(
+        "--retry", action="store_true", help="queue failed ones again, send now"
+    )
+    outbox_command.add_argument(
+        "--status", choices=["queued", "sending", "sent", "failed", "superseded"]
+    )
+    outbox_command.add_argument("--accession", metavar="ACCESSION")
+    outbox_command.add_argument("--limit", type=int, metavar="N")
+    outbox_command.set_defaults(handler=outbox)
+
+    listen_command = add_command(
+        subparsers,
+        "listen",
+        "receive HL7 order messages over MLLP and create draft cases; at most 16 "
+        "connections (more wait), 10 MB a message (larger ones are answered AR), a "
+        "connection idle for 60 s is closed",
+    )
+    listen_command.add_argument(
+        "--mllp", required=True, type=int, metavar="PORT", help="the TCP port to listen on"
+    )
+    listen_command.add_argument(
+        "--bind",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: all)",
+    )
+    listen_command.add_argument("--host", dest="bind", help=argparse.SUPPRESS)  # former name
+    listen_command.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="accept only senders in this range, e.g. 10.20.0.0/16 (repeatable; others "
+        "are closed and audited)",
+    )
+    listen_command.add_argument("--count", type=int, metavar="N", help="stop after N messages")
+    listen_command.add_argument(
+        "--deliver-every",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="also deliver the outbox this often (0: never; default 30)",
+    )
+    listen_command.set_defaults(handler=listen)
+
+    destinations = add_actions(
+        add_command(subparsers, "destination", "systems that receive every issued report (MLLP)"),
+        "destination",
+    )
+    add = add_action(destinations, "add", "add or replace a destination")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--mllp", required=True, metavar="HOST:PORT")
+    add.add_argument(
+        "--receives",
+        choices=["all", "final"],
+        default="all",
+        help="all: preliminary reports too; final: final reports and later changes",
+    )
+    add.add_argument("--application", help="MSH-5 receiving application")
+    add.add_argument("--facility", help="MSH-6 receiving facility")
+    add.set_defaults(handler=destination_add)
+    remove = add_action(destinations, "remove", "stop sending to a destination")
+    remove.add_argument("name", metavar="NAME")
+    remove.set_defaults(handler=destination_remove)
+    add_action(destinations, "list", "list destinations").set_defaults(handler=destination_list)
 
 
 def _write(s: Session, text: str, output: str | None) -> None:
@@ -51,7 +127,7 @@ def export(s: Session) -> int:
     args = s.args
     if args.format == "csv":
         if not (args.all and args.deidentify and args.output) or args.accession:
-            raise usage_error(
+            raise UsageError(
                 "marrowpath export --format csv: give --all --deidentify -o FILE "
                 "(identified CSV is not offered) and no ACCESSION"
             )
@@ -62,12 +138,14 @@ def export(s: Session) -> int:
         print(f"export: {cases} written to {args.output}", file=s.err)
         return EXIT_OK
     if args.all or args.deidentify or not args.accession:
-        raise usage_error(
+        raise UsageError(
             f"marrowpath export --format {args.format}: give one ACCESSION "
             "(--all and --deidentify apply to --format csv)"
         )
     actor = s.user()
     if args.format == "hl7":
+        from marrowpath.domain import hl7v2
+
         message = s.app.interfaces.export_hl7(actor, args.accession, version=args.version_number)
         _write(s, message + hl7v2.SEGMENT_END, args.output)
     else:
@@ -80,10 +158,12 @@ def export(s: Session) -> int:
 
 
 def _address(text: str, command: str) -> tuple[str, int]:
+    from marrowpath.domain.destinations import parse_address
+
     try:
         return parse_address(text)
     except ValueError as error:
-        raise usage_error(f"marrowpath {command}: --mllp {error}") from None
+        raise UsageError(f"marrowpath {command}: --mllp {error}") from None
 
 
 def send(s: Session) -> int:
@@ -270,15 +350,16 @@ def listen(s: Session) -> int:
     """`listen --mllp PORT [--bind ADDRESS] [--allow CIDR]...`: answer HL7 orders until
     Ctrl+C, SIGTERM or `--count` orders; every `--deliver-every` seconds the outbox is
     delivered too."""
+    from marrowpath.domain import hl7v2
     from marrowpath.services.mllp import ListenerHooks, MllpServer, parse_allow, size_words
 
     args = s.args
     if not 0 <= args.mllp <= 65535:
-        raise usage_error("marrowpath listen: --mllp PORT must be 0 to 65535")
+        raise UsageError("marrowpath listen: --mllp PORT must be 0 to 65535")
     try:
         allow = [parse_allow(text) for text in args.allow]
     except ValueError as error:
-        raise usage_error(f"marrowpath listen: --allow {error}") from None
+        raise UsageError(f"marrowpath listen: --allow {error}") from None
     actor = s.user()
     app = s.app
     app.orders.may_listen(actor)
@@ -340,6 +421,8 @@ def listen(s: Session) -> int:
 
 def _on_signals(stop: threading.Event) -> Callable[[], None]:
     """SIGTERM and SIGINT end `listen` cleanly (only the main thread may set handlers)."""
+    import signal
+
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     wanted = [signal.SIGINT, signal.SIGTERM]
@@ -352,17 +435,3 @@ def _on_signals(stop: threading.Event) -> Callable[[], None]:
             signal.signal(sig, handler)
 
     return restore
-
-
-__all__ = [
-    "deliver_after",
-    "destination_add",
-    "destination_list",
-    "destination_remove",
-    "export",
-    "import_orders",
-    "listen",
-    "outbox",
-    "read_if_hl7",
-    "send",
-]

@@ -2,19 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from marrowpath.cli.parser import Subparsers, UsageError, add_command
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import User
-from marrowpath.files import private_folder, write_whole
 
 if TYPE_CHECKING:
-    from marrowpath.cli import Session
+    from collections.abc import Iterator
+
+    from marrowpath.cli.session import Session
 
 EXIT_OK, EXIT_REFUSED = 0, 1
+
+
+def register(subparsers: Subparsers) -> None:
+    report = add_command(subparsers, "report", "write the PDF report")
+    report.add_argument("accession", metavar="ACCESSION", nargs="?")
+    report.add_argument("-o", "--output", metavar="FILE.pdf")
+    report.add_argument("--version", type=int, dest="version_number", metavar="N")
+    report.add_argument("--patient-summary", action="store_true")
+    report.add_argument("--all", action="store_true", help="every issued case")
+    report.add_argument("--out-dir", metavar="DIR")
+    report.add_argument("--jobs", type=int, default=1, metavar="N")
+    report.add_argument("--skip-existing", action="store_true", help="keep PDFs already in DIR")
+    report.set_defaults(handler=write_reports)
+
+
+def write_reports(s: Session) -> int:
+    """`report ACCESSION -o FILE.pdf [...]` or `report --all --out-dir DIR [--jobs N]`."""
+    args = s.args
+    if args.all:
+        if not args.out_dir or args.accession:
+            raise UsageError("marrowpath report --all: give --out-dir DIR and no ACCESSION")
+        return report_all(s, s.user(), Path(args.out_dir), max(1, args.jobs))
+    if not args.accession or not args.output:
+        raise UsageError(
+            "marrowpath report: give ACCESSION and -o FILE.pdf (or --all --out-dir DIR)"
+        )
+    return report_one(
+        s, s.user(), args.accession, Path(args.output), args.version_number, args.patient_summary
+    )
 
 
 def report_one(
@@ -33,6 +62,8 @@ def report_one(
 
 def _write(path: Path, data: bytes) -> None:
     """Whole or not at all, 0600: a half-written PDF never lies around (`files.py`)."""
+    from marrowpath.files import write_whole
+
     write_whole(path, data, what="report")
 
 
@@ -50,6 +81,8 @@ def report_all(s: Session, actor: User, out_dir: Path, jobs: int) -> int:
         TextColumn,
         TimeRemainingColumn,
     )
+
+    from marrowpath.files import private_folder
 
     cases = s.app.cases.search(actor, "", sort="accession", descending=False)
     issued = [c.accession for c in cases if c.issued_count > 0]
@@ -86,6 +119,8 @@ def _written(
         for accession in accessions:
             yield 1, _write_one(s.app, actor, accession, out_dir)
         return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     size = max(1, min(BATCH, len(accessions) // (jobs * 4)))
     batches = [accessions[i : i + size] for i in range(0, len(accessions), size)]
     with ProcessPoolExecutor(

@@ -24,6 +24,7 @@ from marrowpath.domain.reference_intervals import (
     default_adult_cbc,
     find_set,
 )
+from marrowpath.domain.setting_keys import SETTING_KEYS
 from marrowpath.domain.users import DEFAULT_LOCKOUT_MINUTES
 
 REFERENCE_SOURCE = "University of Iowa Pathology Handbook, bone marrow examination (adult)"
@@ -134,20 +135,6 @@ class LabSettings(BaseModel):
     def lockout_minutes(self) -> int:
         """How long 5 failed sign-ins in a row lock an account (`session.lockout_minutes`)."""
         return self.session_lockout_minutes or DEFAULT_LOCKOUT_MINUTES
-
-
-SETTING_KEYS = (
-    "me_ratio.include_monocytes",
-    "cellularity.rule",
-    "report.confidence_intervals",
-    "reference.CATEGORY",
-    "interval.KIND.GROUP.KEY",
-    "aml_minimum.SYSTEM.ENTITY",
-    "accession.pattern",
-    "session.idle_minutes",
-    "session.lockout_minutes",
-    "report.paper",
-)
 
 
 def check_accession_pattern(pattern: str) -> None:

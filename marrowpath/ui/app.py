@@ -1,16 +1,26 @@
-"""Start the desktop app: the Qt application, sign-in, then the main window."""
+"""Start the desktop app: the Qt application, sign-in, then the main window.
+
+Start-up order (decision "Start-up"): only Qt, this module, the sign-in dialog and the
+task runner are imported before the dialog is painted. The database is opened and the
+services imported on a pool thread once the event loop runs, while the user types; the
+main window's modules are imported on a pool thread while the password is checked. The
+worklist's first page is then read off the GUI thread too (`WorklistModel`).
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from marrowpath.ui.main_window import MainWindow
-from marrowpath.ui.services import Services
 from marrowpath.ui.sign_in import SignInDialog
 from marrowpath.ui.tasks import TaskRunner, user_message
+
+if TYPE_CHECKING:
+    from marrowpath.ui.services import Services
 
 
 def _application(argv: list[str] | None) -> QApplication:
@@ -32,6 +42,9 @@ def run_loading(load: Callable[[], Services], argv: list[str] | None = None) -> 
 
     def ready(services: Services) -> None:
         loaded.append(services)
+        # The main window's modules load while the password is checked: Argon2 runs in
+        # C without the interpreter lock, so the two share the processor's cores.
+        runner.run(_import_main_window, on_error=lambda _error: None)
         dialog.set_auth(services.auth, services.database_label)
 
     def failed(error: Exception) -> None:
@@ -40,18 +53,30 @@ def run_loading(load: Callable[[], Services], argv: list[str] | None = None) -> 
         QMessageBox.critical(dialog, "MarrowPath", user_message(error))
         dialog.reject()
 
-    runner.run(load, on_done=ready, on_error=failed)
+    # Started by the event loop that `exec` runs, after the dialog's first paint: the
+    # imports of the loading thread hold the interpreter for much of a second.
+    QTimer.singleShot(0, lambda: runner.run(load, on_done=ready, on_error=failed))
     accepted = dialog.exec()
     runner.wait()
     if not accepted or dialog.user is None or not loaded:
         return 1 if errors else 0
+    from marrowpath.ui.main_window import MainWindow
+
     window = MainWindow(loaded[0], dialog.user)
     window.show()
     return int(app.exec())
 
 
+def _import_main_window() -> None:
+    """Import (not build) the main window, off the GUI thread; an import error shows
+    where the window is built."""
+    import marrowpath.ui.main_window  # noqa: F401
+
+
 def run(services: Services, argv: list[str] | None = None) -> int:
     """Start with services already opened (tests, scripts)."""
+    from marrowpath.ui.main_window import MainWindow
+
     app = _application(argv)
     dialog = SignInDialog(services.auth, database_label=services.database_label)
     if not dialog.exec() or dialog.user is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import (
@@ -16,7 +18,9 @@ from PySide6.QtWidgets import (
 
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import User
-from marrowpath.services.auth import AuthService
+
+if TYPE_CHECKING:  # the dialog shows before the services are imported (`ui/app.py`)
+    from marrowpath.services.auth import AuthService
 
 
 class SignInDialog(QDialog):

@@ -17,6 +17,7 @@ import pytest
 
 from marrowpath import cli, logs
 from marrowpath.bootstrap import App
+from marrowpath.cli import lab as cli_lab
 from marrowpath.domain.users import User
 from marrowpath.services.orders import OrderService
 
@@ -100,8 +101,7 @@ def test_the_command_line_logs_an_unexpected_fault(
         _fault()
         return 0
 
-    monkeypatch.setitem(cli.HANDLERS, "version", broken)
-    monkeypatch.setattr(cli, "_handler_key", lambda _args: "version")
+    monkeypatch.setattr(cli_lab, "show_identity", broken)  # read by `register`
     err = io.StringIO()
     status = cli.main(["lab", "show"], stdout=io.StringIO(), stderr=err)
     assert status != 0
@@ -109,7 +109,7 @@ def test_the_command_line_logs_an_unexpected_fault(
     assert f"details were saved to {log_file}" in err.getvalue()
     assert "Traceback" not in err.getvalue()
     text = log_file.read_text(encoding="utf-8")
-    assert "`version` failed" in text and "in broken" in text and "DELGADO" not in text
+    assert "`lab show` failed" in text and "in broken" in text and "DELGADO" not in text
 
 
 def test_uncaught_exceptions_of_threads_and_the_main_thread_are_logged(

@@ -1,0 +1,60 @@
+"""`marrowpath search`: matching cases, one tab-separated line each.
+
+Scripts run it often, so it imports only what a search needs: no ReportLab, no HL7."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from marrowpath.cli.parser import Subparsers, UsageError, add_command
+from marrowpath.cli.session import EXIT_OK, Session
+from marrowpath.domain.lifecycle import Status
+
+
+def register(subparsers: Subparsers) -> None:
+    search = add_command(subparsers, "search", "find cases; one tab-separated line each")
+    search.add_argument("text", nargs="*", metavar="TEXT")
+    search.add_argument("--status", choices=[s.value for s in Status])
+    search.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
+    search.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
+    search.add_argument("--limit", type=int, metavar="N")
+    search.set_defaults(handler=search_cases)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a date written YYYY-MM-DD, got {text!r}"
+        ) from None
+
+
+def search_cases(s: Session) -> int:
+    actor = s.user()
+    args = s.args
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("marrowpath search: --limit must be at least 1")
+    rows = s.app.cases.search(
+        actor,
+        " ".join(args.text),
+        statuses=(Status(args.status),) if args.status else (),
+        date_from=args.date_from,
+        date_to=args.date_to,
+        limit=args.limit,
+    )
+    for row in rows:
+        s.print(
+            "\t".join(
+                [
+                    row.accession,
+                    row.status.value,
+                    row.patient_name,
+                    row.mrn,
+                    row.procedure_date.isoformat() if row.procedure_date else "",
+                    row.diagnosis.replace("\t", " ").replace("\n", " "),
+                ]
+            )
+        )
+    return EXIT_OK
