@@ -32,13 +32,13 @@ def test_model_pages_and_passes_the_model_tester(
     _cases(app, pathologist, 45)
     runner = TaskRunner()
     model = WorklistModel(
-        fetch=lambda q, offset, limit: services.cases.search(
+        fetch=lambda q, after, limit: services.cases.search(
             pathologist,
             q.text,
             statuses=q.statuses,
             sort=q.sort,
             descending=q.descending,
-            offset=offset,
+            after=after,
             limit=limit,
         ),
         runner=runner,
