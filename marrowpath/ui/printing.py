@@ -60,7 +60,7 @@ def paper_name(size_points: QSizeF) -> str:
     """ "Letter", "A4", or the size in millimetres."""
     size = QPageSize(size_points, QPageSize.Unit.Point, "", QPageSize.SizeMatchPolicy.FuzzyMatch)
     if size.id() != QPageSize.PageSizeId.Custom:
-        return size.name()
+        return size.name().split(" / ")[0]  # "Letter / ANSI A": the name people use
     return f"{size_points.width() / 72 * 25.4:.0f} x {size_points.height() / 72 * 25.4:.0f} mm"
 
 
@@ -153,8 +153,7 @@ class PdfPrinter:
         sheet = sheet_points(self._printer)
         dpi = raster_dpi(self._printer)
         pixels = QSizeF(page_points.width() / 72 * dpi, page_points.height() / 72 * dpi)
-        # opaque pixels: an alpha channel would add a soft mask to every printed page
-        image = document.render(page, pixels.toSize()).convertToFormat(QImage.Format.Format_RGB32)
+        image = _opaque(document.render(page, pixels.toSize()))
         area = QRectF(self._painter.viewport())
         if same_paper(page_points, sheet):
             target = area  # the page is the sheet: no scaling beyond the device's dpi
@@ -168,6 +167,17 @@ class PdfPrinter:
                 fitted.height(),
             )
         self._painter.drawImage(target, image)
+
+
+def _opaque(rendered: QImage) -> QImage:
+    """The page on white paper: pdfium leaves the background transparent, and an alpha
+    channel would add a soft mask to every printed page."""
+    image = QImage(rendered.size(), QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    painter.drawImage(0, 0, rendered)
+    painter.end()
+    return image
 
 
 def print_pdf(pdf: bytes, printer: QPrinter) -> Printed:
