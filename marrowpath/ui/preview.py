@@ -394,8 +394,8 @@ class PreviewWidget(QWidget):
         self._buffer = buffer
         self.view.pageNavigator().jump(0, QPointF(), self.view.zoomFactor())
         self.message.setText(f"{self.document.pageCount()} pages")
-        if self.isVisible() and not self.versions.hasFocus():
-            self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        if self.isVisible() and not self.versions.view().isVisible():
+            self.view.setFocus(Qt.FocusReason.OtherFocusReason)  # keys move pages
         shown = self.versions.currentData()
         if self._latest is not None:
             self.report_read.emit(

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -48,6 +49,7 @@ from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.users import Permission, User
 from marrowpath.services.ports import CaseSummary, SortKey
 from marrowpath.ui import status as status_words
+from marrowpath.ui.batch_print import BatchPrint
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 
@@ -423,7 +425,8 @@ class WorklistView(QWidget):
         self.table.setAccessibleName("Worklist")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # several rows: to print them in one go (Shift or Ctrl with a click or arrows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setSortingEnabled(True)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
@@ -451,6 +454,10 @@ class WorklistView(QWidget):
         filters.addWidget(self.date_from)
         filters.addWidget(QLabel("to"))
         filters.addWidget(self.date_to)
+        self.print_button = QPushButton("Print selected...")
+        self.print_button.setToolTip("Print the selected reports in one go")
+        self.print_button.clicked.connect(self._ask_print_selected)
+        filters.addWidget(self.print_button)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
@@ -574,8 +581,39 @@ class WorklistView(QWidget):
         self.apply_filters()
 
     def selected_accession(self) -> str | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row(rows[0].row()).accession if rows else None
+        """The current row's case when it is selected, else the first selected one."""
+        current = self.table.currentIndex()
+        if current.isValid() and self.table.selectionModel().isRowSelected(current.row()):
+            return self.model.row(current.row()).accession
+        selected = self.selected_accessions()
+        return selected[0] if selected else None
+
+    def selected_accessions(self) -> list[str]:
+        """The selected cases, in the worklist's order."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self.model.row(row).accession for row in rows]
+
+    def _ask_print_selected(self) -> None:
+        batch = self.print_selected()
+        if batch is not None:
+            batch.ask_and_start()
+
+    def print_selected(self) -> BatchPrint | None:
+        """Print the selected cases' reports in one job, with progress and Cancel; the
+        outcome goes to the status bar line."""
+        accessions = self.selected_accessions()
+        if not accessions:
+            self.count_changed.emit("Select the reports to print first.")
+            return None
+        batch = BatchPrint(
+            services=self._services,
+            runner=self._runner,
+            user=self._user,
+            accessions=accessions,
+            parent=self,
+        )
+        batch.finished.connect(self.count_changed.emit)
+        return batch
 
     def _on_table_activated(self, index: QModelIndex) -> None:
         if index.isValid():

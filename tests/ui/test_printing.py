@@ -4,6 +4,7 @@ the text as sharp as the issued PDF's at 300 dpi, and no JPEG anywhere."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -153,3 +154,54 @@ def test_a_report_prints_at_its_own_size_sharp_and_without_jpeg(
     assert _sizes(scaled)[0] == other
     expected = ("Letter", "A4") if size == LETTER else ("A4", "Letter")
     assert f"scaled from {expected[0]} to fit {expected[1]} paper" in message
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_selected_reports_print_in_one_job_with_progress_and_cancel(
+    qtbot: QtBot, app: App, team: dict[str, User], tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    from marrowpath.ui.worklist import WorklistView
+
+    dr = team["drpark"]
+    for number in (1, 2, 3):
+        data = example_case()
+        data["accession"] = f"BM26-0000{number}"
+        app.cases.import_case(dr, data)
+        app.cases.sign(dr, data["accession"], PASSWORD)
+    services = desktop_services(app, str(tmp_path))
+    view = WorklistView(services=services, runner=TaskRunner(), user=lambda: dr)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.model.loaded, timeout=20_000):
+        view.apply_filters()
+    view.table.selectAll()
+    assert view.selected_accessions() == ["BM26-00003", "BM26-00002", "BM26-00001"]
+    pages = len(PdfReader(io.BytesIO(app.cases.report_pdf(dr, "BM26-00001"))).pages)
+
+    batch = view.print_selected()
+    assert batch is not None
+    steps: list[int] = []
+    batch.progressed.connect(lambda done, _accession: steps.append(done))
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    prepare_printer(printer, QSizeF(*LETTER))
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "batch.pdf"))
+    with qtbot.waitSignal(batch.finished, timeout=180_000) as finished:
+        batch.start(printer)
+    assert finished.args == [f"3 reports: Sent {3 * pages} pages to the printer"]
+    assert steps == [0, 1, 2, 3]
+    assert _sizes(tmp_path / "batch.pdf") == [LETTER] * (3 * pages)
+    with app.context.uow(read_only=True) as uow:
+        assert all(
+            "print" in [e.action for e in uow.audit.for_case(f"BM26-0000{n}")] for n in (1, 2, 3)
+        )
+
+    again = view.print_selected()
+    assert again is not None
+    cancel = again.progress.findChild(QPushButton)  # the dialog's own Cancel button
+    again.progressed.connect(lambda done, _a: cancel.click() if done == 1 else None)
+    printer.setOutputFileName(str(tmp_path / "cancelled.pdf"))
+    with qtbot.waitSignal(again.finished, timeout=180_000) as finished:
+        again.start(printer)
+    assert finished.args == ["Printing cancelled; the pages already prepared were sent."]
