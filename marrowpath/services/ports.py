@@ -59,9 +59,9 @@ class CaseRecord:
     closing_reason: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseSummary:
-    """One row of the worklist and of `search`."""
+    """One row of the worklist and of `search` (slots: the worklist may hold 100,000)."""
 
     accession: str
     status: Status

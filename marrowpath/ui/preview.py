@@ -204,6 +204,7 @@ class PreviewWidget(QWidget):
         button.setText(text)
         button.setToolTip(tip)
         button.setAccessibleName(tip.split(" (")[0])
+        button.setCheckable(text.startswith("Fit"))  # shows the fit in use
         button.clicked.connect(slot)
         return button
 
@@ -279,9 +280,9 @@ class PreviewWidget(QWidget):
         else:
             self.view.setZoomMode(QPdfView.ZoomMode.Custom)
             self.view.setZoomFactor(factor)
-        self.zoom_label.setText(
-            {FIT_WIDTH: "Fit width", FIT_PAGE: "Fit page"}.get(mode, f"{factor:.0%}")
-        )
+        self.zoom_label.setText("" if mode != CUSTOM else f"{factor:.0%}")
+        self.fit_width_button.setChecked(mode == FIT_WIDTH)
+        self.fit_page_button.setChecked(mode == FIT_PAGE)
         self.zoom_out_button.setEnabled(mode != CUSTOM or factor > ZOOM_MIN)
         self.zoom_in_button.setEnabled(mode != CUSTOM or factor < ZOOM_MAX)
         if remember:

@@ -557,6 +557,7 @@ class WorklistView(QWidget):
         self.quick_filter.setCurrentIndex(self.quick_filter.findText(label))
 
     def apply_filters(self) -> None:
+        self._debounce.stop()  # this query supersedes one still waiting for typing to stop
         self._fill_filters()
         chosen = self._filters[max(self.quick_filter.currentIndex(), 0)]
         dated = self.use_dates.isChecked()

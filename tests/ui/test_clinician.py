@@ -207,7 +207,7 @@ def test_preview_keys_move_pages_never_versions_and_zoom_is_remembered(
     QTest.keyClick(preview.view, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
     assert preview.view.zoomMode() == QPdfView.ZoomMode.FitToWidth
     preview.fit_page()
-    assert preview.zoom_label.text() == "Fit page"
+    assert preview.fit_page_button.isChecked() and not preview.fit_width_button.isChecked()
     again = PreviewWidget(
         services=services, runner=TaskRunner(), user=lambda: dr, accession="BM26-00042"
     )
