@@ -3,7 +3,8 @@
 Usage: `make screenshots` (or `python scripts/screenshots.py [OUT_DIR]`). Builds a fresh
 demo database in a temporary folder, signs in as a pathologist and saves PNGs of the
 worklist, the case editor (aspirate section), the sign-out dialog (and its busy state
-while a signature is checked), the report preview and the lock screen.
+while a signature is checked), the report preview and the lock screen; then signs in as
+the demo hematologist and saves her worklist and a report at fit width.
 Runs offscreen; no display is needed.
 """
 
@@ -126,8 +127,31 @@ def main() -> int:
         save(window, out / "locked.png")
         window.curtains.lift()
         window.close()
+        clinician_screens(marrow, services, out)
         marrow.close()
     return 0
+
+
+def clinician_screens(marrow: Any, services: Any, out: Path) -> None:
+    """The hematologist's worklist (her patients, New and Amended marked, the unread
+    count) and one of her amended reports in the preview at fit width."""
+    user = marrow.auth.sign_in("praman", DEMO_PASSWORD)
+    window = MainWindow(services, user)
+    window.resize(*SIZE)
+    window.show()
+    worklist = window.worklist
+    wait_until(lambda: worklist.model.rowCount() > 0 and "unread" in window.count_label.text())
+    save(window, out / "clinician-worklist.png")
+    rows = [worklist.model.row(i) for i in range(worklist.model.rowCount())]
+    amended = next((r for r in rows if r.amended), rows[0])
+    window.open_preview(amended.accession)
+    preview = window.tabs.currentWidget()
+    assert isinstance(preview, PreviewWidget)
+    wait_until(lambda: preview.pdf is not None and not window.runner.busy)
+    preview.fit_width()
+    wait_until(lambda: not window.runner.busy)
+    save(window, out / "clinician-preview-fit-width.png")
+    window.close()
 
 
 if __name__ == "__main__":

@@ -79,6 +79,9 @@ class UserRow(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # the id (e.g. NPI) this user orders under: a clinician's "My patients" are the cases
+    # whose issued report names this id as ordering provider or copy recipient
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class PatientRow(Base):
@@ -184,6 +187,30 @@ class VersionRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class CaseRecipientRow(Base):
+    """A provider id the latest issued version of a case names (ordering or copy to):
+    whose "My patients" the case is in. Replaced at every issue."""
+
+    __tablename__ = "case_recipients"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class ReportReadRow(Base):
+    """What a user has read of a case's issued report: the number of issued versions when
+    they last opened it (New while fewer), and the latest amendment whose changes table
+    they were shown (Amended while older than the case's latest amendment)."""
+
+    __tablename__ = "report_reads"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    read_count: Mapped[int] = mapped_column(Integer, default=0)
+    amendment_seen: Mapped[int] = mapped_column(Integer, default=0)
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class SettingsRow(Base):

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, undefer
@@ -20,8 +20,10 @@ from marrowpath.db.models import (
     AccessionCounterRow,
     AuditEventRow,
     AuditHeadRow,
+    CaseRecipientRow,
     CaseRow,
     PatientRow,
+    ReportReadRow,
     SecretRow,
     SettingsRow,
     UserRow,
@@ -32,6 +34,7 @@ from marrowpath.domain.enums import Sex
 from marrowpath.domain.identity import mrn_key
 from marrowpath.domain.integrity import CaseState
 from marrowpath.domain.lifecycle import Status, VersionKind
+from marrowpath.domain.recipients import provider_ids
 from marrowpath.domain.search_key import needles
 from marrowpath.domain.settings import LabSettings, upgraded_settings
 from marrowpath.domain.types import STORED
@@ -78,6 +81,7 @@ def _user(row: UserRow) -> User:
         active=row.active,
         locked=row.locked,
         locked_until=row.locked_until,
+        provider_id=row.provider_id,
     )
 
 
@@ -103,6 +107,7 @@ class SqlUserRepository:
                 locked=False,
                 active=user.active,
                 created_at=utcnow(),
+                provider_id=user.provider_id,
             )
         )
         self._session.flush()
@@ -262,6 +267,56 @@ def _summary(query: CaseQuery) -> _Summary:
     return _ISSUED if query.issued_only else _WORKING
 
 
+def _latest_amendment() -> Any:
+    """The number of the case's latest issued amendment (NULL: never amended)."""
+    return (
+        select(func.max(VersionRow.number))
+        .where(VersionRow.case_id == CaseRow.id, VersionRow.kind == VersionKind.AMENDMENT.value)
+        .scalar_subquery()
+    )
+
+
+def _first_issued_at() -> Any:
+    """When the case's first version was issued (NULL: nothing issued)."""
+    return (
+        select(func.min(VersionRow.signed_at))
+        .where(VersionRow.case_id == CaseRow.id)
+        .scalar_subquery()
+    )
+
+
+def _new_mark() -> Any:
+    """Issued or changed since the reader last opened it (the query joins her read row)."""
+    return or_(ReportReadRow.read_count.is_(None), ReportReadRow.read_count < CaseRow.issued_count)
+
+
+def _amended_mark() -> Any:
+    """Amended, and the latest amendment's changes table never shown to the reader."""
+    latest = _latest_amendment()
+    return and_(latest.is_not(None), func.coalesce(ReportReadRow.amendment_seen, 0) < latest)
+
+
+def _after(column: Any, position: tuple[Any, int], *, descending: bool) -> Any:
+    """The rows after `position` (sort value, id) in the worklist order, where NULL sort
+    values come last in either direction: a keyset page, as fast on the last page as on
+    the first (an OFFSET reads and drops every row before it)."""
+    value, last_id = position
+    later_id = CaseRow.id < last_id if descending else CaseRow.id > last_id
+    if value is None:
+        return and_(column.is_(None), later_id)
+    later_value = column < value if descending else column > value
+    return or_(later_value, and_(column == value, later_id), column.is_(None))
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """A scalar subquery's datetime (SQLite hands back naive text or datetime) in UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class SqlCaseRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -321,7 +376,45 @@ class SqlCaseRepository:
         )
         self._session.add(row)
         self._session.flush()
+        if issued is not None:
+            self._set_recipients(row.id, issued)
         return self._record(row)
+
+    def _set_recipients(self, case_id: int, issued: CaseWrite) -> None:
+        """Whose patients the case is: the provider ids its newly issued version names."""
+        self._session.execute(delete(CaseRecipientRow).where(CaseRecipientRow.case_id == case_id))
+        ids = provider_ids(issued.working)
+        if ids:
+            self._session.execute(
+                insert(CaseRecipientRow),
+                [{"case_id": case_id, "provider_id": pid} for pid in ids],
+            )
+
+    def mark_read(
+        self,
+        case: CaseRecord,
+        username: str,
+        *,
+        read_count: int | None,
+        amendment_seen: int | None,
+        at: datetime,
+    ) -> bool:
+        """`username` has opened the case's report as it stands with `read_count` issued
+        versions (no longer New); `amendment_seen`: the amendment whose changes table she
+        was shown (no longer Amended up to it). Marks only move forward; returns whether
+        one did."""
+        row = self._session.get(ReportReadRow, (case.id, username))
+        if row is None:
+            row = ReportReadRow(
+                case_id=case.id, username=username, read_count=0, amendment_seen=0, read_at=at
+            )
+            self._session.add(row)
+        before = (row.read_count, row.amendment_seen)
+        row.read_count = max(row.read_count, read_count or 0)
+        row.amendment_seen = max(row.amendment_seen, amendment_seen or 0)
+        row.read_at = at
+        self._session.flush()
+        return (row.read_count, row.amendment_seen) != before
 
     @staticmethod
     def _columns(write: CaseWrite) -> dict[str, Any]:
@@ -388,6 +481,7 @@ class SqlCaseRepository:
             values["closing_reason"] = closing_reason
         if issued is not None:
             values.update(issued_columns(issued))
+            self._set_recipients(case.id, issued)
         return self._bump(case, values, user, at)
 
     def assign(
@@ -423,6 +517,21 @@ class SqlCaseRepository:
                     CaseRow.resident == query.assigned_to,
                 )
             )
+        if query.recipient is not None:
+            statement = statement.where(
+                CaseRow.id.in_(
+                    select(CaseRecipientRow.case_id).where(
+                        CaseRecipientRow.provider_id == query.recipient
+                    )
+                )
+            )
+        if query.reader is not None:
+            statement = statement.outerjoin(
+                ReportReadRow,
+                and_(ReportReadRow.case_id == CaseRow.id, ReportReadRow.username == query.reader),
+            )
+            if query.unread_only:
+                statement = statement.where(or_(_new_mark(), _amended_mark()))
         return statement
 
     def search(self, query: CaseQuery) -> list[CaseSummary]:
@@ -432,7 +541,16 @@ class SqlCaseRepository:
             column.desc().nulls_last() if query.descending else column.asc().nulls_last()
         ]
         order.append(CaseRow.id.desc() if query.descending else CaseRow.id.asc())
+        marks: list[Any] = (
+            [_new_mark().label("new"), _amended_mark().label("amended")]
+            if query.reader is not None
+            else []
+        )
         columns = select(
+            CaseRow.id,
+            column.label("sort_value"),
+            _first_issued_at().label("first_issued_at"),
+            *marks,
             CaseRow.accession,
             CaseRow.status,
             summary.patient_name.label("patient_name"),
@@ -445,6 +563,8 @@ class SqlCaseRepository:
             CaseRow.issued_count,
         )
         statement = self._filtered(columns, query).order_by(*order)
+        if query.after is not None:
+            statement = statement.where(_after(column, query.after, descending=query.descending))
         if query.offset:
             statement = statement.offset(query.offset)
         if query.limit is not None:
@@ -461,6 +581,10 @@ class SqlCaseRepository:
                 assigned_pathologist=row.assigned_pathologist,
                 created_at=row.created_at,
                 issued_count=row.issued_count,
+                first_issued_at=_aware(row.first_issued_at),
+                new=bool(row.new) if marks else False,
+                amended=bool(row.amended) if marks else False,
+                position=(row.sort_value, row.id),
             )
             for row in self._session.execute(statement)
         ]

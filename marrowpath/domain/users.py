@@ -80,6 +80,9 @@ class User:
     active: bool = True
     locked: bool = False
     locked_until: datetime | None = None
+    # the provider id (e.g. NPI) a clinician orders under, linked by an admin: her
+    # "My patients" are the reports that name it
+    provider_id: str | None = None
 
     def is_locked(self, now: datetime) -> bool:
         """Locked now: a lockout lasts until `locked_until` (or until an admin lifts it)."""

@@ -225,6 +225,29 @@ class AuthService:
             actor, username, "user-activate" if active else "user-deactivate", active=active
         )
 
+    def link_provider(self, actor: User, username: str, provider_id: str | None) -> None:
+        """Link a user to the provider id (e.g. NPI) she orders under, or unlink her
+        (None or blank): her "My patients" are the reports that name it."""
+        self._require(actor, Permission.MANAGE_USERS, "link users to providers")
+        value = (provider_id or "").strip() or None
+        if value is not None and (len(value) > 64 or not value.isprintable()):
+            raise Refused(
+                f"user {username}: provider id: at most 64 printable characters, got {value!r}"
+            )
+        with self._ctx.uow() as uow:
+            if uow.users.get(username) is None:
+                raise NotFound(f"user: no user named {username}")
+            uow.users.update(username, provider_id=value)
+            uow.record(
+                AuditEntry(
+                    "user-link-provider",
+                    actor.username,
+                    None,
+                    {"username": username, "provider_id": value},
+                )
+            )
+            uow.commit()
+
     def change_own_password(self, actor: User, old: str, new: str) -> None:
         self.sign_in(actor.username, old, purpose="password change")
         check_password(new, actor.username)

@@ -138,25 +138,39 @@ class CaseService:
         date_from: date | None = None,
         date_to: date | None = None,
         mine: bool = False,
+        my_patients: bool = False,
+        unread_only: bool = False,
         sort: SortKey = "procedure_date",
         descending: bool = True,
         offset: int = 0,
         limit: int | None = None,
+        after: tuple[Any, int] | None = None,
     ) -> list[CaseSummary]:
-        """Cases matching every word (case and accents ignored), newest procedure first."""
-        query = self._query(
-            actor,
-            text,
-            mine,
-            statuses=statuses,
-            date_from=date_from,
-            date_to=date_to,
-            sort=sort,
-            descending=descending,
-            offset=offset,
-            limit=limit,
-        )
+        """Cases matching every word (case and accents ignored), newest procedure first.
+
+        Args:
+            my_patients: only the reports that name the actor's linked provider id as
+                ordering provider or copy recipient (none while she is not linked).
+            unread_only: only the reports marked New or Amended for the actor.
+            after: keyset paging: the `position` of the last row of the previous page.
+        """
         with self._ctx.uow(read_only=True) as uow:
+            query = self._query(
+                uow,
+                actor,
+                text,
+                mine,
+                my_patients,
+                statuses=statuses,
+                date_from=date_from,
+                date_to=date_to,
+                unread_only=unread_only,
+                sort=sort,
+                descending=descending,
+                offset=offset,
+                limit=limit,
+                after=after,
+            )
             return uow.cases.search(query)
 
     def count(
@@ -168,20 +182,54 @@ class CaseService:
         date_from: date | None = None,
         date_to: date | None = None,
         mine: bool = False,
+        my_patients: bool = False,
+        unread_only: bool = False,
     ) -> int:
-        query = self._query(
-            actor, text, mine, statuses=statuses, date_from=date_from, date_to=date_to
-        )
         with self._ctx.uow(read_only=True) as uow:
+            query = self._query(
+                uow,
+                actor,
+                text,
+                mine,
+                my_patients,
+                statuses=statuses,
+                date_from=date_from,
+                date_to=date_to,
+                unread_only=unread_only,
+            )
             return uow.cases.count(query)
 
-    def _query(self, actor: User, text: str, mine: bool, **filters: Any) -> CaseQuery:
-        """The query as this user may run it: clinicians see issued reports only."""
+    def provider_link(self, actor: User) -> str | None:
+        """The provider id an admin linked to the actor (read afresh: a link made after
+        she signed in counts at once)."""
+        with self._ctx.uow(read_only=True) as uow:
+            record = uow.users.get(actor.username)
+            return record.user.provider_id if record else None
+
+    def _query(
+        self,
+        uow: UnitOfWork,
+        actor: User,
+        text: str,
+        mine: bool,
+        my_patients: bool,
+        **filters: Any,
+    ) -> CaseQuery:
+        """The query as this user may run it: clinicians see issued reports only, with
+        their own New and Amended marks."""
         actor.require(Permission.SEE_ISSUED)
+        issued_only = not actor.can(Permission.SEE_WORKING)
+        recipient = None
+        if my_patients:
+            record = uow.users.get(actor.username)
+            # "" names no case: an unlinked user has no patients (rather than everyone's)
+            recipient = (record.user.provider_id if record else None) or ""
         return CaseQuery(
             words=tuple(search_words(text)),
-            issued_only=not actor.can(Permission.SEE_WORKING),
+            issued_only=issued_only,
             assigned_to=actor.username if mine else None,
+            recipient=recipient,
+            reader=actor.username if issued_only else None,
             **filters,
         )
 
@@ -257,10 +305,42 @@ class CaseService:
                 "patient_summary": patient_summary,
             }
             uow.record(AuditEntry(purpose, actor.username, accession, detail))
+            if not actor.can(Permission.SEE_WORKING):
+                self._mark_read(uow, actor, case, request)
             uow.commit()
         if stored is not None:
             return self._as_it_stands_now(stored, request)
         return self._render(request)
+
+    def _mark_read(
+        self, uow: UnitOfWork, actor: User, case: CaseRecord, request: ReportRequest
+    ) -> None:
+        """Opening the current version clears its New mark; being shown an amendment (its
+        first page carries the changes table) clears the Amended mark up to it. Audited
+        when a mark clears."""
+        shown = request.version
+        if shown is None:
+            return
+        current = not request.later
+        amendment = shown.number if shown.kind is VersionKind.AMENDMENT else None
+        if not current and amendment is None:
+            return  # an older version, not an amendment: nothing new was read
+        changed = uow.cases.mark_read(
+            case,
+            actor.username,
+            read_count=case.issued_count if current else None,
+            amendment_seen=amendment,
+            at=self._ctx.clock.now(),
+        )
+        if changed:
+            uow.record(
+                AuditEntry(
+                    "mark-read",
+                    actor.username,
+                    case.accession,
+                    {"version": shown.number, "changes_shown": amendment is not None},
+                )
+            )
 
     def _as_it_stands_now(self, stored: bytes, request: ReportRequest) -> bytes:
         """The issued PDF's bytes, stamped when its version is now superseded or withdrawn

@@ -67,6 +67,7 @@ class DemoService:
                     full_name=spec["full_name"],
                     role=Role(spec["role"]),
                     credentials=spec.get("credentials"),
+                    provider_id=spec.get("provider_id"),
                 ),
                 spec["password"],
             )

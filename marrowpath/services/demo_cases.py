@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property, lru_cache
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from marrowpath.domain.case import FORMAT
 from marrowpath.domain.enums import DifferentialCategory
@@ -90,6 +90,8 @@ class DemoUser(TypedDict):
     role: str
     credentials: str | None
     password: str
+    # the clinicians order under a demo provider's id: their "My patients"
+    provider_id: NotRequired[str]
 
 
 DEMO_PASSWORD = "marrow-demo-1"
@@ -112,8 +114,8 @@ DEMO_USERS: list[DemoUser] = [
     _user("slindqvist", "Sofia Lindqvist", "pathologist", "MD"),
     _user("twojcik", "Tomasz Wójcik", "resident", "MD"),
     _user("rkim", "Rosa Kim", "technologist", "MLS(ASCP)"),
-    _user("praman", "Priya Raman", "clinician", "MD"),
-    _user("sotieno", "Samuel Otieno", "clinician", "MD"),
+    DemoUser(**_user("praman", "Priya Raman", "clinician", "MD"), provider_id="1497758547"),
+    DemoUser(**_user("sotieno", "Samuel Otieno", "clinician", "MD"), provider_id="1760443120"),
 ]
 DEMO_PATHOLOGISTS: list[str] = [u["username"] for u in DEMO_USERS if u["role"] == "pathologist"]
 _RESIDENT = "twojcik"

@@ -59,9 +59,9 @@ class CaseRecord:
     closing_reason: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseSummary:
-    """One row of the worklist and of `search`."""
+    """One row of the worklist and of `search` (slots: the worklist may hold 100,000)."""
 
     accession: str
     status: Status
@@ -73,6 +73,14 @@ class CaseSummary:
     assigned_pathologist: str | None
     created_at: datetime
     issued_count: int
+    # when the first version was issued (the end of the turnaround); None: nothing issued
+    first_issued_at: datetime | None = None
+    # for the reader of the query (`CaseQuery.reader`): issued or changed since she last
+    # opened it; amended, and the amendment's changes table not yet shown to her
+    new: bool = False
+    amended: bool = False
+    # where the next page starts (`CaseQuery.after`): the sort column's value and the id
+    position: tuple[Any, int] | None = None
 
 
 SortKey = Literal[
@@ -103,6 +111,13 @@ class CaseQuery:
     descending: bool = True
     offset: int = 0
     limit: int | None = None
+    # keyset paging: rows after this `CaseSummary.position` (never OFFSET for pages)
+    after: tuple[Any, int] | None = None
+    # only the cases whose latest issued version names this provider id ("My patients")
+    recipient: str | None = None
+    # the user whose New and Amended marks the rows carry; `unread_only` keeps the marked
+    reader: str | None = None
+    unread_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,6 +199,15 @@ class CaseRepository(Protocol):
         closing_reason: str | None = None,
         issued: CaseWrite | None = None,
     ) -> int: ...
+    def mark_read(
+        self,
+        case: CaseRecord,
+        username: str,
+        *,
+        read_count: int | None,
+        amendment_seen: int | None,
+        at: datetime,
+    ) -> bool: ...
     def assign(
         self,
         case: CaseRecord,

@@ -60,7 +60,7 @@ IDENTITY_FIELDS = (
 class UsersModel(QAbstractTableModel):
     """A thin table over the list of users."""
 
-    HEADERS = ("User name", "Full name", "Role", "Credentials", "State")
+    HEADERS = ("User name", "Full name", "Role", "Credentials", "State", "Provider id")
 
     def __init__(self, users: list[User], parent: Any = None) -> None:
         super().__init__(parent)
@@ -93,9 +93,14 @@ class UsersModel(QAbstractTableModel):
         user = self._users[index.row()]
         locked = user.is_locked(datetime.now(UTC))  # a lockout ends by itself
         state = "locked" if locked else ("deactivated" if not user.active else "active")
-        return (user.username, user.full_name, user.role.value, user.credentials or "", state)[
-            index.column()
-        ]
+        return (
+            user.username,
+            user.full_name,
+            user.role.value,
+            user.credentials or "",
+            state,
+            user.provider_id or "",
+        )[index.column()]
 
 
 @dataclass(frozen=True)
@@ -348,6 +353,7 @@ class AdminDialog(QDialog):
             ("Unlock", self.unlock),
             ("Deactivate", self.deactivate),
             ("Reactivate", self.reactivate),
+            ("Link provider...", self.link_provider),
         ):
             button = QPushButton(text)
             button.clicked.connect(slot)
@@ -426,6 +432,26 @@ class AdminDialog(QDialog):
         if user is not None:
             self._after_user_change(
                 lambda: self._services.auth.set_active(self._user, user.username, True)
+            )
+
+    def link_provider(self) -> None:
+        """Link a clinician to the provider id (e.g. NPI) her orders carry: her "My
+        patients" are the issued reports that name it."""
+        user = self._selected_user()
+        if user is None:
+            return
+        provider_id, ok = QInputDialog.getText(
+            self,
+            "Link provider",
+            f"Provider id (e.g. NPI) that {user.full_name} orders under;\n"
+            "empty to unlink. Reports naming it as ordering provider or copy\n"
+            "recipient are her patients.",
+            QLineEdit.EchoMode.Normal,
+            user.provider_id or "",
+        )
+        if ok:
+            self._after_user_change(
+                lambda: self._services.auth.link_provider(self._user, user.username, provider_id)
             )
 
 

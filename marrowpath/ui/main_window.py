@@ -355,7 +355,13 @@ class MainWindow(QMainWindow):
         )
         index = self.tabs.addTab(preview, f"{accession} report")
         preview.title_changed.connect(lambda title, p=preview: self._retitle(p, title))
+        preview.report_read.connect(
+            lambda accession, new, amended: self.worklist.report_read(
+                accession, new=new, amended=amended
+            )
+        )
         self.tabs.setCurrentIndex(index)
+        preview.setFocus()
 
     def _retitle(self, widget: QWidget, title: str) -> None:
         index = self.tabs.indexOf(widget)

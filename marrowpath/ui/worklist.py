@@ -1,7 +1,13 @@
 """The worklist: a thin table model over pages of cases that the database sorts and filters.
 
 The model never holds more than the rows the user has scrolled to: it asks for the next
-page when the view reaches the end (`canFetchMore`/`fetchMore`), off the GUI thread.
+page when the view reaches the end (`canFetchMore`/`fetchMore`), off the GUI thread, by
+keyset (the sort value and id of the last row held), so that the thousandth page costs
+what the first does.
+
+A clinician's default view is "My patients": the issued reports that name her provider
+id, with New and Amended marks in words and colour, and the number unread in the status
+bar.
 """
 
 from __future__ import annotations
@@ -14,14 +20,16 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,6 +39,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -40,6 +49,7 @@ from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.users import Permission, User
 from marrowpath.services.ports import CaseSummary, SortKey
 from marrowpath.ui import status as status_words
+from marrowpath.ui.batch_print import BatchPrint
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 
@@ -52,6 +62,8 @@ class WorklistQuery:
     text: str = ""
     statuses: tuple[Status, ...] = ()
     mine: bool = False
+    my_patients: bool = False
+    unread_only: bool = False
     date_from: date | None = None
     date_to: date | None = None
     sort: SortKey = "procedure_date"
@@ -61,32 +73,85 @@ class WorklistQuery:
 @dataclass(frozen=True)
 class Column:
     title: str
-    sort: SortKey
+    key: str
+    # the query's sort key; None: the column cannot be sorted by the database
+    sort: SortKey | None
 
 
 COLUMNS = (
-    Column("Accession", "accession"),
-    Column("Patient", "patient"),
-    Column("MRN", "mrn"),
-    Column("Procedure date", "procedure_date"),
-    Column("Status", "status"),
-    Column("Ordering provider", "provider"),
-    Column("Diagnosis", "diagnosis"),
-    Column("Pathologist", "pathologist"),
-    Column("Age (days)", "created_at"),
+    Column("Accession", "accession", "accession"),
+    Column("Patient", "patient", "patient"),
+    Column("MRN", "mrn", "mrn"),
+    Column("Procedure date", "procedure_date", "procedure_date"),
+    Column("Status", "status", "status"),
+    Column("Ordering provider", "provider", "provider"),
+    Column("Diagnosis", "diagnosis", "diagnosis"),
+    Column("Pathologist", "pathologist", "pathologist"),
+    Column("Turnaround (days)", "turnaround", None),
+    # shown first, for clinicians only (the view moves it; the model keeps it last)
+    Column("Unread", "marks", None),
 )
+MARKS_COLUMN = len(COLUMNS) - 1
+DEFAULT_SORT_COLUMN = 3
+COLUMN_WIDTHS = (110, 200, 110, 110, 110, 160, 380, 110, 0, 110)
 
-QUICK_FILTERS: tuple[tuple[str, tuple[Status, ...], bool], ...] = (
-    ("All cases", (), False),
-    ("My cases", (), True),
-    ("Awaiting sign-out", (Status.DRAFT, Status.PRELIMINARY), False),
-    ("Preliminary", (Status.PRELIMINARY,), False),
-    ("Final", (Status.FINAL,), False),
-    ("Amended", (Status.AMENDED, Status.APPENDED), False),
-    ("Cancelled or withdrawn", (Status.CANCELLED, Status.ENTERED_IN_ERROR), False),
+# Marks are words first; the colour repeats them (look-and-feel: never colour alone).
+NEW_COLOUR = QColor("#a14a00")
+AMENDED_COLOUR = QColor("#1f4e9e")
+
+
+@dataclass(frozen=True)
+class QuickFilter:
+    label: str
+    statuses: tuple[Status, ...] = ()
+    mine: bool = False
+    my_patients: bool = False
+    unread_only: bool = False
+
+
+STAFF_FILTERS: tuple[QuickFilter, ...] = (
+    QuickFilter("All cases"),
+    QuickFilter("My cases", mine=True),
+    QuickFilter("Awaiting sign-out", (Status.DRAFT, Status.PRELIMINARY)),
+    QuickFilter("Preliminary", (Status.PRELIMINARY,)),
+    QuickFilter("Final", (Status.FINAL,)),
+    QuickFilter("Amended", (Status.AMENDED, Status.APPENDED)),
+    QuickFilter("Cancelled or withdrawn", (Status.CANCELLED, Status.ENTERED_IN_ERROR)),
 )
+CLINICIAN_FILTERS: tuple[QuickFilter, ...] = (
+    QuickFilter("My patients", my_patients=True),
+    QuickFilter("Unread", my_patients=True, unread_only=True),
+    QuickFilter("All issued reports"),
+    QuickFilter("Amended", (Status.AMENDED, Status.APPENDED)),
+    QuickFilter("Cancelled or withdrawn", (Status.CANCELLED, Status.ENTERED_IN_ERROR)),
+)
+ALL_ISSUED = 2
 
-Fetch = Callable[[WorklistQuery, int, int], list[CaseSummary]]
+
+def quick_filters(user: User) -> tuple[QuickFilter, ...]:
+    """Clinicians read issued reports of their own patients; everyone else works cases."""
+    return STAFF_FILTERS if user.can(Permission.SEE_WORKING) else CLINICIAN_FILTERS
+
+
+def marks_text(case: CaseSummary) -> str:
+    return ", ".join(word for word, on in (("New", case.new), ("Amended", case.amended)) if on)
+
+
+def turnaround_days(case: CaseSummary, today: date) -> int | None:
+    """Days from the procedure to the first issued report, or to today while nothing is
+    issued; None without a procedure date, or for a case closed before any issue."""
+    if case.procedure_date is None:
+        return None
+    if case.first_issued_at is not None:
+        end = case.first_issued_at.date()
+    elif case.status in (Status.CANCELLED, Status.ENTERED_IN_ERROR):
+        return None
+    else:
+        end = today
+    return max(0, (end - case.procedure_date).days)
+
+
+Fetch = Callable[[WorklistQuery, "tuple[Any, int] | None", int], list[CaseSummary]]
 
 
 def _status_icon(colour: QColor) -> QIcon:
@@ -179,10 +244,11 @@ class WorklistModel(QAbstractTableModel):
 
     def _load_page(self) -> None:
         self._loading = True
-        generation, query, offset = self._generation, self._query, len(self._rows)
+        generation, query = self._generation, self._query
+        after = self._rows[-1].position if self._rows else None
         size = self._page_size
         self._runner.run(
-            lambda: self._fetch(query, offset, size),
+            lambda: self._fetch(query, after, size),
             on_done=lambda rows: self._page_arrived(generation, rows),
             on_error=lambda error: self._page_failed(generation, error),
             owner=self,
@@ -228,7 +294,7 @@ class WorklistModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         case = self._rows[index.row()]
-        column = COLUMNS[index.column()].sort
+        column = COLUMNS[index.column()].key
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._text(case, column, tooltip=role == Qt.ItemDataRole.ToolTipRole)
         if role == Qt.ItemDataRole.DecorationRole and column == "status":
@@ -237,13 +303,35 @@ class WorklistModel(QAbstractTableModel):
             return self._icons[case.status]
         if role == Qt.ItemDataRole.ForegroundRole and column == "status":
             return status_words.colour(case.status)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == "created_at":
+        if role == Qt.ItemDataRole.ForegroundRole and column == "marks":
+            return NEW_COLOUR if case.new else AMENDED_COLOUR
+        if role == Qt.ItemDataRole.FontRole and (case.new or case.amended):
+            font = QFont()
+            font.setBold(True)  # unread rows stand out, as in a mail client
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == "turnaround":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return self._text(case, column, tooltip=False)
         return None
 
+    def mark_read(self, accession: str, *, new: bool, amended: bool) -> None:
+        """Clear the marks the preview has just cleared in the database, in place (the
+        row stays where it is, even under "Unread", until the list is refreshed)."""
+        for number, case in enumerate(self._rows):
+            if case.accession == accession:
+                updated = replace(
+                    case, new=case.new and not new, amended=case.amended and not amended
+                )
+                if updated != case:
+                    self._rows[number] = updated
+                    self.dataChanged.emit(
+                        self.index(number, 0), self.index(number, len(COLUMNS) - 1)
+                    )
+
     def _text(self, case: CaseSummary, column: str, *, tooltip: bool) -> str:
+        if column == "marks":
+            return marks_text(case)
         if column == "accession":
             return case.accession
         if column == "patient":
@@ -264,13 +352,19 @@ class WorklistModel(QAbstractTableModel):
             )
         if column == "pathologist":
             return case.assigned_pathologist or ""
-        return str(max(0, (self._today() - case.created_at.date()).days))
+        days = turnaround_days(case, self._today())
+        return "" if days is None else str(days)
+
+    def sort_column(self) -> int:
+        """The column the current query sorts by."""
+        found = (i for i, c in enumerate(COLUMNS) if c.sort == self._query.sort)
+        return next(found, DEFAULT_SORT_COLUMN)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = COLUMNS[column].sort
+        if key is None:
+            return  # computed per row: the view puts the indicator back
         descending = order == Qt.SortOrder.DescendingOrder
-        if key == "created_at":
-            descending = not descending  # age in days grows as the creation date falls
         if (key, descending) != (self._query.sort, self._query.descending):
             self.set_query(replace(self._query, sort=key, descending=descending))
 
@@ -278,9 +372,12 @@ class WorklistModel(QAbstractTableModel):
 class WorklistView(QWidget):
     """Quick filters, search box, date range and the table.
 
+    Keys: Down in the search box moves to the results; Enter there opens the selected
+    case.
+
     Signals:
         open_requested(str) -- the user opened a case (Enter or double-click): accession.
-        count_changed(str) -- a line for the status bar ("200 of 1,234 cases").
+        count_changed(str) -- a line for the status bar ("200 cases, 3 unread").
     """
 
     open_requested = Signal(str)
@@ -303,8 +400,9 @@ class WorklistView(QWidget):
         )
         self.quick_filter = QComboBox()
         self.quick_filter.setAccessibleName("Quick filter")
-        for label, _statuses, _mine in QUICK_FILTERS:
-            self.quick_filter.addItem(label)
+        self._filters: tuple[QuickFilter, ...] = ()
+        self._unread: int | None = None
+        self._count_generation = 0
         self.search_box = QLineEdit()
         self.search_box.setPlaceholderText("Search name, MRN, accession or diagnosis (Ctrl+F)")
         self.search_box.setAccessibleName("Search cases")
@@ -327,7 +425,8 @@ class WorklistView(QWidget):
         self.table.setAccessibleName("Worklist")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # several rows: to print them in one go (Shift or Ctrl with a click or arrows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setSortingEnabled(True)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
@@ -336,9 +435,13 @@ class WorklistView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        header.setSortIndicator(3, Qt.SortOrder.DescendingOrder)
-        for column, width in enumerate((110, 200, 110, 110, 110, 160, 380, 110, 80)):
-            self.table.setColumnWidth(column, width)
+        header.setSortIndicator(DEFAULT_SORT_COLUMN, Qt.SortOrder.DescendingOrder)
+        header.sortIndicatorChanged.connect(self._keep_sort_indicator)
+        padding = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_HeaderMargin) + 24
+        for column, width in enumerate(COLUMN_WIDTHS):
+            # every header fits, with room for the sort arrow
+            title = header.fontMetrics().horizontalAdvance(COLUMNS[column].title) + padding
+            self.table.setColumnWidth(column, max(width, title))
         self.empty_label = QLabel()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.hide()
@@ -351,6 +454,10 @@ class WorklistView(QWidget):
         filters.addWidget(self.date_from)
         filters.addWidget(QLabel("to"))
         filters.addWidget(self.date_to)
+        self.print_button = QPushButton("Print selected...")
+        self.print_button.setToolTip("Print the selected reports in one go")
+        self.print_button.clicked.connect(self._ask_print_selected)
+        filters.addWidget(self.print_button)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
@@ -370,8 +477,41 @@ class WorklistView(QWidget):
         self.table.activated.connect(self._on_table_activated)
         self.model.loaded.connect(self._on_loaded)
         self.model.failed.connect(self._on_failed)
+        self.search_box.installEventFilter(self)
 
-    def _fetch(self, query: WorklistQuery, offset: int, limit: int) -> list[CaseSummary]:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down in the search box moves to the results (the first row when none is
+        selected); Enter there opens the selected case once the results have focus."""
+        if (
+            watched is self.search_box
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+            and self.model.rowCount() > 0
+        ):
+            self.table.setFocus(Qt.FocusReason.TabFocusReason)
+            if not self.table.selectionModel().hasSelection():
+                self.table.selectRow(0)
+            self.table.setCurrentIndex(self.model.index(self.table.currentIndex().row(), 1))
+            return True
+        return super().eventFilter(watched, event)
+
+    def _keep_sort_indicator(self, column: int, _order: Qt.SortOrder) -> None:
+        """A click on a column the database cannot sort puts the indicator back."""
+        if COLUMNS[column].sort is None:
+            header = self.table.horizontalHeader()
+            order = (
+                Qt.SortOrder.DescendingOrder
+                if self.model.query.descending
+                else Qt.SortOrder.AscendingOrder
+            )
+            header.blockSignals(True)
+            header.setSortIndicator(self.model.sort_column(), order)
+            header.blockSignals(False)
+
+    def _fetch(
+        self, query: WorklistQuery, after: tuple[Any, int] | None, limit: int
+    ) -> list[CaseSummary]:
         return self._services.cases.search(
             self._user(),
             query.text,
@@ -379,21 +519,56 @@ class WorklistView(QWidget):
             date_from=query.date_from,
             date_to=query.date_to,
             mine=query.mine,
+            my_patients=query.my_patients,
+            unread_only=query.unread_only,
             sort=query.sort,
             descending=query.descending,
-            offset=offset,
+            after=after,
             limit=limit,
         )
 
+    def _fill_filters(self) -> None:
+        """The quick filters of the signed-in user's role, on her default view: a
+        clinician linked to a provider id starts on "My patients", one not (yet) linked on
+        all issued reports rather than on an empty list."""
+        user = self._user()
+        filters = quick_filters(user)
+        if filters == self._filters:
+            return
+        self._filters = filters
+        default = 0 if filters is STAFF_FILTERS or user.provider_id else ALL_ISSUED
+        self.quick_filter.blockSignals(True)
+        self.quick_filter.clear()
+        for item in filters:
+            self.quick_filter.addItem(item.label)
+        self.quick_filter.setCurrentIndex(default)
+        self.quick_filter.blockSignals(False)
+        reader = filters is CLINICIAN_FILTERS
+        self.table.setColumnHidden(MARKS_COLUMN, not reader)
+        header = self.table.horizontalHeader()
+        header.moveSection(header.visualIndex(MARKS_COLUMN), 0 if reader else MARKS_COLUMN)
+
+    @property
+    def is_reader(self) -> bool:
+        """Whether the user reads issued reports with New and Amended marks (clinicians)."""
+        return self._filters is CLINICIAN_FILTERS
+
+    def select_filter(self, label: str) -> None:
+        self.quick_filter.setCurrentIndex(self.quick_filter.findText(label))
+
     def apply_filters(self) -> None:
-        _label, statuses, mine = QUICK_FILTERS[self.quick_filter.currentIndex()]
+        self._debounce.stop()  # this query supersedes one still waiting for typing to stop
+        self._fill_filters()
+        chosen = self._filters[max(self.quick_filter.currentIndex(), 0)]
         dated = self.use_dates.isChecked()
         current = self.model.query
         self.model.set_query(
             WorklistQuery(
                 text=self.search_box.text().strip(),
-                statuses=statuses,
-                mine=mine,
+                statuses=chosen.statuses,
+                mine=chosen.mine,
+                my_patients=chosen.my_patients,
+                unread_only=chosen.unread_only,
                 date_from=self.date_from.date().toPython() if dated else None,  # type: ignore[arg-type]
                 date_to=self.date_to.date().toPython() if dated else None,  # type: ignore[arg-type]
                 sort=current.sort,
@@ -407,23 +582,111 @@ class WorklistView(QWidget):
         self.apply_filters()
 
     def selected_accession(self) -> str | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row(rows[0].row()).accession if rows else None
+        """The current row's case when it is selected, else the first selected one."""
+        current = self.table.currentIndex()
+        if current.isValid() and self.table.selectionModel().isRowSelected(current.row()):
+            return self.model.row(current.row()).accession
+        selected = self.selected_accessions()
+        return selected[0] if selected else None
+
+    def selected_accessions(self) -> list[str]:
+        """The selected cases, in the worklist's order."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self.model.row(row).accession for row in rows]
+
+    def _ask_print_selected(self) -> None:
+        batch = self.print_selected()
+        if batch is not None:
+            batch.ask_and_start()
+
+    def print_selected(self) -> BatchPrint | None:
+        """Print the selected cases' reports in one job, with progress and Cancel; the
+        outcome goes to the status bar line."""
+        accessions = self.selected_accessions()
+        if not accessions:
+            self.count_changed.emit("Select the reports to print first.")
+            return None
+        batch = BatchPrint(
+            services=self._services,
+            runner=self._runner,
+            user=self._user,
+            accessions=accessions,
+            parent=self,
+        )
+        batch.finished.connect(self.count_changed.emit)
+        return batch
 
     def _on_table_activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.open_requested.emit(self.model.row(index.row()).accession)
 
     def _on_loaded(self, count: int) -> None:
-        more = "+" if self.model.canFetchMore() else ""
-        self.count_changed.emit(f"{count:,}{more} cases")
+        self._emit_count()
+        if self.is_reader:
+            self.count_unread()
         empty = count == 0
         self.empty_label.setVisible(empty)
         if empty:
-            issued_only = not self._user().can(Permission.SEE_WORKING)
             self.empty_label.setText(
-                "No cases match." + (" Clinicians see issued reports only." if issued_only else "")
+                "No cases match."
+                + (" Clinicians see issued reports only." if self.is_reader else "")
             )
+            if self.is_reader and self.model.query.my_patients:
+                self._explain_empty()
+
+    def _emit_count(self) -> None:
+        count = self.model.rowCount()
+        more = "+" if self.model.canFetchMore() else ""
+        unread = f", {self._unread:,} unread" if self._unread is not None else ""
+        self.count_changed.emit(f"{count:,}{more} cases{unread}")
+
+    def count_unread(self) -> None:
+        """How many of her patients' reports are New or Amended, for the status bar."""
+        user, cases = self._user(), self._services.cases
+        self._count_generation += 1
+        generation = self._count_generation
+
+        def counted(unread: int) -> None:
+            if generation == self._count_generation:
+                self._unread = unread
+                self._emit_count()
+
+        self._runner.run(
+            lambda: cases.count(user, my_patients=True, unread_only=True),
+            on_done=counted,
+            on_error=lambda _e: None,
+            owner=self,
+        )
+
+    def _explain_empty(self) -> None:
+        """An empty "My patients" most often means the user is not linked to a provider."""
+        user, cases = self._user(), self._services.cases
+        query = self.model.query
+
+        def explain(link: str | None) -> None:
+            if not query.my_patients or query is not self.model.query:
+                return
+            if link is None:
+                self.empty_label.setText(
+                    "No reports: your user is not linked to an ordering provider. An "
+                    "administrator links it in Administration, Users (Provider id)."
+                )
+            else:
+                self.empty_label.setText(
+                    "No unread reports of your patients."
+                    if query.unread_only
+                    else "No issued reports name you as ordering provider or copy recipient."
+                )
+
+        self._runner.run(
+            lambda: cases.provider_link(user), on_done=explain, on_error=lambda _e: None, owner=self
+        )
+
+    def report_read(self, accession: str, *, new: bool, amended: bool) -> None:
+        """The preview cleared marks of `accession`: show it here and recount."""
+        self.model.mark_read(accession, new=new, amended=amended)
+        if self.is_reader:
+            self.count_unread()
 
     def _on_failed(self, message: str) -> None:
         self.empty_label.setText(message)
@@ -438,7 +701,7 @@ class WorklistView(QWidget):
             widget.blockSignals(True)
         try:
             self.search_box.clear()
-            self.quick_filter.setCurrentIndex(0)
+            self._filters = ()  # the next user's role decides the filters
             self.use_dates.setChecked(False)
             self.date_from.setEnabled(False)
             self.date_to.setEnabled(False)
@@ -446,5 +709,7 @@ class WorklistView(QWidget):
             for widget in widgets:
                 widget.blockSignals(False)
         self.model.clear()
+        self._unread = None
+        self._count_generation += 1
         self.empty_label.hide()
         self.count_changed.emit("")

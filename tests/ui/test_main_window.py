@@ -172,9 +172,10 @@ def test_preview_offers_no_patient_summary_for_a_withdrawn_report(
     assert "WITHDRAWN - ENTERED IN ERROR" in first
     assert not preview.summary.isEnabled() and not preview.summary.isChecked()
     assert preview.summary.toolTip() == "A withdrawn report has no patient summary."
-    assert [preview.versions.itemText(i).endswith("- withdrawn") for i in range(2)] == [
-        True,
-        True,
+    # every version of a withdrawn case says so, in the words of its banner
+    assert [preview.versions.itemText(i) for i in range(2)] == [
+        "version 2 of 2 - WITHDRAWN",
+        "version 1 of 2 - WITHDRAWN",
     ]
     window.close()
     app.close()

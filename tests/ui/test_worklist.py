@@ -32,13 +32,13 @@ def test_model_pages_and_passes_the_model_tester(
     _cases(app, pathologist, 45)
     runner = TaskRunner()
     model = WorklistModel(
-        fetch=lambda q, offset, limit: services.cases.search(
+        fetch=lambda q, after, limit: services.cases.search(
             pathologist,
             q.text,
             statuses=q.statuses,
             sort=q.sort,
             descending=q.descending,
-            offset=offset,
+            after=after,
             limit=limit,
         ),
         runner=runner,
@@ -92,3 +92,33 @@ def test_view_filters_by_search_status_and_role(
     with qtbot.waitSignal(view.model.loaded, timeout=10_000):
         view.quick_filter.setCurrentIndex(0)
     assert [view.model.row(i).accession for i in range(view.model.rowCount())] == ["BM26-00100"]
+
+
+def test_turnaround_runs_from_procedure_to_first_issue_or_today() -> None:
+    from datetime import UTC, date, datetime
+
+    from marrowpath.services.ports import CaseSummary
+    from marrowpath.ui.worklist import turnaround_days
+
+    def case(status: Status, issued: datetime | None, procedure: date | None) -> CaseSummary:
+        return CaseSummary(
+            accession="BM26-00001",
+            status=status,
+            patient_name="",
+            mrn="",
+            procedure_date=procedure,
+            diagnosis="",
+            ordering_provider="",
+            assigned_pathologist=None,
+            created_at=datetime(2026, 11, 1, tzinfo=UTC),
+            issued_count=1 if issued else 0,
+            first_issued_at=issued,
+        )
+
+    today = date(2026, 11, 30)
+    issued = datetime(2026, 11, 13, 9, tzinfo=UTC)
+    assert turnaround_days(case(Status.FINAL, issued, date(2026, 11, 10)), today) == 3
+    assert turnaround_days(case(Status.AMENDED, issued, date(2026, 11, 10)), today) == 3
+    assert turnaround_days(case(Status.DRAFT, None, date(2026, 11, 10)), today) == 20
+    assert turnaround_days(case(Status.CANCELLED, None, date(2026, 11, 10)), today) is None
+    assert turnaround_days(case(Status.DRAFT, None, None), today) is None
