@@ -47,7 +47,7 @@ _MASKS = [
     ),
     (re.compile(r"\b20\d{12}(\.\d+)?([+-]\d{4})?\b"), "<HL7TIME>"),
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<UUID>"),
-    (re.compile(r"MSH\|([^|]*\|){8}[^|]*"), "MSH|<HEAD>"),
+    (re.compile(r"MSH\|(?!<HEAD>)([^|\n]*\|){8}[^|\n]*"), "MSH|<HEAD>"),
     (re.compile(r"\bMP[0-9A-F]{18}\b"), "<CONTROL-ID>"),
 ]
 

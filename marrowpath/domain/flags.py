@@ -181,11 +181,12 @@ def advisory_flags(case: CaseDocument, *, final_sign_out: bool = False) -> list[
                 )
     core = case.core
     if core is not None:
-        if core.length_mm < 15:
+        # A draft's core may hold one number without the other (`DraftDocument`).
+        if core.length_mm is not None and core.length_mm < 15:
             flags.append(
                 Flag("core_short", "advisory", f"Core length {core.length_mm:g} mm (below 15 mm).")
             )
-        if core.cellularity_pct <= 25:
+        if core.cellularity_pct is not None and core.cellularity_pct <= 25:
             flags.append(
                 Flag(
                     "core_cellularity_25",

@@ -109,7 +109,7 @@ class FieldLabel:
     where: str = ""
     unit: str = ""
     format: Format = "text"
-    words: Mapping[str, str] = field(default_factory=lambda: NO_WORDS)
+    words: Mapping[str, str] = field(default_factory=lambda: NO_WORDS, hash=False)
     group: Group = "report"
     place: Place = ""
     entry: str = ""
@@ -162,7 +162,9 @@ class ListLabel:
     match: Literal["position", "key", "value"]
     key: str = ""
     numbered: bool = False
-    fields: Mapping[str, FieldLabel] = field(default_factory=lambda: MappingProxyType({}))
+    fields: Mapping[str, FieldLabel] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
 
 
 def choice(label_text: str, where: str = "", **more: object) -> FieldLabel:
