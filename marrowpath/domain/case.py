@@ -8,7 +8,7 @@ draft missing required fields can still be checked for them.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeAlias
 
 from pydantic import (
     AfterValidator,
@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    create_model,
     model_validator,
 )
 
@@ -43,8 +44,10 @@ from marrowpath.domain.enums import (
     Site,
     Specimen,
     StainResult,
+    label,
 )
 from marrowpath.domain.identity import identifier_problem, name_problem
+from marrowpath.domain.meta import SOURCE_WORDS, TEN9, FieldLabel, ListLabel, Place, choice
 from marrowpath.domain.types import (
     DIFFERENTIAL_TOTAL_MAX,
     Count,
@@ -87,88 +90,205 @@ GivenNames = Annotated[ShortText, AfterValidator(input_only(_person_name))]
 
 
 class Document(BaseModel):
-    """Base of every object in the case document: unknown fields are an error."""
+    """Base of every object in the case document: unknown fields are an error.
+
+    `place` says where the object's fields print in the report (`meta.PLACES`); a field
+    printed elsewhere says so in its own `FieldLabel`.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False)
+    place: ClassVar[Place] = "identification"
 
 
 class Provider(Document):
-    name: NonEmptyShortText
-    family_name: ShortText | None = None
-    given_names: ShortText | None = None
-    id: ShortText | None = None
-    organization: ShortText | None = None
+    """The ordering provider, and each copy-to recipient (these labels name the first; a
+    recipient's are `_RECIPIENT`, on `CaseDocument.copy_to`)."""
+
+    name: Annotated[NonEmptyShortText, FieldLabel("Ordering provider", entry="Name as printed")]
+    family_name: Annotated[
+        ShortText | None, FieldLabel("Ordering provider, family name", entry="Family name")
+    ] = None
+    given_names: Annotated[
+        ShortText | None, FieldLabel("Ordering provider, given names", entry="Given names")
+    ] = None
+    id: Annotated[ShortText | None, FieldLabel("Ordering provider, ID", entry="Provider ID")] = None
+    organization: Annotated[
+        ShortText | None, FieldLabel("Ordering provider, organization", entry="Organization")
+    ] = None
+
+
+# A copy-to recipient's fields, as one of the recipients ("Copy to Dr X: ID").
+_RECIPIENT = {
+    "name": FieldLabel("", entry="Name as printed"),
+    "family_name": FieldLabel("family name", entry="Family name"),
+    "given_names": FieldLabel("given names", entry="Given names"),
+    "id": FieldLabel("ID"),
+    "organization": FieldLabel("organization", entry="Organization"),
+}
 
 
 class Order(Document):
-    placer_order_number: ShortText | None = None
-    visit_number: ShortText | None = None
+    place = "order"
+
+    placer_order_number: Annotated[
+        ShortText | None, FieldLabel("Placer order", entry="Placer order number")
+    ] = None
+    visit_number: Annotated[ShortText | None, FieldLabel("Visit", entry="Visit number")] = None
 
 
 class Patient(Document):
-    mrn: Mrn
-    family_name: PersonName
-    given_names: GivenNames
-    birth_date: IsoDate
-    sex: Sex
+    place = "patient"
+
+    mrn: Annotated[Mrn, FieldLabel("MRN", group="identity")]
+    family_name: Annotated[
+        PersonName,
+        FieldLabel(
+            "Patient, family name", group="identity", place="patient_name", entry="Family name"
+        ),
+    ]
+    given_names: Annotated[
+        GivenNames,
+        FieldLabel(
+            "Patient, given names",
+            group="identity",
+            place="patient_name",
+            entry="Given names",
+            signout=False,
+        ),
+    ]
+    birth_date: Annotated[IsoDate, FieldLabel("Birth date", format="date", group="identity")]
+    sex: Annotated[Sex, choice("Sex", group="identity")]
+
+
+def analyte(label: str, unit: str, **more: object) -> FieldLabel:
+    """A blood count value: printed as entered with its unit; the interface text writes
+    the unit in ASCII ("x10E9/L") and the editor with spaces ("× 10⁹/L")."""
+    spelt = {TEN9: ("× 10⁹/L", "x10E9/L")}.get(unit, (unit, unit))
+    return FieldLabel(
+        label,
+        unit=unit,
+        format="number",
+        entry_unit=spelt[0],
+        wire_unit=spelt[1],
+        **more,  # type: ignore[arg-type]
+    )
 
 
 class Cbc(Document):
-    date: IsoDate | None = None
-    hemoglobin_g_dl: number(1, 25) | None = None  # type: ignore[valid-type]
-    wbc_10e9_l: number(0, 500) | None = None  # type: ignore[valid-type]
-    anc_10e9_l: number(0, 500) | None = None  # type: ignore[valid-type]
-    alc_10e9_l: number(0, 500) | None = None  # type: ignore[valid-type]
-    monocytes_10e9_l: number(0, 500) | None = None  # type: ignore[valid-type]
-    platelets_10e9_l: number(0, 3000) | None = None  # type: ignore[valid-type]
-    mcv_fl: number(50, 150) | None = None  # type: ignore[valid-type]
-    reticulocytes_10e9_l: number(0, 1000) | None = None  # type: ignore[valid-type]
-    pb_blasts_pct: Percent | None = None
+    """The complete blood count: every value field is one analyte, in the order a
+    hematologist reads them (the report's table, the interface text and the editor
+    list them in this order)."""
+
+    place = "cbc"
+
+    date: Annotated[
+        IsoDate | None, FieldLabel("Complete blood count, date", format="date", entry="CBC date")
+    ] = None
+    hemoglobin_g_dl: Annotated[
+        number(1, 25) | None,  # type: ignore[valid-type]
+        analyte("Hemoglobin", "g/dL", wire="Hb"),
+    ] = None
+    wbc_10e9_l: Annotated[
+        number(0, 500) | None,  # type: ignore[valid-type]
+        analyte("White blood cells", TEN9, entry="WBC", wire="WBC"),
+    ] = None
+    anc_10e9_l: Annotated[
+        number(0, 500) | None,  # type: ignore[valid-type]
+        analyte("Neutrophils (ANC)", TEN9, entry="ANC", wire="ANC"),
+    ] = None
+    alc_10e9_l: Annotated[
+        number(0, 500) | None,  # type: ignore[valid-type]
+        analyte("Lymphocytes (ALC)", TEN9, entry="ALC", wire="ALC"),
+    ] = None
+    monocytes_10e9_l: Annotated[
+        number(0, 500) | None,  # type: ignore[valid-type]
+        analyte("Monocytes", TEN9, where="blood count", wire="monocytes"),
+    ] = None
+    platelets_10e9_l: Annotated[
+        number(0, 3000) | None,  # type: ignore[valid-type]
+        analyte("Platelets", TEN9, wire="platelets"),
+    ] = None
+    mcv_fl: Annotated[
+        number(50, 150) | None,  # type: ignore[valid-type]
+        analyte("MCV", "fL"),
+    ] = None
+    reticulocytes_10e9_l: Annotated[
+        number(0, 1000) | None,  # type: ignore[valid-type]
+        analyte("Reticulocytes", TEN9, wire="reticulocytes"),
+    ] = None
+    pb_blasts_pct: Annotated[Percent | None, analyte("Blood blasts", "%", wire="blood blasts")] = (
+        None
+    )
 
 
 class Clinical(Document):
-    indication: Indication
-    indication_detail: LongText | None = None
-    history: LongText | None = None
+    place = "clinical"
+
+    indication: Annotated[Indication, choice("Indication")]
+    indication_detail: Annotated[
+        LongText | None, FieldLabel("Indication, detail", entry="Indication detail")
+    ] = None
+    history: Annotated[LongText | None, FieldLabel("History")] = None
     cbc: Cbc | None = None
-    blood_smear: LongText | None = None
+    blood_smear: Annotated[
+        LongText | None, FieldLabel("Peripheral blood smear", entry="Blood smear")
+    ] = None
 
 
 class Procedure(Document):
-    date: IsoDate
-    site: Site
-    laterality: Laterality
-    operator: ShortText | None = None
-    sedation: Sedation | None = None
-    complications: list[Complication] | None = None
-    specimens: Annotated[list[Specimen], Field(min_length=1)]
+    """The procedure: its date, site and specimens print in the identification block,
+    who performed it and how in the procedure section."""
+
+    place = "procedure"
+
+    date: Annotated[IsoDate, FieldLabel("Procedure date", format="date", place="identification")]
+    site: Annotated[Site, choice("Site", place="identification")]
+    laterality: Annotated[
+        Laterality,
+        choice("Laterality", words={"not_applicable": "Not applicable"}, place="identification"),
+    ]
+    operator: Annotated[
+        ShortText | None, FieldLabel("Performed by", "procedure", entry="Operator")
+    ] = None
+    sedation: Annotated[Sedation | None, choice("Sedation")] = None
+    complications: Annotated[
+        list[Complication] | None,
+        choice("Complications"),
+        ListLabel("Complications", "value"),
+    ] = None
+    specimens: Annotated[
+        list[Specimen],
+        Field(min_length=1),
+        choice("Specimens received", place="identification", entry="Specimens"),
+        ListLabel("Specimens received", "value"),
+    ]
 
 
-class Differential(Document):
-    """Counts of cells per category; a category not seen may be omitted (counts as 0)."""
+# A category's name where it differs from its value in words ("mast_cells" -> "Mast
+# cells"); the editor's grid names "other" as the row of a count sheet does.
+_CATEGORY_LABELS = {
+    DifferentialCategory.NEUTROPHILS: FieldLabel("Neutrophils (segmented)"),
+    DifferentialCategory.OTHER: FieldLabel("Other cells", entry="Other"),
+}
 
-    blasts: DifferentialCount | None = None
-    promyelocytes: DifferentialCount | None = None
-    myelocytes: DifferentialCount | None = None
-    metamyelocytes: DifferentialCount | None = None
-    bands: DifferentialCount | None = None
-    neutrophils: DifferentialCount | None = None
-    eosinophils: DifferentialCount | None = None
-    basophils: DifferentialCount | None = None
-    mast_cells: DifferentialCount | None = None
-    promonocytes: DifferentialCount | None = None
-    monocytes: DifferentialCount | None = None
-    lymphocytes: DifferentialCount | None = None
-    plasma_cells: DifferentialCount | None = None
-    pronormoblasts: DifferentialCount | None = None
-    basophilic_normoblasts: DifferentialCount | None = None
-    polychromatic_normoblasts: DifferentialCount | None = None
-    orthochromatic_normoblasts: DifferentialCount | None = None
-    histiocytes: DifferentialCount | None = None
-    other: DifferentialCount | None = None
+
+def category_label(category: DifferentialCategory) -> FieldLabel:
+    """How a differential category reads (its count prints as "60 of 500 cells")."""
+    named = _CATEGORY_LABELS.get(category, FieldLabel(label(category.value)))
+    return FieldLabel(named.label, "aspirate differential", format="cells", entry=named.entry_label)
+
+
+class DifferentialCounts(Document):
+    """Counts of cells per category; a category not seen may be omitted (counts as 0).
+
+    Its subclass `Differential` has one field per `DifferentialCategory`, generated, so
+    a new category is one line in the enumeration.
+    """
+
+    place = "differential"
 
     @model_validator(mode="after")
-    def _total_within_bounds(self, info: ValidationInfo) -> Differential:
+    def _total_within_bounds(self, info: ValidationInfo) -> DifferentialCounts:
         if isinstance(info.context, dict) and info.context.get("stored"):
             return self
         total = sum(self.counts().values())
@@ -180,109 +300,240 @@ class Differential(Document):
         return self
 
     def count(self, category: DifferentialCategory) -> int:
-        return getattr(self, category.value) or 0
+        return getattr(self, category.value, None) or 0
 
     def counts(self) -> dict[DifferentialCategory, int]:
         """Every category with its count, absent ones as 0, in report order."""
         return {category: self.count(category) for category in DifferentialCategory}
 
 
+if TYPE_CHECKING:
+    Differential: TypeAlias = DifferentialCounts
+else:
+    Differential = create_model(
+        "Differential",
+        __base__=DifferentialCounts,
+        __module__=__name__,
+        **{
+            category.value: (
+                Annotated[DifferentialCount | None, category_label(category)],
+                None,
+            )
+            for category in DifferentialCategory
+        },
+    )
+
+
+def _morphology(lineage: str) -> FieldLabel:
+    return FieldLabel(lineage, "morphology", entry=f"{lineage} morphology")
+
+
 class Morphology(Document):
-    erythroid: LongText | None = None
-    granulocytic: LongText | None = None
-    megakaryocytic: LongText | None = None
-    lymphoid: LongText | None = None
-    plasma_cells: LongText | None = None
-    other: LongText | None = None
+    place = "morphology"
+
+    erythroid: Annotated[LongText | None, _morphology("Erythroid")] = None
+    granulocytic: Annotated[LongText | None, _morphology("Granulocytic")] = None
+    megakaryocytic: Annotated[LongText | None, _morphology("Megakaryocytic")] = None
+    lymphoid: Annotated[LongText | None, _morphology("Lymphoid")] = None
+    plasma_cells: Annotated[LongText | None, _morphology("Plasma cells")] = None
+    other: Annotated[LongText | None, _morphology("Other")] = None
+
+
+def _dysplasia(lineage: str) -> FieldLabel:
+    return FieldLabel(
+        f"Dysplasia, {lineage}",
+        format="percent",
+        entry=f"{lineage.capitalize()} dysplasia",
+        entry_unit="%",
+    )
 
 
 class Dysplasia(Document):
-    erythroid_pct: Percent | None = None
-    granulocytic_pct: Percent | None = None
-    megakaryocytic_pct: Percent | None = None
+    place = "morphology"
+
+    erythroid_pct: Annotated[Percent | None, _dysplasia("erythroid")] = None
+    granulocytic_pct: Annotated[Percent | None, _dysplasia("granulocytic")] = None
+    megakaryocytic_pct: Annotated[Percent | None, _dysplasia("megakaryocytic")] = None
 
 
 class Iron(Document):
-    storage_grade: Annotated[int, Field(strict=True, ge=0, le=6)] | None = None
-    ring_sideroblasts_pct: Percent | None = None
-    erythroblasts_counted: Count | None = None
-    comment: LongText | None = None
+    place = "morphology"
+
+    storage_grade: Annotated[
+        Annotated[int, Field(strict=True, ge=0, le=6)] | None,
+        FieldLabel("Storage iron", format="grade", entry_unit="Gale grade 0-6"),
+    ] = None
+    ring_sideroblasts_pct: Annotated[
+        Percent | None,
+        FieldLabel("Ring sideroblasts", format="percent", entry_unit="% of erythroblasts"),
+    ] = None
+    erythroblasts_counted: Annotated[
+        Count | None, FieldLabel("Erythroblasts counted", "iron stain", format="whole")
+    ] = None
+    comment: Annotated[LongText | None, FieldLabel("Iron comment")] = None
 
 
 class Aspirate(Document):
-    quality: AspirateQuality
-    particles: Particles
-    cellularity: AspirateCellularity | None = None
+    place = "aspirate"
+
+    quality: Annotated[AspirateQuality, choice("Quality", "aspirate")]
+    particles: Annotated[Particles, choice("Particles", "aspirate")]
+    cellularity: Annotated[
+        AspirateCellularity | None, choice("Cellularity (smear)", "aspirate", entry="Cellularity")
+    ] = None
     differential: Differential | None = None
-    differential_source: DifferentialSource | None = None
-    megakaryocyte_number: MegakaryocyteNumber | None = None
+    differential_source: Annotated[
+        DifferentialSource | None,
+        choice(
+            "Differential source",
+            "aspirate",
+            place="differential",
+        ),
+    ] = None
+    megakaryocyte_number: Annotated[
+        MegakaryocyteNumber | None, choice("Megakaryocytes", "aspirate")
+    ] = None
     morphology: Morphology | None = None
     dysplasia: Dysplasia | None = None
-    auer_rods: Flag | None = None
+    auer_rods: Annotated[
+        Flag | None, FieldLabel("Auer rods", format="flag", place="morphology")
+    ] = None
     iron: Iron | None = None
-    comment: LongText | None = None
+    comment: Annotated[
+        LongText | None, FieldLabel("Aspirate comment", place="morphology", entry="Comment")
+    ] = None
 
 
 class Infiltrate(Document):
-    pattern: InfiltratePattern
-    percent: Percent | None = None
-    description: LongText | None = None
+    place = "core"
+
+    pattern: Annotated[
+        InfiltratePattern,
+        choice("Infiltrate, pattern", entry="Infiltrate pattern", signout=False),
+    ]
+    percent: Annotated[
+        Percent | None,
+        FieldLabel(
+            "Infiltrate, marrow space", format="percent", entry="Infiltrate extent", entry_unit="%"
+        ),
+    ] = None
+    description: Annotated[
+        LongText | None, FieldLabel("Infiltrate, description", entry="Infiltrate description")
+    ] = None
 
 
 class Core(Document):
-    length_mm: number(0, 50, low_exclusive=True)  # type: ignore[valid-type]
-    adequacy: CoreAdequacy
-    adequacy_comment: LongText | None = None
-    cellularity_pct: Annotated[int, Field(strict=True, ge=0, le=100)]
-    megakaryocyte_number: MegakaryocyteNumber | None = None
-    megakaryocytes: LongText | None = None
-    fibrosis_grade: FibrosisGrade
-    collagen: Flag | None = None
-    osteosclerosis: Flag | None = None
+    place = "core"
+
+    length_mm: Annotated[
+        number(0, 50, low_exclusive=True),  # type: ignore[valid-type]
+        FieldLabel("Length", "core", unit="mm", format="number"),
+    ]
+    adequacy: Annotated[CoreAdequacy, choice("Adequacy", "core")]
+    adequacy_comment: Annotated[LongText | None, FieldLabel("Adequacy comment", "core")] = None
+    cellularity_pct: Annotated[
+        int,
+        Field(strict=True, ge=0, le=100),
+        FieldLabel("Cellularity", "core", unit="%", format="whole"),
+    ]
+    megakaryocyte_number: Annotated[
+        MegakaryocyteNumber | None, choice("Megakaryocytes", "core")
+    ] = None
+    megakaryocytes: Annotated[
+        LongText | None,
+        FieldLabel("Megakaryocytes, description", "core", entry="Megakaryocyte description"),
+    ] = None
+    fibrosis_grade: Annotated[FibrosisGrade, choice("Fibrosis grade")]
+    collagen: Annotated[Flag | None, FieldLabel("Collagen", format="flag")] = None
+    osteosclerosis: Annotated[Flag | None, FieldLabel("Osteosclerosis", format="flag")] = None
     infiltrate: Infiltrate | None = None
-    bone: LongText | None = None
-    comment: LongText | None = None
+    bone: Annotated[LongText | None, FieldLabel("Bone")] = None
+    comment: Annotated[LongText | None, FieldLabel("Core comment", entry="Comment")] = None
 
 
 class KeyResults(Document):
-    blasts_pct: Percent | None = None
-    blasts_source: BlastsSource | None = None
-    plasma_cells_pct: Percent | None = None
-    plasma_cells_source: PlasmaCellsSource | None = None
+    place = "key_results"
+
+    blasts_pct: Annotated[
+        Percent | None, FieldLabel("Blasts", "key results", format="percent", entry_unit="%")
+    ] = None
+    blasts_source: Annotated[
+        BlastsSource | None,
+        choice("Blasts, source", words=SOURCE_WORDS, entry="Blasts source"),
+    ] = None
+    plasma_cells_pct: Annotated[
+        Percent | None,
+        FieldLabel("Plasma cells", "key results", format="percent", entry_unit="%"),
+    ] = None
+    plasma_cells_source: Annotated[
+        PlasmaCellsSource | None,
+        choice("Plasma cells, source", words=SOURCE_WORDS, entry="Plasma cells source"),
+    ] = None
 
 
 class Stain(Document):
-    name: NonEmptyShortText
-    result: StainResult
-    percent: Percent | None = None
-    pattern: ShortText | None = None
-    comment: LongText | None = None
+    place = "stains"
+
+    name: Annotated[NonEmptyShortText, FieldLabel("Stain")]
+    result: Annotated[StainResult, choice("Result")]
+    percent: Annotated[Percent | None, FieldLabel("Positive (%)", format="percent", entry="%")] = (
+        None
+    )
+    pattern: Annotated[ShortText | None, FieldLabel("Pattern")] = None
+    comment: Annotated[LongText | None, FieldLabel("Comment")] = None
 
 
 class Ancillary(Document):
-    kind: AncillaryKind
-    status: AncillaryStatus
-    result: LongText | None = None
-    performed_by: ShortText | None = None
-    reported_on: IsoDate | None = None
+    place = "ancillary"
+
+    kind: Annotated[AncillaryKind, choice("Study")]
+    status: Annotated[
+        AncillaryStatus, choice("Status", words={"pending": "PENDING", "final": "Final"})
+    ]
+    result: Annotated[LongText | None, FieldLabel("Result")] = None
+    performed_by: Annotated[ShortText | None, FieldLabel("Performed by")] = None
+    reported_on: Annotated[
+        IsoDate | None, FieldLabel("Reported", format="date", entry="Reported on")
+    ] = None
 
 
 class Classification(Document):
-    system: ClassificationSystem
-    term: NonEmptyShortText
-    code: ShortText | None = None
+    place = "diagnosis"
+
+    system: Annotated[ClassificationSystem, FieldLabel("system", group="diagnosis", entry="System")]
+    term: Annotated[NonEmptyShortText, FieldLabel("", group="diagnosis", entry="Term")]
+    code: Annotated[ShortText | None, FieldLabel("code", group="diagnosis", entry="Code")] = None
 
 
 class Diagnosis(Document):
-    lines: Annotated[list[LongText], Field(min_length=1, max_length=50)]
-    classification: list[Classification] | None = None
-    comment: LongText | None = None
-    recommendations: LongText | None = None
-    plain_language: LongText | None = None
+    place = "diagnosis"
+
+    lines: Annotated[
+        list[LongText],
+        Field(min_length=1, max_length=50),
+        FieldLabel("Diagnosis, line", group="diagnosis", entry="Diagnosis"),
+        ListLabel("Diagnosis, line", "position", numbered=True),
+    ]
+    classification: Annotated[
+        list[Classification] | None,
+        FieldLabel("Classification", group="diagnosis"),
+        ListLabel("Classification,", "key", key="system"),
+    ] = None
+    comment: Annotated[
+        LongText | None,
+        FieldLabel("Comment", "diagnosis", place="diagnosis_notes", entry="Diagnosis comment"),
+    ] = None
+    recommendations: Annotated[
+        LongText | None, FieldLabel("Recommendations", place="diagnosis_notes")
+    ] = None
+    plain_language: Annotated[
+        LongText | None,
+        FieldLabel("Explanation for the patient", place="patient_summary", entry="For the patient"),
+    ] = None
 
 
 class VersionEntry(Document):
-    """A version as `export` lists it; accepted and ignored by import."""
+    """A version as `export` lists it; accepted and ignored by import (never printed)."""
 
     number: Annotated[int, Field(strict=True, ge=1)]
     kind: Literal["preliminary", "final", "amendment", "addendum", "withdrawal"]
@@ -301,19 +552,33 @@ class CaseDocument(Document):
     """One bone marrow case: the findings a pathologist signs."""
 
     format: Literal["marrowpath.case/1"]
-    accession: Accession
+    accession: Annotated[Accession, FieldLabel("Accession", group="identity", place="case")]
     patient: Patient
     ordering_provider: Provider
-    copy_to: Annotated[list[Provider], Field(max_length=20)] | None = None
+    copy_to: Annotated[
+        Annotated[list[Provider], Field(max_length=20)] | None,
+        FieldLabel("Copy to"),
+        ListLabel("Copy to", "key", key="name", fields=_RECIPIENT),
+    ] = None
     order: Order | None = None
     clinical: Clinical | None = None
     procedure: Procedure
-    received_at: IsoDateTime | None = None
+    received_at: Annotated[
+        IsoDateTime | None, FieldLabel("Date received", format="datetime", entry="Received at")
+    ] = None
     aspirate: Aspirate | None = None
     core: Core | None = None
     key_results: KeyResults | None = None
-    stains: Annotated[list[Stain], Field(max_length=200)] | None = None
-    ancillary: Annotated[list[Ancillary], Field(max_length=50)] | None = None
+    stains: Annotated[
+        Annotated[list[Stain], Field(max_length=200)] | None,
+        FieldLabel("Stain"),
+        ListLabel("Stain", "key", key="name"),
+    ] = None
+    ancillary: Annotated[
+        Annotated[list[Ancillary], Field(max_length=50)] | None,
+        FieldLabel("Study"),
+        ListLabel("", "key", key="kind"),
+    ] = None
     diagnosis: Diagnosis
     versions: list[VersionEntry] | None = None
 

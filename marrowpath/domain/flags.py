@@ -13,7 +13,12 @@ from typing import Literal
 
 from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.derived import blast_equivalents_percent, total_cells
-from marrowpath.domain.enums import AncillaryStatus, AspirateQuality, DifferentialSource
+from marrowpath.domain.enums import (
+    AncillaryStatus,
+    AspirateQuality,
+    DifferentialCategory,
+    DifferentialSource,
+)
 from marrowpath.domain.identity import foreign_letters, mixed_script_words
 from marrowpath.domain.measures import (
     Doc,
@@ -187,11 +192,12 @@ def advisory_flags(case: CaseDocument, *, final_sign_out: bool = False) -> list[
     flags += _other_cells_flags(case)
     core = case.core
     if core is not None:
-        if core.length_mm < 15:
+        # A draft's core may hold one number without the other (`DraftDocument`).
+        if core.length_mm is not None and core.length_mm < 15:
             flags.append(
                 Flag("core_short", "advisory", f"Core length {core.length_mm:g} mm (below 15 mm).")
             )
-        if core.cellularity_pct <= 25:
+        if core.cellularity_pct is not None and core.cellularity_pct <= 25:
             flags.append(
                 Flag(
                     "core_cellularity_25",
@@ -290,7 +296,7 @@ def _other_cells_flags(case: CaseDocument) -> list[Flag]:
     if aspirate is None or differential is None:
         return []
     total = total_cells(differential)
-    other = differential.other or 0
+    other = differential.count(DifferentialCategory.OTHER)
     if total <= 0 or 100 * other < 2 * total:
         return []
     morphology = aspirate.morphology

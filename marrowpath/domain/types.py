@@ -97,6 +97,36 @@ def _finite(value: float) -> float:
     return value
 
 
+def lenient_date(value: Any) -> date | None:
+    """The one lenient reader of a date in a draft: a date, or a string that
+    `date.fromisoformat` reads; anything else (half-typed, a number, absent) is None.
+
+    Why lenient: drafts hold what was typed, and the banner, the age shown beside the
+    cellularity, the extracted columns and the date rules must all read a typed date the
+    same way without failing on one that is not finished yet.
+    """
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def lenient_datetime(value: Any) -> datetime | None:
+    """A date-time in a draft, as `lenient_date` reads a date ("Z" is UTC)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
+
+
 def _iso_date(value: Any) -> Any:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from enum import Enum
 from typing import Annotated, Any, get_args, get_origin
 
@@ -24,7 +24,7 @@ from pydantic_core import ErrorDetails
 from marrowpath.domain.case import FORMAT, CaseDocument
 from marrowpath.domain.errors import InvalidCase, Problem
 from marrowpath.domain.text import visible
-from marrowpath.domain.types import describe_number
+from marrowpath.domain.types import describe_number, lenient_date, lenient_datetime
 
 # Tags pydantic adds to an error location for union branches and validators: not fields.
 _LOCATION_TAGS = {"int", "float", "str", "bool", "list", "dict"}
@@ -159,8 +159,8 @@ def cross_field_problems(data: dict[str, Any], *, today: date) -> list[Problem]:
     problems: list[Problem] = []
     procedure = _obj(data.get("procedure"))
     patient = _obj(data.get("patient"))
-    procedure_date = _as_date(procedure.get("date"))
-    birth_date = _as_date(patient.get("birth_date"))
+    procedure_date = lenient_date(procedure.get("date"))
+    birth_date = lenient_date(patient.get("birth_date"))
     if procedure_date and procedure_date > today:
         problems.append(
             Problem("procedure.date", f"{procedure_date} is in the future (today is {today})")
@@ -172,7 +172,7 @@ def cross_field_problems(data: dict[str, Any], *, today: date) -> list[Problem]:
                 f"{birth_date} is after the procedure date {procedure_date}",
             )
         )
-    received = _as_datetime(data.get("received_at"))
+    received = lenient_datetime(data.get("received_at"))
     if received and procedure_date and received.date() < procedure_date:
         problems.append(
             Problem(
@@ -222,28 +222,6 @@ def _json_reason(error: Exception) -> str:
 
 def _obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return None
 
 
 def _path(loc: tuple[int | str, ...]) -> str:

@@ -305,10 +305,8 @@ def _percent_observation(
         "code": _code(code),
         "valueQuantity": {"value": float(value.value), **_PERCENT},
         "method": {
-            **_concept(
-                codes.LOCAL_SYSTEM, value.source, text.SOURCE_WORDS.get(value.source, value.source)
-            ),
-            "text": text.SOURCE_WORDS.get(value.source, value.source),
+            **_concept(codes.LOCAL_SYSTEM, value.source, text.source_words(value.source)),
+            "text": text.source_words(value.source),
         },
     }
     reference = _range(settings, key, _PERCENT)

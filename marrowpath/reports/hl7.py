@@ -310,9 +310,7 @@ def _numeric(document: CaseDocument, settings: LabSettings) -> list[Observation]
             6: percent_units,
             7: _range(interval),
             8: _flag(mark(value.value, interval)) if interval else None,
-            17: components(
-                value.source, text.SOURCE_WORDS.get(value.source, value.source), codes.LOCAL
-            ),
+            17: components(value.source, text.source_words(value.source), codes.LOCAL),
         }
         out.append((code, 1, "NM", str(value.value), extra))
     differential = document.aspirate.differential if document.aspirate else None

@@ -14,7 +14,7 @@ from marrowpath.domain.derived import (
     plasma_cells_percent,
     summarise_differential,
 )
-from marrowpath.domain.labels import SOURCE_WORDS
+from marrowpath.domain.labels import field_label, fields_under
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.versions import IssuedVersion
 from marrowpath.reports.formatting import (
@@ -29,17 +29,18 @@ from marrowpath.reports.formatting import (
     yes_no,
 )
 
-_CBC = (
-    ("hemoglobin_g_dl", "Hb", "g/dL"),
-    ("wbc_10e9_l", "WBC", "x10E9/L"),
-    ("anc_10e9_l", "ANC", "x10E9/L"),
-    ("alc_10e9_l", "ALC", "x10E9/L"),
-    ("monocytes_10e9_l", "monocytes", "x10E9/L"),
-    ("platelets_10e9_l", "platelets", "x10E9/L"),
-    ("mcv_fl", "MCV", "fL"),
-    ("reticulocytes_10e9_l", "reticulocytes", "x10E9/L"),
-    ("pb_blasts_pct", "blood blasts", "%"),
+# (field, label, unit) of each analyte, in the order of the model, as the interface text
+# writes them ("Hb", "x10E9/L").
+_CBC = tuple(
+    (name, entry.wire_label, entry.wire_units)
+    for name, entry in fields_under("clinical.cbc.")
+    if entry.format == "number"
 )
+
+
+def source_words(source: str) -> str:
+    """Where a key result comes from, in words ("CD34 immunohistochemistry")."""
+    return field_label("key_results.blasts_source").enum_words(source)
 
 
 def _line(name: str, value: str | None) -> str:
@@ -195,7 +196,7 @@ def key_results(document: CaseDocument) -> str:
         ("Plasma cells", plasma_cells_percent(document)),
     ):
         if value is not None:
-            parts.append(f"{name} {value.value} % ({SOURCE_WORDS.get(value.source, value.source)})")
+            parts.append(f"{name} {value.value} % ({source_words(value.source)})")
     return "; ".join(parts)
 
 

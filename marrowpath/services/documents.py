@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -14,7 +13,7 @@ from marrowpath.domain.errors import InvalidCase, Problem, Refused
 from marrowpath.domain.identity import mrn_key
 from marrowpath.domain.search_key import search_key as build_search_key
 from marrowpath.domain.text import display_name, fold
-from marrowpath.domain.types import control_character_problem, nfc
+from marrowpath.domain.types import control_character_problem, lenient_date, nfc
 from marrowpath.domain.validation import problems_from
 from marrowpath.services.ports import CaseWrite, PatientRecord, UnitOfWork
 
@@ -83,7 +82,7 @@ def case_write(
         working=data,
         search_key=search_key(data),
         patient_id=patient.id if patient else None,
-        procedure_date=_safe_date(procedure_date),
+        procedure_date=lenient_date(procedure_date),
         diagnosis=first_diagnosis_line(data),
         ordering_provider=provider if isinstance(provider, str) else "",
         blasts_pct=float(blasts.value) if blasts else None,
@@ -95,15 +94,6 @@ def case_write(
             "mrn": str(_get(data, "patient", "mrn") or ""),
         },
     )
-
-
-def _safe_date(value: Any) -> date | None:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 def _same(a: str, b: str) -> bool:
@@ -121,7 +111,7 @@ def resolve_patient(uow: UnitOfWork, data: dict[str, Any], accession: str) -> Pa
         return None
     mrn = patient.get("mrn")
     family, given = patient.get("family_name"), patient.get("given_names")
-    birth, sex = _safe_date(patient.get("birth_date")), patient.get("sex")
+    birth, sex = lenient_date(patient.get("birth_date")), patient.get("sex")
     if not (
         isinstance(mrn, str)
         and mrn

@@ -50,6 +50,7 @@ from marrowpath.domain.errors import AuthenticationFailed, ConcurrentChange, Ref
 from marrowpath.domain.flags import Flag
 from marrowpath.domain.lifecycle import VersionKind
 from marrowpath.domain.text import display_name
+from marrowpath.domain.types import lenient_date
 from marrowpath.domain.users import User
 from marrowpath.services.cases import CaseView
 from marrowpath.ui import status as status_words
@@ -300,11 +301,11 @@ def patient_banner(view: CaseView, today: date) -> QLabel:
     parts = [f"<b>{html.escape(name)}</b>"]
     if patient.get("mrn"):
         parts.append(f"MRN {html.escape(str(patient['mrn']))}")
-    birth = _date(patient.get("birth_date"))
+    birth = lenient_date(patient.get("birth_date"))
     if birth:
         procedure = data.get("procedure") if isinstance(data.get("procedure"), dict) else {}
         assert isinstance(procedure, dict)
-        on = _date(procedure.get("date")) or today
+        on = lenient_date(procedure.get("date")) or today
         parts.append(f"born {birth.isoformat()} ({age_in_years(birth, on)} years)")
     if patient.get("sex"):
         parts.append(html.escape(label(str(patient["sex"]))))
@@ -315,13 +316,6 @@ def patient_banner(view: CaseView, today: date) -> QLabel:
     banner.setFrameShape(QLabel.Shape.StyledPanel)
     banner.setMargin(6)
     return banner
-
-
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 # ------------------------------------------------------------------ the dialog shell

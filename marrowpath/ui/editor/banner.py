@@ -18,17 +18,9 @@ from marrowpath.domain.derived import age_in_years
 from marrowpath.domain.enums import label as enum_label
 from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.text import display_name
+from marrowpath.domain.types import lenient_date
 from marrowpath.ui import status as status_words
 from marrowpath.ui.editor.flow import FlowLayout
-
-
-def _date(value: Any) -> date | None:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 def patient_name(patient: dict[str, Any]) -> str:
@@ -92,9 +84,9 @@ class PatientBanner(QFrame):
         self.name.setText(patient_name(patient) or "New patient")
         mrn = patient.get("mrn")
         self.mrn.setText(f"MRN: {mrn}" if isinstance(mrn, str) and mrn.strip() else "MRN: —")
-        born = _date(patient.get("birth_date"))
+        born = lenient_date(patient.get("birth_date"))
         procedure = document.get("procedure")
-        on = _date(procedure.get("date")) if isinstance(procedure, dict) else None
+        on = lenient_date(procedure.get("date")) if isinstance(procedure, dict) else None
         if born is not None and born <= (on or today):
             age = age_in_years(born, on or today)
             self.born.setText(f"Born {born.isoformat()} ({age} y)")

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 from marrowpath.domain.case import Differential
 from marrowpath.domain.derived import DifferentialSummary, summarise_differential
 from marrowpath.domain.enums import DifferentialCategory
-from marrowpath.domain.enums import label as enum_label
+from marrowpath.domain.labels import leaf
 from marrowpath.domain.settings import LabSettings
 from marrowpath.ui.editor.fields import (
     Outline,
@@ -58,11 +58,11 @@ KEYS = frozenset(c.value for c in CATEGORIES)
 CATEGORY, COUNT, PERCENT, REFERENCE, MARK = range(5)
 HEADINGS = ("Cell type", "Count", "%", "Reference %", "H/L")
 MARK_COLOUR = QColor("#b35c00")
-NAMES = {DifferentialCategory.NEUTROPHILS: "Neutrophils (segmented)"}
 
 
 def category_name(category: DifferentialCategory) -> str:
-    return NAMES.get(category, enum_label(category))
+    """The row's name, as the case model declares the category for the form."""
+    return leaf(f"aspirate.differential.{category.value}").label.entry_label
 
 
 def _range(low: float, high: float) -> str:
@@ -81,7 +81,7 @@ def valid_counts(texts: dict[DifferentialCategory, str]) -> Differential:
 
 
 class DifferentialModel(QAbstractTableModel):
-    """Nineteen rows, one per category; only the Count column is editable.
+    """One row per category (`DifferentialCategory`); only the Count column is editable.
 
     Signals:
         counts_changed() -- a count was typed (the summary is already recomputed).

@@ -6,6 +6,10 @@ to its field), it must keep "not recorded" (absent) apart from 0 or false, and i
 put a problem reported for `aspirate.iron.storage_grade` back on the one widget that
 produced it. Each `Field` knows its path, how to read its widget into a JSON value
 (`None` = absent), how to show a value, and how to show a rule under itself.
+
+A field's label, unit, enumeration and whether sign-out needs it come from the case
+model (`marrowpath.domain.labels.leaf`), so the form names a field as it is declared
+there; a section passes only layout (tooltips, widths, captions).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from marrowpath.domain.enums import label as enum_label
+from marrowpath.domain.labels import leaf
 
 ERROR_COLOUR = QColor("#b00020")
 _INT = re.compile(r"^[+-]?\d+$")
@@ -167,12 +172,17 @@ class Field(QObject):
     changed = Signal()
 
     def __init__(
-        self, path: str, label: str, *, required: bool = False, tooltip: str | None = None
+        self,
+        path: str,
+        label: str | None = None,
+        *,
+        required: bool | None = None,
+        tooltip: str | None = None,
     ) -> None:
         super().__init__()
         self.path = path
-        self.label = label
-        self.required = required
+        self.label = leaf(path).label.entry_label if label is None else label
+        self.required = leaf(path).signout if required is None else required
         self.section = ""
         self._loading = False
         self.container = QWidget()
@@ -238,9 +248,9 @@ class TextField(Field):
     def __init__(
         self,
         path: str,
-        label: str,
+        label: str | None = None,
         *,
-        required: bool = False,
+        required: bool | None = None,
         tooltip: str | None = None,
         placeholder: str = "",
         width_chars: int | None = None,
@@ -278,8 +288,6 @@ class AccessionField(TextField):
     def __init__(self) -> None:
         super().__init__(
             "accession",
-            "Accession",
-            required=True,
             placeholder="proposed when the case opens",
             width_chars=14,
             tooltip="1-32 characters from A-Z, 0-9 and -; fixed once the case is saved",
@@ -297,16 +305,17 @@ class NumberField(TextField):
     def __init__(
         self,
         path: str,
-        label: str,
+        label: str | None = None,
         *,
-        unit: str = "",
-        integer: bool = False,
-        required: bool = False,
+        unit: str | None = None,
+        required: bool | None = None,
         tooltip: str | None = None,
         extra: QWidget | None = None,
     ) -> None:
         Field.__init__(self, path, label, required=required, tooltip=tooltip)
-        self.integer = integer
+        declared = leaf(path)
+        self.integer = declared.integer
+        unit = declared.label.entry_units if unit is None else unit
         self.edit = QLineEdit()
         self.edit.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.edit.setMaximumWidth(char_width(self.edit, 8))
@@ -316,7 +325,7 @@ class NumberField(TextField):
         extras: list[QWidget] = []
         self.unit = QLabel(unit)
         if unit:
-            self.unit.setAccessibleName(f"{label} unit")
+            self.unit.setAccessibleName(f"{self.label} unit")
             extras.append(self.unit)
         if extra is not None:
             extras.append(extra)
@@ -333,7 +342,12 @@ class DateField(TextField):
     """A date typed as YYYY-MM-DD (fast from the keyboard, and empty means not recorded)."""
 
     def __init__(
-        self, path: str, label: str, *, required: bool = False, tooltip: str | None = None
+        self,
+        path: str,
+        label: str | None = None,
+        *,
+        required: bool | None = None,
+        tooltip: str | None = None,
     ) -> None:
         super().__init__(
             path,
@@ -352,7 +366,7 @@ class DateField(TextField):
 class DateTimeField(TextField):
     """A date-time with its offset, e.g. 2026-11-18T15:20:00-05:00."""
 
-    def __init__(self, path: str, label: str) -> None:
+    def __init__(self, path: str, label: str | None = None) -> None:
         super().__init__(
             path,
             label,
@@ -372,17 +386,16 @@ class EnumField(Field):
     def __init__(
         self,
         path: str,
-        label: str,
-        enum: type[StrEnum],
+        label: str | None = None,
         *,
-        required: bool = False,
+        required: bool | None = None,
         tooltip: str | None = None,
         words: dict[str, str] | None = None,
     ) -> None:
         super().__init__(path, label, required=required, tooltip=tooltip)
         self.combo = QComboBox()
-        self.combo.addItem("(choose)" if required else "(not recorded)", None)
-        for member in enum:
+        self.combo.addItem("(choose)" if self.required else "(not recorded)", None)
+        for member in _choices(path):
             text = (words or {}).get(member.value) or enum_label(member)
             self.combo.addItem(text, member.value)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -408,7 +421,13 @@ class BoolField(Field):
     recorded")."""
 
     def __init__(
-        self, path: str, label: str, *, yes: str = "Yes", no: str = "No", required: bool = False
+        self,
+        path: str,
+        label: str | None = None,
+        *,
+        yes: str = "Yes",
+        no: str = "No",
+        required: bool | None = None,
     ) -> None:
         super().__init__(path, label, required=required)
         self.combo = QComboBox()
@@ -433,10 +452,9 @@ class ChecklistField(Field):
     def __init__(
         self,
         path: str,
-        label: str,
-        enum: type[StrEnum],
+        label: str | None = None,
         *,
-        required: bool = False,
+        required: bool | None = None,
         columns: int = 2,
     ) -> None:
         super().__init__(path, label, required=required)
@@ -445,16 +463,16 @@ class ChecklistField(Field):
         grid.setContentsMargins(0, 0, 0, 0)
         self.boxes: dict[str, QCheckBox] = {}
         self._unknown: list[Any] = []
-        members = list(enum)
+        members = list(_choices(path))
         rows = math.ceil(len(members) / columns)
         for index, member in enumerate(members):
             check = QCheckBox(enum_label(member))
-            check.setAccessibleName(f"{label}: {enum_label(member)}")
+            check.setAccessibleName(f"{self.label}: {enum_label(member)}")
             check.toggled.connect(lambda _c: self._emit())
             grid.addWidget(check, index % rows, index // rows)
             self.boxes[member.value] = check
         self._place(box)
-        box.setAccessibleName(label)
+        box.setAccessibleName(self.label)
 
     def value(self) -> Any:
         chosen = [value for value, check in self.boxes.items() if check.isChecked()]
@@ -512,10 +530,10 @@ class LongTextField(Field):
     def __init__(
         self,
         path: str,
-        label: str,
+        label: str | None = None,
         *,
         lines: int = 2,
-        required: bool = False,
+        required: bool | None = None,
         tooltip: str | None = None,
         placeholder: str = "",
     ) -> None:
@@ -547,6 +565,14 @@ class LinesField(LongTextField):
     def _show(self, value: Any) -> None:
         items = value if isinstance(value, list) else []
         self.box.setPlainText("\n".join(str(item) for item in items))
+
+
+def _choices(path: str) -> type[StrEnum]:
+    """The enumeration the model declares for a field (a drop-down's or checklist's)."""
+    choices = leaf(path).choices
+    if choices is None:
+        raise TypeError(f"{path}: not an enumeration in the case document")
+    return choices
 
 
 def all_inputs(fields: Iterable[Field]) -> list[QWidget]:

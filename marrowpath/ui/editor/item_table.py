@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from marrowpath.domain.enums import label as enum_label
+from marrowpath.domain.labels import leaf
 from marrowpath.ui.editor.fields import Outline, error_label, format_number, parse_number, sentence
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -65,6 +66,30 @@ class Column:
     enum: type[StrEnum] | None = None
     required: bool = False
     stretch: bool = False
+
+
+_NUMBERS = frozenset({"number", "percent", "whole", "grade", "cells"})
+
+
+def column(list_path: str, key: str, *, stretch: bool = False) -> Column:
+    """The column for one field of a list's items, named and typed as the case model
+    declares it (`stains`, `percent` -> "%", a number)."""
+    declared = leaf(f"{list_path}[].{key}")
+    kind = "text"
+    if declared.choices is not None:
+        kind = "enum"
+    elif declared.label.format in _NUMBERS:
+        kind = "number"
+    elif declared.label.format == "date":
+        kind = "date"
+    return Column(
+        key,
+        declared.label.entry_label,
+        kind=kind,
+        enum=declared.choices,
+        required=declared.signout,
+        stretch=stretch,
+    )
 
 
 class _EnumDelegate(QStyledItemDelegate):

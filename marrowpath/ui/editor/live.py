@@ -9,7 +9,6 @@ typing, from the same functions the report prints with.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from PySide6.QtWidgets import QLabel
@@ -17,21 +16,13 @@ from PySide6.QtWidgets import QLabel
 from marrowpath.domain.derived import age_in_years, assess_cellularity, percent
 from marrowpath.domain.enums import DifferentialCategory
 from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.types import lenient_date
 from marrowpath.ui.editor.fields import get_path
 
 
-def as_date(value: Any) -> date | None:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
 def age_at_procedure(document: dict[str, Any]) -> int | None:
-    born = as_date(get_path(document, "patient.birth_date"))
-    on = as_date(get_path(document, "procedure.date"))
+    born = lenient_date(get_path(document, "patient.birth_date"))
+    on = lenient_date(get_path(document, "procedure.date"))
     if born is None or on is None or born > on:
         return None
     return age_in_years(born, on)

@@ -1,8 +1,10 @@
 """The sections of the case form, in the order of the report and of `case-format.md`.
 
-Why written out field by field: the labels, units, drop-down wording and which fields are
-required are what a pathologist reads all day; keeping them in one declarative place
-next to their document paths makes a missing or misspelt field easy to spot in review.
+Each field is named by its document path only: its label, unit, drop-down choices and
+whether sign-out needs it are declared once on the case model and read from there by
+the widgets (`fields.py`), so the form, the report and the changes table cannot call a
+field differently. What is written here is layout: columns, headings, tooltips. The CBC
+is laid out from the model's analytes, so a new analyte needs no edit here.
 """
 
 from __future__ import annotations
@@ -13,29 +15,7 @@ from functools import partial
 
 from PySide6.QtWidgets import QLabel
 
-from marrowpath.domain.enums import (
-    AncillaryKind,
-    AncillaryStatus,
-    AspirateCellularity,
-    AspirateQuality,
-    BlastsSource,
-    ClassificationSystem,
-    Complication,
-    CoreAdequacy,
-    DifferentialSource,
-    FibrosisGrade,
-    Indication,
-    InfiltratePattern,
-    Laterality,
-    MegakaryocyteNumber,
-    Particles,
-    PlasmaCellsSource,
-    Sedation,
-    Sex,
-    Site,
-    Specimen,
-    StainResult,
-)
+from marrowpath.domain.labels import fields_under, leaf
 from marrowpath.domain.settings import LabSettings
 from marrowpath.ui.editor.differential import DifferentialPanel
 from marrowpath.ui.editor.fields import (
@@ -51,11 +31,9 @@ from marrowpath.ui.editor.fields import (
     NumberField,
     TextField,
 )
-from marrowpath.ui.editor.item_table import Column, ItemTable
+from marrowpath.ui.editor.item_table import ItemTable, column
 from marrowpath.ui.editor.layout import Section
 from marrowpath.ui.editor.live import Live
-
-PER_LITRE = "× 10⁹/L"
 
 
 @dataclass
@@ -99,51 +77,36 @@ def _patient_and_order(section: Section, built: Built) -> None:
     left.heading("Patient")
     mrn = TextField(
         "patient.mrn",
-        "MRN",
-        required=True,
         width_chars=14,
         tooltip="Medical record number; an MRN already on file fills in the patient",
     )
     left.add(mrn)
     left.add_widget("", live.patient_note)
     live.patient_note.hide()
-    left.add(TextField("patient.family_name", "Family name", required=True))
-    left.add(
-        TextField(
-            "patient.given_names",
-            "Given names",
-            tooltip="May be left empty for people with one name",
-        )
-    )
-    left.add(DateField("patient.birth_date", "Birth date", required=True))
-    left.add(EnumField("patient.sex", "Sex", Sex, required=True))
+    left.add(TextField("patient.family_name"))
+    left.add(TextField("patient.given_names", tooltip="May be left empty for people with one name"))
+    left.add(DateField("patient.birth_date"))
+    left.add(EnumField("patient.sex"))
     right.heading("Ordering provider")
-    right.add(
-        TextField(
-            "ordering_provider.name",
-            "Name as printed",
-            required=True,
-            placeholder="e.g. Priya Raman, MD",
-        )
-    )
-    right.add(TextField("ordering_provider.family_name", "Family name"), "Family name")
-    right.add(TextField("ordering_provider.given_names", "Given names"), "Given names")
-    right.add(TextField("ordering_provider.id", "Provider ID", placeholder="e.g. NPI"))
-    right.add(TextField("ordering_provider.organization", "Organization"))
+    right.add(TextField("ordering_provider.name", placeholder="e.g. Priya Raman, MD"))
+    right.add(TextField("ordering_provider.family_name"), "Family name")
+    right.add(TextField("ordering_provider.given_names"), "Given names")
+    right.add(TextField("ordering_provider.id", placeholder="e.g. NPI"))
+    right.add(TextField("ordering_provider.organization"))
     right.heading("Order")
-    right.add(TextField("order.placer_order_number", "Placer order number"))
-    right.add(TextField("order.visit_number", "Visit number"))
+    right.add(TextField("order.placer_order_number"))
+    right.add(TextField("order.visit_number"))
     block = section.block()
     block.add_table(
         ItemTable(
             "copy_to",
             "Copy to",
             [
-                Column("name", "Name as printed", required=True, stretch=True),
-                Column("family_name", "Family name"),
-                Column("given_names", "Given names"),
-                Column("id", "ID"),
-                Column("organization", "Organization", stretch=True),
+                column("copy_to", "name", stretch=True),
+                column("copy_to", "family_name"),
+                column("copy_to", "given_names"),
+                column("copy_to", "id"),
+                column("copy_to", "organization", stretch=True),
             ],
             add_text="Add recipient",
         )
@@ -158,143 +121,103 @@ def _patient_and_order(section: Section, built: Built) -> None:
 
 def _clinical(section: Section, _built: Built) -> None:
     main = section.block()
-    main.add(EnumField("clinical.indication", "Indication", Indication, required=True))
-    main.add(LongTextField("clinical.indication_detail", "Indication detail"))
-    main.add(LongTextField("clinical.history", "History", tooltip="Prior diagnoses and therapy"))
+    main.add(EnumField("clinical.indication"))
+    main.add(LongTextField("clinical.indication_detail"))
+    main.add(LongTextField("clinical.history", tooltip="Prior diagnoses and therapy"))
     left, right = section.columns(2)
     left.heading("Complete blood count")
-    left.add(DateField("clinical.cbc.date", "CBC date"))
-    left.add(NumberField("clinical.cbc.hemoglobin_g_dl", "Hemoglobin", unit="g/dL"))
-    left.add(NumberField("clinical.cbc.wbc_10e9_l", "WBC", unit=PER_LITRE))
-    left.add(NumberField("clinical.cbc.anc_10e9_l", "ANC", unit=PER_LITRE))
-    left.add(NumberField("clinical.cbc.alc_10e9_l", "ALC", unit=PER_LITRE))
     right.heading(" ")
-    right.add(NumberField("clinical.cbc.monocytes_10e9_l", "Monocytes", unit=PER_LITRE))
-    right.add(NumberField("clinical.cbc.platelets_10e9_l", "Platelets", unit=PER_LITRE))
-    right.add(NumberField("clinical.cbc.mcv_fl", "MCV", unit="fL"))
-    right.add(NumberField("clinical.cbc.reticulocytes_10e9_l", "Reticulocytes", unit=PER_LITRE))
-    right.add(NumberField("clinical.cbc.pb_blasts_pct", "Blood blasts", unit="%"))
+    cbc = [_cbc_field(name) for name, _entry in fields_under("clinical.cbc.")]
+    half = (len(cbc) + 1) // 2  # the date and the first analytes left, the rest right
+    for field in cbc[:half]:
+        left.add(field)
+    for field in cbc[half:]:
+        right.add(field)
     below = section.block()
-    below.add(LongTextField("clinical.blood_smear", "Blood smear", tooltip="Peripheral smear"))
+    below.add(LongTextField("clinical.blood_smear", tooltip="Peripheral smear"))
+
+
+def _cbc_field(name: str) -> Field:
+    """A CBC value as the model declares it: its date, or an analyte with its unit."""
+    path = f"clinical.cbc.{name}"
+    return DateField(path) if leaf(path).label.format == "date" else NumberField(path)
 
 
 def _procedure(section: Section, _built: Built) -> None:
     left, right = section.columns(2)
-    left.add(
-        DateField("procedure.date", "Procedure date", required=True, tooltip="Not in the future")
-    )
-    left.add(EnumField("procedure.site", "Site", Site, required=True))
-    left.add(EnumField("procedure.laterality", "Laterality", Laterality, required=True))
-    left.add(TextField("procedure.operator", "Operator", tooltip="Who performed the procedure"))
-    right.add(EnumField("procedure.sedation", "Sedation", Sedation))
-    right.add(DateTimeField("received_at", "Received at"))
-    right.add(ChecklistField("procedure.complications", "Complications", Complication, columns=3))
+    left.add(DateField("procedure.date", tooltip="Not in the future"))
+    left.add(EnumField("procedure.site"))
+    left.add(EnumField("procedure.laterality"))
+    left.add(TextField("procedure.operator", tooltip="Who performed the procedure"))
+    right.add(EnumField("procedure.sedation"))
+    right.add(DateTimeField("received_at"))
+    right.add(ChecklistField("procedure.complications", columns=3))
     block = section.block()
-    block.add(
-        ChecklistField("procedure.specimens", "Specimens", Specimen, required=True, columns=3)
-    )
+    block.add(ChecklistField("procedure.specimens", columns=3))
 
 
 def _aspirate(section: Section, built: Built) -> None:
     left, right = section.columns(2)
-    left.add(EnumField("aspirate.quality", "Quality", AspirateQuality, required=True))
-    left.add(EnumField("aspirate.particles", "Particles", Particles, required=True))
-    left.add(EnumField("aspirate.cellularity", "Cellularity", AspirateCellularity))
-    left.add(EnumField("aspirate.megakaryocyte_number", "Megakaryocytes", MegakaryocyteNumber))
+    left.add(EnumField("aspirate.quality"))
+    left.add(EnumField("aspirate.particles"))
+    left.add(EnumField("aspirate.cellularity"))
+    left.add(EnumField("aspirate.megakaryocyte_number"))
     left.add(
         EnumField(
             "aspirate.differential_source",
-            "Differential source",
-            DifferentialSource,
             tooltip="Where the differential was counted (aspirate smear when not recorded)",
         )
     )
-    left.add(BoolField("aspirate.auer_rods", "Auer rods", yes="Present", no="Not seen"))
+    left.add(BoolField("aspirate.auer_rods", yes="Present", no="Not seen"))
     left.heading("Dysplasia (% of the lineage's cells)")
     for lineage in ("erythroid", "granulocytic", "megakaryocytic"):
         left.add(
             NumberField(
                 f"aspirate.dysplasia.{lineage}_pct",
-                f"{lineage.capitalize()} dysplasia",
-                unit="%",
                 tooltip=f"Percent of {lineage} cells that are dysplastic",
             ),
             lineage.capitalize(),
         )
     left.heading("Iron")
-    left.add(
-        NumberField(
-            "aspirate.iron.storage_grade",
-            "Storage iron",
-            integer=True,
-            unit="Gale grade 0-6",
-        )
-    )
-    left.add(
-        NumberField(
-            "aspirate.iron.ring_sideroblasts_pct",
-            "Ring sideroblasts",
-            unit="% of erythroblasts",
-        )
-    )
-    left.add(
-        NumberField("aspirate.iron.erythroblasts_counted", "Erythroblasts counted", integer=True)
-    )
-    left.add(LongTextField("aspirate.iron.comment", "Iron comment"))
+    left.add(NumberField("aspirate.iron.storage_grade"))
+    left.add(NumberField("aspirate.iron.ring_sideroblasts_pct"))
+    left.add(NumberField("aspirate.iron.erythroblasts_counted"))
+    left.add(LongTextField("aspirate.iron.comment"))
     differential = DifferentialPanel(built.settings)
     right.heading("Differential count")
     right.add_full(differential)
     section.chain.append(differential.table)
     block = section.block()
     block.heading("Morphology")
-    for key, words in (
-        ("erythroid", "Erythroid"),
-        ("granulocytic", "Granulocytic"),
-        ("megakaryocytic", "Megakaryocytic"),
-        ("lymphoid", "Lymphoid"),
-        ("plasma_cells", "Plasma cells"),
-        ("other", "Other"),
-    ):
-        block.add(LongTextField(f"aspirate.morphology.{key}", f"{words} morphology"), words)
-    block.add(LongTextField("aspirate.comment", "Aspirate comment"), "Comment")
+    for name, entry in fields_under("aspirate.morphology."):
+        block.add(LongTextField(f"aspirate.morphology.{name}"), entry.label)
+    block.add(LongTextField("aspirate.comment"), "Comment")
     built.differential = differential
 
 
 def _core(section: Section, built: Built) -> None:
     live = built.live
     left, right = section.columns(2)
-    left.add(NumberField("core.length_mm", "Length", unit="mm", required=True))
-    left.add(EnumField("core.adequacy", "Adequacy", CoreAdequacy, required=True))
-    left.add(LongTextField("core.adequacy_comment", "Adequacy comment"))
-    left.add(
-        NumberField(
-            "core.cellularity_pct",
-            "Cellularity",
-            unit="%",
-            integer=True,
-            required=True,
-        )
-    )
+    left.add(NumberField("core.length_mm"))
+    left.add(EnumField("core.adequacy"))
+    left.add(LongTextField("core.adequacy_comment"))
+    left.add(NumberField("core.cellularity_pct"))
     left.add_widget("", live.cellularity)
-    left.add(EnumField("core.megakaryocyte_number", "Megakaryocytes", MegakaryocyteNumber))
+    left.add(EnumField("core.megakaryocyte_number"))
     left.add(
-        LongTextField(
-            "core.megakaryocytes",
-            "Megakaryocyte description",
-            tooltip="Distribution and morphology",
-        ),
+        LongTextField("core.megakaryocytes", tooltip="Distribution and morphology"),
         "Megakaryocyte\ndescription",
     )
-    right.add(EnumField("core.fibrosis_grade", "Fibrosis grade", FibrosisGrade, required=True))
-    right.add(BoolField("core.collagen", "Collagen", yes="Present", no="Absent"))
-    right.add(BoolField("core.osteosclerosis", "Osteosclerosis", yes="Present", no="Absent"))
+    right.add(EnumField("core.fibrosis_grade"))
+    right.add(BoolField("core.collagen", yes="Present", no="Absent"))
+    right.add(BoolField("core.osteosclerosis", yes="Present", no="Absent"))
     right.heading("Infiltrate")
-    right.add(EnumField("core.infiltrate.pattern", "Infiltrate pattern", InfiltratePattern))
-    right.add(NumberField("core.infiltrate.percent", "Infiltrate extent", unit="%"))
-    right.add(LongTextField("core.infiltrate.description", "Infiltrate description"))
+    right.add(EnumField("core.infiltrate.pattern"))
+    right.add(NumberField("core.infiltrate.percent"))
+    right.add(LongTextField("core.infiltrate.description"))
     block = section.block()
-    block.add(LongTextField("core.bone", "Bone"))
-    block.add(LongTextField("core.comment", "Core comment"), "Comment")
+    block.add(LongTextField("core.bone"))
+    block.add(LongTextField("core.comment"), "Comment")
 
 
 def _key_results(section: Section, built: Built) -> None:
@@ -306,16 +229,10 @@ def _key_results(section: Section, built: Built) -> None:
     )
     note.setWordWrap(True)
     block.add_full(note)
-    block.add(NumberField("key_results.blasts_pct", "Blasts", unit="%", extra=live.blasts))
-    block.add(EnumField("key_results.blasts_source", "Blasts source", BlastsSource))
-    block.add(
-        NumberField(
-            "key_results.plasma_cells_pct", "Plasma cells", unit="%", extra=live.plasma_cells
-        )
-    )
-    block.add(
-        EnumField("key_results.plasma_cells_source", "Plasma cells source", PlasmaCellsSource)
-    )
+    block.add(NumberField("key_results.blasts_pct", extra=live.blasts))
+    block.add(EnumField("key_results.blasts_source"))
+    block.add(NumberField("key_results.plasma_cells_pct", extra=live.plasma_cells))
+    block.add(EnumField("key_results.plasma_cells_source"))
 
 
 def _stains(section: Section, _built: Built) -> None:
@@ -325,11 +242,11 @@ def _stains(section: Section, _built: Built) -> None:
             "stains",
             "Stains",
             [
-                Column("name", "Stain", required=True),
-                Column("result", "Result", kind="enum", enum=StainResult, required=True),
-                Column("percent", "%", kind="number"),
-                Column("pattern", "Pattern", stretch=True),
-                Column("comment", "Comment", stretch=True),
+                column("stains", "name"),
+                column("stains", "result"),
+                column("stains", "percent"),
+                column("stains", "pattern", stretch=True),
+                column("stains", "comment", stretch=True),
             ],
             add_text="Add stain",
         ),
@@ -344,11 +261,11 @@ def _ancillary(section: Section, _built: Built) -> None:
             "ancillary",
             "Ancillary studies",
             [
-                Column("kind", "Study", kind="enum", enum=AncillaryKind, required=True),
-                Column("status", "Status", kind="enum", enum=AncillaryStatus, required=True),
-                Column("result", "Result", stretch=True),
-                Column("performed_by", "Performed by"),
-                Column("reported_on", "Reported on", kind="date"),
+                column("ancillary", "kind"),
+                column("ancillary", "status"),
+                column("ancillary", "result", stretch=True),
+                column("ancillary", "performed_by"),
+                column("ancillary", "reported_on"),
             ],
             add_text="Add study",
         ),
@@ -361,9 +278,7 @@ def _diagnosis(section: Section, _built: Built) -> None:
     block.add(
         LinesField(
             "diagnosis.lines",
-            "Diagnosis",
             lines=4,
-            required=True,
             placeholder="One diagnosis line per line, printed first on the report",
         )
     )
@@ -372,19 +287,18 @@ def _diagnosis(section: Section, _built: Built) -> None:
             "diagnosis.classification",
             "Classification",
             [
-                Column("system", "System", kind="enum", enum=ClassificationSystem, required=True),
-                Column("term", "Term", required=True, stretch=True),
-                Column("code", "Code"),
+                column("diagnosis.classification", "system"),
+                column("diagnosis.classification", "term", stretch=True),
+                column("diagnosis.classification", "code"),
             ],
             add_text="Add classification",
         )
     )
-    block.add(LongTextField("diagnosis.comment", "Diagnosis comment", lines=3), "Comment")
-    block.add(LongTextField("diagnosis.recommendations", "Recommendations"))
+    block.add(LongTextField("diagnosis.comment", lines=3), "Comment")
+    block.add(LongTextField("diagnosis.recommendations"))
     block.add(
         LongTextField(
             "diagnosis.plain_language",
-            "For the patient",
             lines=4,
             tooltip="A short explanation in plain words, printed in the patient summary "
             "and signed with the report",
