@@ -28,7 +28,9 @@ from marrowpath.services.lab import LabService
 from marrowpath.services.orders import OrderService
 from marrowpath.services.outbox import OutboxService
 from marrowpath.services.passwords import Argon2Hasher
+from marrowpath.services.patients import PatientService
 from marrowpath.services.ports import InterfaceBuilders, PasswordHasher, UnitOfWorkFactory
+from marrowpath.services.timeline import TimelineService
 
 if TYPE_CHECKING:
     from marrowpath.services.demo import DemoService
@@ -49,6 +51,8 @@ class App:
     interfaces: InterfaceService
     outbox: OutboxService
     orders: OrderService
+    patients: PatientService
+    timeline: TimelineService
 
     @property
     def demo(self) -> DemoService:
@@ -120,6 +124,8 @@ def build(
         interfaces=InterfaceService(context),
         outbox=OutboxService(context),
         orders=OrderService(context),
+        patients=PatientService(context),
+        timeline=TimelineService(context),
     )
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from marrowpath import __version__, logs
-from marrowpath.cli import interfaces
+from marrowpath.cli import interfaces, patients
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.redline import ChangeRow
@@ -294,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     destination_remove.add_argument("name", metavar="NAME")
     destination_sub.add_parser("list", help="list destinations", parents=[common])
 
+    patients.register(sub, parents=[common])
+
     demo = command(
         "demo",
         "fill the database with realistic demo data (users, lab, showcase cases) when it has "
@@ -445,6 +447,7 @@ def _handler_key(args: argparse.Namespace) -> str:
         "user_command",
         "audit_command",
         "destination_command",
+        "patient_command",
     ):
         if getattr(args, sub, None):
             return f"{command} {getattr(args, sub)}"
@@ -854,6 +857,7 @@ HANDLERS: dict[str, Handler] = {
     "destination add": interfaces.destination_add,
     "destination remove": interfaces.destination_remove,
     "destination list": interfaces.destination_list,
+    **patients.HANDLERS,
 }
 
 
