@@ -203,6 +203,8 @@ def desktop_services(app: App, data_dir: str | None = None) -> DesktopServices:
         data_dir=data_dir or user_data_dir("MarrowPath", appauthor=False),
         today=app.context.clock.today,
         outbox=app.outbox,
+        timeline=app.timeline,
+        patients=app.patients,
     )
 
 
