@@ -147,7 +147,9 @@ class TrendChart(QChartView):
         series.attachAxis(self.time_axis)
         series.attachAxis(self.ratio_axis if right else self.percent_axis)
 
-    def _add_measure(self, measure: Measure, plotted: list[tuple[TimelineEntry, object]]) -> None:
+    def _add_measure(
+        self, measure: Measure, plotted: list[tuple[TimelineEntry, Decimal | int]]
+    ) -> None:
         colour = QColor(measure.colour)
         line = QLineSeries()
         line.setName(measure.name)
@@ -161,7 +163,7 @@ class TrendChart(QChartView):
         dots.setBorderColor(colour)
         for entry, value in plotted:
             assert entry.procedure_date is not None
-            point = QPointF(msecs(entry.procedure_date), float(value))  # type: ignore[arg-type]
+            point = QPointF(msecs(entry.procedure_date), float(value))
             line.append(point)
             dots.append(point)
         self._attach(line, measure.right_axis)
