@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QDate,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QSize,
     Qt,
     QTimer,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -280,10 +282,12 @@ class WorklistView(QWidget):
 
     Signals:
         open_requested(str) -- the user opened a case (Enter or double-click): accession.
+        patient_requested(str) -- the patient's course from the context menu: MRN.
         count_changed(str) -- a line for the status bar ("200 of 1,234 cases").
     """
 
     open_requested = Signal(str)
+    patient_requested = Signal(str)
     count_changed = Signal(str)
 
     def __init__(
@@ -368,6 +372,8 @@ class WorklistView(QWidget):
         self.date_to.dateChanged.connect(lambda _d: self._debounce.start())
         self.table.doubleClicked.connect(self._on_table_activated)
         self.table.activated.connect(self._on_table_activated)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.model.loaded.connect(self._on_loaded)
         self.model.failed.connect(self._on_failed)
 
@@ -413,6 +419,18 @@ class WorklistView(QWidget):
     def _on_table_activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.open_requested.emit(self.model.row(index.row()).accession)
+
+    def _context_menu(self, position: QPoint) -> None:
+        index = self.table.indexAt(position)
+        if not index.isValid():
+            return
+        row = self.model.row(index.row())
+        menu = QMenu(self)
+        menu.addAction("Open", lambda: self.open_requested.emit(row.accession))
+        course = menu.addAction("Patient course", lambda: self.patient_requested.emit(row.mrn))
+        course.setEnabled(bool(row.mrn))
+        menu.exec(self.table.viewport().mapToGlobal(position))
+        menu.deleteLater()
 
     def _on_loaded(self, count: int) -> None:
         more = "+" if self.model.canFetchMore() else ""
