@@ -14,6 +14,7 @@ from marrowpath.bootstrap import App
 from marrowpath.domain.users import User
 from marrowpath.ui.dialogs.patient_correction import PatientCorrectionDialog
 from marrowpath.ui.editor.case_editor import CaseEditor
+from marrowpath.ui.patients_tab import PatientsTab
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 from tests.conftest import PASSWORD, example_case
@@ -99,3 +100,44 @@ def test_a_correction_lists_the_reports_to_amend_and_starts_the_amendment(
     assert record.amendment_in_progress
     assert record.working["patient"]["family_name"] == "Delgado-Ruiz"
     assert app.cases.versions(user, ACCESSION)[0].content.document.patient.family_name == "Delgado"
+
+
+def test_administration_merges_and_unmerges_and_opens_a_correction(
+    qtbot: QtBot, app: App, services: Services, runner: TaskRunner, team: Team, two_cases: None
+) -> None:
+    duplicate = example_case()
+    duplicate["accession"] = "BM26-00044"
+    duplicate["patient"]["mrn"] = "MRN0099999"
+    app.cases.import_case(team["drpark"], duplicate)
+    tab = PatientsTab(services=services, runner=runner, user=team["admin"])
+    qtbot.addWidget(tab)
+    asked: list[str] = []
+    tab.confirm = lambda text: asked.append(text) or True
+    tab.from_mrn.setText("MRN0099999")
+    tab.into_mrn.setText(MRN)
+    tab.reason.setText("Duplicate registration")
+    tab.merge_button.click()
+    qtbot.waitUntil(lambda: "merged into" in tab.message.text(), timeout=10_000)
+    assert tab.message.text() == "MRN0099999 merged into MRN0012345; cases moved: BM26-00044."
+    assert asked and "DELGADO, Tomás, MRN0099999" in asked[0]
+    tab.unmerge_mrn.setText("MRN0099999")
+    tab.unmerge_button.click()
+    qtbot.waitUntil(lambda: "unmerged" in tab.message.text(), timeout=10_000)
+    assert tab.message.text() == "MRN0099999 unmerged; cases moved: BM26-00044."
+    tab.unmerge_button.click()  # nothing to undo: said in the tab
+    qtbot.waitUntil(lambda: "not merged" in tab.message.text(), timeout=10_000)
+
+    tab.correct_mrn.setText(MRN)
+    tab.correct_button.click()
+    qtbot.waitUntil(lambda: tab.dialog is not None, timeout=10_000)
+    assert tab.dialog is not None and tab.dialog.patient.mrn == MRN
+    tab.dialog.reject()
+
+
+def test_a_pathologist_corrects_but_does_not_merge(
+    qtbot: QtBot, services: Services, runner: TaskRunner, team: Team
+) -> None:
+    tab = PatientsTab(services=services, runner=runner, user=team["drpark"])
+    qtbot.addWidget(tab)
+    assert not tab.correct_button.parentWidget().isHidden()
+    assert tab.merge_button.parentWidget().isHidden()
