@@ -74,6 +74,7 @@ class PatientBanner(QFrame):
         self.patient_button.setText("Patient")
         self.patient_button.setAccessibleName("Patient menu")
         self.patient_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.patient_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.patient_menu = QMenu(self.patient_button)
         self.patient_button.setMenu(self.patient_menu)
         layout.addWidget(self.patient_button)
