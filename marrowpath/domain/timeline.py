@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from pydantic import BaseModel, ConfigDict
+
 from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.derived import (
     blast_equivalents_percent,
@@ -119,3 +121,51 @@ def measurements_of(document: CaseDocument) -> tuple[Measurement, ...]:
 def entry_order(entry: TimelineEntry) -> tuple[date, str]:
     """By procedure date (a case without one last), then accession."""
     return (entry.procedure_date or date.max, entry.accession)
+
+
+PRIOR_MARROWS_SHOWN = 5
+
+
+class PriorMarrow(BaseModel):
+    """An earlier issued marrow as the report's "Prior marrows at this laboratory" prints
+    it: part of the version signed, so a reprint never changes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    accession: str
+    procedure_date: date
+    blast_equivalents_pct: Decimal | None = None
+    plasma_cells_pct: Decimal | None = None
+    cellularity_pct: int | None = None
+    diagnosis: str = ""
+
+
+def prior_marrows(
+    entries: tuple[TimelineEntry, ...] | list[TimelineEntry], accession: str, before: date
+) -> tuple[PriorMarrow, ...]:
+    """The patient's earlier issued marrows (procedure before `before`, this case left
+    out, withdrawn and cancelled ones and those without values too), newest first, at
+    most five."""
+    earlier = [
+        entry
+        for entry in entries
+        if entry.accession != accession
+        and entry.values is not None
+        and entry.procedure_date is not None
+        and entry.procedure_date < before
+    ]
+    earlier.sort(key=entry_order, reverse=True)
+    return tuple(_prior(entry) for entry in earlier[:PRIOR_MARROWS_SHOWN])
+
+
+def _prior(entry: TimelineEntry) -> PriorMarrow:
+    values = entry.values
+    assert values is not None and entry.procedure_date is not None
+    return PriorMarrow(
+        accession=entry.accession,
+        procedure_date=entry.procedure_date,
+        blast_equivalents_pct=values.blast_equivalents_pct,
+        plasma_cells_pct=values.plasma_cells_pct,
+        cellularity_pct=values.cellularity_pct,
+        diagnosis=entry.diagnosis,
+    )

@@ -60,6 +60,7 @@ from marrowpath.services.ports import (
     SortKey,
     UnitOfWork,
 )
+from marrowpath.services.timeline import prior_marrows_for
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -839,6 +840,9 @@ class CaseService:
             addendum_text=addendum_text,
             changes=changes,
             provider_notice=provider_notice,
+            prior_marrows=prior_marrows_for(uow, case, document)
+            if settings.prior_marrows_on
+            else None,
         )
         version = IssuedVersion(content=content, sha256=content.sha256())
         if self._ctx.renderer is not None:

@@ -10,14 +10,17 @@ from __future__ import annotations
 from datetime import date
 
 from marrowpath.domain.audit import AuditEntry
+from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.errors import NotFound
 from marrowpath.domain.lifecycle import VersionKind
 from marrowpath.domain.text import display_name
 from marrowpath.domain.timeline import (
     UNPLOTTED,
+    PriorMarrow,
     Timeline,
     TimelineEntry,
     entry_order,
+    prior_marrows,
     values_of,
 )
 from marrowpath.domain.users import Permission, User
@@ -95,3 +98,15 @@ def _working_date(case: CaseRecord) -> date | None:
         return date.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
+
+
+def prior_marrows_for(
+    uow: UnitOfWork, case: CaseRecord, document: CaseDocument
+) -> tuple[PriorMarrow, ...] | None:
+    """What a version signed now prints under "Prior marrows at this laboratory": the
+    patient's earlier issued marrows as issued today (None when there are none)."""
+    if case.patient is None:
+        return None
+    others = [c for c in uow.cases.of_patient(case.patient.id) if c.id != case.id]
+    priors = prior_marrows(_entries(uow, others), case.accession, document.procedure.date)
+    return priors or None
