@@ -40,6 +40,7 @@ from marrowpath.services.ports import (
     CaseRecord,
     CaseSummary,
     CaseWrite,
+    PatientCase,
     PatientRecord,
     UserRecord,
 )
@@ -521,6 +522,32 @@ class SqlCaseRepository:
         if for_update:
             statement = statement.with_for_update()
         return [self._record(row) for row in self._session.scalars(statement)]
+
+    def listed_for_patient(self, patient_id: int) -> list[PatientCase]:
+        """A patient's cases from the summary columns only (the timeline's list)."""
+        statement = (
+            select(
+                CaseRow.id,
+                CaseRow.accession,
+                CaseRow.status,
+                CaseRow.issued_count,
+                CaseRow.procedure_date,
+                CaseRow.diagnosis,
+            )
+            .where(CaseRow.patient_id == patient_id)
+            .order_by(CaseRow.id)
+        )
+        return [
+            PatientCase(
+                row.id,
+                row.accession,
+                Status(row.status),
+                row.issued_count,
+                row.procedure_date,
+                row.diagnosis,
+            )
+            for row in self._session.execute(statement)
+        ]
 
     def by_ids(self, case_ids: Sequence[int], *, for_update: bool = False) -> list[CaseRecord]:
         statement = select(CaseRow).where(CaseRow.id.in_(list(case_ids))).order_by(CaseRow.id)

@@ -125,6 +125,19 @@ class CaseQuery:
 
 
 @dataclass(frozen=True)
+class PatientCase:
+    """A case of a patient as the timeline lists it, from the summary columns (no
+    document is read: the values come from its issued version)."""
+
+    id: int
+    accession: str
+    status: Status
+    issued_count: int
+    procedure_date: date | None
+    diagnosis: str
+
+
+@dataclass(frozen=True)
 class CaseWrite:
     """The stored columns derived from a working document, written with it."""
 
@@ -236,6 +249,7 @@ class CaseRepository(Protocol):
     def existing(self, accessions: list[str]) -> set[str]: ...
     def accessions_with_prefix(self, prefix: str) -> list[str]: ...
     def of_patient(self, patient_id: int, *, for_update: bool = False) -> list[CaseRecord]: ...
+    def listed_for_patient(self, patient_id: int) -> list[PatientCase]: ...
     def by_ids(self, case_ids: Sequence[int], *, for_update: bool = False) -> list[CaseRecord]: ...
     def set_search_key(self, case_id: int, key: str) -> None: ...
     def set_issued_search_key(self, case_id: int, key: str) -> None: ...
@@ -449,6 +463,7 @@ __all__ = [
     "OutboxEntry",
     "OutboxRepository",
     "PasswordHasher",
+    "PatientCase",
     "PatientMerge",
     "PatientMergeRepository",
     "PatientRecord",

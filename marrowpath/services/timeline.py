@@ -7,8 +7,6 @@ only (clinicians) never learn of a case with nothing issued. Audited as a view.
 
 from __future__ import annotations
 
-from datetime import date
-
 from marrowpath.domain.audit import AuditEntry
 from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.errors import NotFound
@@ -26,8 +24,7 @@ from marrowpath.domain.timeline import (
 from marrowpath.domain.users import Permission, User
 from marrowpath.domain.versions import IssuedVersion
 from marrowpath.services.context import ServiceContext
-from marrowpath.services.documents import first_diagnosis_line
-from marrowpath.services.ports import CaseRecord, UnitOfWork
+from marrowpath.services.ports import CaseRecord, PatientCase, UnitOfWork
 
 
 class TimelineService:
@@ -44,7 +41,7 @@ class TimelineService:
             patient = uow.patients.by_mrn(mrn)
             if patient is not None and patient.merged_into_id is not None:
                 patient = uow.patients.get(patient.merged_into_id)
-            cases = uow.cases.of_patient(patient.id) if patient else []
+            cases = uow.cases.listed_for_patient(patient.id) if patient else []
             if not sees_drafts:
                 cases = [case for case in cases if case.issued_count > 0]
             if patient is None or (not cases and not sees_drafts):
@@ -64,20 +61,20 @@ class TimelineService:
         )
 
 
-def _entries(uow: UnitOfWork, cases: list[CaseRecord]) -> list[TimelineEntry]:
+def _entries(uow: UnitOfWork, cases: list[PatientCase]) -> list[TimelineEntry]:
     latest = uow.versions.latest([case.id for case in cases])
     return [_entry(case, latest.get(case.id)) for case in cases]
 
 
-def _entry(case: CaseRecord, version: IssuedVersion | None) -> TimelineEntry:
-    if version is None:  # nothing issued: listed with its working dates, no values
+def _entry(case: PatientCase, version: IssuedVersion | None) -> TimelineEntry:
+    if version is None:  # nothing issued: listed with its working date, no values
         return TimelineEntry(
             accession=case.accession,
-            procedure_date=_working_date(case),
+            procedure_date=case.procedure_date,
             status=case.status,
             version=None,
             values=None,
-            diagnosis=first_diagnosis_line(case.working),
+            diagnosis=case.diagnosis,
         )
     document = version.content.document
     shown = case.status not in UNPLOTTED and version.kind is not VersionKind.WITHDRAWAL
@@ -91,15 +88,6 @@ def _entry(case: CaseRecord, version: IssuedVersion | None) -> TimelineEntry:
     )
 
 
-def _working_date(case: CaseRecord) -> date | None:
-    procedure = case.working.get("procedure")
-    value = procedure.get("date") if isinstance(procedure, dict) else None
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
 def prior_marrows_for(
     uow: UnitOfWork, case: CaseRecord, document: CaseDocument
 ) -> tuple[PriorMarrow, ...] | None:
@@ -107,6 +95,6 @@ def prior_marrows_for(
     patient's earlier issued marrows as issued today (None when there are none)."""
     if case.patient is None:
         return None
-    others = [c for c in uow.cases.of_patient(case.patient.id) if c.id != case.id]
+    others = [c for c in uow.cases.listed_for_patient(case.patient.id) if c.id != case.id]
     priors = prior_marrows(_entries(uow, others), case.accession, document.procedure.date)
     return priors or None
