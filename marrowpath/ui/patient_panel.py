@@ -104,7 +104,8 @@ class PatientPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # sized once after filling (resizing to contents on every item costs ms per cell)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda index: self._open_row(index.row()))
         self.table.activated.connect(lambda index: self._open_row(index.row()))
@@ -157,6 +158,7 @@ class PatientPanel(QWidget):
                 if not entry.plotted:
                     item.setForeground(self.palette().placeholderText())
                 self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
         self._fit_table(len(timeline.entries))
         self.chart.show_timeline(timeline)
 
