@@ -28,12 +28,14 @@ from marrowpath.services.context import Clock, ServiceContext
 from marrowpath.services.lab import LabService
 from marrowpath.services.outbox import OutboxService
 from marrowpath.services.passwords import Argon2Hasher
+from marrowpath.services.patients import PatientService
 from marrowpath.services.ports import (
     InterfaceBuilders,
     PasswordHasher,
     ReportRenderer,
     UnitOfWorkFactory,
 )
+from marrowpath.services.timeline import TimelineService
 
 if TYPE_CHECKING:
     from marrowpath.domain.interfaces import ResearchRow, ResultRequest
@@ -56,6 +58,8 @@ class App:
     lab: LabService
     audit: AuditService
     outbox: OutboxService
+    patients: PatientService
+    timeline: TimelineService
 
     # Built on first use, like `demo`: HL7 and the order intake are imported only by
     # the commands that need them (not by a search or the desktop app's start).
@@ -139,6 +143,8 @@ def build(
         lab=lab,
         audit=AuditService(context),
         outbox=OutboxService(context),
+        patients=PatientService(context),
+        timeline=TimelineService(context),
     )
 
 
@@ -232,6 +238,8 @@ def desktop_services(app: App, data_dir: str | None = None) -> DesktopServices:
         data_dir=data_dir or user_data_dir("MarrowPath", appauthor=False),
         today=app.context.clock.today,
         outbox=app.outbox,
+        timeline=app.timeline,
+        patients=app.patients,
     )
 
 

@@ -43,6 +43,7 @@ TABLES = (
     "audit_head",
     "report_versions",
     "cases",
+    "patient_merges",
     "patients",
     "users",
     "lab_settings",

@@ -37,6 +37,7 @@ from marrowpath.cli import (
     gui,
     interfaces,
     lab,
+    patients,
     report,
     search,
     users,
@@ -49,7 +50,20 @@ if TYPE_CHECKING:
     from marrowpath.services.ports import PasswordHasher
 
 # In the order `marrowpath --help` lists their commands.
-GROUPS = (gui, database, lab, users, cases, report, export, search, audit, interfaces, demo)
+GROUPS = (
+    gui,
+    database,
+    lab,
+    users,
+    cases,
+    report,
+    export,
+    search,
+    patients,
+    audit,
+    interfaces,
+    demo,
+)
 
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "Session", "UsageError", "main", "run"]
 

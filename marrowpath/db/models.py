@@ -97,6 +97,31 @@ class PatientRow(Base):
     birth_date: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(10))
     search_key: Mapped[str] = mapped_column(String(500), index=True)
+    # set while this registration is merged into another (`patient merge`): its MRN then
+    # names no patient of its own, and its cases are the surviving patient's
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
+    # the MRNs merged into this patient, space-separated: search by either MRN finds the
+    # patient's cases (`services/patients.py`)
+    former_mrns: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class PatientMergeRow(Base):
+    """One merge of a duplicate registration into the surviving patient: who, when, why,
+    and exactly which cases moved, so that an unmerge moves those back and no others."""
+
+    __tablename__ = "patient_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    into_patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    from_mrn: Mapped[str] = mapped_column(String(32))
+    into_mrn: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    case_ids: Mapped[list[int]] = mapped_column(JsonDocument)
+    merged_by: Mapped[str] = mapped_column(String(64))
+    merged_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    unmerged_by: Mapped[str | None] = mapped_column(String(64))
+    unmerged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class CaseRow(Base):

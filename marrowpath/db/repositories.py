@@ -45,6 +45,7 @@ from marrowpath.services.ports import (
     CaseRecord,
     CaseSummary,
     CaseWrite,
+    PatientCase,
     PatientRecord,
     UserRecord,
 )
@@ -165,6 +166,8 @@ def _patient(row: PatientRow) -> PatientRecord:
         given_names=row.given_names,
         birth_date=row.birth_date,
         sex=Sex(row.sex),
+        former_mrns=tuple((row.former_mrns or "").split()),
+        merged_into_id=row.merged_into_id,
     )
 
 
@@ -204,6 +207,30 @@ class SqlPatientRepository:
         self._session.add(row)
         self._session.flush()
         return _patient(row)
+
+    def lock(self, mrn: str) -> PatientRecord | None:
+        """The patient with this MRN, locked until the end of the transaction (FOR UPDATE
+        on PostgreSQL; a SQLite write transaction holds the whole database already), read
+        anew after waiting: the second of two workstations sees the first one's change."""
+        self._session.expire_all()
+        row = self._session.scalar(
+            select(PatientRow).where(PatientRow.mrn == mrn).with_for_update()
+        )
+        return _patient(row) if row else None
+
+    def get(self, patient_id: int) -> PatientRecord | None:
+        row = self._session.get(PatientRow, patient_id)
+        return _patient(row) if row else None
+
+    def update(self, patient_id: int, **values: Any) -> None:
+        if "former_mrns" in values:
+            values["former_mrns"] = " ".join(values["former_mrns"])
+        if "sex" in values:
+            values["sex"] = Sex(values["sex"]).value
+        self._session.execute(
+            update(PatientRow).where(PatientRow.id == patient_id).values(**values)
+        )
+        self._session.expire_all()
 
 
 def issued_columns(write: CaseWrite) -> dict[str, Any]:
@@ -615,6 +642,57 @@ class SqlCaseRepository:
             )
         )
 
+    def of_patient(self, patient_id: int, *, for_update: bool = False) -> list[CaseRecord]:
+        """A patient's cases in the order of their ids (locked when about to change them)."""
+        statement = select(CaseRow).where(CaseRow.patient_id == patient_id).order_by(CaseRow.id)
+        if for_update:
+            statement = statement.with_for_update()
+        return [self._record(row) for row in self._session.scalars(statement)]
+
+    def listed_for_patient(self, patient_id: int) -> list[PatientCase]:
+        """A patient's cases from the summary columns only (the timeline's list)."""
+        statement = (
+            select(
+                CaseRow.id,
+                CaseRow.accession,
+                CaseRow.status,
+                CaseRow.issued_count,
+                CaseRow.procedure_date,
+                CaseRow.diagnosis,
+            )
+            .where(CaseRow.patient_id == patient_id)
+            .order_by(CaseRow.id)
+        )
+        return [
+            PatientCase(
+                row.id,
+                row.accession,
+                Status(row.status),
+                row.issued_count,
+                row.procedure_date,
+                row.diagnosis,
+            )
+            for row in self._session.execute(statement)
+        ]
+
+    def by_ids(self, case_ids: Sequence[int], *, for_update: bool = False) -> list[CaseRecord]:
+        statement = select(CaseRow).where(CaseRow.id.in_(list(case_ids))).order_by(CaseRow.id)
+        if for_update:
+            statement = statement.with_for_update()
+        return [self._record(row) for row in self._session.scalars(statement)]
+
+    def set_search_key(self, case_id: int, key: str) -> None:
+        """The working document's search key alone (the patient's MRNs changed, not the
+        document): no new row version, so an editor open on the case is not interrupted."""
+        self._session.execute(update(CaseRow).where(CaseRow.id == case_id).values(search_key=key))
+
+    def set_issued_search_key(self, case_id: int, key: str) -> None:
+        """The issued text's search key, widened by a patient correction or merge to the
+        patient's current name and MRNs (the issued columns it is read with are unchanged)."""
+        self._session.execute(
+            update(CaseRow).where(CaseRow.id == case_id).values(issued_search_key=key)
+        )
+
 
 def _version(row: VersionRow, *, with_pdf: bool) -> IssuedVersion:
     return IssuedVersion(
@@ -639,6 +717,25 @@ class SqlVersionRepository:
             self._select(with_pdf).where(VersionRow.case_id == case_id).order_by(VersionRow.number)
         )
         return [_version(row, with_pdf=with_pdf) for row in self._session.scalars(statement)]
+
+    def latest(self, case_ids: Sequence[int]) -> dict[int, IssuedVersion]:
+        """The latest issued version of each of these cases (one query; cases with
+        nothing issued are absent)."""
+        if not case_ids:
+            return {}
+        newest = (
+            select(VersionRow.case_id, func.max(VersionRow.number).label("number"))
+            .where(VersionRow.case_id.in_(list(case_ids)))
+            .group_by(VersionRow.case_id)
+            .subquery()
+        )
+        statement = select(VersionRow).join(
+            newest,
+            (VersionRow.case_id == newest.c.case_id) & (VersionRow.number == newest.c.number),
+        )
+        return {
+            row.case_id: _version(row, with_pdf=False) for row in self._session.scalars(statement)
+        }
 
     def kinds(self, case_id: int) -> tuple[VersionKind, ...]:
         """The kinds of a case's versions in order, without reading their documents."""

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from marrowpath.db.anchor import AuditAnchor, NoAnchor, anchor_for
 from marrowpath.db.engine import READ_ONLY_OPTION
+from marrowpath.db.merges import SqlPatientMergeRepository
 from marrowpath.db.models import AuditEventRow, AuditHeadRow, CaseRow
 from marrowpath.db.outbox import SqlOutboxRepository, SqlReceivedOrderRepository
 from marrowpath.db.repositories import (
@@ -69,6 +70,7 @@ class SqlUnitOfWork:
             self.session.connection(execution_options={READ_ONLY_OPTION: True})
         self.users = SqlUserRepository(self.session)
         self.patients = SqlPatientRepository(self.session)
+        self.merges = SqlPatientMergeRepository(self.session)
         self.cases = SqlCaseRepository(self.session)
         self.versions = SqlVersionRepository(self.session)
         self.settings = SqlSettingsRepository(self.session)

@@ -36,6 +36,7 @@ class ResultRequest:
         created_at -- when the message was made (MSH-7, Bundle.timestamp).
         cancellation -- set when the case was cancelled after version N (OBR-25 `X`).
         destination -- the receiver (MSH-5/MSH-6), None for a file export.
+        patient_mrn -- the patient's MRN now (after a merge), None for the version's.
     """
 
     versions: tuple[IssuedVersion, ...]
@@ -43,6 +44,9 @@ class ResultRequest:
     created_at: datetime
     cancellation: Cancellation | None = None
     destination: Destination | None = None
+    # the MRN the patient is known by now, when it is not the one the version printed:
+    # after a merge, results carry the surviving MRN (PID-3, Patient.identifier)
+    patient_mrn: str | None = None
 
     def __post_init__(self) -> None:
         if not self.versions:

@@ -14,4 +14,5 @@ SETTING_KEYS = (
     "session.idle_minutes",
     "session.lockout_minutes",
     "report.paper",
+    "report.prior_marrows",
 )

@@ -91,6 +91,9 @@ class LabSettings(BaseModel):
     # signed before the setting existed unchanged; `lockout_minutes` is the value in force.
     session_lockout_minutes: Annotated[int, Field(ge=1, le=1440)] | None = None
     paper: Literal["letter", "a4"] = "letter"
+    # the report's "Prior marrows at this laboratory"; None means on and keeps the hash of
+    # versions signed before the setting existed
+    report_prior_marrows: bool | None = None
     # None (not []) when none are configured, so that the canonical JSON (and the hash)
     # of versions signed before destinations existed is unchanged.
     destinations: tuple[Destination, ...] | None = None
@@ -130,6 +133,10 @@ class LabSettings(BaseModel):
     def confidence_intervals_on_report(self) -> bool:
         """`report.confidence_intervals`, on by default."""
         return self.report_confidence_intervals is not False
+
+    @property
+    def prior_marrows_on(self) -> bool:
+        return self.report_prior_marrows is not False
 
     @property
     def lockout_minutes(self) -> int:
@@ -188,6 +195,10 @@ def apply_setting(settings: LabSettings, key: str, value: str) -> LabSettings:
             if value not in {"letter", "a4"}:
                 raise ValueError(f"must be letter or a4, got {value!r}")
             return settings.model_copy(update={"paper": value})
+        if key == "report.prior_marrows":
+            if value.lower() not in {"true", "false"}:
+                raise ValueError(f"must be true or false, got {value!r}")
+            return settings.model_copy(update={"report_prior_marrows": value.lower() == "true"})
         if key.startswith("reference."):
             return _set_reference(settings, key.removeprefix("reference."), value)
         if key.startswith("interval."):
@@ -295,6 +306,7 @@ def settings_lines(settings: LabSettings) -> list[str]:
         f"session.idle_minutes\t{settings.idle_minutes}",
         f"session.lockout_minutes\t{settings.lockout_minutes}",
         f"report.paper\t{settings.paper}",
+        f"report.prior_marrows\t{str(settings.prior_marrows_on).lower()}",
     ]
     for key, interval in settings.reference_intervals.items():
         lines.append(f"reference.{key}\t{_num(interval.low)}-{_num(interval.high)}")

@@ -27,6 +27,8 @@ class Permission(StrEnum):
     AUDIT = "read or verify the audit trail"
     DESTINATIONS = "manage destinations or send a report to an ad-hoc address"
     INTERFACES = "run the order listener and read or retry the outbox"
+    CORRECT_PATIENTS = "correct patient records"
+    MERGE_PATIENTS = "merge or unmerge patient records"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -38,11 +40,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT,
             Permission.DESTINATIONS,
             Permission.INTERFACES,
+            Permission.CORRECT_PATIENTS,
+            Permission.MERGE_PATIENTS,
         }
     ),
     Role.PATHOLOGIST: frozenset(
         {
             Permission.MANAGE_LAB,
+            Permission.CORRECT_PATIENTS,
             Permission.EDIT,
             Permission.SIGN,
             Permission.SEE_WORKING,

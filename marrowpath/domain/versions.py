@@ -20,6 +20,7 @@ from marrowpath.domain.case import CaseDocument, VersionEntry
 from marrowpath.domain.lifecycle import VersionKind
 from marrowpath.domain.redline import ChangeRow
 from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.timeline import PriorMarrow
 from marrowpath.domain.wording import datetime_text
 
 
@@ -82,6 +83,8 @@ class VersionContent(BaseModel):
     # JSON, so versions signed before these fields existed keep their hashes.
     changes: tuple[ChangeRow, ...] | None = None
     provider_notice: ProviderNotice | None = None
+    # the patient's earlier marrows as printed (`bench.md` 5); None: none, or turned off
+    prior_marrows: tuple[PriorMarrow, ...] | None = None
 
     def canonical(self) -> bytes:
         return canonical_json(self.model_dump(mode="json", exclude_none=True))

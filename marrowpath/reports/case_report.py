@@ -35,6 +35,7 @@ from marrowpath.reports.flowables import (
 )
 from marrowpath.reports.formatting import date_text, datetime_text, join, lower_words, words
 from marrowpath.reports.patient_summary import patient_summary_story
+from marrowpath.reports.prior_marrows import prior_marrows_story
 from marrowpath.reports.status import (
     KIND_WORDS,
     Banner,
@@ -175,6 +176,7 @@ class CaseReportRenderer(BaseReportRenderer):
         story += self._changes_on_first_page()
         story += self._diagnosis()
         story += findings_sections(self.ctx)
+        story += prior_marrows_story(self.request, self.styles, self.geometry.content_width)
         story += self._addenda()
         story += self._history()
         if self.request.patient_summary and self.summary_ctx.request.state not in NO_SUMMARY:

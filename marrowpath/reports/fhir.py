@@ -87,7 +87,7 @@ def bundle(request: ResultRequest) -> Json:
         entries.append({"fullUrl": full_url, "resource": resource})
         return {"reference": full_url}
 
-    patient = add("Patient", _patient(document))
+    patient = add("Patient", _patient(document, request.patient_mrn))
     lab = add("Organization", _organization(content.settings))
     signer = add("Practitioner", _signer(request))
     orderer = add("Practitioner", _provider(document.ordering_provider), "orderer")
@@ -191,7 +191,7 @@ def _code(code: Code) -> Json:
     return {**_concept(code.fhir_system, code.code, code.text), "text": code.text}
 
 
-def _patient(document: CaseDocument) -> Json:
+def _patient(document: CaseDocument, mrn: str | None = None) -> Json:
     p = document.patient
     name: Json = {
         "use": "official",
@@ -201,7 +201,9 @@ def _patient(document: CaseDocument) -> Json:
     if p.given_names.strip():
         name["given"] = p.given_names.split()
     return {
-        "identifier": [{"type": _concept(V2_0203, "MR", "Medical record number"), "value": p.mrn}],
+        "identifier": [
+            {"type": _concept(V2_0203, "MR", "Medical record number"), "value": mrn or p.mrn}
+        ],
         "name": [name],
         "gender": GENDER[p.sex.value],
         "birthDate": p.birth_date.isoformat(),

@@ -67,7 +67,7 @@ def build_oru(request: ResultRequest) -> str:
     identity = content.settings.identity
     segments = [
         _msh(request, identity),
-        _pid(document),
+        _pid(document, request.patient_mrn),
     ]
     if document.order and document.order.visit_number:
         segments.append(
@@ -138,13 +138,14 @@ def _msh(request: ResultRequest, identity: LabIdentity) -> str:
     )
 
 
-def _pid(document: CaseDocument) -> str:
+def _pid(document: CaseDocument, mrn: str | None = None) -> str:
+    """The patient as the version printed it, under the MRN the patient has now."""
     patient = document.patient
     return segment(
         "PID",
         {
             1: "1",
-            3: components(patient.mrn, None, None, None, "MR"),
+            3: components(mrn or patient.mrn, None, None, None, "MR"),
             5: components(
                 patient.family_name, patient.given_names or None, None, None, None, None, "L"
             ),

@@ -48,6 +48,7 @@ from marrowpath.services.documents import (
     parse_ancillary,
     require_text,
     resolve_patient,
+    with_patient,
 )
 from marrowpath.services.issued import issued_for_use, require_status_follows
 from marrowpath.services.outbox import queue_cancellation, queue_version
@@ -59,6 +60,7 @@ from marrowpath.services.ports import (
     SortKey,
     UnitOfWork,
 )
+from marrowpath.services.timeline import prior_marrows_for
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -692,9 +694,11 @@ class CaseService:
             if amending and case.amendment_in_progress:
                 return case
             latest = uow.versions.list(case.id)[-1].content.document
+            # the patient as now recorded: a corrected or merged identity is not undone
+            working = with_patient(latest.to_json_dict(), case.patient)
             uow.cases.update_working(
                 case,
-                case_write(latest.to_json_dict(), case.patient, latest),
+                case_write(working, case.patient, latest),
                 user=actor.username,
                 at=self._ctx.clock.now(),
                 amendment_in_progress=amending,
@@ -916,6 +920,9 @@ class CaseService:
             addendum_text=addendum_text,
             changes=changes,
             provider_notice=provider_notice,
+            prior_marrows=prior_marrows_for(uow, case, document)
+            if settings.prior_marrows_on
+            else None,
         )
         version = IssuedVersion(content=content, sha256=content.sha256())
         if self._ctx.renderer is not None:

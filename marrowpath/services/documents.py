@@ -61,6 +61,34 @@ def _text(data: dict[str, Any], *path: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def patient_block(patient: PatientRecord) -> dict[str, Any]:
+    """The `patient` object of a case document for a stored patient."""
+    return {
+        "mrn": patient.mrn,
+        "family_name": patient.family_name,
+        "given_names": patient.given_names,
+        "birth_date": patient.birth_date.isoformat(),
+        "sex": patient.sex.value,
+    }
+
+
+def with_patient(data: dict[str, Any], patient: PatientRecord | None) -> dict[str, Any]:
+    """The document with the stored patient's identity (after a correction or a merge);
+    unchanged when it already has it, or when the case has no stored patient."""
+    if patient is None or data.get("patient") == patient_block(patient):
+        return data
+    return {**data, "patient": patient_block(patient)}
+
+
+def case_search_key(data: dict[str, Any], patient: PatientRecord | None) -> str:
+    """The search key of a document, widened by the MRNs merged into its patient, so that
+    search by either MRN of a merged patient finds the case."""
+    key = search_key(data)
+    if patient is None or not patient.former_mrns:
+        return key
+    return " | ".join([key, *(search_key({"patient": {"mrn": m}}) for m in patient.former_mrns)])
+
+
 def patient_name_of(data: dict[str, Any]) -> str:
     family = _get(data, "patient", "family_name")
     given = _get(data, "patient", "given_names")
@@ -80,7 +108,7 @@ def case_write(
     core = document.core if document else None
     return CaseWrite(
         working=data,
-        search_key=search_key(data),
+        search_key=case_search_key(data, patient),
         patient_id=patient.id if patient else None,
         procedure_date=lenient_date(procedure_date),
         diagnosis=first_diagnosis_line(data),
@@ -122,6 +150,18 @@ def resolve_patient(uow: UnitOfWork, data: dict[str, Any], accession: str) -> Pa
     ):
         return None
     existing = uow.patients.by_mrn(mrn)
+    if existing is not None and existing.merged_into_id is not None:
+        survivor = uow.patients.get(existing.merged_into_id)
+        raise InvalidCase(
+            accession,
+            [
+                Problem(
+                    "patient.mrn",
+                    f"{mrn} was merged into {survivor.mrn if survivor else 'another MRN'}; "
+                    "use the surviving MRN",
+                )
+            ],
+        )
     if existing is None:
         _refuse_lookalike(uow, mrn, accession)
         return uow.patients.add(

@@ -106,6 +106,7 @@ class InterfaceService:
             control_id=new_control_id(),
             created_at=self._ctx.clock.now(),
             cancellation=cancellation,
+            patient_mrn=case.patient.mrn if case.patient else None,
         )
 
     def export_research_csv(self, actor: User) -> tuple[str, int]:

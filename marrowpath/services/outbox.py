@@ -120,6 +120,7 @@ def _enqueue(
             created_at=now,
             cancellation=cancellation,
             destination=route.destination,
+            patient_mrn=case.patient.mrn if case.patient else None,
         )
         uow.outbox.supersede_failed(case.id, route.name)
         ids.append(

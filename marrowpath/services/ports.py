@@ -37,6 +37,25 @@ class PatientRecord:
     given_names: str
     birth_date: date
     sex: Sex
+    # MRNs of duplicate registrations merged into this patient: search finds them too
+    former_mrns: tuple[str, ...] = ()
+    # set while this registration is merged into another patient (`patient merge`)
+    merged_into_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PatientMerge:
+    """A merge as recorded: which registration went into which, and the cases it moved."""
+
+    id: int
+    from_patient_id: int
+    into_patient_id: int
+    from_mrn: str
+    into_mrn: str
+    reason: str
+    case_ids: tuple[int, ...]
+    merged_by: str
+    merged_at: datetime
 
 
 @dataclass(frozen=True)
@@ -121,6 +140,19 @@ class CaseQuery:
 
 
 @dataclass(frozen=True)
+class PatientCase:
+    """A case of a patient as the timeline lists it, from the summary columns (no
+    document is read: the values come from its issued version)."""
+
+    id: int
+    accession: str
+    status: Status
+    issued_count: int
+    procedure_date: date | None
+    diagnosis: str
+
+
+@dataclass(frozen=True)
 class CaseWrite:
     """The stored columns derived from a working document, written with it."""
 
@@ -161,6 +193,24 @@ class PatientRepository(Protocol):
         sex: Sex,
         search_key: str,
     ) -> PatientRecord: ...
+    def lock(self, mrn: str) -> PatientRecord | None: ...
+    def get(self, patient_id: int) -> PatientRecord | None: ...
+    def update(self, patient_id: int, **values: Any) -> None: ...
+
+
+class PatientMergeRepository(Protocol):
+    def add(
+        self,
+        *,
+        from_patient: PatientRecord,
+        into_patient: PatientRecord,
+        reason: str,
+        case_ids: Sequence[int],
+        by: str,
+        at: datetime,
+    ) -> PatientMerge: ...
+    def active(self, from_patient_id: int) -> PatientMerge | None: ...
+    def close(self, merge_id: int, *, by: str, at: datetime) -> None: ...
 
 
 class CaseRepository(Protocol):
@@ -222,12 +272,18 @@ class CaseRepository(Protocol):
     def states(self) -> Iterator[CaseState]: ...
     def existing(self, accessions: list[str]) -> set[str]: ...
     def accessions_with_prefix(self, prefix: str) -> list[str]: ...
+    def of_patient(self, patient_id: int, *, for_update: bool = False) -> list[CaseRecord]: ...
+    def listed_for_patient(self, patient_id: int) -> list[PatientCase]: ...
+    def by_ids(self, case_ids: Sequence[int], *, for_update: bool = False) -> list[CaseRecord]: ...
+    def set_search_key(self, case_id: int, key: str) -> None: ...
+    def set_issued_search_key(self, case_id: int, key: str) -> None: ...
 
 
 class VersionRepository(Protocol):
     def list(self, case_id: int, *, with_pdf: bool = False) -> list[IssuedVersion]: ...
     def kinds(self, case_id: int) -> tuple[VersionKind, ...]: ...
     def get(self, case_id: int, number: int) -> IssuedVersion | None: ...
+    def latest(self, case_ids: Sequence[int]) -> dict[int, IssuedVersion]: ...
     def add(self, case_id: int, version: IssuedVersion) -> None: ...
     def add_many(self, versions: Sequence[tuple[int, IssuedVersion]]) -> None: ...
     def all(self, *, with_pdf: bool = False) -> Iterator[IssuedVersion | UnreadableVersion]: ...
@@ -356,6 +412,8 @@ class UnitOfWork(Protocol):
     @property
     def patients(self) -> PatientRepository: ...
     @property
+    def merges(self) -> PatientMergeRepository: ...
+    @property
     def cases(self) -> CaseRepository: ...
     @property
     def versions(self) -> VersionRepository: ...
@@ -429,6 +487,9 @@ __all__ = [
     "OutboxEntry",
     "OutboxRepository",
     "PasswordHasher",
+    "PatientCase",
+    "PatientMerge",
+    "PatientMergeRepository",
     "PatientRecord",
     "PatientRepository",
     "ReceivedOrderRepository",

@@ -44,6 +44,7 @@ from marrowpath.domain.settings import (
 )
 from marrowpath.domain.users import MIN_PASSWORD_LENGTH, PASSWORD_RULE, Permission, Role, User
 from marrowpath.ui.busy import BusyIndicator
+from marrowpath.ui.patients_tab import PatientsTab
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
 
@@ -175,6 +176,11 @@ class AdminDialog(QDialog):
             self.tabs.addTab(self._rules_tab(data.settings), "Reference intervals and rules")
         if self._user.can(Permission.MANAGE_USERS):
             self.tabs.addTab(self._users_tab(data.users), "Users")
+        if self._user.can(Permission.CORRECT_PATIENTS):
+            self.patients_tab = PatientsTab(
+                services=self._services, runner=self._runner, user=self._user
+            )
+            self.tabs.addTab(self.patients_tab, "Patients")
         self.save_button.setEnabled(True)
         self.ready.emit()
 

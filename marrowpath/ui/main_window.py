@@ -21,6 +21,7 @@ from marrowpath.domain.users import Permission, User
 from marrowpath.services.outbox import needs_attention
 from marrowpath.ui.curtain import Curtains
 from marrowpath.ui.editor.case_editor import CaseEditor
+from marrowpath.ui.patient_panel import PatientPanel
 from marrowpath.ui.preview import PreviewWidget
 from marrowpath.ui.services import Services
 from marrowpath.ui.sign_in import IdleWatcher, SignInDialog
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.tabs.currentChanged.connect(lambda _i: self._update_actions())
         self.worklist.open_requested.connect(self.open_case)
+        self.worklist.patient_requested.connect(self.open_patient)
         self.worklist.count_changed.connect(self.count_label.setText)
         self.runner.busy_changed.connect(self._on_busy)
         self.runner.failed.connect(lambda text: QMessageBox.warning(self, "MarrowPath", text))
@@ -339,6 +341,7 @@ class MainWindow(QMainWindow):
         editor.case_changed.connect(lambda _a: self.worklist.model.refresh())
         editor.preview_requested.connect(self.open_preview)
         editor.version_requested.connect(self.open_preview)
+        editor.case_requested.connect(self.open_case)
         self.tabs.setCurrentIndex(index)
         self._update_actions()
 
@@ -362,6 +365,19 @@ class MainWindow(QMainWindow):
         )
         self.tabs.setCurrentIndex(index)
         preview.setFocus()
+
+    def open_patient(self, mrn: str) -> None:
+        """A patient's course in a tab of its own (one per MRN); its points open cases."""
+        for index in range(self.tabs.count()):
+            widget = self.tabs.widget(index)
+            if isinstance(widget, PatientPanel) and widget.mrn == mrn:
+                self.tabs.setCurrentIndex(index)
+                return
+        panel = PatientPanel(services=self.services, runner=self.runner, user=self.user)
+        panel.open_requested.connect(self.open_case)
+        panel.load(mrn)
+        index = self.tabs.addTab(panel, f"Patient {mrn}")
+        self.tabs.setCurrentIndex(index)
 
     def _retitle(self, widget: QWidget, title: str) -> None:
         index = self.tabs.indexOf(widget)

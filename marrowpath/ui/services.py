@@ -11,6 +11,8 @@ from marrowpath.services.auth import AuthService
 from marrowpath.services.cases import CaseService
 from marrowpath.services.lab import LabService
 from marrowpath.services.outbox import OutboxService
+from marrowpath.services.patients import PatientService
+from marrowpath.services.timeline import TimelineService
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class Services:
         data_dir -- where recovery files of unsaved editor work are written.
         today -- the workstation's local date (a test may fix it).
         outbox -- deliveries to the hospital (None where no interface is configured).
+        timeline, patients -- a patient's marrows; corrections and merges of records.
     """
 
     auth: AuthService
@@ -33,3 +36,5 @@ class Services:
     data_dir: str
     today: Callable[[], date] = date.today
     outbox: OutboxService | None = None
+    timeline: TimelineService | None = None
+    patients: PatientService | None = None

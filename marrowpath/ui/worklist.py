@@ -24,6 +24,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     QSize,
     Qt,
     QTimer,
@@ -39,6 +40,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -377,10 +379,12 @@ class WorklistView(QWidget):
 
     Signals:
         open_requested(str) -- the user opened a case (Enter or double-click): accession.
+        patient_requested(str) -- the patient's course from the context menu: MRN.
         count_changed(str) -- a line for the status bar ("200 cases, 3 unread").
     """
 
     open_requested = Signal(str)
+    patient_requested = Signal(str)
     count_changed = Signal(str)
 
     def __init__(
@@ -475,6 +479,8 @@ class WorklistView(QWidget):
         self.date_to.dateChanged.connect(lambda _d: self._debounce.start())
         self.table.doubleClicked.connect(self._on_table_activated)
         self.table.activated.connect(self._on_table_activated)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.model.loaded.connect(self._on_loaded)
         self.model.failed.connect(self._on_failed)
         self.search_box.installEventFilter(self)
@@ -619,6 +625,18 @@ class WorklistView(QWidget):
     def _on_table_activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.open_requested.emit(self.model.row(index.row()).accession)
+
+    def _context_menu(self, position: QPoint) -> None:
+        index = self.table.indexAt(position)
+        if not index.isValid():
+            return
+        row = self.model.row(index.row())
+        menu = QMenu(self)
+        menu.addAction("Open", lambda: self.open_requested.emit(row.accession))
+        course = menu.addAction("Patient course", lambda: self.patient_requested.emit(row.mrn))
+        course.setEnabled(bool(row.mrn))
+        menu.exec(self.table.viewport().mapToGlobal(position))
+        menu.deleteLater()
 
     def _on_loaded(self, count: int) -> None:
         self._emit_count()

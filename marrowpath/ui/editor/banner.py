@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QMenu, QSizePolicy, QToolButton, QWidget
 
 from marrowpath.domain.derived import age_in_years
 from marrowpath.domain.enums import label as enum_label
@@ -61,6 +61,15 @@ class PatientBanner(QFrame):
             if label is self.accession:
                 layout.push_right()
             layout.addWidget(label)
+        # the patient's menu (course, record correction): the editor adds the actions
+        self.patient_button = QToolButton()
+        self.patient_button.setText("Patient")
+        self.patient_button.setAccessibleName("Patient menu")
+        self.patient_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.patient_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.patient_menu = QMenu(self.patient_button)
+        self.patient_button.setMenu(self.patient_menu)
+        layout.addWidget(self.patient_button)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     def show_opening(self, accession: str) -> None:

@@ -76,6 +76,7 @@ from marrowpath.ui.editor.navigation import SectionList
 from marrowpath.ui.editor.notices import MessageBar, state_note
 from marrowpath.ui.editor.recovery import RecoveryFiles, hold, release
 from marrowpath.ui.editor.signing import DialogKind, run_dialog
+from marrowpath.ui.patient_panel import PatientPanel
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
 
@@ -94,12 +95,14 @@ class CaseEditor(QWidget):
         case_changed(str) -- accession, after a save, signing, amendment and so on.
         preview_requested(str) -- accession whose report should be shown.
         version_requested(str, int) -- accession and issued version number to show.
+        case_requested(str) -- accession of another case to open (the patient's course).
     """
 
     title_changed = Signal(str)
     case_changed = Signal(str)
     preview_requested = Signal(str)
     version_requested = Signal(str, int)
+    case_requested = Signal(str)
 
     def __init__(
         self,
@@ -163,6 +166,7 @@ class CaseEditor(QWidget):
         self.versions_box.add_widget(self.versions_panel)
         self.versions_box.chain.append(self.versions_panel)
         self.form.add_section(self.versions_box)
+        self._build_patient_course()
         self.form_scroll = QScrollArea()
         self.form_scroll.setWidgetResizable(True)
         self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -217,6 +221,55 @@ class CaseEditor(QWidget):
         a.cancel_case.clicked.connect(lambda: self._after_saving(lambda: self._open("cancel")))
         for first, second in itertools.pairwise(self._tab_chain()):
             QWidget.setTabOrder(first, second)
+
+    def _build_patient_course(self) -> None:
+        """The Patient panel as the last section, and the banner's patient menu."""
+        self.patient_box = Section("Patient course", "patient")
+        self.patient_panel = PatientPanel(
+            services=self._services, runner=self._runner, user=self._user
+        )
+        self.patient_panel.setMinimumHeight(self.fontMetrics().height() * 32)
+        self.patient_panel.open_requested.connect(self._open_other_case)
+        self.patient_box.add_widget(self.patient_panel)
+        self.form.add_section(self.patient_box)
+        menu = self.banner.patient_menu
+        menu.addAction("Patient course", lambda: self.show_section("patient"))
+        self.correct_patient_action = menu.addAction(
+            "Correct patient record...", self.correct_patient
+        )
+        self.correct_patient_action.setEnabled(False)
+
+    def _open_other_case(self, accession: str) -> None:
+        if accession != self.accession:
+            self.case_requested.emit(accession)
+
+    def _show_patient_course(self, record: CaseRecord) -> None:
+        """The patient's marrows, read in the background once the case is shown."""
+        patient = record.patient
+        self.correct_patient_action.setEnabled(
+            patient is not None and self._user().can(Permission.CORRECT_PATIENTS)
+        )
+        if patient is not None:
+            self.patient_panel.load(patient.mrn)
+
+    def correct_patient(self) -> None:
+        """The correction dialog for this case's patient; afterwards the case reloads
+        (its working document now has the corrected identity)."""
+        self._after_saving(self._open_correction)
+
+    def _open_correction(self) -> None:
+        patient = self.record.patient if self.record else None
+        if patient is None:
+            return
+        from marrowpath.ui.dialogs.patient_correction import PatientCorrectionDialog
+
+        dialog = PatientCorrectionDialog(
+            patient, services=self._services, runner=self._runner, user=self._user, parent=self
+        )
+        dialog.amendment_started.connect(self.case_requested)
+        dialog.corrected.connect(lambda _mrn: self.reload())
+        dialog.exec()
+        dialog.deleteLater()
 
     def _tab_chain(self) -> list[QWidget]:
         """Tab order: actions, the section list, the form (the sections made so far), the
@@ -442,6 +495,7 @@ class CaseEditor(QWidget):
         )
         self._show_state()
         self._show_banner(record.working)  # who the case is about, before the rest is made
+        self._show_patient_course(record)
         self._show_title(self.tab_title())
         self.form.when_complete(self._check_opened)
         self.form.finish_later()

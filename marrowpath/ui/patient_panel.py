@@ -1,0 +1,180 @@
+"""The Patient panel: a patient's marrows as a list and a trend chart, at a glance.
+
+Shown in the case editor (the case's patient) and as a tab of its own from the
+worklist's context menu. The timeline is read on the task runner, never on the GUI
+thread; double-clicking a row or clicking a point opens that case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from marrowpath.domain.timeline import Timeline, TimelineEntry
+from marrowpath.domain.users import User
+from marrowpath.ui import status as status_words
+from marrowpath.ui.services import Services
+from marrowpath.ui.tasks import TaskRunner, user_message
+from marrowpath.ui.trend_chart import TrendChart
+
+COLUMNS = (
+    "Accession",
+    "Procedure date",
+    "Status",
+    "Blast eq. %",
+    "Plasma cells %",
+    "Cellularity %",
+    "For age",
+    "M:E",
+    "Fibrosis",
+    "Diagnosis",
+)
+
+
+def row_texts(entry: TimelineEntry) -> list[str]:
+    """One list row; a case without values says why in its status."""
+    values = entry.values
+    head = [
+        entry.accession,
+        entry.procedure_date.isoformat() if entry.procedure_date else "",
+        status_words.word(entry.status),
+    ]
+    if values is None:
+        return [*head, "", "", "", "", "", "", "not plotted"]
+    return [
+        *head,
+        _text(values.blast_equivalents_pct),
+        _text(values.plasma_cells_pct),
+        _text(values.cellularity_pct),
+        values.cellularity_verdict or "",
+        f"{values.me_ratio}:1" if values.me_ratio is not None else "",
+        values.fibrosis_grade or "",
+        entry.diagnosis,
+    ]
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+class PatientPanel(QWidget):
+    """Header, list and chart of one patient's timeline.
+
+    Signals:
+        open_requested(str) -- the accession of a case to open.
+    """
+
+    open_requested = Signal(str)
+
+    def __init__(
+        self,
+        *,
+        services: Services,
+        runner: TaskRunner,
+        user: Callable[[], User],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._runner = runner
+        self._user = user
+        self.mrn: str | None = None
+        self.timeline: Timeline | None = None
+        self.header = QLabel("No patient")
+        self.header.setAccessibleName("Patient")
+        font = self.header.font()
+        font.setBold(True)
+        self.header.setFont(font)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setAccessibleName("Marrows of this patient")
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        # sized once after filling (resizing to contents on every item costs ms per cell)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda index: self._open_row(index.row()))
+        self.table.activated.connect(lambda index: self._open_row(index.row()))
+        self.chart = TrendChart()
+        self.chart.point_clicked.connect(self.open_requested)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.chart)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 2)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.splitter = splitter
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.header)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+
+    def load(self, mrn: str) -> None:
+        """Read the patient's timeline in the background and show it."""
+        self.mrn = mrn
+        self.header.setText(f"{mrn}: reading the patient's marrows...")
+        user = self._user()
+        service = self._services.timeline
+        if service is None:
+            self._failed(RuntimeError("the timeline is not available in this installation"))
+            return
+        self._runner.run(
+            lambda: service.timeline(user, mrn),
+            on_done=self.show_timeline,
+            on_error=self._failed,
+            owner=self,
+        )
+
+    def show_timeline(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+        self.mrn = timeline.mrn
+        self.message.hide()
+        plotted = len(timeline.points)
+        self.header.setText(
+            f"{timeline.patient_name} · {timeline.mrn} · {len(timeline.entries)} marrows, "
+            f"{plotted} with issued values"
+        )
+        self.table.setRowCount(len(timeline.entries))
+        for row, entry in enumerate(timeline.entries):
+            for column, text in enumerate(row_texts(entry)):
+                item = QTableWidgetItem(text)
+                if not entry.plotted:
+                    item.setForeground(self.palette().placeholderText())
+                self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
+        self._fit_table(len(timeline.entries))
+        self.chart.show_timeline(timeline)
+
+    def _fit_table(self, rows: int) -> None:
+        """Room for every row up to eight (a longer list scrolls), the chart below."""
+        shown = max(1, min(rows, 8))
+        height = self.table.horizontalHeader().height() + 4
+        height += shown * self.table.verticalHeader().defaultSectionSize()
+        self.table.setMinimumHeight(height)
+        self.splitter.setSizes([height, max(self.height() - height, 260)])
+
+    def _failed(self, error: Exception) -> None:
+        self.header.setText(self.mrn or "No patient")
+        self.message.setText(user_message(error))
+        self.message.show()
+
+    def _open_row(self, row: int) -> None:
+        if self.timeline is not None and 0 <= row < len(self.timeline.entries):
+            self.open_requested.emit(self.timeline.entries[row].accession)

@@ -1,0 +1,103 @@
+"""The timeline of the demo's serial patient Zoë Łukasiewicz-Nguyễn (four marrows)
+against values computed by hand from the demo's differential counts (issue 14, item 1).
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from marrowpath.bootstrap import App, build
+from marrowpath.domain.lifecycle import Status
+from marrowpath.domain.users import User
+from marrowpath.services.context import Clock
+from tests.hashing import TEST_HASHER
+
+pytestmark = pytest.mark.slow
+TODAY = date(2026, 12, 7)
+ZOE = "MRN0081342"
+
+
+@pytest.fixture
+def demo(database_url: str) -> Iterator[tuple[App, dict[str, User]]]:
+    app = build(
+        database_url, with_renderer=False, hasher=TEST_HASHER, clock=Clock(today=lambda: TODAY)
+    )
+    users, _ = app.demo.ensure_users_and_lab()
+    app.demo.load_showcase(users, TODAY)
+    yield app, users
+    app.close()
+
+
+def test_the_serial_patients_timeline_matches_the_hand_computed_values(
+    demo: tuple[App, dict[str, User]],
+) -> None:
+    app, users = demo
+    timeline = app.timeline.timeline(users["achen"], ZOE)
+    assert timeline.patient_name == "ŁUKASIEWICZ-NGUYỄN, Zoë"
+    dates = [entry.procedure_date for entry in timeline.entries]
+    assert dates == [TODAY - timedelta(days=d) for d in (702, 674, 251, 9)]
+    assert [(e.status, e.version) for e in timeline.entries] == [
+        (Status.APPENDED, 2),
+        (Status.FINAL, 1),
+        (Status.FINAL, 2),
+        (Status.DRAFT, None),  # the draft after the transplant: listed, no point
+    ]
+    # Each differential counts 500 cells; born 1968-03-14; cellularity rule 100-age
+    # (expected 100 - age +/- 10); M:E without monocytes (the demo lab's setting).
+    # Diagnosis: blasts 312 -> 62.4 %; plasma cells 4 -> 0.8 %; myeloid 312+7+13+13+16+26+3
+    #   = 390, erythroid 1+5+30+10 = 46, M:E 8.478 -> 8.5; age 56 (34-54 %): 95 % hyper.
+    # Day 28: blasts 9 -> 1.8 %; plasma 10 -> 2.0 %; myeloid 9+30+59+39+39+49+10 = 235,
+    #   erythroid 8+20+88+29 = 145, M:E 1.621 -> 1.6; age 56: 25 % hypocellular.
+    # Relapse: blasts 190 -> 38.0 %; plasma 6 -> 1.2 %; myeloid 190+11+22+22+27+43+5 = 320,
+    #   erythroid 2+9+48+16 = 75, M:E 4.267 -> 4.3; age 58 (32-52 %): 85 % hypercellular.
+    expected = [
+        ("62.4", "0.8", 95, "hypercellular", "8.5", "MF-1"),
+        ("1.8", "2.0", 25, "hypocellular", "1.6", "MF-0"),
+        ("38.0", "1.2", 85, "hypercellular", "4.3", "MF-1"),
+    ]
+    got = []
+    for entry in timeline.points:
+        v = entry.values
+        assert v is not None
+        got.append(
+            (
+                v.blast_equivalents_pct,
+                v.plasma_cells_pct,
+                v.cellularity_pct,
+                v.cellularity_verdict,
+                v.me_ratio,
+                v.fibrosis_grade,
+            )
+        )
+    assert got == [(Decimal(a), Decimal(b), c, d, Decimal(e), f) for a, b, c, d, e, f in expected]
+
+
+def test_a_clinician_sees_only_cases_with_an_issued_version(
+    demo: tuple[App, dict[str, User]],
+) -> None:
+    app, users = demo
+    staff = app.timeline.timeline(users["achen"], ZOE)
+    clinician = app.timeline.timeline(users["praman"], ZOE)
+    assert [e.accession for e in clinician.entries] == [e.accession for e in staff.points]
+    assert all(e.status is not Status.DRAFT for e in clinician.entries)
+
+
+def test_cancelled_and_withdrawn_cases_are_listed_without_values(
+    demo: tuple[App, dict[str, User]],
+) -> None:
+    app, users = demo
+    pathologist = users["achen"]
+    closed = [
+        row
+        for row in app.cases.search(pathologist)
+        if row.status in (Status.CANCELLED, Status.ENTERED_IN_ERROR)
+    ]
+    assert {row.status for row in closed} == {Status.CANCELLED, Status.ENTERED_IN_ERROR}
+    for row in closed:
+        entries = app.timeline.timeline(pathologist, row.mrn).entries
+        (entry,) = [e for e in entries if e.accession == row.accession]
+        assert entry.status is row.status and entry.values is None and not entry.plotted
