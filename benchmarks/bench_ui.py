@@ -42,7 +42,8 @@ def _child_bare() -> None:
 def _child_app(database: str) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from marrowpath.bootstrap import build, desktop_services
+    from marrowpath.bootstrap import build
+    from marrowpath.launcher import desktop_services
     from marrowpath.ui.main_window import MainWindow
 
     app = QApplication(sys.argv)
@@ -95,7 +96,8 @@ def _start_time(mode: str, database: str) -> float:
 def _in_process(database: str, runs: int) -> tuple[list[float], list[float]]:
     from PySide6.QtWidgets import QApplication
 
-    from marrowpath.bootstrap import build, desktop_services
+    from marrowpath.bootstrap import build
+    from marrowpath.launcher import desktop_services
     from marrowpath.ui.editor.case_editor import CaseEditor
     from marrowpath.ui.main_window import MainWindow
 

@@ -270,7 +270,7 @@ def listen(s: Session) -> int:
     """`listen --mllp PORT [--bind ADDRESS] [--allow CIDR]...`: answer HL7 orders until
     Ctrl+C, SIGTERM or `--count` orders; every `--deliver-every` seconds the outbox is
     delivered too."""
-    from marrowpath.services.mllp import ListenerHooks, MllpServer, parse_allow, size_words
+    from marrowpath.adapters.mllp import ListenerHooks, MllpServer, parse_allow, size_words
 
     args = s.args
     if not 0 <= args.mllp <= 65535:

@@ -15,12 +15,13 @@ import pytest
 from argon2 import extract_parameters
 from sqlalchemy import text
 
+from marrowpath.adapters.passwords import Argon2Hasher
 from marrowpath.bootstrap import App, build
 from marrowpath.cli import main
 from marrowpath.domain.errors import AuthenticationFailed, Refused
 from marrowpath.domain.users import Role, User
 from marrowpath.services.context import Clock
-from marrowpath.services.passwords import Argon2Hasher, check_password
+from marrowpath.services.passwords import check_password
 from tests.conftest import PASSWORD
 from tests.hashing import TEST_HASHER
 

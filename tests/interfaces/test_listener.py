@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
+from marrowpath.adapters.mllp import ListenerHooks, ListenerLimits, MllpServer, parse_allow
 from marrowpath.bootstrap import App
 from marrowpath.domain import hl7v2
 from marrowpath.domain.users import User
-from marrowpath.services.mllp import ListenerHooks, ListenerLimits, MllpServer, parse_allow
 from tests.interfaces.support import (
     CR,
     FS,

@@ -9,7 +9,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from marrowpath.bootstrap import App, desktop_services
+from marrowpath.bootstrap import App
+from marrowpath.launcher import desktop_services
 from marrowpath.ui.services import Services
 
 
