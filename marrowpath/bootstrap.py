@@ -29,7 +29,13 @@ from marrowpath.services.interfaces import InterfaceService
 from marrowpath.services.lab import LabService
 from marrowpath.services.orders import OrderService
 from marrowpath.services.outbox import OutboxService
-from marrowpath.services.ports import InterfaceBuilders, PasswordHasher, UnitOfWorkFactory
+from marrowpath.services.ports import (
+    InterfaceBuilders,
+    PasswordHasher,
+    ReportRenderer,
+    ReportStamper,
+    UnitOfWorkFactory,
+)
 
 if TYPE_CHECKING:
     from marrowpath.services.demo import DemoService
@@ -123,7 +129,7 @@ def build(
     )
 
 
-def _renderer():  # type: ignore[no-untyped-def]
+def _renderer() -> ReportRenderer | None:
     """The PDF renderer, when the reports package provides one."""
     try:
         from marrowpath.reports.pdf import render_report
@@ -132,7 +138,7 @@ def _renderer():  # type: ignore[no-untyped-def]
     return render_report
 
 
-def _stamper():  # type: ignore[no-untyped-def]
+def _stamper() -> ReportStamper:
     """Stamps issued PDFs that are now superseded or withdrawn; pypdf is imported on the
     first stamp, not at start-up."""
 

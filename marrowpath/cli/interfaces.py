@@ -288,7 +288,7 @@ def listen(s: Session) -> int:
     allowed = ", ".join(str(network) for network in allow)
 
     def handle(text: str) -> str:
-        ack = app.orders.receive(actor, text)
+        ack: str = app.orders.receive(actor, text)
         try:
             read = hl7v2.read_ack(ack)
             s.print(f"{read.control_id or '-'}\t{read.code}\t{read.text}")
@@ -308,7 +308,7 @@ def listen(s: Session) -> int:
         print(f"listen: refused {address} (not in --allow)", file=s.err, flush=True)
 
     def too_large(head: str, limit: int) -> str:
-        ack = app.orders.too_large(actor, head, limit)
+        ack: str = app.orders.too_large(actor, head, limit)
         print(
             f"listen: a message over {size_words(limit)} was dropped (AR)", file=s.err, flush=True
         )

@@ -14,7 +14,7 @@ from marrowpath.domain.derived import (
     plasma_cells_percent,
     summarise_differential,
 )
-from marrowpath.domain.labels import SOURCE_WORDS
+from marrowpath.domain.labels import SOURCE_WORDS as SOURCE_WORDS  # used by hl7, fhir
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.versions import IssuedVersion
 from marrowpath.reports.formatting import (

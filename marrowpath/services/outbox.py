@@ -58,7 +58,8 @@ def new_control_id() -> str:
 
 def backoff(attempts: int) -> timedelta:
     """Wait before attempt n+1: 30 s, 1 min, 2 min, ... at most an hour."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
+    wait: timedelta = FIRST_RETRY * (2 ** max(attempts - 1, 0))
+    return min(wait, LONGEST_WAIT)
 
 
 @dataclass(frozen=True)

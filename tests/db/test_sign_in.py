@@ -4,6 +4,7 @@ demo that never signs in on an existing database. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import functools
 import io
 import statistics
 import time
@@ -202,8 +203,8 @@ def test_an_unknown_user_takes_as_long_as_a_wrong_password(app: App, team: Team)
         wrong: list[Callable[[], Any]] = []
         for attempt in range(3):  # three wrong passwords each: below the lockout
             for name in names:
-                wrong.append(lambda n=name: measured.auth.sign_in(n, WRONG))
-                unknown.append(lambda n=name, a=attempt: measured.auth.sign_in(f"x{n}{a}", WRONG))
+                wrong.append(functools.partial(measured.auth.sign_in, name, WRONG))
+                unknown.append(functools.partial(measured.auth.sign_in, f"x{name}{attempt}", WRONG))
         unknown_s, wrong_s = [], []
         for try_unknown, try_wrong in zip(unknown, wrong, strict=True):
             unknown_s.append(_seconds(try_unknown))  # interleaved: load affects both alike
