@@ -235,7 +235,12 @@ def test_acks_name_the_field_and_rule_never_another_patient_or_case(app: App, te
     repeated placer order number answered with the existing accession."""
     import_example(app, team)
     sign(app, team)
-    delgado = {"mrn": "MRN0012345", "family": "Delgado", "given": "Tomás", "sex": "M"}
+    delgado: dict[str, Any] = {
+        "mrn": "MRN0012345",
+        "family": "Delgado",
+        "given": "Tomás",
+        "sex": "M",
+    }
     with order_server(app, team) as server:
         first = hl7v2.read_ack(
             exchange(server.port, order_message(placer="EPIC-1", birth="19590211", **delgado))
