@@ -25,7 +25,7 @@ from typing import Any
 
 from marrowpath.domain.audit import GENESIS, AnchoredHead, AuditEntry, AuditEvent, event_hash
 from marrowpath.domain.settings import LabSettings
-from marrowpath.domain.users import User
+from marrowpath.domain.users import Role, User
 from marrowpath.services.auth import AuthService
 from marrowpath.services.context import Clock, ServiceContext
 from marrowpath.services.lab import LabService
@@ -263,3 +263,34 @@ def fake_app(*, clock: Clock | None = None, hasher: PasswordHasher = TEST_HASHER
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def fake_team(app: FakeApp, password: str = "correct-horse-1") -> dict[str, User]:
+    """The `team` of tests/conftest.py on the fake: an admin, a pathologist, a resident, a
+    technologist and a clinician, signed in, in a lab whose identity is set."""
+    app.auth.add_first_user("admin", full_name="Ada Admin", role=Role.ADMIN, password=password)
+    users = {"admin": app.auth.sign_in("admin", password)}
+    for username, full_name, role, credentials in (
+        ("drpark", "Dana Park", Role.PATHOLOGIST, "MD"),
+        ("resident", "Rui Resident", Role.RESIDENT, "MD"),
+        ("tech", "Tess Tech", Role.TECHNOLOGIST, "MLS(ASCP)"),
+        ("clinician", "Carl Clinician", Role.CLINICIAN, "MD"),
+    ):
+        app.auth.add_user(
+            users["admin"],
+            username,
+            full_name=full_name,
+            role=role,
+            password=password,
+            credentials=credentials,
+        )
+        users[username] = app.auth.sign_in(username, password)
+    app.lab.set_identity(
+        users["admin"],
+        name="Riverside Hematopathology Laboratory",
+        address="200 River Road, Springfield, IL 62701",
+        clia_id="14D0123456",
+        director="Alan Grant, MD",
+        phone="217-555-0100",
+    )
+    return users
