@@ -29,8 +29,12 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Two workers (pytest-xdist): each migrates its own throw-away PostgreSQL database and
+# SQLite template (tests/conftest.py). `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= 2
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 benchmarks: install
 	$(BIN)/python benchmarks/bench_report.py

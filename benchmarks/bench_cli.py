@@ -65,7 +65,7 @@ def _run(command: list[str], checkout: Path, stdin: str = "") -> tuple[float, fl
 
 def _argon2_cpu(runs: int) -> float:
     """CPU seconds of one verification at the production cost (in this process)."""
-    from marrowpath.services.passwords import Argon2Hasher
+    from marrowpath.adapters.passwords import Argon2Hasher
 
     hasher = Argon2Hasher()
     stored = hasher.hash(PASSWORD)

@@ -298,7 +298,9 @@ class Workstation:
         else:
             latest = self.app.cases.versions(self.user, accession)[-1]
             document = latest.content.document.to_json_dict()
-            document.setdefault("diagnosis", {})["recommendations"] = f"Amended {token}."
+            diagnosis = document.setdefault("diagnosis", {})
+            assert isinstance(diagnosis, dict)
+            diagnosis["recommendations"] = f"Amended {token}."
             version = self.app.cases.amend(
                 self.user,
                 accession,

@@ -73,7 +73,8 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from marrowpath.bootstrap import build, desktop_services
+    from marrowpath.bootstrap import build
+    from marrowpath.launcher import desktop_services
     from marrowpath.ui.patient_panel import PatientPanel
     from marrowpath.ui.tasks import TaskRunner
 

@@ -166,7 +166,8 @@ def _start_time(mode: str, database: str, checkout: Path = ROOT) -> float:
 def _in_process(database: str, runs: int) -> tuple[list[float], list[float]]:
     from PySide6.QtWidgets import QApplication
 
-    from marrowpath.bootstrap import build, desktop_services
+    from marrowpath.bootstrap import build
+    from marrowpath.launcher import desktop_services
     from marrowpath.ui.editor.case_editor import CaseEditor
     from marrowpath.ui.main_window import MainWindow
 

@@ -27,7 +27,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
-from marrowpath.bootstrap import build, desktop_services
+from marrowpath.bootstrap import build
+from marrowpath.launcher import desktop_services
 from marrowpath.ui.tasks import TaskRunner
 from marrowpath.ui.worklist import PAGE_SIZE, WorklistView
 

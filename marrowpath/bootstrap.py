@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from marrowpath.adapters.mllp import MllpClient
+from marrowpath.adapters.passwords import Argon2Hasher
 from marrowpath.db import migrate
 from marrowpath.db.engine import describe, is_sqlite, make_engine, resolve_url
 from marrowpath.db.roles import AppRole
@@ -27,12 +29,12 @@ from marrowpath.services.cases import CaseService
 from marrowpath.services.context import Clock, ServiceContext
 from marrowpath.services.lab import LabService
 from marrowpath.services.outbox import OutboxService
-from marrowpath.services.passwords import Argon2Hasher
 from marrowpath.services.patients import PatientService
 from marrowpath.services.ports import (
     InterfaceBuilders,
     PasswordHasher,
     ReportRenderer,
+    ReportStamper,
     UnitOfWorkFactory,
 )
 from marrowpath.services.timeline import TimelineService
@@ -43,7 +45,6 @@ if TYPE_CHECKING:
     from marrowpath.services.demo import DemoService
     from marrowpath.services.interfaces import InterfaceService
     from marrowpath.services.orders import OrderService
-    from marrowpath.ui.services import Services as DesktopServices
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def build(
         cases=cases,
         lab=lab,
         audit=AuditService(context),
-        outbox=OutboxService(context),
+        outbox=OutboxService(context, client=MllpClient()),
         patients=PatientService(context),
         timeline=TimelineService(context),
     )
@@ -160,7 +161,7 @@ def _renderer() -> ReportRenderer:
     return render
 
 
-def _stamper():  # type: ignore[no-untyped-def]
+def _stamper() -> ReportStamper:
     """Stamps issued PDFs that are now superseded or withdrawn; pypdf is imported on the
     first stamp, not at start-up."""
 
@@ -220,27 +221,6 @@ def upgrade_database(database: str | None, *, app_role: str | None = None) -> Up
     finally:
         engine.dispose()
     return Upgrade(describe(url), role)
-
-
-def desktop_services(app: App, data_dir: str | None = None) -> DesktopServices:
-    """What the desktop app is given: the services of `app`, and where recovery files of
-    unsaved editor work go (the user data directory unless a test names another)."""
-    from platformdirs import user_data_dir
-
-    from marrowpath.ui.services import Services
-
-    return Services(
-        auth=app.auth,
-        cases=app.cases,
-        lab=app.lab,
-        audit=app.audit,
-        database_label=app.database_label,
-        data_dir=data_dir or user_data_dir("MarrowPath", appauthor=False),
-        today=app.context.clock.today,
-        outbox=app.outbox,
-        timeline=app.timeline,
-        patients=app.patients,
-    )
 
 
 def backup_database(database: str | None, target: Path) -> Path:

@@ -4,6 +4,9 @@ Importing the database and service layers and opening (or migrating) the databas
 a second or more. The sign-in dialog needs none of it to appear, so this module imports
 only the Qt front end; `bootstrap` is imported and the database opened on a worker thread
 while the user types.
+
+It is also where the desktop is wired to the services (`desktop_services`): `bootstrap`
+never imports the desktop front end (the `layers` contract in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ def launch_gui(database: str | None) -> int:
     opened: list[App] = []
 
     def load() -> Services:
-        from marrowpath.bootstrap import build, desktop_services
+        from marrowpath.bootstrap import build
 
         app = build(database)
         opened.append(app)
@@ -41,3 +44,24 @@ def launch_gui(database: str | None) -> int:
     finally:
         for app in opened:
             app.close()
+
+
+def desktop_services(app: App, data_dir: str | None = None) -> Services:
+    """What the desktop app is given: the services of `app`, and where recovery files of
+    unsaved editor work go (the user data directory unless a test names another)."""
+    from platformdirs import user_data_dir
+
+    from marrowpath.ui.services import Services
+
+    return Services(
+        auth=app.auth,
+        cases=app.cases,
+        lab=app.lab,
+        audit=app.audit,
+        database_label=app.database_label,
+        data_dir=data_dir or user_data_dir("MarrowPath", appauthor=False),
+        today=app.context.clock.today,
+        outbox=app.outbox,
+        timeline=app.timeline,
+        patients=app.patients,
+    )

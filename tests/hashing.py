@@ -8,6 +8,6 @@ the policy it checks against, so its hashes are not "upgraded" during a test.
 
 from __future__ import annotations
 
-from marrowpath.services.passwords import Argon2Hasher
+from marrowpath.adapters.passwords import Argon2Hasher
 
 TEST_HASHER = Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1)

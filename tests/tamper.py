@@ -37,7 +37,7 @@ def tampering(engine: Engine) -> Iterator[Connection]:
 def tamper(engine: Engine, sql: str, **params: Any) -> int:
     """Run one statement behind MarrowPath's back; returns the number of rows it touched."""
     with tampering(engine) as connection:
-        return int(connection.execute(text(sql), params).rowcount)  # type: ignore[attr-defined]
+        return int(connection.execute(text(sql), params).rowcount)
 
 
 def as_json(engine: Engine, name: str) -> str:

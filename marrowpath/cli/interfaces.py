@@ -350,8 +350,8 @@ def listen(s: Session) -> int:
     """`listen --mllp PORT [--bind ADDRESS] [--allow CIDR]...`: answer HL7 orders until
     Ctrl+C, SIGTERM or `--count` orders; every `--deliver-every` seconds the outbox is
     delivered too."""
+    from marrowpath.adapters.mllp import ListenerHooks, MllpServer, parse_allow, size_words
     from marrowpath.domain import hl7v2
-    from marrowpath.services.mllp import ListenerHooks, MllpServer, parse_allow, size_words
 
     args = s.args
     if not 0 <= args.mllp <= 65535:
@@ -369,7 +369,7 @@ def listen(s: Session) -> int:
     allowed = ", ".join(str(network) for network in allow)
 
     def handle(text: str) -> str:
-        ack = app.orders.receive(actor, text)
+        ack: str = app.orders.receive(actor, text)
         try:
             read = hl7v2.read_ack(ack)
             s.print(f"{read.control_id or '-'}\t{read.code}\t{read.text}")
@@ -389,7 +389,7 @@ def listen(s: Session) -> int:
         print(f"listen: refused {address} (not in --allow)", file=s.err, flush=True)
 
     def too_large(head: str, limit: int) -> str:
-        ack = app.orders.too_large(actor, head, limit)
+        ack: str = app.orders.too_large(actor, head, limit)
         print(
             f"listen: a message over {size_words(limit)} was dropped (AR)", file=s.err, flush=True
         )

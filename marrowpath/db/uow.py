@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from marrowpath.db.anchor import AuditAnchor, NoAnchor, anchor_for
 from marrowpath.db.engine import READ_ONLY_OPTION
+from marrowpath.db.errors import INSUFFICIENT_PRIVILEGE, sqlstate, violation
 from marrowpath.db.merges import SqlPatientMergeRepository
 from marrowpath.db.models import AuditEventRow, AuditHeadRow, CaseRow
 from marrowpath.db.outbox import SqlOutboxRepository, SqlReceivedOrderRepository
@@ -44,6 +45,10 @@ log = logging.getLogger(__name__)
 
 # the words of the triggers of migration 0006 on report_versions and audit_events
 IMMUTABLE_MARK = "rows are never updated or deleted"
+# The constraints whose refusals mean something to the user (named as in the migrations).
+VERSION_NUMBER = "uq_report_versions_case_number"
+ACCESSION = "uq_cases_accession"
+MRN = "uq_patients_mrn"
 
 
 class SqlUnitOfWork:
@@ -193,20 +198,20 @@ class SqlUnitOfWork:
                 "the database refused to change an issued report version or an audit "
                 "event: they are never updated or deleted"
             )
-        if isinstance(error, DBAPIError) and "permission denied" in str(error.orig).lower():
+        if isinstance(error, DBAPIError) and sqlstate(error) == INSUFFICIENT_PRIVILEGE:
             return Refused(
                 f"the database refused the change ({_first_line(error.orig)}); the "
                 "workstations' database role may not do this"
             )
         if isinstance(error, IntegrityError):
-            text = str(error.orig).lower()
-            if "report_versions" in text or "case_number" in text:
+            broken = violation(error)
+            if broken.table == "report_versions" or broken.constraint == VERSION_NUMBER:
                 return ConcurrentChange(
                     "the case was signed at the same moment on another workstation; reload"
                 )
-            if "accession" in text:
+            if broken.constraint == ACCESSION:
                 return Refused("that accession number is already in use")
-            if "mrn" in text:
+            if broken.constraint == MRN:
                 return ConcurrentChange(
                     "a patient with that MRN was added at the same moment elsewhere; try again"
                 )

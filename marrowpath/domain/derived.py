@@ -152,14 +152,13 @@ def total_cells(differential: Any) -> int:
     member for them yet."""
     counts = differential.counts()
     extra = 0 if ABNORMAL_PROMYELOCYTES in {c.value for c in counts} else 1
-    return sum(counts.values()) + extra * category_count(differential, ABNORMAL_PROMYELOCYTES)
+    return int(sum(counts.values())) + extra * category_count(differential, ABNORMAL_PROMYELOCYTES)
 
 
 def myeloid_count(differential: Any, settings: LabSettings) -> int:
     categories = MYELOID + (MONOCYTIC if settings.me_ratio_include_monocytes else ())
-    return sum(differential.count(c) for c in categories) + category_count(
-        differential, ABNORMAL_PROMYELOCYTES
-    )
+    counted: int = sum(differential.count(c) for c in categories)
+    return counted + category_count(differential, ABNORMAL_PROMYELOCYTES)
 
 
 def summarise_differential(

@@ -144,7 +144,7 @@ def _line_markup(line: str) -> str:
 
 def string_width(text: str, font: str, size: float) -> float:
     """Width of text drawn with `draw_string` (each run in its own font)."""
-    return sum(pdfmetrics.stringWidth(chunk, name, size) for name, chunk in runs(text, font))
+    return float(sum(pdfmetrics.stringWidth(chunk, name, size) for name, chunk in runs(text, font)))
 
 
 def draw_string(
@@ -156,7 +156,7 @@ def draw_string(
     per-character fallback as paragraph text.
     """
     pieces = runs(text, font)
-    width = sum(pdfmetrics.stringWidth(chunk, name, size) for name, chunk in pieces)
+    width = float(sum(pdfmetrics.stringWidth(chunk, name, size) for name, chunk in pieces))
     if align == "right":
         x -= width
     elif align == "center":

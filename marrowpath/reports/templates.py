@@ -53,11 +53,11 @@ class PageGeometry:
 
     @property
     def content_width(self) -> float:
-        return self.width - 2 * MARGIN_X
+        return float(self.width - 2 * MARGIN_X)
 
     @property
     def frame_bottom(self) -> float:
-        return MARGIN_BOTTOM + FOOTER_HEIGHT
+        return float(MARGIN_BOTTOM + FOOTER_HEIGHT)
 
     def first_frame(self, band_height: float) -> Frame:
         top = self.height - MARGIN_TOP - band_height - BAND_GAP
@@ -94,7 +94,7 @@ def pdf_date(value: datetime | None) -> str | None:
     return f"{stamp}{sign}{hours:02d}'{rest:02d}'"
 
 
-class NumberedCanvas(Canvas):
+class NumberedCanvas(Canvas):  # type: ignore[misc]  # ReportLab has no type information
     """A canvas that writes "Page X of Y" once it knows Y.
 
     `showPage` keeps the page's state instead of emitting it; `save` replays every page

@@ -23,11 +23,11 @@ from marrowpath.domain.errors import Forbidden, InvalidCase, Problem, Refused
 from marrowpath.domain.flags import name_flags
 from marrowpath.domain.hl7v2 import Er7Message, Segment
 from marrowpath.domain.settings import accession_prefix
+from marrowpath.domain.sizes import size_words
 from marrowpath.domain.users import Permission, User
 from marrowpath.domain.validation import check_draft
 from marrowpath.services.context import ServiceContext
 from marrowpath.services.documents import case_write, resolve_patient
-from marrowpath.services.mllp import size_words
 from marrowpath.services.outbox import new_control_id
 from marrowpath.services.ports import UnitOfWork
 

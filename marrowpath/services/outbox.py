@@ -34,9 +34,10 @@ from marrowpath.domain.users import Permission, User
 from marrowpath.domain.versions import IssuedVersion
 from marrowpath.services.context import ServiceContext
 from marrowpath.services.issued import SignedVersions, issued_for_use
-from marrowpath.services.mllp import MllpClient, MllpError
 from marrowpath.services.ports import (
     CaseRecord,
+    MllpError,
+    MllpSender,
     NewOutboxMessage,
     OutboxEntry,
     OutboxStatus,
@@ -57,7 +58,8 @@ def new_control_id() -> str:
 
 def backoff(attempts: int) -> timedelta:
     """Wait before attempt n+1: 30 s, 1 min, 2 min, ... at most an hour."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
+    wait: timedelta = FIRST_RETRY * (2 ** max(attempts - 1, 0))
+    return min(wait, LONGEST_WAIT)
 
 
 @dataclass(frozen=True)
@@ -211,9 +213,9 @@ class Delivery:
 class OutboxService:
     """Lists the outbox and delivers what is due; safe to run on several workstations."""
 
-    def __init__(self, context: ServiceContext, *, client: MllpClient | None = None) -> None:
+    def __init__(self, context: ServiceContext, *, client: MllpSender) -> None:
         self._ctx = context
-        self._client = client or MllpClient()
+        self._client = client
 
     def entries(
         self,

@@ -443,7 +443,20 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
 
 
+class MllpError(OSError):
+    """An MLLP exchange failed: connection refused or lost, timeout, or no ACK frame."""
+
+
+class MllpSender(Protocol):
+    """Delivers one HL7 message over MLLP and returns the ACK text; raises `MllpError`
+    (implemented with sockets by `marrowpath.adapters.mllp`)."""
+
+    def exchange(self, host: str, port: int, message: str) -> str: ...
+
+
 class PasswordHasher(Protocol):
+    """Hashes and checks passwords (Argon2id in `marrowpath.adapters.passwords`)."""
+
     def hash(self, password: str) -> str: ...
     def verify(self, password_hash: str, password: str) -> bool: ...
     def needs_rehash(self, password_hash: str) -> bool: ...
@@ -483,6 +496,8 @@ __all__ = [
     "CaseSummary",
     "CaseWrite",
     "InterfaceBuilders",
+    "MllpError",
+    "MllpSender",
     "NewOutboxMessage",
     "OutboxEntry",
     "OutboxRepository",

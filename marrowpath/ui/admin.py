@@ -36,12 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from marrowpath.domain.errors import Refused
-from marrowpath.domain.settings import (
-    CELLULARITY_RULES,
-    LabIdentity,
-    LabSettings,
-    ReferenceInterval,
-)
+from marrowpath.domain.reference_intervals import ReferenceInterval
+from marrowpath.domain.settings import CELLULARITY_RULES, LabIdentity, LabSettings
 from marrowpath.domain.users import MIN_PASSWORD_LENGTH, PASSWORD_RULE, Permission, Role, User
 from marrowpath.ui.busy import BusyIndicator
 from marrowpath.ui.patients_tab import PatientsTab

@@ -10,7 +10,6 @@ import os
 import re
 import sqlite3
 import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,13 +21,13 @@ from sqlalchemy import text
 from marrowpath.bootstrap import App
 from marrowpath.cli import build_parser, main
 from marrowpath.domain.users import User
+from tests.cli_process import CHEAP_MARROWPATH, MARROWPATH
 from tests.conftest import PASSWORD, example_case
 from tests.hashing import TEST_HASHER
 from tests.tamper import tampering
 
 ACCESSION = "BM26-00042"
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-CONSOLE_SCRIPT = Path(sys.executable).with_name("marrowpath")
 Team = dict[str, User]
 
 
@@ -996,10 +995,10 @@ class TestHelpAndUsage:
 def console(
     *argv: str, stdin: str = "", env: dict[str, str] | None = None, installed: bool = True
 ) -> Result:
-    """A child process: the installed console script (production password hashing), or
-    with `installed=False` the command line with the tests' cheap hasher
-    (`tests/cli_process.py`)."""
-    command = [str(CONSOLE_SCRIPT)] if installed else [sys.executable, "-m", "tests.cli_process"]
+    """A child process: the production command, `python -m marrowpath` of this checkout
+    (production password hashing), or with `installed=False` the command line with the
+    tests' cheap hasher (`tests/cli_process.py`)."""
+    command = MARROWPATH if installed else CHEAP_MARROWPATH
     completed = subprocess.run(
         [*command, *argv],
         cwd=Path(__file__).resolve().parents[2],

@@ -3,12 +3,12 @@ and nothing lost when an import is killed."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -16,14 +16,15 @@ from typing import Any
 
 import pytest
 
-from marrowpath.bootstrap import build
+from marrowpath.bootstrap import App, build
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import User
+from tests.cli_process import CHEAP_MARROWPATH
 from tests.conftest import PASSWORD, example_case
 from tests.hashing import TEST_HASHER
 
 # the command line in a child process, with the tests' cheap hasher (tests/cli_process.py)
-MARROWPATH = [sys.executable, "-m", "tests.cli_process"]
+MARROWPATH = list(CHEAP_MARROWPATH)
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
@@ -57,7 +58,7 @@ def test_two_workstations_signing_at_once_issue_exactly_one_version(
     try:
         results = _at_once(
             [
-                lambda app=app: app.cases.sign(pathologist, "BM26-00042", PASSWORD)
+                functools.partial(app.cases.sign, pathologist, "BM26-00042", PASSWORD)
                 for app in stations
             ]
         )
@@ -74,14 +75,15 @@ def test_two_workstations_signing_at_once_issue_exactly_one_version(
             app.close()
 
 
+def _ten_accessions(app: App, pathologist: User) -> list[str]:
+    return [app.cases.next_accession(pathologist) for _ in range(10)]
+
+
 def test_accession_numbers_are_never_handed_out_twice(database_url: str, pathologist: User) -> None:
     stations = [build(database_url, with_renderer=False, hasher=TEST_HASHER) for _ in range(3)]
     try:
         results = _at_once(
-            [
-                lambda app=app: [app.cases.next_accession(pathologist) for _ in range(10)]
-                for app in stations
-            ]
+            [functools.partial(_ten_accessions, app, pathologist) for app in stations]
         )
         assert not [r for r in results if isinstance(r, Exception)], results
         numbers = [n for batch in results for n in batch]

@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 
 from marrowpath.bootstrap import App, build
 from marrowpath.cli import main
+from marrowpath.db.uow import SqlUnitOfWork
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import User
 from tests.conftest import PASSWORD, example_case
@@ -483,6 +484,7 @@ class TestImmutableTables:
     def test_a_refused_change_reads_as_words(self, app: App, team: Team) -> None:
         signed(app, team)
         with pytest.raises(Refused) as caught, app.context.uow() as uow:
+            assert isinstance(uow, SqlUnitOfWork)
             uow.session.execute(text("DELETE FROM report_versions"))
         assert str(caught.value) == (
             "the database refused to change an issued report version or an audit event: "

@@ -135,16 +135,17 @@ def test_the_worklist_pages_by_keyset_without_gaps_or_repeats(
         while True:
             page = app.cases.search(
                 team["drpark"],
-                sort=sort,
+                sort=sort,  # type: ignore[arg-type]
                 descending=descending,
                 after=after,
-                limit=5,  # type: ignore[arg-type]
+                limit=5,
             )
             seen += [r.accession for r in page]
             if len(page) < 5:
                 break
             after = page[-1].position
         whole = [
-            r.accession for r in app.cases.search(team["drpark"], sort=sort, descending=descending)
-        ]  # type: ignore[arg-type]
+            r.accession
+            for r in app.cases.search(team["drpark"], sort=sort, descending=descending)  # type: ignore[arg-type]
+        ]
         assert seen == whole and len(seen) == 12

@@ -138,7 +138,7 @@ def test_bad_corrections_are_refused_and_change_nothing(
 ) -> None:
     signed(app, team, case("BM26-00001"))
     with pytest.raises(Refused, match=message.replace("(", r"\(")):
-        app.patients.correct(team["drpark"], DELGADO, reason="r", **changes)
+        app.patients.correct(team["drpark"], DELGADO, reason="r", **changes)  # type: ignore[arg-type]
     assert rows(app, "SELECT family_name, sex FROM patients") == [("Delgado", "male")]
 
 

@@ -99,9 +99,9 @@ def test_every_version_of_a_withdrawn_case_prints_withdrawn(app: App, team: Team
         assert all("WITHDRAWN" in text for text in pages)
         assert "Labels of two patients swapped." in flat(pages[0])
     assert app.cases.report_pdf(dr, ACCESSION, version=1).startswith(stored)
-    for number in (None, 1):
+    for asked in (None, 1):
         with pytest.raises(Refused) as refused:
-            app.cases.report_pdf(dr, ACCESSION, version=number, patient_summary=True)
+            app.cases.report_pdf(dr, ACCESSION, version=asked, patient_summary=True)
         assert str(refused.value) == f"{ACCESSION}: a withdrawn report has no patient summary"
     choices = app.cases.report_choices(team["clinician"], ACCESSION)
     assert choices.no_patient_summary == f"{ACCESSION}: a withdrawn report has no patient summary"

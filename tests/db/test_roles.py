@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from marrowpath.bootstrap import build
 from marrowpath.cli import main
+from marrowpath.db.uow import SqlUnitOfWork
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import Role
 from tests.conftest import PASSWORD, PG_ADMIN_URL, example_case
@@ -117,6 +118,7 @@ def test_the_owner_migrates_and_the_workstations_cannot_change_issued_rows(
         assert app.cases.report_pdf(drpark, ACCESSION).startswith(b"%PDF")
         assert app.audit.verify(admin).intact
         with pytest.raises(Refused) as caught, app.context.uow() as uow:
+            assert isinstance(uow, SqlUnitOfWork)
             uow.session.execute(text("DELETE FROM report_versions"))
         assert str(caught.value).endswith("the workstations' database role may not do this")
     finally:

@@ -4,6 +4,7 @@ demo that never signs in on an existing database. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import functools
 import io
 import statistics
 import time
@@ -15,12 +16,13 @@ import pytest
 from argon2 import extract_parameters
 from sqlalchemy import text
 
+from marrowpath.adapters.passwords import Argon2Hasher
 from marrowpath.bootstrap import App, build
 from marrowpath.cli import main
 from marrowpath.domain.errors import AuthenticationFailed, Refused
 from marrowpath.domain.users import Role, User
 from marrowpath.services.context import Clock
-from marrowpath.services.passwords import Argon2Hasher, check_password
+from marrowpath.services.passwords import check_password
 from tests.conftest import PASSWORD
 from tests.hashing import TEST_HASHER
 
@@ -201,8 +203,8 @@ def test_an_unknown_user_takes_as_long_as_a_wrong_password(app: App, team: Team)
         wrong: list[Callable[[], Any]] = []
         for attempt in range(3):  # three wrong passwords each: below the lockout
             for name in names:
-                wrong.append(lambda n=name: measured.auth.sign_in(n, WRONG))
-                unknown.append(lambda n=name, a=attempt: measured.auth.sign_in(f"x{n}{a}", WRONG))
+                wrong.append(functools.partial(measured.auth.sign_in, name, WRONG))
+                unknown.append(functools.partial(measured.auth.sign_in, f"x{name}{attempt}", WRONG))
         unknown_s, wrong_s = [], []
         for try_unknown, try_wrong in zip(unknown, wrong, strict=True):
             unknown_s.append(_seconds(try_unknown))  # interleaved: load affects both alike

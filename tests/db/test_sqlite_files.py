@@ -8,7 +8,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,11 +16,11 @@ from marrowpath.bootstrap import App, build
 from marrowpath.db import sqlite_files
 from marrowpath.domain.errors import DatabaseChanged
 from marrowpath.domain.users import User
+from tests.cli_process import MARROWPATH
 from tests.conftest import PASSWORD, example_case
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
-MARROWPATH = Path(sys.executable).with_name("marrowpath")
 ACCESSION = "BM26-00042"
 RESTART = "Close MarrowPath and start it again"
 
@@ -34,7 +33,7 @@ def another_process_changes_a_setting(database: Path) -> None:
     """A second workstation (its own process) that writes and exits."""
     done = subprocess.run(
         [
-            *(str(MARROWPATH), "--db", str(database), "--user", "admin", "--password-stdin"),
+            *(*MARROWPATH, "--db", str(database), "--user", "admin", "--password-stdin"),
             *("settings", "set", "session.idle_minutes", "25"),
         ],
         input=f"{PASSWORD}\n",

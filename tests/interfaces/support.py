@@ -1,6 +1,6 @@
 """Test helpers for the interfaces: an independent MLLP listener, hl7apy parsing, orders.
 
-The listener is written here with plain sockets (not `marrowpath.services.mllp`), so the
+The listener is written here with plain sockets (not `marrowpath.adapters.mllp`), so the
 sender is checked against framing code it does not share.
 """
 

@@ -8,7 +8,6 @@ import json
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from marrowpath.bootstrap import App
 from marrowpath.cli import main
 from marrowpath.domain import hl7v2
 from marrowpath.domain.users import User
+from tests.cli_process import MARROWPATH
 from tests.conftest import PASSWORD, example_case
 from tests.hashing import TEST_HASHER
 from tests.interfaces.support import (
@@ -201,12 +201,11 @@ def test_listen_import_and_send_against_each_other(
 
 @pytest.mark.slow
 def test_listen_runs_until_sigterm(app: App, team: Team, database_url: str) -> None:
-    """The installed command, as a service manager runs it: SIGTERM ends it cleanly."""
-    script = Path(sys.executable).with_name("marrowpath")
+    """The production command, as a service manager runs it: SIGTERM ends it cleanly."""
     port = free_port()
     process = subprocess.Popen(
         [
-            str(script),
+            *MARROWPATH,
             "--db",
             database_url,
             "--user",

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
+from marrowpath.adapters.mllp import ListenerHooks, ListenerLimits, MllpServer, parse_allow
 from marrowpath.bootstrap import App
 from marrowpath.domain import hl7v2
 from marrowpath.domain.users import User
-from marrowpath.services.mllp import ListenerHooks, ListenerLimits, MllpServer, parse_allow
 from tests.interfaces.support import (
     CR,
     FS,
@@ -235,7 +235,12 @@ def test_acks_name_the_field_and_rule_never_another_patient_or_case(app: App, te
     repeated placer order number answered with the existing accession."""
     import_example(app, team)
     sign(app, team)
-    delgado = {"mrn": "MRN0012345", "family": "Delgado", "given": "Tomás", "sex": "M"}
+    delgado: dict[str, Any] = {
+        "mrn": "MRN0012345",
+        "family": "Delgado",
+        "given": "Tomás",
+        "sex": "M",
+    }
     with order_server(app, team) as server:
         first = hl7v2.read_ack(
             exchange(server.port, order_message(placer="EPIC-1", birth="19590211", **delgado))

@@ -10,7 +10,6 @@ import contextlib
 import errno
 import socket
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from marrowpath.bootstrap import App
 from marrowpath.domain import hl7v2
 from marrowpath.domain.users import User
+from tests.cli_process import MARROWPATH
 from tests.conftest import PASSWORD
 from tests.interfaces.support import CR, FS, VT, exchange, free_port, order_message
 
@@ -83,9 +83,8 @@ class PeakSampler:
 
 @contextlib.contextmanager
 def listen_process(database_url: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    script = Path(sys.executable).with_name("marrowpath")
     port = free_port()
-    argv = [str(script), "--db", database_url, "--user", "tech", "--password-stdin"]
+    argv = [*MARROWPATH, "--db", database_url, "--user", "tech", "--password-stdin"]
     process = subprocess.Popen(
         [*argv, "listen", "--mllp", str(port), "--deliver-every", "0"],
         stdin=subprocess.PIPE,

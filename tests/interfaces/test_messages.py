@@ -409,11 +409,12 @@ def test_only_amendments_and_cancellations_carry_a_note() -> None:
 def test_fhir_conclusion_of_an_amendment_opens_with_the_changes() -> None:
     text = build_bundle(_amended_numbers())
     bundle = Bundle.model_validate_json(text)  # still validates
-    (report,) = [
+    reports: list[Any] = [
         e.resource
         for e in bundle.entry or []
-        if e.resource.get_resource_type() == "DiagnosticReport"
+        if e.resource is not None and e.resource.get_resource_type() == "DiagnosticReport"
     ]
+    (report,) = reports
     first, rest = report.conclusion.split("\n\n", 1)
     assert first == CHANGES_NOTE
     assert rest.startswith("Hypercellular marrow (80%)")

@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
+from marrowpath.adapters.mllp import MllpServer
 from marrowpath.bootstrap import App
 from marrowpath.domain import hl7v2
 from marrowpath.domain.users import User
-from marrowpath.services.mllp import MllpServer
 from marrowpath.services.orders import OrderRefused
 from tests.interfaces.support import exchange, hl7apy_message, import_example, order_message
 

@@ -17,6 +17,7 @@ from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import User
 from marrowpath.services.context import Clock
 from marrowpath.services.outbox import LEASE
+from marrowpath.services.outbox import queue_version as outbox_queue_version
 from tests.conftest import PASSWORD
 from tests.hashing import TEST_HASHER
 from tests.interfaces.support import (
@@ -55,7 +56,7 @@ def test_signing_queues_the_message_in_its_own_transaction(
         real_queue(*args, **kwargs)
         raise Refused("the database went away")
 
-    real_queue = cases_module.queue_version
+    real_queue = outbox_queue_version
     monkeypatch.setattr(cases_module, "queue_version", queue_then_fail)
     with pytest.raises(Refused, match="went away"):
         sign(app, team)

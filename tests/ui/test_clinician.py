@@ -16,8 +16,9 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from marrowpath.bootstrap import App, build, desktop_services
+from marrowpath.bootstrap import App, build
 from marrowpath.domain.users import User
+from marrowpath.launcher import desktop_services
 from marrowpath.ui.preview import PreviewWidget
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner

@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from marrowpath.bootstrap import App, desktop_services
+from marrowpath.bootstrap import App
 from marrowpath.domain.errors import ConcurrentChange, Refused
 from marrowpath.domain.lifecycle import Status, VersionKind
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import User
 from marrowpath.domain.validation import check_draft, parse_case
+from marrowpath.launcher import desktop_services
 from marrowpath.ui.dialogs.addendum import AddendumDialog
 from marrowpath.ui.dialogs.amend import SignAmendmentDialog
 from marrowpath.ui.dialogs.changes import ChangesModel, CompareDialog

@@ -298,7 +298,7 @@ def test_differential_percentages_ratio_and_marks_follow_the_typing(
     press(qtbot, Qt.Key.Key_Return, table)
 
     def row(number: int) -> tuple[str, str, str]:
-        return tuple(model.index(number, c).data() for c in (COUNT, PERCENT, MARK))  # type: ignore[return-value]
+        return tuple(model.index(number, c).data() for c in (COUNT, PERCENT, MARK))
 
     assert row(0) == ("10", "10.0", "H")
     assert row(5) == ("50", "50.0", "H")
@@ -653,10 +653,11 @@ def test_every_input_has_an_accessible_name_and_a_place_in_the_tab_order(
         assert field.input.accessibleName(), field.path
     chain = [w for s in editor.form.sections for w in s.chain]
     assert len(chain) == len(set(chain))
-    widget = chain[0]
+    widget: QWidget | None = chain[0]
     for expected in chain[1:6]:
+        assert widget is not None
         widget = widget.nextInFocusChain()
-        while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+        while widget is not None and not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
             widget = widget.nextInFocusChain()
         assert widget is expected
 

@@ -49,7 +49,7 @@ def test_an_uncaught_exception_is_logged_and_told_in_words(
     try:
         raise ValueError(name)
     except ValueError:
-        sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+        sys.excepthook(*sys.exc_info())
     assert told == [logs.fault_words(ValueError())]
     assert told[0].endswith(f"Details were saved to {log_file}.")
     text = log_file.read_text(encoding="utf-8")

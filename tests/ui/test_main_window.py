@@ -15,8 +15,9 @@ from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrinter
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from marrowpath.bootstrap import App, build, desktop_services
+from marrowpath.bootstrap import App, build
 from marrowpath.domain.users import User
+from marrowpath.launcher import desktop_services
 from marrowpath.ui.admin import AdminDialog
 from marrowpath.ui.main_window import MainWindow
 from marrowpath.ui.preview import PreviewWidget

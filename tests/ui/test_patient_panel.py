@@ -85,14 +85,15 @@ def test_the_chart_has_one_series_per_value_with_one_point_per_issued_case(
         for group in (lines, dots):
             points = group[name].points()
             assert [(p.x(), p.y()) for p in points] == [
-                (msecs(day), y) for day, y in zip(PLOTTED, ys, strict=True)
+                (msecs(day), y)
+                for day, y in zip(PLOTTED, ys, strict=True)  # type: ignore[call-overload]
             ], name
     # cancelled and draft cases are listed, never plotted; the therapy period is a band
     assert [band.name() for band in bands] == ["Induction (7+3)"]
     assert widget.table.rowCount() == 5
-    assert widget.table.item(2, 2).text() == "Cancelled"
-    assert widget.table.item(2, 9).text() == "not plotted"
-    assert widget.table.item(0, 7).text() == "8.5:1"
+    assert widget.table.item(2, 2).text() == "Cancelled"  # type: ignore[union-attr]
+    assert widget.table.item(2, 9).text() == "not plotted"  # type: ignore[union-attr]
+    assert widget.table.item(0, 7).text() == "8.5:1"  # type: ignore[union-attr]
     # every point on the same time axis
     axis = widget.chart.time_axis
     for group in (lines, dots):
@@ -140,7 +141,7 @@ def test_the_panel_reads_the_patients_timeline_in_the_background(
     for reader, rows in (("drpark", 2), ("clinician", 1)):
         widget = panel(qtbot, services, team[reader])
         widget.load("MRN0012345")
-        qtbot.waitUntil(lambda w=widget: w.timeline is not None, timeout=10_000)
+        qtbot.waitUntil(lambda w=widget: w.timeline is not None, timeout=10_000)  # type: ignore[misc]
         assert widget.table.rowCount() == rows
         assert widget.header.text().startswith("DELGADO, Tomás · MRN0012345")
         dots = [s for s in widget.chart.chart().series() if isinstance(s, QScatterSeries)]

@@ -53,7 +53,7 @@ def test_the_editor_shows_the_patients_course_and_opens_its_cases(
     editor.show()
     qtbot.waitUntil(lambda: editor.patient_panel.timeline is not None, timeout=10_000)
     panel = editor.patient_panel
-    assert [panel.table.item(row, 0).text() for row in range(2)] == [ACCESSION, "BM26-00043"]
+    assert [panel.table.item(row, 0).text() for row in range(2)] == [ACCESSION, "BM26-00043"]  # type: ignore[union-attr]
     assert "patient" in [section.key for section in editor.form.sections]
     actions = [action.text() for action in editor.banner.patient_menu.actions()]
     assert actions == ["Patient course", "Correct patient record..."]
@@ -112,7 +112,7 @@ def test_administration_merges_and_unmerges_and_opens_a_correction(
     tab = PatientsTab(services=services, runner=runner, user=team["admin"])
     qtbot.addWidget(tab)
     asked: list[str] = []
-    tab.confirm = lambda text: asked.append(text) or True
+    tab.confirm = lambda text: asked.append(text) or True  # type: ignore[func-returns-value]
     tab.from_mrn.setText("MRN0099999")
     tab.into_mrn.setText(MRN)
     tab.reason.setText("Duplicate registration")
@@ -139,5 +139,5 @@ def test_a_pathologist_corrects_but_does_not_merge(
 ) -> None:
     tab = PatientsTab(services=services, runner=runner, user=team["drpark"])
     qtbot.addWidget(tab)
-    assert not tab.correct_button.parentWidget().isHidden()
-    assert tab.merge_button.parentWidget().isHidden()
+    assert not tab.correct_button.parentWidget().isHidden()  # type: ignore[union-attr]
+    assert tab.merge_button.parentWidget().isHidden()  # type: ignore[union-attr]

@@ -11,8 +11,9 @@ from PySide6.QtCore import QSettings
 from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 
-from marrowpath.bootstrap import build, desktop_services
+from marrowpath.bootstrap import build
 from marrowpath.domain.users import User
+from marrowpath.launcher import desktop_services
 from marrowpath.ui.main_window import MainWindow
 from marrowpath.ui.preview import PreviewWidget
 from tests.conftest import PASSWORD, example_case

@@ -17,8 +17,9 @@ from PySide6.QtGui import QImage
 from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 
-from marrowpath.bootstrap import App, build, desktop_services
+from marrowpath.bootstrap import App, build
 from marrowpath.domain.users import User
+from marrowpath.launcher import desktop_services
 from marrowpath.ui.preview import PreviewWidget
 from marrowpath.ui.printing import open_pdf, pdf_page_size, prepare_printer
 from marrowpath.ui.tasks import TaskRunner
@@ -79,7 +80,7 @@ def _raster(pdf: Path, out: Path) -> QImage:
 
 
 def _rows(image: QImage, x: int, y: int, w: int, h: int) -> list[bytes]:
-    data = bytes(image.constBits())  # type: ignore[call-overload]
+    data = bytes(image.constBits())
     stride = image.bytesPerLine()
     return [data[row * stride + x : row * stride + x + w] for row in range(y, y + h)]
 
@@ -200,7 +201,7 @@ def test_the_selected_reports_print_in_one_job_with_progress_and_cancel(
     again = view.print_selected()
     assert again is not None
     cancel = again.progress.findChild(QPushButton)  # the dialog's own Cancel button
-    again.progressed.connect(lambda done, _a: cancel.click() if done == 1 else None)
+    again.progressed.connect(lambda done, _a: cancel.click() if done == 1 else None)  # type: ignore[union-attr]
     printer.setOutputFileName(str(tmp_path / "cancelled.pdf"))
     with qtbot.waitSignal(again.finished, timeout=180_000) as finished:
         again.start(printer)

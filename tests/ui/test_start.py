@@ -10,9 +10,10 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from marrowpath.bootstrap import App, desktop_services
+from marrowpath.bootstrap import App
 from marrowpath.domain.errors import SchemaMismatch
 from marrowpath.domain.users import User
+from marrowpath.launcher import desktop_services
 from marrowpath.ui import app as desktop
 from marrowpath.ui.main_window import MainWindow
 from marrowpath.ui.services import Services

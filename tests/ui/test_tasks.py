@@ -18,9 +18,10 @@ import shiboken6
 from PySide6.QtCore import QObject, QSettings
 from pytestqt.qtbot import QtBot
 
-from marrowpath.bootstrap import build, desktop_services
+from marrowpath.bootstrap import build
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import User
+from marrowpath.launcher import desktop_services
 from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.main_window import MainWindow
 from marrowpath.ui.preview import PreviewWidget

@@ -28,12 +28,12 @@ import pytest
 
 from marrowpath.bootstrap import build
 from marrowpath.domain.users import Role
+from tests.cli_process import MARROWPATH
 from tests.conftest import PASSWORD, example_case
 
 pytestmark = [pytest.mark.slow, pytest.mark.ui]
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-MARROWPATH = Path(sys.executable).with_name("marrowpath")
 ACCESSION = "BM26-00042"
 
 
@@ -133,7 +133,7 @@ def folder(tmp_path: Path, sqlite_template: Path) -> Path:
 
 def cli(folder: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(MARROWPATH), "--db", "d.db", "--user", "admin", "--password-stdin", *arguments],
+        [*MARROWPATH, "--db", "d.db", "--user", "admin", "--password-stdin", *arguments],
         cwd=folder,
         input=f"{PASSWORD}\n",
         capture_output=True,

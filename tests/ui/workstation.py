@@ -106,7 +106,7 @@ class DesktopStation:
     def __init__(self, database: Path, username: str) -> None:
         from PySide6.QtWidgets import QApplication
 
-        from marrowpath.bootstrap import desktop_services
+        from marrowpath.launcher import desktop_services
         from marrowpath.ui.main_window import MainWindow
 
         self.database = database

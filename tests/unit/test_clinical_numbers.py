@@ -174,7 +174,7 @@ class TestDisplayAtThresholds:
         case = doc(data)
         blasts = next(
             r
-            for r in summarise_differential(case.aspirate.differential, LabSettings()).rows
+            for r in summarise_differential(case.aspirate.differential, LabSettings()).rows  # type: ignore[arg-type, union-attr]
             if r.category is Cat.BLASTS
         )
         assert blasts.percent == Decimal("19.9")
@@ -192,14 +192,14 @@ class TestBlastEquivalents:
         case = doc(data)
         assert blast_equivalents_percent(case).value == Decimal("21.0")  # type: ignore[union-attr]
         assert blast_equivalents_differ(case)
-        summary = summarise_differential(case.aspirate.differential, LabSettings())  # type: ignore[union-attr]
+        summary = summarise_differential(case.aspirate.differential, LabSettings())  # type: ignore[arg-type, union-attr]
         assert summary.blast_equivalents is not None
         assert summary.blast_equivalents.text == "21.0 %"
         assert "blasts_aml_range" in [f.code for f in advisory_flags(case)]
 
     def test_not_printed_when_equal_to_blasts(self) -> None:
         assert not blast_equivalents_differ(doc())
-        summary = summarise_differential(doc().aspirate.differential, LabSettings())  # type: ignore[union-attr]
+        summary = summarise_differential(doc().aspirate.differential, LabSettings())  # type: ignore[arg-type, union-attr]
         assert summary.blast_equivalents is None
 
     def test_abnormal_promyelocytes_count_when_the_format_has_them(self) -> None:
@@ -347,11 +347,11 @@ class TestReferenceIntervalsByAge:
 
     def test_newborn_differential_has_no_marks(self) -> None:
         settings = upgraded_settings(LabSettings())
-        summary = summarise_differential(doc().aspirate.differential, settings, age=0)  # type: ignore[union-attr]
+        summary = summarise_differential(doc().aspirate.differential, settings, age=0)  # type: ignore[arg-type, union-attr]
         assert summary.no_interval_for_age
         assert {row.mark for row in summary.rows} == {""}
         assert NO_INTERVAL_TEXT == "no reference interval for this age is set by the laboratory"
-        adult = summarise_differential(doc().aspirate.differential, settings, age=67)  # type: ignore[union-attr]
+        adult = summarise_differential(doc().aspirate.differential, settings, age=67)  # type: ignore[arg-type, union-attr]
         assert not adult.no_interval_for_age
         assert next(r for r in adult.rows if r.category is Cat.BLASTS).mark == "H"
 
@@ -368,7 +368,7 @@ class TestReferenceIntervalsByAge:
         settings = upgraded_settings(LabSettings()).model_copy(
             update={"interval_sets": (pediatric,)}
         )
-        summary = summarise_differential(doc().aspirate.differential, settings, age=5)  # type: ignore[union-attr]
+        summary = summarise_differential(doc().aspirate.differential, settings, age=5)  # type: ignore[arg-type, union-attr]
         assert next(r for r in summary.rows if r.category is Cat.BLASTS).mark == ""
 
     @pytest.mark.parametrize(

@@ -45,7 +45,7 @@ def test_parse_draft_keeps_the_valid_parts_only() -> None:
         }
     )
     assert draft.core is not None
-    assert (draft.core.length_mm, draft.core.cellularity_pct) == (12, None)
+    assert (draft.core.length_mm, draft.core.cellularity_pct) == (12, None)  # type: ignore[comparison-overlap]
     assert draft.aspirate is not None and draft.aspirate.quality is None
     assert draft.aspirate.differential is not None
     assert sum(draft.aspirate.differential.counts().values()) == 5

@@ -26,7 +26,7 @@ from marrowpath.domain.findings import (
 )
 from marrowpath.domain.mentions import named
 from marrowpath.domain.settings import LabSettings, upgraded_settings
-from tests.conftest import SPEC, example_case
+from tests.conftest import FIXTURES, example_case
 from tests.unit.test_domain import doc
 
 SETTINGS = upgraded_settings(LabSettings())
@@ -34,7 +34,7 @@ SETTINGS = upgraded_settings(LabSettings())
 
 def example_v2() -> dict[str, Any]:
     """The spec's `/2` example, beside `example-case.json`."""
-    return json.loads((SPEC / "example-case-v2.json").read_text(encoding="utf-8"))
+    return json.loads((FIXTURES / "example-case-v2.json").read_text(encoding="utf-8"))
 
 
 def codes(document: Any, settings: LabSettings = SETTINGS) -> list[str]:

@@ -124,7 +124,7 @@ def test_uncaught_exceptions_of_threads_and_the_main_thread_are_logged(
     try:
         _fault()
     except RuntimeError:
-        sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+        sys.excepthook(*sys.exc_info())
     text = log_file.read_text(encoding="utf-8")
     assert "uncaught exception in thread delivery-worker" in text
     assert "MainThread] uncaught exception\nTraceback" in text

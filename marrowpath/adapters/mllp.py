@@ -1,6 +1,7 @@
 """MLLP, the framing HL7 v2 uses over TCP: `<VT> message <FS><CR>`, one ACK per message.
 
-Standard library sockets only. The client opens a connection per message (interface
+Standard library sockets only; the services reach this module through the `MllpSender`
+port (`services/ports.py`), wired by `bootstrap`. The client opens a connection per message (interface
 engines expect either; a fresh connection survives engine restarts without a stale
 socket).
 
@@ -30,16 +31,26 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from marrowpath.domain.sizes import size_words
+from marrowpath.services.ports import MllpError
+
+__all__ = [
+    "ListenerHooks",
+    "ListenerLimits",
+    "MllpClient",
+    "MllpError",
+    "MllpServer",
+    "frame",
+    "parse_allow",
+    "size_words",
+]
+
 START, END = b"\x0b", b"\x1c\x0d"
 MAX_FRAME_BYTES = 10 * 1024 * 1024  # an order is a few kilobytes; a report with its PDF < 10 MB
 CHUNK = 64 * 1024
 log = logging.getLogger(__name__)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-class MllpError(OSError):
-    """The exchange failed: connection refused or lost, timeout, or no ACK frame."""
 
 
 def frame(message: str) -> bytes:
@@ -75,7 +86,7 @@ class FrameReader:
 
 @dataclass(frozen=True)
 class MllpClient:
-    """Sends one message and waits for its acknowledgement."""
+    """Sends one message and waits for its acknowledgement (the `MllpSender` port)."""
 
     connect_timeout: float = 5.0
     ack_timeout: float = 30.0
@@ -142,14 +153,6 @@ class ListenerHooks:
     too_large: Callable[[str, int], str] | None = None
     refused: Callable[[str, int], None] | None = None
     after_reply: Callable[[], None] | None = None
-
-
-def size_words(size: int) -> str:
-    """'10 MB', '64 kB', '1000 bytes': a limit as people read it."""
-    for unit, scale in (("MB", 1024 * 1024), ("kB", 1024)):
-        if size >= scale and size % scale == 0:
-            return f"{size // scale} {unit}"
-    return f"{size} bytes"
 
 
 def parse_allow(text: str) -> Network:
