@@ -31,7 +31,7 @@ from marrowpath.services.passwords import Argon2Hasher
 from marrowpath.services.ports import InterfaceBuilders, PasswordHasher, UnitOfWorkFactory
 
 if TYPE_CHECKING:
-    from marrowpath.services.demo import DemoService
+    from marrowpath.demo.loader import DemoService
     from marrowpath.ui.services import Services as DesktopServices
 
 
@@ -53,7 +53,7 @@ class App:
     @property
     def demo(self) -> DemoService:
         """The demo loader (imported on demand: it carries the demo case texts)."""
-        from marrowpath.services.demo import DemoService
+        from marrowpath.demo.loader import DemoService
 
         return DemoService(self.context, self.auth, self.cases, self.lab)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from marrowpath.services.demo_cases import DEMO_USERS
+from marrowpath.demo.people import DEMO_USERS
 
 if TYPE_CHECKING:
     from marrowpath.cli import Session

@@ -12,6 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
+from marrowpath.demo.bulk import bulk_cases
+from marrowpath.demo.model import DemoCase, DemoStep
+from marrowpath.demo.people import DEMO_LAB, DEMO_USERS
+from marrowpath.demo.showcase import showcase_cases
 from marrowpath.domain.audit import AuditEntry
 from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.errors import Refused
@@ -23,14 +27,6 @@ from marrowpath.domain.versions import IssuedVersion, VersionContent
 from marrowpath.services.auth import AuthService
 from marrowpath.services.cases import CaseService
 from marrowpath.services.context import ServiceContext
-from marrowpath.services.demo_cases import (
-    DEMO_LAB,
-    DEMO_USERS,
-    DemoCase,
-    DemoStep,
-    bulk_cases,
-    showcase_cases,
-)
 from marrowpath.services.documents import (
     case_write,
     merge_ancillary,
