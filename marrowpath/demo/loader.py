@@ -10,7 +10,9 @@ batch, and PDFs rendered on demand rather than at load time.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from marrowpath.demo.bulk import bulk_cases
 from marrowpath.demo.model import DemoCase, DemoStep
@@ -31,12 +33,33 @@ from marrowpath.services.documents import (
     case_write,
     merge_ancillary,
     parse_ancillary,
-    resolve_patient,
+    resolve_patients,
 )
 from marrowpath.services.lab import LabService
-from marrowpath.services.ports import CaseWrite
+from marrowpath.services.ports import CaseWrite, NewCase, UnitOfWork
 
 BATCH = 500
+
+
+@dataclass(frozen=True)
+class _Replayed:
+    """A generated case with its steps replayed: the final document and status, and the
+    versions issued on the way."""
+
+    demo: DemoCase
+    accession: str
+    mrn: str
+    document: CaseDocument
+    working: dict[str, Any]
+    issued: list[IssuedVersion]
+    status: Status
+
+    @classmethod
+    def of(
+        cls, demo: DemoCase, document: CaseDocument, issued: list[IssuedVersion], status: Status
+    ) -> _Replayed:
+        working = document.to_json_dict()
+        return cls(demo, _accession(demo), document.patient.mrn, document, working, issued, status)
 
 
 class DemoService:
@@ -150,64 +173,77 @@ class DemoService:
         return added
 
     def _write_batch(self, users: dict[str, User], batch: list[DemoCase], today: date) -> int:
-        """One transaction: each case inserted once in its final state, versions together."""
-        written = 0
+        """One transaction: each case inserted once in its final state, with the rows and
+        audit events the real paths would have left, in a few batched statements."""
         with self._ctx.uow() as uow:
             settings = uow.settings.load()
             now = self._ctx.clock.now()
-            taken = uow.cases.existing([str(d.document["accession"]) for d in batch])
+            taken = uow.cases.existing([_accession(d) for d in batch])
+            cases = [
+                _Replayed.of(demo, *self._replay(users, demo, settings, now, today))
+                for demo in batch
+                if _accession(demo) not in taken
+            ]
+            patients = resolve_patients(uow, [(c.accession, c.working) for c in cases])
+            ids = uow.cases.add_many(
+                [
+                    NewCase(
+                        accession=c.accession,
+                        write=case_write(c.working, patients.get(c.mrn), c.document),
+                        user=c.demo.assigned_pathologist,
+                        at=now,
+                        assigned_pathologist=c.demo.assigned_pathologist,
+                        resident=c.demo.resident,
+                        status=c.status,
+                        issued_count=len(c.issued),
+                        issued=_issued_write(c.issued),
+                    )
+                    for c in cases
+                ]
+            )
             versions: list[tuple[int, IssuedVersion]] = []
-            for demo in batch:
-                accession = str(demo.document["accession"])
-                if accession in taken:
-                    continue
-                document, issued, status = self._replay(users, demo, settings, now, today)
-                working = document.to_json_dict()
-                patient = resolve_patient(uow, working, accession)
-                case = uow.cases.add(
-                    accession=accession,
-                    write=case_write(working, patient, document),
-                    user=demo.assigned_pathologist,
-                    at=now,
-                    assigned_pathologist=demo.assigned_pathologist,
-                    resident=demo.resident,
-                    status=status,
-                    issued_count=len(issued),
-                    issued=_issued_write(issued),
-                )
-                for version in issued:
-                    versions.append((case.id, version))
-                    uow.record(
-                        AuditEntry(
-                            "sign",
-                            version.content.signed_by,
-                            accession,
-                            {
-                                "version": version.number,
-                                "kind": version.kind.value,
-                                "sha256": version.sha256,
-                                "pdf_sha256": None,  # no PDF stored: rendered on demand
-                                "source": "demo bulk load",
-                            },
-                        )
-                    )
-                if status is Status.CANCELLED:  # the record `audit verify` expects
-                    reason = next((s.reason for s in demo.steps if s.action == "cancel"), None)
-                    uow.record(
-                        AuditEntry(
-                            "cancel",
-                            demo.assigned_pathologist,
-                            accession,
-                            {"reason": reason or "Cancelled.", "source": "demo bulk load"},
-                        )
-                    )
-                written += 1
+            for case_id, case in zip(ids, cases, strict=True):
+                versions += [(case_id, version) for version in case.issued]
+                self._record_history(uow, case.demo, case.issued, case.status)
             uow.versions.add_many(versions)
             uow.record(
-                AuditEntry("create", "demo", None, {"source": "demo bulk load", "cases": written})
+                AuditEntry("create", "demo", None, {"source": "demo bulk load", "cases": len(ids)})
             )
             uow.commit()
-        return written
+        return len(ids)
+
+    @staticmethod
+    def _record_history(
+        uow: UnitOfWork, demo: DemoCase, issued: list[IssuedVersion], status: Status
+    ) -> None:
+        """The audit records `audit verify` checks a case against: one signing event per
+        version (no PDF stored: rendered on demand), and the cancellation."""
+        accession = str(demo.document["accession"])
+        for version in issued:
+            uow.record(
+                AuditEntry(
+                    "sign",
+                    version.content.signed_by,
+                    accession,
+                    {
+                        "version": version.number,
+                        "kind": version.kind.value,
+                        "sha256": version.sha256,
+                        "pdf_sha256": None,
+                        "source": "demo bulk load",
+                    },
+                )
+            )
+        if status is Status.CANCELLED:
+            reason = next((s.reason for s in demo.steps if s.action == "cancel"), None)
+            uow.record(
+                AuditEntry(
+                    "cancel",
+                    demo.assigned_pathologist,
+                    accession,
+                    {"reason": reason or "Cancelled.", "source": "demo bulk load"},
+                )
+            )
 
     @staticmethod
     def _replay(
@@ -259,6 +295,10 @@ def _step_version(step: DemoStep) -> tuple[VersionKind, str | None, str | None, 
     if step.action == "addendum":
         return VersionKind.ADDENDUM, None, None, step.text or "Addendum."
     return VersionKind.WITHDRAWAL, step.reason or "Entered in error.", None, None
+
+
+def _accession(demo: DemoCase) -> str:
+    return str(demo.document["accession"])
 
 
 def _password(username: str) -> str:
