@@ -185,22 +185,23 @@ class DemoService:
                 if _accession(demo) not in taken
             ]
             patients = resolve_patients(uow, [(c.accession, c.working) for c in cases])
-            ids = uow.cases.add_many(
-                [
+            new_cases = []
+            for c in cases:
+                write = case_write(c.working, patients.get(c.mrn), c.document)
+                new_cases.append(
                     NewCase(
                         accession=c.accession,
-                        write=case_write(c.working, patients.get(c.mrn), c.document),
+                        write=write,
                         user=c.demo.assigned_pathologist,
                         at=now,
                         assigned_pathologist=c.demo.assigned_pathologist,
                         resident=c.demo.resident,
                         status=c.status,
                         issued_count=len(c.issued),
-                        issued=_issued_write(c.issued),
+                        issued=_issued_write(c.issued, c.document, write),
                     )
-                    for c in cases
-                ]
-            )
+                )
+            ids = uow.cases.add_many(new_cases)
             versions: list[tuple[int, IssuedVersion]] = []
             for case_id, case in zip(ids, cases, strict=True):
                 versions += [(case_id, version) for version in case.issued]
@@ -305,10 +306,15 @@ def _password(username: str) -> str:
     return next(str(u["password"]) for u in DEMO_USERS if u["username"] == username)
 
 
-def _issued_write(issued: list[IssuedVersion]) -> CaseWrite | None:
+def _issued_write(
+    issued: list[IssuedVersion], working: CaseDocument, write: CaseWrite
+) -> CaseWrite | None:
     """The issued columns of a bulk case: its latest version's (a case edited after a
-    preliminary report shows clinicians the preliminary text)."""
+    preliminary report shows clinicians the preliminary text). A replayed case ends on
+    the document it last issued, so the working columns serve, computed once."""
     if not issued:
         return None
     document = issued[-1].content.document
+    if document is working:
+        return write
     return case_write(document.to_json_dict(), None, document)
