@@ -2,64 +2,43 @@
 
 The showcase cases go through the same calls a pathologist makes (import, sign, amend,
 addendum, withdraw, cancel), so their versions, PDFs and audit events are genuine. The
-generated bulk cases (`--cases N`, for performance work up to 100,000) are written in
-batches by a lean path: the same documents, versions and hashes, one audit event per
-batch, and PDFs rendered on demand rather than at load time.
+generated bulk cases (`--cases N`, for performance work up to a million) are written in
+batches by a lean path (decisions 7 and 44): the same documents, versions, hashes, search
+keys and signing events, in a few statements per batch, and PDFs rendered on demand
+rather than at load time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
+from datetime import date
+from multiprocessing import get_context
 
 from marrowpath.demo.bulk import bulk_cases
 from marrowpath.demo.model import DemoCase, DemoStep
 from marrowpath.demo.people import DEMO_LAB, DEMO_USERS
+from marrowpath.demo.replay import Replayed, replay_batch
 from marrowpath.demo.showcase import showcase_cases
 from marrowpath.domain.audit import AuditEntry
-from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.errors import Refused
-from marrowpath.domain.lifecycle import MEANING, STATUS_AFTER, AmendmentReason, Status, VersionKind
+from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import Role, User
-from marrowpath.domain.validation import parse_case
-from marrowpath.domain.versions import IssuedVersion, VersionContent
+from marrowpath.domain.versions import IssuedVersion
 from marrowpath.services.auth import AuthService
 from marrowpath.services.cases import CaseService
 from marrowpath.services.context import ServiceContext
 from marrowpath.services.documents import (
-    case_write,
-    merge_ancillary,
-    parse_ancillary,
     resolve_patients,
 )
 from marrowpath.services.lab import LabService
-from marrowpath.services.ports import CaseWrite, NewCase, UnitOfWork
+from marrowpath.services.ports import NewCase, PatientRecord, UnitOfWork
 
 BATCH = 500
-
-
-@dataclass(frozen=True)
-class _Replayed:
-    """A generated case with its steps replayed: the final document and status, and the
-    versions issued on the way."""
-
-    demo: DemoCase
-    accession: str
-    mrn: str
-    document: CaseDocument
-    working: dict[str, Any]
-    issued: list[IssuedVersion]
-    status: Status
-
-    @classmethod
-    def of(
-        cls, demo: DemoCase, document: CaseDocument, issued: list[IssuedVersion], status: Status
-    ) -> _Replayed:
-        working = document.to_json_dict()
-        return cls(demo, _accession(demo), document.patient.mrn, document, working, issued, status)
 
 
 class DemoService:
@@ -157,51 +136,72 @@ class DemoService:
         count: int,
         today: date,
         progress: Callable[[int], None] = lambda _n: None,
+        workers: int | None = None,
     ) -> int:
-        """Generated cases for performance work, `BATCH` per transaction."""
+        """Generated cases for performance work, `BATCH` per transaction.
+
+        Replaying a case (validating its documents, hashing its versions) is most of the
+        work, so for many cases it runs in `workers` processes (default: one per CPU, up
+        to 4) while this one writes; the batches are written in order, so the database is
+        the same as with one process."""
+        with self._ctx.uow(read_only=True) as uow:
+            settings = uow.settings.load()
+        jobs = workers if workers is not None else _workers_for(count)
+        batches = _batches(bulk_cases(count, today=today))
         added = 0
-        batch: list[DemoCase] = []
-        for demo in bulk_cases(count, today=today):
-            batch.append(demo)
-            if len(batch) == BATCH:
-                added += self._write_batch(users, batch, today)
-                progress(added)
-                batch = []
-        if batch:
-            added += self._write_batch(users, batch, today)
+        for replayed in self._replayed(batches, users, settings, today, jobs):
+            added += self._write_batch(replayed)
             progress(added)
         return added
 
-    def _write_batch(self, users: dict[str, User], batch: list[DemoCase], today: date) -> int:
+    def _replayed(
+        self,
+        batches: Iterator[list[DemoCase]],
+        users: dict[str, User],
+        settings: LabSettings,
+        today: date,
+        jobs: int,
+    ) -> Iterator[list[Replayed]]:
+        """The batches replayed, in order; at most two per worker ahead of the writer."""
+        if jobs <= 1:
+            for batch in batches:
+                yield replay_batch(batch, users, settings, self._ctx.clock.now(), today)
+            return
+        # spawned, not forked: this process may hold database connections and threads
+        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+            pending: deque[Future[list[Replayed]]] = deque()
+            for batch in batches:
+                now = self._ctx.clock.now()
+                pending.append(pool.submit(replay_batch, batch, users, settings, now, today))
+                if len(pending) > 2 * jobs:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+
+    def _write_batch(self, cases: list[Replayed]) -> int:
         """One transaction: each case inserted once in its final state, with the rows and
-        audit events the real paths would have left, in a few batched statements."""
+        audit events the real paths would have left, in a few batched statements. Cases
+        already in the database (a second run) are left alone."""
         with self._ctx.uow() as uow:
-            settings = uow.settings.load()
-            now = self._ctx.clock.now()
-            taken = uow.cases.existing([_accession(d) for d in batch])
-            cases = [
-                _Replayed.of(demo, *self._replay(users, demo, settings, now, today))
-                for demo in batch
-                if _accession(demo) not in taken
-            ]
+            taken = uow.cases.existing([c.accession for c in cases])
+            cases = [c for c in cases if c.accession not in taken]
             patients = resolve_patients(uow, [(c.accession, c.working) for c in cases])
-            new_cases = []
-            for c in cases:
-                write = case_write(c.working, patients.get(c.mrn), c.document)
-                new_cases.append(
+            ids = uow.cases.add_many(
+                [
                     NewCase(
                         accession=c.accession,
-                        write=write,
+                        write=replace(c.write, patient_id=_id(patients.get(c.mrn))),
                         user=c.demo.assigned_pathologist,
-                        at=now,
+                        at=c.at,
                         assigned_pathologist=c.demo.assigned_pathologist,
                         resident=c.demo.resident,
                         status=c.status,
                         issued_count=len(c.issued),
-                        issued=_issued_write(c.issued, c.document, write),
+                        issued=c.issued_write,
                     )
-                )
-            ids = uow.cases.add_many(new_cases)
+                    for c in cases
+                ]
+            )
             versions: list[tuple[int, IssuedVersion]] = []
             for case_id, case in zip(ids, cases, strict=True):
                 versions += [(case_id, version) for version in case.issued]
@@ -246,57 +246,6 @@ class DemoService:
                 )
             )
 
-    @staticmethod
-    def _replay(
-        users: dict[str, User], demo: DemoCase, settings: LabSettings, now: datetime, today: date
-    ) -> tuple[CaseDocument, list[IssuedVersion], Status]:
-        """A case's steps as the versions they issue, without going through each service."""
-        accession = str(demo.document["accession"])
-        document = parse_case(demo.document, today=today).findings()
-        issued: list[IssuedVersion] = []
-        status = Status.DRAFT
-        for step in demo.steps:
-            if step.action == "cancel":
-                status = Status.CANCELLED
-                continue
-            signer = users[step.signer or demo.assigned_pathologist]
-            kind, reason, category, text = _step_version(step)
-            if step.action == "amend" and step.document is not None:
-                document = parse_case(step.document, today=today).findings()
-            if step.action == "addendum" and step.ancillary:
-                document = merge_ancillary(document, parse_ancillary(step.ancillary, accession))
-            content = VersionContent(
-                accession=accession,
-                number=len(issued) + 1,
-                kind=kind,
-                document=document,
-                settings=settings,
-                signed_by=signer.username,
-                signer_name=signer.full_name,
-                signer_credentials=signer.credentials,
-                signed_at=now,
-                meaning=MEANING[kind],
-                reason_category=category,
-                reason=reason,
-                addendum_text=text,
-            )
-            issued.append(IssuedVersion(content=content, sha256=content.sha256()))
-            status = STATUS_AFTER[kind]
-        return document, issued, status
-
-
-def _step_version(step: DemoStep) -> tuple[VersionKind, str | None, str | None, str | None]:
-    if step.action == "sign_preliminary":
-        return VersionKind.PRELIMINARY, None, None, None
-    if step.action == "sign_final":
-        return VersionKind.FINAL, None, None, None
-    if step.action == "amend":
-        category = AmendmentReason(step.reason_category or "other").value
-        return VersionKind.AMENDMENT, step.reason or "Corrected.", category, None
-    if step.action == "addendum":
-        return VersionKind.ADDENDUM, None, None, step.text or "Addendum."
-    return VersionKind.WITHDRAWAL, step.reason or "Entered in error.", None, None
-
 
 def _accession(demo: DemoCase) -> str:
     return str(demo.document["accession"])
@@ -306,15 +255,24 @@ def _password(username: str) -> str:
     return next(str(u["password"]) for u in DEMO_USERS if u["username"] == username)
 
 
-def _issued_write(
-    issued: list[IssuedVersion], working: CaseDocument, write: CaseWrite
-) -> CaseWrite | None:
-    """The issued columns of a bulk case: its latest version's (a case edited after a
-    preliminary report shows clinicians the preliminary text). A replayed case ends on
-    the document it last issued, so the working columns serve, computed once."""
-    if not issued:
-        return None
-    document = issued[-1].content.document
-    if document is working:
-        return write
-    return case_write(document.to_json_dict(), None, document)
+def _id(patient: PatientRecord | None) -> int | None:
+    return patient.id if patient else None
+
+
+def _workers_for(count: int) -> int:
+    """Worker processes for `count` cases: none for a few thousand (starting them costs
+    more than they save), else one per CPU, up to 4."""
+    if count < 20_000:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _batches(cases: Iterable[DemoCase]) -> Iterator[list[DemoCase]]:
+    batch: list[DemoCase] = []
+    for case in cases:
+        batch.append(case)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -84,3 +84,17 @@ def test_batched_patients_keep_the_rules_of_one_by_one(
             resolve_patients(uow, [("BM99-00003", {"patient": other_person})])
         with pytest.raises(InvalidCase, match="look-alike characters"):
             resolve_patients(uow, [("BM99-00004", {"patient": lookalike})])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_worker_processes_write_what_one_process_writes(app: App) -> None:
+    """Large loads replay cases in worker processes; the batches still land in order,
+    complete, and `verify` passes."""
+    users, _empty = app.demo.ensure_users_and_lab()
+    today = app.context.clock.today()
+    assert app.demo.load_bulk(users, 1200, today, workers=2) == 1200
+    assert app.audit.verify(users["admin"]).problems == []
+    with app.context.uow(read_only=True) as uow:
+        stored = {state.accession for state in uow.cases.states()}
+    assert stored == {c.document["accession"] for c in bulk_cases(1200, today=today)}
