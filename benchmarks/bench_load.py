@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, text
 
 from marrowpath.bootstrap import App, build, upgrade_database
+from marrowpath.demo.bulk import bulk_cases
 from marrowpath.domain.errors import (
     ConcurrentChange,
     DatabaseChanged,
@@ -58,7 +59,6 @@ from marrowpath.domain.errors import (
 )
 from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.users import Role, User
-from marrowpath.services.demo_cases import bulk_cases
 
 MIX = {"search": 50, "open": 25, "save": 15, "sign": 5, "amend or addendum": 3, "print": 2}
 PASSWORD = "Load-bench-7Qx-ward"

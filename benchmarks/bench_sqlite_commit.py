@@ -48,7 +48,7 @@ def demo_database(folder: Path, cases: int) -> Path:
         app.lab.set_identity(admin, name="Lab", address="1 Street", clia_id="14D0000001")
         from datetime import date
 
-        from marrowpath.services.demo_cases import bulk_cases
+        from marrowpath.demo.bulk import bulk_cases
 
         pathologist = app.auth.sign_in("path", PASSWORD)
         for case in bulk_cases(cases, today=date.today(), seed=3):

@@ -40,9 +40,9 @@ from marrowpath.services.ports import (
 from marrowpath.services.timeline import TimelineService
 
 if TYPE_CHECKING:
+    from marrowpath.demo.loader import DemoService
     from marrowpath.domain.interfaces import ResearchRow, ResultRequest
     from marrowpath.domain.reporting import ReportRequest
-    from marrowpath.services.demo import DemoService
     from marrowpath.services.interfaces import InterfaceService
     from marrowpath.services.orders import OrderService
 
@@ -79,7 +79,7 @@ class App:
     @property
     def demo(self) -> DemoService:
         """The demo loader (imported on demand: it carries the demo case texts)."""
-        from marrowpath.services.demo import DemoService
+        from marrowpath.demo.loader import DemoService
 
         return DemoService(self.context, self.auth, self.cases, self.lab)
 

@@ -25,8 +25,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
 from marrowpath.bootstrap import build
+from marrowpath.demo.people import DEMO_PASSWORD
 from marrowpath.launcher import desktop_services
-from marrowpath.services.demo_cases import DEMO_PASSWORD
 from marrowpath.ui.dialogs.sign_out import SignOutDialog
 from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.main_window import MainWindow

@@ -35,7 +35,7 @@ def fill(s: Session) -> int:
 def run_demo(s: Session, generated: int | None) -> int:
     from rich.progress import Progress
 
-    from marrowpath.services.demo_cases import DEMO_USERS  # 3,000 lines: only for `demo`
+    from marrowpath.demo.people import DEMO_USERS
 
     app = s.app
     today = app.context.clock.today()

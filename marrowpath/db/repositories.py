@@ -45,6 +45,8 @@ from marrowpath.services.ports import (
     CaseRecord,
     CaseSummary,
     CaseWrite,
+    NewCase,
+    NewPatient,
     PatientCase,
     PatientRecord,
     UserRecord,
@@ -232,6 +234,48 @@ class SqlPatientRepository:
         )
         self._session.expire_all()
 
+    def by_mrns(self, mrns: Collection[str]) -> dict[str, PatientRecord]:
+        rows = self._session.scalars(select(PatientRow).where(PatientRow.mrn.in_(list(mrns))))
+        return {row.mrn: _patient(row) for row in rows}
+
+    def taken_mrn_keys(self, keys: Collection[str]) -> set[str]:
+        """Which of these look-alike keys an existing patient has."""
+        found = self._session.scalars(
+            select(PatientRow.mrn_key).where(PatientRow.mrn_key.in_(list(keys))).distinct()
+        )
+        return {key for key in found if key is not None}
+
+    def add_many(self, patients: Sequence[NewPatient]) -> list[PatientRecord]:
+        """Insert patients in one batched statement (bulk loading), in the order given."""
+        if not patients:
+            return []
+        ids = self._session.scalars(
+            insert(PatientRow).returning(PatientRow.id, sort_by_parameter_order=True),
+            [
+                {
+                    "mrn": p.mrn,
+                    "mrn_key": mrn_key(p.mrn),
+                    "family_name": p.family_name,
+                    "given_names": p.given_names,
+                    "birth_date": p.birth_date,
+                    "sex": p.sex.value,
+                    "search_key": p.search_key,
+                }
+                for p in patients
+            ],
+        ).all()
+        return [
+            PatientRecord(
+                id=id_,
+                mrn=p.mrn,
+                family_name=p.family_name,
+                given_names=p.given_names,
+                birth_date=p.birth_date,
+                sex=p.sex,
+            )
+            for id_, p in zip(ids, patients, strict=True)
+        ]
+
 
 def issued_columns(write: CaseWrite) -> dict[str, Any]:
     """The issued twins of the summary columns, from the columns of an issued document
@@ -244,6 +288,18 @@ def issued_columns(write: CaseWrite) -> dict[str, Any]:
         "issued_procedure_date": write.procedure_date,
         "issued_ordering_provider": write.ordering_provider,
     }
+
+
+# The issued columns of a case with nothing issued (their defaults), so every row of a
+# batched insert has the same keys.
+_NOT_ISSUED: dict[str, Any] = {
+    "issued_search_key": "",
+    "issued_diagnosis": "",
+    "issued_patient_name": "",
+    "issued_mrn": "",
+    "issued_procedure_date": None,
+    "issued_ordering_provider": "",
+}
 
 
 @dataclass(frozen=True)
@@ -442,6 +498,35 @@ class SqlCaseRepository:
         row.read_at = at
         self._session.flush()
         return (row.read_count, row.amendment_seen) != before
+
+    def add_many(self, cases: Sequence[NewCase]) -> list[int]:
+        """Insert cases in one batched statement (bulk loading); their ids, in order. The
+        same columns as `add`, search keys included."""
+        if not cases:
+            return []
+        rows = [
+            {
+                "accession": case.accession,
+                "status": case.status.value,
+                "amendment_in_progress": False,
+                "row_version": 1,
+                "issued_count": case.issued_count,
+                "assigned_pathologist": case.assigned_pathologist,
+                "resident": case.resident,
+                "created_at": case.at,
+                "updated_at": case.at,
+                "updated_by": case.user,
+                "closing_reason": None,
+                **self._columns(case.write),
+                **(issued_columns(case.issued) if case.issued else _NOT_ISSUED),
+            }
+            for case in cases
+        ]
+        return list(
+            self._session.scalars(
+                insert(CaseRow).returning(CaseRow.id, sort_by_parameter_order=True), rows
+            ).all()
+        )
 
     @staticmethod
     def _columns(write: CaseWrite) -> dict[str, Any]:

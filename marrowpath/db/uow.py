@@ -15,8 +15,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -136,6 +137,7 @@ class SqlUnitOfWork:
         assert head is not None
         at = self._now()
         self._repair_head(head)
+        rows: list[dict[str, Any]] = []  # one batched insert: bulk loads record thousands
         for entry in self._pending:
             seq = head.seq + 1
             digest = event_hash(
@@ -148,20 +150,21 @@ class SqlUnitOfWork:
                 detail=entry.detail,
                 prev_hash=head.hash,
             )
-            self.session.add(
-                AuditEventRow(
-                    seq=seq,
-                    at=at,
-                    workstation=self._workstation,
-                    action=entry.action,
-                    username=entry.username,
-                    accession=entry.accession,
-                    detail=entry.detail,
-                    prev_hash=head.hash,
-                    hash=digest,
-                )
+            rows.append(
+                {
+                    "seq": seq,
+                    "at": at,
+                    "workstation": self._workstation,
+                    "action": entry.action,
+                    "username": entry.username,
+                    "accession": entry.accession,
+                    "detail": entry.detail,
+                    "prev_hash": head.hash,
+                    "hash": digest,
+                }
             )
             head.seq, head.hash = seq, digest
+        self.session.execute(insert(AuditEventRow), rows)
         self._pending = []
         self._new_head = AnchoredHead(head.seq, head.hash, at)
         self.session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -15,7 +16,7 @@ from marrowpath.domain.search_key import search_key as build_search_key
 from marrowpath.domain.text import display_name, fold
 from marrowpath.domain.types import control_character_problem, lenient_date, nfc
 from marrowpath.domain.validation import problems_from
-from marrowpath.services.ports import CaseWrite, PatientRecord, UnitOfWork
+from marrowpath.services.ports import CaseWrite, NewPatient, PatientRecord, UnitOfWork
 
 
 def _get(data: dict[str, Any], *path: str) -> Any:
@@ -134,6 +135,60 @@ def resolve_patient(uow: UnitOfWork, data: dict[str, Any], accession: str) -> Pa
     Patients are never merged or overwritten by an import or a draft save: a different
     name, birth date or sex under an existing MRN is refused, naming both records.
     """
+    new = _new_patient(data)
+    if new is None:
+        return None
+    existing = uow.patients.by_mrn(new.mrn)
+    if existing is None:
+        _refuse_lookalike(uow, new.mrn, accession)
+        return uow.patients.add(
+            mrn=new.mrn,
+            family_name=new.family_name,
+            given_names=new.given_names,
+            birth_date=new.birth_date,
+            sex=new.sex,
+            search_key=new.search_key,
+        )
+    return _same_patient(uow, existing, data["patient"], accession)
+
+
+def resolve_patients(
+    uow: UnitOfWork, cases: Sequence[tuple[str, dict[str, Any]]]
+) -> dict[str, PatientRecord]:
+    """The patients of many (accession, document) pairs by MRN, as `resolve_patient` finds
+    or creates them one by one, in a few statements (bulk loading): the MRNs and look-alike
+    keys are looked up together and new patients inserted together. An MRN that is stored
+    already, or looks like a stored or another new one, goes through `resolve_patient`, so
+    its rules and refusals are the same."""
+    first: dict[str, tuple[str, dict[str, Any], NewPatient]] = {}
+    for accession, data in cases:
+        new = _new_patient(data)
+        if new is not None and new.mrn not in first:
+            first[new.mrn] = (accession, data, new)
+    found = uow.patients.by_mrns(list(first))
+    keys: dict[str, list[str]] = {}
+    for mrn in first:
+        if mrn not in found:
+            keys.setdefault(mrn_key(mrn), []).append(mrn)
+    taken = uow.patients.taken_mrn_keys(list(keys))
+    plain = [first[mrns[0]][2] for key, mrns in keys.items() if len(mrns) == 1 and key not in taken]
+    resolved = {p.mrn: p for p in uow.patients.add_many(plain)}
+    for mrn, (accession, data, _new) in first.items():
+        if mrn in found:
+            resolved[mrn] = _same_patient(uow, found[mrn], data["patient"], accession)
+        elif mrn not in resolved:
+            patient = resolve_patient(uow, data, accession)
+            if patient is not None:
+                resolved[mrn] = patient
+    for accession, data in cases:  # a patient's later cases must name the same person
+        new = _new_patient(data)
+        if new is not None and first[new.mrn][0] != accession:
+            _same_patient(uow, resolved[new.mrn], data["patient"], accession)
+    return resolved
+
+
+def _new_patient(data: dict[str, Any]) -> NewPatient | None:
+    """The patient a document names, when it names one completely."""
     patient = data.get("patient")
     if not isinstance(patient, dict):
         return None
@@ -149,29 +204,35 @@ def resolve_patient(uow: UnitOfWork, data: dict[str, Any], accession: str) -> Pa
         and sex in {s.value for s in Sex}
     ):
         return None
-    existing = uow.patients.by_mrn(mrn)
-    if existing is not None and existing.merged_into_id is not None:
+    return NewPatient(
+        mrn=mrn,
+        family_name=nfc(family),
+        given_names=nfc(given),
+        birth_date=birth,
+        sex=Sex(sex),
+        search_key=fold(f"{family} {given} {mrn}"),
+    )
+
+
+def _same_patient(
+    uow: UnitOfWork, existing: PatientRecord, patient: dict[str, Any], accession: str
+) -> PatientRecord:
+    """The stored patient, when the document names the same person; refused otherwise,
+    and refused when that MRN was merged into another (the surviving MRN is named)."""
+    if existing.merged_into_id is not None:
         survivor = uow.patients.get(existing.merged_into_id)
         raise InvalidCase(
             accession,
             [
                 Problem(
                     "patient.mrn",
-                    f"{mrn} was merged into {survivor.mrn if survivor else 'another MRN'}; "
-                    "use the surviving MRN",
+                    f"{existing.mrn} was merged into "
+                    f"{survivor.mrn if survivor else 'another MRN'}; use the surviving MRN",
                 )
             ],
         )
-    if existing is None:
-        _refuse_lookalike(uow, mrn, accession)
-        return uow.patients.add(
-            mrn=mrn,
-            family_name=nfc(family),
-            given_names=nfc(given),
-            birth_date=birth,
-            sex=Sex(sex),
-            search_key=fold(f"{family} {given} {mrn}"),
-        )
+    mrn, family, given = patient["mrn"], patient["family_name"], patient["given_names"]
+    birth, sex = lenient_date(patient.get("birth_date")), patient["sex"]
     if (
         _same(existing.family_name, family)
         and _same(existing.given_names, given)

@@ -180,9 +180,40 @@ class UserRepository(Protocol):
     ) -> tuple[int, bool]: ...
 
 
+@dataclass(frozen=True)
+class NewPatient:
+    """A patient to insert, with the columns `resolve_patient` derives."""
+
+    mrn: str
+    family_name: str
+    given_names: str
+    birth_date: date
+    sex: Sex
+    search_key: str
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """A case inserted once in its final state (bulk loading): the arguments of
+    `CaseRepository.add`."""
+
+    accession: str
+    write: CaseWrite
+    user: str
+    at: datetime
+    assigned_pathologist: str | None
+    resident: str | None
+    status: Status = Status.DRAFT
+    issued_count: int = 0
+    issued: CaseWrite | None = None
+
+
 class PatientRepository(Protocol):
     def by_mrn(self, mrn: str) -> PatientRecord | None: ...
     def by_mrn_key(self, key: str) -> list[PatientRecord]: ...
+    def by_mrns(self, mrns: Collection[str]) -> dict[str, PatientRecord]: ...
+    def taken_mrn_keys(self, keys: Collection[str]) -> set[str]: ...
+    def add_many(self, patients: Sequence[NewPatient]) -> list[PatientRecord]: ...
     def add(
         self,
         *,
@@ -228,6 +259,7 @@ class CaseRepository(Protocol):
         issued_count: int = 0,
         issued: CaseWrite | None = None,
     ) -> CaseRecord: ...
+    def add_many(self, cases: Sequence[NewCase]) -> list[int]: ...
     def update_working(
         self,
         case: CaseRecord,

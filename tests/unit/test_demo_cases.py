@@ -18,21 +18,21 @@ from pathlib import Path
 
 import pytest
 
+import marrowpath.demo.bulk
+import marrowpath.demo.diagnoses
+import marrowpath.demo.documents
+import marrowpath.demo.model
+import marrowpath.demo.people
+import marrowpath.demo.showcase
+from marrowpath.demo.bulk import bulk_cases
+from marrowpath.demo.model import DemoCase
+from marrowpath.demo.people import DEMO_LAB, DEMO_PATHOLOGISTS, DEMO_PROVIDERS, DEMO_USERS
+from marrowpath.demo.showcase import showcase_cases
 from marrowpath.domain.lifecycle import Action, AmendmentReason, Status, allowed
 from marrowpath.domain.redline import ChangeRow, redline
 from marrowpath.domain.settings import LabIdentity
 from marrowpath.domain.users import MIN_PASSWORD_LENGTH
 from marrowpath.domain.validation import parse_case
-from marrowpath.services import demo_cases
-from marrowpath.services.demo_cases import (
-    DEMO_LAB,
-    DEMO_PATHOLOGISTS,
-    DEMO_PROVIDERS,
-    DEMO_USERS,
-    DemoCase,
-    bulk_cases,
-    showcase_cases,
-)
 
 TODAY = date(2026, 11, 26)
 ACCESSION = re.compile(r"^BM(\d{2})-(\d{5,})$")
@@ -380,17 +380,32 @@ def test_generation_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     assert captured.out == "" and captured.err == ""
 
 
-def test_module_uses_only_the_standard_library_and_the_domain() -> None:
-    source = Path(demo_cases.__file__).read_text(encoding="utf-8")
+@pytest.mark.parametrize(
+    "module",
+    [
+        marrowpath.demo.bulk,
+        marrowpath.demo.diagnoses,
+        marrowpath.demo.documents,
+        marrowpath.demo.model,
+        marrowpath.demo.people,
+        marrowpath.demo.showcase,
+    ],
+)
+def test_module_uses_only_the_standard_library_and_the_domain(module: object) -> None:
+    """The cases are made without a database: tests and benchmarks use them directly."""
+    source = Path(str(getattr(module, "__file__", ""))).read_text(encoding="utf-8")
     imported: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             imported |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module)
-    for module in imported:
-        top = module.split(".")[0]
-        assert top in sys.stdlib_module_names or module.startswith("marrowpath.domain"), module
+    for module_name in imported:
+        top = module_name.split(".")[0]
+        assert top in sys.stdlib_module_names or module_name.startswith(
+            ("marrowpath.domain", "marrowpath.demo.")
+        ), module_name
+    assert "marrowpath.demo.loader" not in imported
 
 
 # --- amendments that say what they change --------------------------------------------------

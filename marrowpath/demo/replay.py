@@ -1,0 +1,133 @@
+"""A generated case's steps replayed without the services: the versions they issue, with
+the same documents and hashes, and the columns stored with the case.
+
+Runs in worker processes for large loads (`demo.loader`), so everything here is plain
+data in and out: no database, no clock (the signing time is handed in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from marrowpath.demo.model import DemoCase, DemoStep
+from marrowpath.domain.case import CaseDocument
+from marrowpath.domain.lifecycle import MEANING, STATUS_AFTER, AmendmentReason, Status, VersionKind
+from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.users import User
+from marrowpath.domain.validation import parse_case
+from marrowpath.domain.versions import IssuedVersion, VersionContent
+from marrowpath.services.documents import case_write, merge_ancillary, parse_ancillary
+from marrowpath.services.ports import CaseWrite
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """A generated case with its steps replayed: the final document and status, the
+    versions issued on the way (signed at `at`), and the columns to store (the patient
+    is resolved when the batch is written)."""
+
+    demo: DemoCase
+    accession: str
+    mrn: str
+    working: dict[str, Any]
+    write: CaseWrite
+    issued: list[IssuedVersion]
+    issued_write: CaseWrite | None
+    status: Status
+    at: datetime
+
+
+def replay_batch(
+    batch: list[DemoCase],
+    users: dict[str, User],
+    settings: LabSettings,
+    now: datetime,
+    today: date,
+) -> list[Replayed]:
+    return [_replayed(demo, users, settings, now, today) for demo in batch]
+
+
+def _replayed(
+    demo: DemoCase, users: dict[str, User], settings: LabSettings, now: datetime, today: date
+) -> Replayed:
+    document, issued, status = _replay(users, demo, settings, now, today)
+    working = document.to_json_dict()
+    write = case_write(working, None, document)
+    return Replayed(
+        demo=demo,
+        accession=str(demo.document["accession"]),
+        mrn=document.patient.mrn,
+        working=working,
+        write=write,
+        issued=issued,
+        issued_write=_issued_write(issued, document, write),
+        status=status,
+        at=now,
+    )
+
+
+def _replay(
+    users: dict[str, User], demo: DemoCase, settings: LabSettings, now: datetime, today: date
+) -> tuple[CaseDocument, list[IssuedVersion], Status]:
+    """A case's steps as the versions they issue, without going through each service."""
+    accession = str(demo.document["accession"])
+    document = parse_case(demo.document, today=today).findings()
+    issued: list[IssuedVersion] = []
+    status = Status.DRAFT
+    for step in demo.steps:
+        if step.action == "cancel":
+            status = Status.CANCELLED
+            continue
+        signer = users[step.signer or demo.assigned_pathologist]
+        kind, reason, category, text = _step_version(step)
+        if step.action == "amend" and step.document is not None:
+            document = parse_case(step.document, today=today).findings()
+        if step.action == "addendum" and step.ancillary:
+            document = merge_ancillary(document, parse_ancillary(step.ancillary, accession))
+        content = VersionContent(
+            accession=accession,
+            number=len(issued) + 1,
+            kind=kind,
+            document=document,
+            settings=settings,
+            signed_by=signer.username,
+            signer_name=signer.full_name,
+            signer_credentials=signer.credentials,
+            signed_at=now,
+            meaning=MEANING[kind],
+            reason_category=category,
+            reason=reason,
+            addendum_text=text,
+        )
+        issued.append(IssuedVersion(content=content, sha256=content.sha256()))
+        status = STATUS_AFTER[kind]
+    return document, issued, status
+
+
+def _step_version(step: DemoStep) -> tuple[VersionKind, str | None, str | None, str | None]:
+    if step.action == "sign_preliminary":
+        return VersionKind.PRELIMINARY, None, None, None
+    if step.action == "sign_final":
+        return VersionKind.FINAL, None, None, None
+    if step.action == "amend":
+        category = AmendmentReason(step.reason_category or "other").value
+        return VersionKind.AMENDMENT, step.reason or "Corrected.", category, None
+    if step.action == "addendum":
+        return VersionKind.ADDENDUM, None, None, step.text or "Addendum."
+    return VersionKind.WITHDRAWAL, step.reason or "Entered in error.", None, None
+
+
+def _issued_write(
+    issued: list[IssuedVersion], working: CaseDocument, write: CaseWrite
+) -> CaseWrite | None:
+    """The issued columns of a bulk case: its latest version's (a case edited after a
+    preliminary report shows clinicians the preliminary text). A replayed case ends on
+    the document it last issued, so the working columns serve, computed once."""
+    if not issued:
+        return None
+    document = issued[-1].content.document
+    if document is working:
+        return write
+    return case_write(document.to_json_dict(), None, document)
