@@ -795,3 +795,17 @@ def test_a_partial_draft_with_a_mixed_script_name_is_flagged() -> None:
         final_sign_out=False,
     )
     assert [flag.code for flag in flags] == ["patient_name_mixed_scripts"]
+
+
+def test_a_message_about_the_old_state_clears_when_the_case_is_signed(
+    app: App, dr: User, draft: str, open_editor: EditorFactory, qtbot: QtBot
+) -> None:
+    """Seen by a hematologist: "Complete: ready for sign-out" stayed after signing."""
+    editor = open_editor(draft, dr)
+    save(qtbot, editor)
+    assert "ready for sign-out" in editor.message_bar.message()
+    app.cases.sign(dr, draft, PASSWORD)
+    editor.reload()
+    qtbot.waitUntil(lambda: editor.status is Status.FINAL)
+    assert editor.message_bar.message() == ""
+    assert editor.message_bar.isHidden()

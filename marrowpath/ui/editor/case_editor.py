@@ -478,11 +478,19 @@ class CaseEditor(QWidget):
     def _opened(self, view: CaseView, *, initial: bool) -> None:
         self._set_busy(False)
         record = view.record
+        state_changed = self._loaded and (self._status, self._amending) != (
+            record.status,
+            record.amendment_in_progress,
+        )
         self.record = record
         self.versions = list(view.versions)
         self._row_version = record.row_version
         self._status = record.status
         self._amending = record.amendment_in_progress
+        if state_changed:
+            # A message about the case as it was ("Complete: ready for sign-out") no
+            # longer holds once it was signed, amended or cancelled (issue 16).
+            self.message_bar.clear()
         self._settings = view.settings
         self.form.set_settings(view.settings)
         self.form.accession.set_editable(False)
