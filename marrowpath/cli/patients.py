@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from marrowpath.cli.parser import Subparsers, add_action, add_actions, add_command
 from marrowpath.cli.session import EXIT_OK, Session
 from marrowpath.domain.enums import Sex
-from marrowpath.domain.timeline import Timeline, TimelineEntry
 
 if TYPE_CHECKING:
+    from marrowpath.domain.timeline import Timeline, TimelineEntry
     from marrowpath.services.patients import PatientChange
 
 

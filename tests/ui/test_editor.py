@@ -771,13 +771,15 @@ def test_flags_are_computed_from_the_valid_parts_of_a_partial_draft() -> None:
 
 
 def test_a_name_mixing_alphabets_is_flagged_for_the_pathologist(
-    app: App, dr: User, open_editor: EditorFactory
+    app: App, dr: User, open_editor: EditorFactory, qtbot: QtBot
 ) -> None:
     """ "Dеlgado" with a Cyrillic е looks like DELGADO but is another patient."""
     data = example_case()
     data["patient"].update(family_name="D\u0435lgado", mrn="MRN0099999")
     app.cases.import_case(dr, data)
     editor = open_editor(ACCESSION, dr)
+    # the flags follow the form once it has been filled (on a busy machine, a moment later)
+    qtbot.waitUntil(lambda: bool(editor.flags.texts()), timeout=10_000)
     assert editor.flags.texts()[0].startswith(
         'Review the patient name: "D\u0435lgado" has Latin letters with the Cyrillic letter '
         '"\u0435" (U+0435).'
