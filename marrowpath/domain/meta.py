@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, get_args
 
 from marrowpath.domain.enums import label
 
@@ -40,26 +40,6 @@ NO_WORDS: Mapping[str, str] = MappingProxyType({})
 
 # Where fields print, in report order: the identification block (patient, case, the
 # diagnosis box, then the rest), the findings sections, the patient summary.
-PLACES = (
-    "patient_name",
-    "patient",
-    "case",
-    "diagnosis",
-    "identification",
-    "order",
-    "diagnosis_notes",
-    "clinical",
-    "cbc",
-    "procedure",
-    "aspirate",
-    "differential",
-    "morphology",
-    "core",
-    "key_results",
-    "stains",
-    "ancillary",
-    "patient_summary",
-)
 Place = Literal[
     "",
     "patient_name",
@@ -81,6 +61,7 @@ Place = Literal[
     "ancillary",
     "patient_summary",
 ]
+PLACES: tuple[str, ...] = tuple(place for place in get_args(Place) if place)
 
 
 @dataclass(frozen=True)
