@@ -15,6 +15,7 @@ bar.
 
 from __future__ import annotations
 
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -180,28 +181,32 @@ Position = tuple[Any, int]
 
 
 class _Pages:
-    """Where every page discovered starts, and the rows of the few pages held.
+    """Where every page discovered starts, which case each row is, and the rows of the few
+    pages held.
 
     Page k holds rows k*size .. k*size+size-1. `starts[k]` is the keyset after which page
     k begins (the position of the last row of page k-1; None for the first page), which
-    is all it takes to fetch page k again. Rows are held for at most `budget` pages, the
-    least recently used dropped first; `budget` None holds every page (the model as it
-    was before pages were dropped, kept as the benchmark's baseline).
+    is all it takes to fetch page k again. `ids` is the case id of every row discovered
+    (8 bytes a row): a page fetched again is matched to its rows by id, so a case deleted
+    or moved meanwhile leaves a hole (None), never another case under a row the user
+    saw and selected. Rows are held for at most `budget` pages, the least recently used
+    dropped first; `budget` None holds every page.
     """
 
     def __init__(self, size: int, budget: int | None) -> None:
         self.size = size
         self.budget = budget
         self.starts: list[Position | None] = []
-        self.held: OrderedDict[int, list[CaseSummary]] = OrderedDict()
-        self.count = 0  # rows discovered
+        self.ids = array("q")
+        self.held: OrderedDict[int, list[CaseSummary | None]] = OrderedDict()
         self.end: Position | None = None  # where the next page to discover starts
 
-    def length(self, page: int) -> int:
-        """How many rows page `page` had when it was discovered."""
-        return min(self.size, self.count - page * self.size)
+    @property
+    def count(self) -> int:
+        """Rows discovered."""
+        return len(self.ids)
 
-    def rows(self, page: int) -> list[CaseSummary] | None:
+    def rows(self, page: int) -> list[CaseSummary | None] | None:
         """The page's rows if held (and now the most recently used), else None."""
         rows = self.held.get(page)
         if rows is not None:
@@ -209,7 +214,12 @@ class _Pages:
         return rows
 
     def hold(self, page: int, rows: list[CaseSummary]) -> None:
-        self.held[page] = rows[: self.length(page)]
+        """Hold `rows`, fetched after `starts[page]`, each under the row it was first
+        seen at; rows the page did not have when discovered are left for a refresh."""
+        by_id = {_case_id(case): case for case in rows}
+        first = page * self.size
+        expected = self.ids[first : first + self.size]
+        self.held[page] = [by_id.get(case_id) for case_id in expected]
         self.held.move_to_end(page)
         while self.budget is not None and len(self.held) > self.budget:
             self.held.popitem(last=False)
@@ -218,9 +228,16 @@ class _Pages:
         """The next page, fetched after `end`: its rows are now counted and held."""
         page = len(self.starts)
         self.starts.append(self.end)
-        self.count += len(rows)
+        self.ids.extend(_case_id(case) for case in rows)
         self.end = rows[-1].position
         self.hold(page, rows)
+
+
+def _case_id(case: CaseSummary) -> int:
+    """The case's database id, the tie-breaker of its keyset position."""
+    if case.position is None:
+        raise ValueError(f"{case.accession}: worklist rows come from a keyset query")
+    return int(case.position[1])
 
 
 class WorklistModel(QAbstractTableModel):
@@ -294,12 +311,13 @@ class WorklistModel(QAbstractTableModel):
         page, offset = divmod(index, self._page_size)
         rows = self._pages.rows(page)
         if rows is None:
-            rows = self._fetch(self._query, self._pages.starts[page], self._page_size)
-            self._pages.hold(page, rows)
+            fetched = self._fetch(self._query, self._pages.starts[page], self._page_size)
+            self._pages.hold(page, fetched)
             rows = self._pages.rows(page) or []
-        if offset >= len(rows):
+        case = rows[offset]
+        if case is None:
             raise LookupError("This case is no longer in the list: refresh the worklist (F5).")
-        return rows[offset]
+        return case
 
     def set_query(self, query: WorklistQuery) -> None:
         """Start over with a new query (the first page loads in the background)."""
@@ -391,7 +409,7 @@ class WorklistModel(QAbstractTableModel):
         self._refetching.discard(page)
         self._pages.hold(page, rows)
         first = page * self._page_size
-        last = first + self._pages.length(page) - 1
+        last = min(first + self._page_size, self._pages.count) - 1
         self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
 
     def _refetch_failed(self, generation: int, page: int, error: Exception) -> None:
@@ -404,13 +422,13 @@ class WorklistModel(QAbstractTableModel):
 
     def _held_case(self, index: int) -> CaseSummary | None:
         """The case at row `index` if its page is held; else None, and the page is on
-        its way (a case that left the list since shown stays None)."""
+        its way (a case that has left the list since it was shown stays None)."""
         page, offset = divmod(index, self._page_size)
         rows = self._pages.rows(page)
         if rows is None:
             self._refetch(page)
             return None
-        return rows[offset] if offset < len(rows) else None
+        return rows[offset]
 
     # Qt's table-model protocol.
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -460,7 +478,7 @@ class WorklistModel(QAbstractTableModel):
         held pages need it: a dropped page comes back from the database, marks cleared."""
         for page, rows in self._pages.held.items():
             for offset, case in enumerate(rows):
-                if case.accession != accession:
+                if case is None or case.accession != accession:
                     continue
                 updated = replace(
                     case, new=case.new and not new, amended=case.amended and not amended
@@ -534,6 +552,8 @@ class WorklistView(QWidget):
         services: Services,
         runner: TaskRunner,
         user: Callable[[], User],
+        page_size: int = PAGE_SIZE,
+        page_budget: int | None = PAGE_BUDGET,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -541,7 +561,12 @@ class WorklistView(QWidget):
         self._runner = runner
         self._user = user
         self.model = WorklistModel(
-            fetch=self._fetch, runner=runner, today=services.today, parent=self
+            fetch=self._fetch,
+            runner=runner,
+            today=services.today,
+            page_size=page_size,
+            page_budget=page_budget,
+            parent=self,
         )
         self.quick_filter = QComboBox()
         self.quick_filter.setAccessibleName("Quick filter")

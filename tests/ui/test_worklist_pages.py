@@ -118,3 +118,67 @@ def test_a_new_query_drops_the_pages_still_on_their_way(
     assert model.rowCount() == PAGE
     accessions = [model.row(i).accession for i in range(PAGE)]
     assert accessions == sorted(accessions) and accessions[0] == "BM26-00001"
+
+
+def test_a_case_gone_from_a_dropped_page_is_a_lookup_error_not_another_case(
+    qtbot: QtBot, model: WorklistModel, app: App
+) -> None:
+    seen = _scroll_to_the_end(qtbot, model)
+    gone = seen[-3:]  # the last page's last three, while the page is held
+    with app.engine.begin() as connection:
+        for case in gone:
+            connection.execute(
+                text("DELETE FROM cases WHERE accession = :a"), {"a": case.accession}
+            )
+    assert model.row(len(seen) - 1) == gone[-1]  # held: as shown, until refreshed
+    for page in range(BUDGET):
+        model.row(page * PAGE)  # scrolled back up: the last page is dropped
+    assert (len(seen) - 1) // PAGE not in model.held_pages
+    assert model.row(len(seen) - 4) == seen[-4]
+    with pytest.raises(LookupError, match="refresh"):
+        model.row(len(seen) - 1)
+    assert model.data(model.index(len(seen) - 1, 0)) == PLACEHOLDER
+    with pytest.raises(IndexError):
+        model.row(len(seen))
+
+
+def test_the_view_prints_a_selection_across_dropped_pages_and_skips_a_vanished_case(
+    qtbot: QtBot, app: App, pathologist: User, services: Services
+) -> None:
+    from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+    from marrowpath.ui.worklist import WorklistView
+
+    _many_cases(app, pathologist)
+    view = WorklistView(
+        services=services,
+        runner=TaskRunner(),
+        user=lambda: pathologist,
+        page_size=PAGE,
+        page_budget=BUDGET,
+    )
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.model.loaded, timeout=10_000):
+        view.apply_filters()
+    while view.model.rowCount() < 10 * PAGE:
+        with qtbot.waitSignal(view.model.loaded, timeout=10_000):
+            view.model.fetchMore()
+    shown = [view.model.row(i).accession for i in range(10 * PAGE)]
+    assert view.model.held_pages == [7, 8, 9]
+    # Shift-click from row 5 to row 150: pages 0..7, most of them dropped
+    model, selection = view.model, QItemSelection()
+    selection.select(model.index(5, 0), model.index(150, 0))
+    flags = QItemSelectionModel.SelectionFlag
+    view.table.selectionModel().select(selection, flags.ClearAndSelect | flags.Rows)
+    assert view.selected_accessions() == shown[5:151]
+    with app.engine.begin() as connection:
+        connection.execute(text("DELETE FROM cases WHERE accession = :a"), {"a": shown[185]})
+    view.table.selectionModel().select(
+        QItemSelection(model.index(170, 0), model.index(10 * PAGE - 1, 0)),
+        flags.ClearAndSelect | flags.Rows,
+    )  # page 8 and page 9, dropped by reading the selection above
+    assert 9 not in view.model.held_pages
+    with qtbot.waitSignal(view.count_changed, timeout=5_000) as said:
+        # the rows after the deleted case keep their cases; it is skipped, and said
+        assert view.selected_accessions() == shown[170:185] + shown[186:200]
+    assert "refresh" in said.args[0]
