@@ -1,9 +1,12 @@
 """The worklist: a thin table model over pages of cases that the database sorts and filters.
 
-The model never holds more than the rows the user has scrolled to: it asks for the next
-page when the view reaches the end (`canFetchMore`/`fetchMore`), off the GUI thread, by
-keyset (the sort value and id of the last row held), so that the thousandth page costs
-what the first does.
+The model discovers rows as the user scrolls: it asks for the next page when the view
+reaches the end (`canFetchMore`/`fetchMore`), off the GUI thread, by keyset (the sort
+value and id of the last row discovered), so that the thousandth page costs what the
+first does. It holds the rows of a bounded number of pages only (the ones most recently
+shown), and for every page the keyset where it starts: a page dropped from memory is
+fetched again by its keyset when the view comes back to it. A million-case list scrolled
+to the end costs the memory of a few pages, not of a million rows.
 
 A clinician's default view is "My patients": the issued reports that name her provider
 id, with New and Amended marks in words and colour, and the number unread in the status
@@ -12,6 +15,8 @@ bar.
 
 from __future__ import annotations
 
+from array import array
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -57,6 +62,10 @@ from marrowpath.ui.tasks import TaskRunner
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
+# pages of row data held at once: 16 x 200 rows is many screens, and a few MiB
+PAGE_BUDGET = 16
+# what a row of a page on its way back from the database shows meanwhile
+PLACEHOLDER = "\u2026"
 
 
 @dataclass(frozen=True)
@@ -168,11 +177,74 @@ def _status_icon(colour: QColor) -> QIcon:
     return QIcon(pixmap)
 
 
+Position = tuple[Any, int]
+
+
+class _Pages:
+    """Where every page discovered starts, which case each row is, and the rows of the few
+    pages held.
+
+    Page k holds rows k*size .. k*size+size-1. `starts[k]` is the keyset after which page
+    k begins (the position of the last row of page k-1; None for the first page), which
+    is all it takes to fetch page k again. `ids` is the case id of every row discovered
+    (8 bytes a row): a page fetched again is matched to its rows by id, so a case deleted
+    or moved meanwhile leaves a hole (None), never another case under a row the user
+    saw and selected. Rows are held for at most `budget` pages, the least recently used
+    dropped first; `budget` None holds every page.
+    """
+
+    def __init__(self, size: int, budget: int | None) -> None:
+        self.size = size
+        self.budget = budget
+        self.starts: list[Position | None] = []
+        self.ids = array("q")
+        self.held: OrderedDict[int, list[CaseSummary | None]] = OrderedDict()
+        self.end: Position | None = None  # where the next page to discover starts
+
+    @property
+    def count(self) -> int:
+        """Rows discovered."""
+        return len(self.ids)
+
+    def rows(self, page: int) -> list[CaseSummary | None] | None:
+        """The page's rows if held (and now the most recently used), else None."""
+        rows = self.held.get(page)
+        if rows is not None:
+            self.held.move_to_end(page)
+        return rows
+
+    def hold(self, page: int, rows: list[CaseSummary]) -> None:
+        """Hold `rows`, fetched after `starts[page]`, each under the row it was first
+        seen at; rows the page did not have when discovered are left for a refresh."""
+        by_id = {_case_id(case): case for case in rows}
+        first = page * self.size
+        expected = self.ids[first : first + self.size]
+        self.held[page] = [by_id.get(case_id) for case_id in expected]
+        self.held.move_to_end(page)
+        while self.budget is not None and len(self.held) > self.budget:
+            self.held.popitem(last=False)
+
+    def discover(self, rows: list[CaseSummary]) -> None:
+        """The next page, fetched after `end`: its rows are now counted and held."""
+        page = len(self.starts)
+        self.starts.append(self.end)
+        self.ids.extend(_case_id(case) for case in rows)
+        self.end = rows[-1].position
+        self.hold(page, rows)
+
+
+def _case_id(case: CaseSummary) -> int:
+    """The case's database id, the tie-breaker of its keyset position."""
+    if case.position is None:
+        raise ValueError(f"{case.accession}: worklist rows come from a keyset query")
+    return int(case.position[1])
+
+
 class WorklistModel(QAbstractTableModel):
-    """Rows of `CaseSummary`, fetched a page at a time.
+    """Rows of `CaseSummary`, fetched a page at a time; only `page_budget` pages held.
 
     Signals:
-        loaded(int) -- a page arrived; the number of rows now held.
+        loaded(int) -- a page arrived; the number of rows now discovered.
         failed(str) -- a page could not be fetched; the text for the user.
     """
 
@@ -186,14 +258,19 @@ class WorklistModel(QAbstractTableModel):
         runner: TaskRunner,
         today: Callable[[], date],
         page_size: int = PAGE_SIZE,
+        page_budget: int | None = PAGE_BUDGET,
         parent: Any = None,
     ) -> None:
         super().__init__(parent)
+        if page_budget is not None and page_budget < 2:
+            raise ValueError("the worklist must hold at least two pages (one screen)")
         self._fetch = fetch
         self._runner = runner
         self._today = today
         self._page_size = page_size
-        self._rows: list[CaseSummary] = []
+        self._page_budget = page_budget
+        self._pages = _Pages(page_size, page_budget)
+        self._refetching: set[int] = set()  # pages on their way back, this query
         self._query = WorklistQuery()
         self._generation = 0
         self._loading = False
@@ -208,17 +285,46 @@ class WorklistModel(QAbstractTableModel):
     def loading(self) -> bool:
         return self._loading
 
+    @property
+    def held_pages(self) -> list[int]:
+        """The pages whose rows are in memory, least recently used first."""
+        return list(self._pages.held)
+
+    @property
+    def refetching(self) -> set[int]:
+        """The dropped pages being fetched again for the current query."""
+        return set(self._refetching)
+
     def row(self, index: int) -> CaseSummary:
-        return self._rows[index]
+        """The case at row `index`.
+
+        When its page has been dropped, the page is fetched again at once, on this
+        thread: a rare last resort (the rows a user opens or right-clicks are on screen,
+        so held; a selection spanning thousands of rows costs one query per page).
+
+        Raises:
+            IndexError: no such row.
+            LookupError: the case has left the list since it was shown (refresh).
+        """
+        if not 0 <= index < self._pages.count:
+            raise IndexError(f"no row {index} in the worklist")
+        page, offset = divmod(index, self._page_size)
+        rows = self._pages.rows(page)
+        if rows is None:
+            fetched = self._fetch(self._query, self._pages.starts[page], self._page_size)
+            self._pages.hold(page, fetched)
+            rows = self._pages.rows(page) or []
+        case = rows[offset]
+        if case is None:
+            raise LookupError("This case is no longer in the list: refresh the worklist (F5).")
+        return case
 
     def set_query(self, query: WorklistQuery) -> None:
         """Start over with a new query (the first page loads in the background)."""
         self.beginResetModel()
         self._query = query
-        self._rows = []
-        self._generation += 1
+        self._forget()
         self._exhausted = False
-        self._loading = False
         self.endResetModel()
         self._load_page()
 
@@ -230,11 +336,16 @@ class WorklistModel(QAbstractTableModel):
         are dropped."""
         self.beginResetModel()
         self._query = WorklistQuery(sort=self._query.sort, descending=self._query.descending)
-        self._rows = []
-        self._generation += 1
+        self._forget()
         self._exhausted = True
-        self._loading = False
         self.endResetModel()
+
+    def _forget(self) -> None:
+        """No rows; answers still on their way belong to an older generation."""
+        self._pages = _Pages(self._page_size, self._page_budget)
+        self._refetching = set()
+        self._generation += 1
+        self._loading = False
 
     # Qt's lazy-loading protocol.
     def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
@@ -247,7 +358,7 @@ class WorklistModel(QAbstractTableModel):
     def _load_page(self) -> None:
         self._loading = True
         generation, query = self._generation, self._query
-        after = self._rows[-1].position if self._rows else None
+        after = self._pages.end
         size = self._page_size
         self._runner.run(
             lambda: self._fetch(query, after, size),
@@ -263,11 +374,11 @@ class WorklistModel(QAbstractTableModel):
         if len(rows) < self._page_size:
             self._exhausted = True
         if rows:
-            first = len(self._rows)
+            first = self._pages.count
             self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
+            self._pages.discover(rows)
             self.endInsertRows()
-        self.loaded.emit(len(self._rows))
+        self.loaded.emit(self._pages.count)
 
     def _page_failed(self, generation: int, error: Exception) -> None:
         if generation != self._generation:
@@ -278,9 +389,50 @@ class WorklistModel(QAbstractTableModel):
         self._exhausted = True
         self.failed.emit(user_message(error))
 
+    def _refetch(self, page: int) -> None:
+        """Fetch a dropped page again by its keyset, once, off the GUI thread."""
+        if page in self._refetching:
+            return
+        self._refetching.add(page)
+        generation, query = self._generation, self._query
+        after, size = self._pages.starts[page], self._page_size
+        self._runner.run(
+            lambda: self._fetch(query, after, size),
+            on_done=lambda rows: self._page_refetched(generation, page, rows),
+            on_error=lambda error: self._refetch_failed(generation, page, error),
+            owner=self,
+        )
+
+    def _page_refetched(self, generation: int, page: int, rows: list[CaseSummary]) -> None:
+        if generation != self._generation:
+            return  # the list was replaced meanwhile: these rows belong to no row now
+        self._refetching.discard(page)
+        self._pages.hold(page, rows)
+        first = page * self._page_size
+        last = min(first + self._page_size, self._pages.count) - 1
+        self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+    def _refetch_failed(self, generation: int, page: int, error: Exception) -> None:
+        if generation != self._generation:
+            return
+        from marrowpath.ui.tasks import user_message
+
+        self._refetching.discard(page)  # the next repaint asks again
+        self.failed.emit(user_message(error))
+
+    def _held_case(self, index: int) -> CaseSummary | None:
+        """The case at row `index` if its page is held; else None, and the page is on
+        its way (a case that has left the list since it was shown stays None)."""
+        page, offset = divmod(index, self._page_size)
+        rows = self._pages.rows(page)
+        if rows is None:
+            self._refetch(page)
+            return None
+        return rows[offset]
+
     # Qt's table-model protocol.
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else self._pages.count
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
@@ -293,10 +445,13 @@ class WorklistModel(QAbstractTableModel):
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or not 0 <= index.row() < self._pages.count:
             return None
-        case = self._rows[index.row()]
+        case = self._held_case(index.row())
         column = COLUMNS[index.column()].key
+        if case is None:
+            shown = role == Qt.ItemDataRole.DisplayRole and column == "accession"
+            return PLACEHOLDER if shown else None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._text(case, column, tooltip=role == Qt.ItemDataRole.ToolTipRole)
         if role == Qt.ItemDataRole.DecorationRole and column == "status":
@@ -319,14 +474,18 @@ class WorklistModel(QAbstractTableModel):
 
     def mark_read(self, accession: str, *, new: bool, amended: bool) -> None:
         """Clear the marks the preview has just cleared in the database, in place (the
-        row stays where it is, even under "Unread", until the list is refreshed)."""
-        for number, case in enumerate(self._rows):
-            if case.accession == accession:
+        row stays where it is, even under "Unread", until the list is refreshed). Only
+        held pages need it: a dropped page comes back from the database, marks cleared."""
+        for page, rows in self._pages.held.items():
+            for offset, case in enumerate(rows):
+                if case is None or case.accession != accession:
+                    continue
                 updated = replace(
                     case, new=case.new and not new, amended=case.amended and not amended
                 )
                 if updated != case:
-                    self._rows[number] = updated
+                    rows[offset] = updated
+                    number = page * self._page_size + offset
                     self.dataChanged.emit(
                         self.index(number, 0), self.index(number, len(COLUMNS) - 1)
                     )
@@ -393,6 +552,8 @@ class WorklistView(QWidget):
         services: Services,
         runner: TaskRunner,
         user: Callable[[], User],
+        page_size: int = PAGE_SIZE,
+        page_budget: int | None = PAGE_BUDGET,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -400,7 +561,12 @@ class WorklistView(QWidget):
         self._runner = runner
         self._user = user
         self.model = WorklistModel(
-            fetch=self._fetch, runner=runner, today=services.today, parent=self
+            fetch=self._fetch,
+            runner=runner,
+            today=services.today,
+            page_size=page_size,
+            page_budget=page_budget,
+            parent=self,
         )
         self.quick_filter = QComboBox()
         self.quick_filter.setAccessibleName("Quick filter")
@@ -587,18 +753,34 @@ class WorklistView(QWidget):
         self.date_to.setEnabled(checked)
         self.apply_filters()
 
+    def _case_at(self, row: int) -> CaseSummary | None:
+        """The case at `row`, or None with the reason on the status bar line: its page
+        was dropped and could not be fetched again, or the case has left the list."""
+        try:
+            return self.model.row(row)
+        except Exception as error:  # a database fault or a vanished row: words, not a trace
+            from marrowpath.ui.tasks import user_message
+
+            self.count_changed.emit(
+                str(error) if isinstance(error, LookupError) else user_message(error)
+            )
+            return None
+
     def selected_accession(self) -> str | None:
         """The current row's case when it is selected, else the first selected one."""
         current = self.table.currentIndex()
         if current.isValid() and self.table.selectionModel().isRowSelected(current.row()):
-            return self.model.row(current.row()).accession
+            case = self._case_at(current.row())
+            return case.accession if case is not None else None
         selected = self.selected_accessions()
         return selected[0] if selected else None
 
     def selected_accessions(self) -> list[str]:
-        """The selected cases, in the worklist's order."""
+        """The selected cases, in the worklist's order (any that left the list since it
+        was shown are skipped, and the status bar line says so)."""
         rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
-        return [self.model.row(row).accession for row in rows]
+        cases = (self._case_at(row) for row in rows)
+        return [case.accession for case in cases if case is not None]
 
     def _ask_print_selected(self) -> None:
         batch = self.print_selected()
@@ -623,14 +805,17 @@ class WorklistView(QWidget):
         return batch
 
     def _on_table_activated(self, index: QModelIndex) -> None:
-        if index.isValid():
-            self.open_requested.emit(self.model.row(index.row()).accession)
+        case = self._case_at(index.row()) if index.isValid() else None
+        if case is not None:
+            self.open_requested.emit(case.accession)
 
     def _context_menu(self, position: QPoint) -> None:
         index = self.table.indexAt(position)
         if not index.isValid():
             return
-        row = self.model.row(index.row())
+        row = self._case_at(index.row())
+        if row is None:
+            return
         menu = QMenu(self)
         menu.addAction("Open", lambda: self.open_requested.emit(row.accession))
         course = menu.addAction("Patient course", lambda: self.patient_requested.emit(row.mrn))
