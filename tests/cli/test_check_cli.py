@@ -158,3 +158,13 @@ class TestAmendAcknowledge:
         assert "acknowledged" not in versions[0]
         assert versions[1]["acknowledged"] == ["C01", "C02"]
         assert as_user(db, "admin", "audit", "verify").code == 0
+
+
+def test_a_clinician_checks_the_issued_version_only(db: str, tmp_path: Path) -> None:
+    imported(db, tmp_path, discordant_case())
+    hidden = as_user(db, "clinician", "check", ACCESSION)
+    assert (hidden.code, hidden.errors) == (1, [f"{ACCESSION}: no issued report"])
+    assert as_user(db, "drpark", "sign", ACCESSION, "--acknowledge", "all").code == 0
+    issued = as_user(db, "clinician", "check", ACCESSION)
+    assert issued.code == 0, issued.err
+    assert f"C02 discordant: {C02[5:]}" in issued.lines
