@@ -545,6 +545,7 @@ class VersionEntry(Document):
     reason_category: ShortText | None = None
     reason: LongText | None = None
     addendum_text: LongText | None = None
+    acknowledged: Annotated[list[ShortText], Field(max_length=20)] | None = None
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 

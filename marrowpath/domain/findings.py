@@ -166,11 +166,12 @@ def blast_equivalents_text(document: Doc) -> str | None:
 # ------------------------------------------------------------------ C01 and C02: stated numbers
 
 NUMBER = r"(\d+(?:\.\d+)?)"
+# "blasts" as a word: "ring sideroblasts 38%" and "erythroblasts 40%" are no blast count
 BLAST_FORMS = (
     rf"{NUMBER} ?% ?blasts",
-    rf"blasts ?{NUMBER} ?%",
-    rf"blasts of ?{NUMBER} ?%",
-    rf"blasts ?\( ?{NUMBER} ?%",
+    rf"(?<![a-z])blasts ?{NUMBER} ?%",
+    rf"(?<![a-z])blasts of ?{NUMBER} ?%",
+    rf"(?<![a-z])blasts ?\( ?{NUMBER} ?%",
     rf"{NUMBER} ?% ?bone marrow blasts",
     rf"{NUMBER} ?% ?myeloblasts",
 )

@@ -85,6 +85,9 @@ class VersionContent(BaseModel):
     provider_notice: ProviderNotice | None = None
     # the patient's earlier marrows as printed (`bench.md` 5); None: none, or turned off
     prior_marrows: tuple[PriorMarrow, ...] | None = None
+    # the discordant findings the signer acknowledged (`clinical-rules.md` 6), covered by
+    # the signature; None when there were none (and in versions signed before checks)
+    acknowledged: tuple[str, ...] | None = None
 
     def canonical(self) -> bytes:
         return canonical_json(self.model_dump(mode="json", exclude_none=True))
@@ -141,6 +144,7 @@ class IssuedVersion(BaseModel):
             reason_category=c.reason_category,
             reason=c.reason,
             addendum_text=c.addendum_text,
+            acknowledged=list(c.acknowledged) if c.acknowledged else None,
             sha256=self.sha256,
         )
 

@@ -7,14 +7,16 @@ enforced here, whatever the caller; every refusal is audited and changes nothing
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal, ParamSpec, TypeVar
 
 from marrowpath.domain import lifecycle
+from marrowpath.domain.acknowledgement import require_acknowledged, require_known
 from marrowpath.domain.audit import AuditEntry
 from marrowpath.domain.case import CaseDocument
+from marrowpath.domain.checks import CheckReport, check_document
 from marrowpath.domain.diff import changes
 from marrowpath.domain.errors import (
     AuthenticationFailed,
@@ -25,6 +27,7 @@ from marrowpath.domain.errors import (
     Problem,
     Refused,
 )
+from marrowpath.domain.findings import findings
 from marrowpath.domain.flags import Flag, advisory_flags, name_flags
 from marrowpath.domain.interfaces import Cancellation
 from marrowpath.domain.lifecycle import Action, AmendmentReason, Status, VersionKind
@@ -249,6 +252,29 @@ class CaseService:
             uow.record(AuditEntry("view", actor.username, accession, {}))
             uow.commit()
         return CaseView(case, versions, check, document, settings)
+
+    @audited("check")
+    def check(self, actor: User, accession: str) -> CheckReport:
+        """The problems, advisory flags and findings of the working document under the
+        lab's settings (those who see issued reports only: of the latest issued version,
+        under the settings it was signed with). Changes nothing; audited as a view."""
+        with self._ctx.uow() as uow:
+            case = self._visible(uow, actor, accession)
+            if actor.can(Permission.SEE_WORKING):
+                data, settings = case.working, uow.settings.load()
+            else:
+                latest = uow.versions.list(case.id)[-1].content
+                data, settings = latest.document.to_json_dict(), latest.settings
+            uow.record(AuditEntry("view", actor.username, accession, {"check": True}))
+            uow.commit()
+        return check_document(data, settings, today=self._ctx.clock.today())
+
+    def check_file(self, actor: User, data: object) -> CheckReport:
+        """The same for a case file that is not stored (`check --file`)."""
+        actor.require(Permission.SEE_ISSUED)
+        with self._ctx.uow(read_only=True) as uow:
+            settings = uow.settings.load()
+        return check_document(data, settings, today=self._ctx.clock.today())
 
     def versions(self, actor: User, accession: str) -> list[IssuedVersion]:
         with self._ctx.uow(read_only=True) as uow:
@@ -649,9 +675,14 @@ class CaseService:
         *,
         preliminary: bool = False,
         expected_row_version: int | None = None,
+        acknowledge: Sequence[str] = (),
     ) -> IssuedVersion:
-        """Issue a preliminary or final report version (pathologists; password required)."""
+        """Issue a preliminary or final report version (pathologists; password required).
+
+        Refused (`FindingsNotAcknowledged`) while a discordant finding of the document is
+        not in `acknowledge` (codes, or `all` for those present)."""
         actor.require(Permission.SIGN)
+        require_known(accession, acknowledge)
         self._auth.sign_in(actor.username, password, purpose="signature")
         action = Action.SIGN_PRELIMINARY if preliminary else Action.SIGN_FINAL
         kind = VersionKind.PRELIMINARY if preliminary else VersionKind.FINAL
@@ -666,7 +697,9 @@ class CaseService:
                     f"{accession}: nothing changed since preliminary version "
                     f"{previous[-1].number}; nothing to sign"
                 )
-            version = self._issue(uow, case, previous, kind, document, actor)
+            version = self._issue(
+                uow, case, previous, kind, document, actor, acknowledge=acknowledge
+            )
             uow.commit()
         return version
 
@@ -721,11 +754,14 @@ class CaseService:
         reason: str,
         expected_row_version: int | None = None,
         provider_notice: ProviderNotice | None = None,
+        acknowledge: Sequence[str] = (),
     ) -> IssuedVersion:
         """Issue the amendment in progress as version n+1 (reason category and reason, and
-        how the ordering provider was told when the diagnosis or identity changes)."""
+        how the ordering provider was told when the diagnosis or identity changes); the
+        discordant findings of the amended document must be acknowledged as for `sign`."""
         actor.require(Permission.SIGN)
         category, reason = self._amendment_reason(accession, reason_category, reason)
+        require_known(accession, acknowledge)
         self._auth.sign_in(actor.username, password, purpose="signature")
         with self._ctx.uow() as uow:
             case = self._get(uow, accession, for_update=True)
@@ -738,7 +774,7 @@ class CaseService:
             self._check_version(uow, case, expected_row_version)
             document = self._complete_document(case, action="sign the amendment")
             version = self._issue_amendment(
-                uow, case, document, actor, category, reason, provider_notice
+                uow, case, document, actor, category, reason, acknowledge, provider_notice
             )
             uow.commit()
         return version
@@ -753,10 +789,13 @@ class CaseService:
         *,
         reason_category: str,
         reason: str,
+        acknowledge: Sequence[str] = (),
     ) -> IssuedVersion:
-        """Amend in one step (the command line): the corrected findings, signed at once."""
+        """Amend in one step (the command line): the corrected findings, signed at once
+        (discordant findings of the amended document acknowledged as for `sign`)."""
         actor.require(Permission.SIGN)
         category, reason = self._amendment_reason(accession, reason_category, reason)
+        require_known(accession, acknowledge)
         document = parse_case(data, today=self._ctx.clock.today()).findings()
         if document.accession != accession:
             raise InvalidCase(
@@ -774,7 +813,9 @@ class CaseService:
             patient = resolve_patient(uow, document.to_json_dict(), accession)
             # a corrected patient (misidentification) moves the case to that patient
             case = replace(case, patient=patient)
-            version = self._issue_amendment(uow, case, document, actor, category, reason)
+            version = self._issue_amendment(
+                uow, case, document, actor, category, reason, acknowledge
+            )
             uow.commit()
         return version
 
@@ -786,6 +827,7 @@ class CaseService:
         actor: User,
         category: AmendmentReason,
         reason: str,
+        acknowledge: Sequence[str],
         provider_notice: ProviderNotice | None = None,
     ) -> IssuedVersion:
         previous = uow.versions.list(case.id)
@@ -811,6 +853,7 @@ class CaseService:
             reason=reason,
             changes=tuple(rows),
             provider_notice=provider_notice,
+            acknowledge=acknowledge,
         )
 
     @audited("addendum")
@@ -894,8 +937,14 @@ class CaseService:
         addendum_text: str | None = None,
         changes: tuple[ChangeRow, ...] | None = None,
         provider_notice: ProviderNotice | None = None,
+        acknowledge: Sequence[str] | None = None,
     ) -> IssuedVersion:
-        """Build, hash, render and store version n+1, and move the case to its new status."""
+        """Build, hash, render and store version n+1, and move the case to its new status.
+
+        With `acknowledge` (signing and amending; not addenda or withdrawals, which issue
+        an already signed document) the consistency findings run on `document` under the
+        settings snapshot stored with it, and refuse while a discordant one is not
+        acknowledged; the acknowledged codes are stored with the version."""
         settings = uow.settings.load()
         missing = settings.identity.missing_for_signing()
         if missing:
@@ -903,6 +952,13 @@ class CaseService:
                 f"{case.accession}: cannot sign: the lab identity has no "
                 f"{', '.join(m.replace('_id', ' number').replace('_', ' ') for m in missing)}; "
                 f"set it with `marrowpath lab set` or in Administration"
+            )
+        acknowledged: tuple[str, ...] = ()
+        if acknowledge is not None:
+            found = findings(document, settings)
+            final = kind is not VersionKind.PRELIMINARY
+            acknowledged = require_acknowledged(
+                case.accession, found, acknowledge, advisory_flags(document, final_sign_out=final)
             )
         content = VersionContent(
             accession=case.accession,
@@ -923,6 +979,7 @@ class CaseService:
             prior_marrows=prior_marrows_for(uow, case, document)
             if settings.prior_marrows_on
             else None,
+            acknowledged=acknowledged or None,
         )
         version = IssuedVersion(content=content, sha256=content.sha256())
         if self._ctx.renderer is not None:
@@ -956,6 +1013,7 @@ class CaseService:
                     "kind": kind.value,
                     "sha256": version.sha256,
                     "pdf_sha256": version.pdf_sha256,
+                    **({"acknowledged": list(acknowledged)} if acknowledged else {}),
                     "changes": _audit_changes(previous[-1].content.document.to_json_dict(), working)
                     if previous
                     else [],

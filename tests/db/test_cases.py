@@ -290,7 +290,10 @@ class TestSign:
         assert len(app.cases.versions(team["drpark"], ACCESSION)) == 1
         # after a change a second preliminary is fine
         app.cases.import_case(team["drpark"], changed_diagnosis())
-        again = app.cases.sign(team["drpark"], ACCESSION, PASSWORD, preliminary=True)
+        # changed_diagnosis names AML over 12 % blasts: finding C05, acknowledged
+        again = app.cases.sign(
+            team["drpark"], ACCESSION, PASSWORD, preliminary=True, acknowledge=["C05"]
+        )
         assert again.number == 2
 
     def test_sign_refused_without_lab_identity(self, app: App) -> None:
@@ -384,6 +387,7 @@ class TestAmendAddendumWithdrawCancel:
             PASSWORD,
             reason_category="interpretation_change",
             reason="Blast count revised after CD34 review.",
+            acknowledge=["C05"],  # AML named over 12 % blasts
         )
         assert (version.number, version.kind) == (2, VersionKind.AMENDMENT)
         assert version.content.reason_category == "interpretation_change"
@@ -506,7 +510,12 @@ class TestAmendAddendumWithdrawCancel:
         assert result.missing == []
         assert len(app.cases.versions(pathologist, ACCESSION)) == 1  # nothing issued yet
         version = app.cases.sign_amendment(
-            pathologist, ACCESSION, PASSWORD, reason_category="report_defect", reason="wording"
+            pathologist,
+            ACCESSION,
+            PASSWORD,
+            reason_category="report_defect",
+            reason="wording",
+            acknowledge=["C05"],  # AML named over 12 % blasts
         )
         assert (version.number, version.kind) == (2, VersionKind.AMENDMENT)
         view = app.cases.open(pathologist, ACCESSION)
@@ -996,7 +1005,8 @@ class TestSettings:
         app.lab.set(team["admin"], "reference.blasts", "0-3")
         assert blasts_mark() == ""
         app.cases.import_case(team["drpark"], data)
-        version = app.cases.sign(team["drpark"], ACCESSION, PASSWORD)
+        # the diagnosis still says 12 % blasts (C01) and IB2 (C06): acknowledged
+        version = app.cases.sign(team["drpark"], ACCESSION, PASSWORD, acknowledge=["all"])
         assert version.content.settings.interval("blasts").high == 3
         # a later change does not alter the issued version's snapshot
         app.lab.set(team["admin"], "reference.blasts", "0-2")

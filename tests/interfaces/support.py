@@ -157,6 +157,7 @@ def amend_example(app: App, team: dict[str, User], line: str) -> Any:
         PASSWORD,
         reason_category="interpretation_change",
         reason="Karyotype changed the classification.",
+        acknowledge=["all"],  # a new line over the example's counts may contradict them
     )
 
 

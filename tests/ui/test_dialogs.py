@@ -726,8 +726,14 @@ def test_compare_opens_from_the_version_list_and_shows_the_rows(
     corrected["clinical"]["cbc"]["platelets_10e9_l"] = 5
     long_line = " ".join(f"Łukasiewicz Петрова 李雪 word{i}" for i in range(400))[:10_000]
     corrected["diagnosis"]["lines"] = [corrected["diagnosis"]["lines"][0], long_line]
-    app.cases.amend(
-        dr, ACCESSION, corrected, PASSWORD, reason_category="report_defect", reason="Recount."
+    app.cases.amend(  # the diagnosis now contradicts the recount: acknowledged
+        dr,
+        ACCESSION,
+        corrected,
+        PASSWORD,
+        reason_category="report_defect",
+        reason="Recount.",
+        acknowledge=["all"],
     )
     panel = VersionsPanel(services=services, runner=TaskRunner(), user=lambda: dr)
     qtbot.addWidget(panel)

@@ -98,6 +98,8 @@ class TestC01BlastPercentage:
             "Acute leukemia with 3% circulating blasts.",
             "Acute leukemia; blasts 40% by CD34 immunohistochemistry.",
             "Acute leukemia; flow cytometry shows blasts of 40%.",
+            "Acute leukemia. Ring sideroblasts 38% of erythroblasts.",  # not "blasts 38%"
+            "Acute leukemia; erythroblasts (40%) increased.",
         ],
     )
     def test_silent(self, line: str) -> None:

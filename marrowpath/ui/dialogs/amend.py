@@ -1,6 +1,9 @@
 """Sign the amendment in progress: what changed, why (category and words), how the
 ordering provider was told, the password.
 
+The consistency findings run on the amended document: a tick per discordant one, and
+the sign button waits for every tick (`findings.py` in this package).
+
 An amended report must say what changed, when and why (CAP ANP.12185, CLIA
 493.1291(k)), so the dialog shows the changes table against the latest issued version,
 in the words the report will print, before asking for the reason. When the diagnosis or
@@ -30,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from marrowpath.domain import lifecycle
+from marrowpath.domain.findings import findings
 from marrowpath.domain.flags import advisory_flags
 from marrowpath.domain.lifecycle import Action, AmendmentReason, VersionKind
 from marrowpath.domain.redline import ChangeRow, diagnosis_changed, identity_changed, redline
@@ -43,6 +47,7 @@ from marrowpath.ui.dialogs.common import (
     password_field,
     patient_banner,
 )
+from marrowpath.ui.dialogs.findings import FindingsList, findings_box
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 
@@ -139,6 +144,7 @@ class SignAmendmentDialog(LifecycleDialog):
         self.row_version = row_version
         self.version: IssuedVersion | None = None
         self.advisories: AdvisoryList | None = None
+        self.findings: FindingsList | None = None
         self.changes: list[ChangeRow] = []
         self.changes_view = ChangesView()
         self.changes_view.setAccessibleName("Changes since the last issued version")
@@ -196,6 +202,10 @@ class SignAmendmentDialog(LifecycleDialog):
             self.notice_box = ProviderNoticeBox(provider)
             self.body.addWidget(self.notice_box)
         if view.document is not None:
+            box, self.findings = findings_box(findings(view.document, view.settings))
+            self.findings.changed.connect(self.message.clear_message)
+            self.findings.changed.connect(self.refresh_action)
+            self.body.addWidget(box)
             self.advisories = AdvisoryList(advisory_flags(view.document, final_sign_out=True))
             self.advisories.changed.connect(self.message.clear_message)
             flags_box = QGroupBox(f"Advisories to review ({len(self.advisories.flags)})")
@@ -240,6 +250,10 @@ class SignAmendmentDialog(LifecycleDialog):
         for widget in (self.category, self.reason, self.password):
             widget.setEnabled(False)
 
+    def action_ready(self) -> bool:
+        """Signing waits until every discordant finding is ticked."""
+        return self.findings is None or self.findings.all_ticked
+
     def accept_action(self) -> None:
         self.sign()
 
@@ -273,6 +287,7 @@ class SignAmendmentDialog(LifecycleDialog):
             self.accession,
             self.row_version,
         )
+        acknowledge = self.findings.acknowledged_codes() if self.findings else []
         self.attempt(
             lambda: cases.sign_amendment(
                 user,
@@ -282,6 +297,7 @@ class SignAmendmentDialog(LifecycleDialog):
                 reason=reason,
                 expected_row_version=row_version,
                 provider_notice=notice,
+                acknowledge=acknowledge,
             ),
             nothing_done="Nothing was signed.",
             on_done=self.signed,

@@ -434,8 +434,8 @@ class LifecycleDialog(QDialog):
             self.body.removeWidget(waiting)
             waiting.deleteLater()
             self.view = view
-            self.action_button.setEnabled(not self._blocked)
             show(view)
+            self.refresh_action()
             self.ready.emit()
 
         def failed(error: Exception) -> None:
@@ -450,6 +450,18 @@ class LifecycleDialog(QDialog):
             on_error=failed,
             owner=self,
         )
+
+    def action_ready(self) -> bool:
+        """Whether what the person must do before acting is done (a subclass waits for
+        ticks here); the action button stays disabled until it is."""
+        return True
+
+    def _can_act(self) -> bool:
+        return not self._blocked and self.action_ready()
+
+    def refresh_action(self) -> None:
+        """Enable or disable the action after what `action_ready` reads has changed."""
+        self.action_button.setEnabled(not self.working and self._can_act())
 
     def block(self, why: str) -> None:
         """The action cannot be taken here: say why and disable it (Cancel stays)."""
@@ -502,7 +514,7 @@ class LifecycleDialog(QDialog):
             self.busy.start(words)
         else:
             self.busy.stop()
-        self.action_button.setEnabled(not working and not self._blocked)
+        self.action_button.setEnabled(not working and self._can_act())
         self.cancel_button.setEnabled(not working)
 
     def close_with(self, text: str) -> None:

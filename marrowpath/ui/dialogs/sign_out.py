@@ -1,8 +1,10 @@
 """Sign out a report (preliminary or final): what is signed, what to review, the password.
 
 The dialog shows the person everything a careful sign-out looks at in one place: the
-patient and accession (wrong-patient errors), the diagnosis being signed, the advisory
-flags to acknowledge, the completeness check (CAP's strong elements, required fields, the
+patient and accession (wrong-patient errors), the diagnosis being signed, the
+consistency findings (a tick per discordant one: the sign button waits for every tick,
+and the ticked codes are stored with the version), the advisory flags to acknowledge,
+the completeness check (CAP's strong elements, required fields, the
 lab identity the report cannot print without) and the meaning of the signature
 (21 CFR 11.50). Signing re-authenticates with the password (11.200) and passes the row
 version the editor loaded, so a case changed meanwhile is refused, not silently signed.
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from marrowpath.domain import lifecycle
+from marrowpath.domain.findings import findings
 from marrowpath.domain.flags import advisory_flags
 from marrowpath.domain.lifecycle import Action, VersionKind
 from marrowpath.domain.users import Permission, User
@@ -37,6 +40,7 @@ from marrowpath.ui.dialogs.common import (
     wrapped,
 )
 from marrowpath.ui.dialogs.completeness import Item, check_items
+from marrowpath.ui.dialogs.findings import FindingsList, findings_box
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 
@@ -76,6 +80,7 @@ class SignOutDialog(LifecycleDialog):
         self.row_version = row_version
         self.version: IssuedVersion | None = None
         self.advisories: AdvisoryList | None = None
+        self.findings: FindingsList | None = None
         self.items: list[Item] = []
         self.password = password_field()
         self.resize(760, self.fitting_height(880))
@@ -86,8 +91,16 @@ class SignOutDialog(LifecycleDialog):
         self._check_allowed(view)
         self._set_keyboard_order()
 
+    def action_ready(self) -> bool:
+        """Signing waits until every discordant finding is ticked."""
+        return self.findings is None or self.findings.all_ticked
+
     def _set_keyboard_order(self) -> None:
         """Space ticks the acknowledgement, Tab goes to the password, Enter signs."""
+        tick = self.findings.first_unticked() if self.findings is not None else None
+        if tick is not None and self.password.isEnabled():
+            tick.setFocus()
+            return
         if self.advisories is not None and self.advisories.needs_acknowledgement:
             self.setTabOrder(self.advisories.acknowledge, self.password)
             if self.password.isEnabled():
@@ -113,6 +126,10 @@ class SignOutDialog(LifecycleDialog):
         self.items = check_items(view.check, document, view.settings)
         if document is not None:
             column.addWidget(self._diagnosis_box(list(document.diagnosis.lines)))
+            box, self.findings = findings_box(findings(document, view.settings))
+            self.findings.changed.connect(self.message.clear_message)
+            self.findings.changed.connect(self.refresh_action)
+            column.addWidget(box)
             flags = advisory_flags(document, final_sign_out=not self.preliminary)
             gaps = [
                 f"{item.title}: {item.detail}"
@@ -222,6 +239,7 @@ class SignOutDialog(LifecycleDialog):
             return
         cases, user, accession = self.services.cases, self.user, self.accession
         preliminary, row_version = self.preliminary, self.row_version
+        acknowledge = self.findings.acknowledged_codes() if self.findings else []
         self.attempt(
             lambda: cases.sign(
                 user,
@@ -229,6 +247,7 @@ class SignOutDialog(LifecycleDialog):
                 password,
                 preliminary=preliminary,
                 expected_row_version=row_version,
+                acknowledge=acknowledge,
             ),
             nothing_done="Nothing was signed.",
             on_done=self.signed,

@@ -2,8 +2,9 @@
 
 Every version stays readable as issued (CLIA keeps duplicates of original and corrected
 reports), so the table lists them all with who signed, when (local time, with the
-offset, so that a time read over the phone is unambiguous), why, and the first
-characters of the SHA-256 printed on each page, to match paper to the record.
+offset, so that a time read over the phone is unambiguous), why, the first characters
+of the SHA-256 printed on each page, to match paper to the record, and the discordant
+findings the signer acknowledged (`clinical-rules.md` 6: never silently ignored).
 """
 
 from __future__ import annotations
@@ -43,7 +44,15 @@ from marrowpath.ui.tasks import TaskRunner
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
-COLUMNS = ("Version", "Kind", "Signed", "Signed by", "Reason or addendum", "SHA-256")
+COLUMNS = (
+    "Version",
+    "Kind",
+    "Signed",
+    "Signed by",
+    "Reason or addendum",
+    "SHA-256",
+    "Findings acknowledged",
+)
 KIND_WORDS = {
     VersionKind.PRELIMINARY: "Preliminary",
     VersionKind.FINAL: "Final",
@@ -86,6 +95,11 @@ def reason_text(version: IssuedVersion) -> str:
     if content.kind is VersionKind.WITHDRAWAL:
         return content.reason or ""
     return ""
+
+
+def acknowledged_text(version: IssuedVersion) -> str:
+    """`C01, C05`: the codes stored with the version; empty when there were none."""
+    return ", ".join(version.content.acknowledged or ())
 
 
 class VersionsModel(QAbstractTableModel):
@@ -156,6 +170,8 @@ class VersionsModel(QAbstractTableModel):
             return shorten(reason_text(version), REASON_LIMIT)
         if column == 5:
             return version.sha256[:12]
+        if column == 6:
+            return acknowledged_text(version)
         return None
 
     @staticmethod
@@ -165,6 +181,13 @@ class VersionsModel(QAbstractTableModel):
             return reason_text(version) or None
         if column == 5:
             return f"SHA-256 {version.sha256}"
+        if column == 6:
+            codes = acknowledged_text(version)
+            return (
+                f"Discordant findings acknowledged by the signer: {codes}"
+                if codes
+                else "No discordant finding was acknowledged at this signature"
+            )
         if column == 2:
             return f"{content.signed_at.astimezone().isoformat(timespec='seconds')}"
         return f"Meaning of the signature: {content.meaning}"

@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from marrowpath.domain.checks import live_findings
 from marrowpath.domain.errors import (
     ConcurrentChange,
     DatabaseChanged,
@@ -636,6 +637,7 @@ class CaseEditor(QWidget):
         self._show_check(check)
         final = allowed(Action.SIGN_FINAL, self._status, amendment_in_progress=self._amending)
         self.side.show_flags(editor_flags(document, today=today, final_sign_out=final))
+        self.side.show_findings(live_findings(document, self._settings, today=today))
         self._show_banner(document)
         self.form.live.show(document, self._settings)
         self._show_title(self._title(document))

@@ -1,8 +1,10 @@
-"""The panel beside the form: what blocks saving, what signing still needs, and flags.
+"""The panel beside the form: what blocks saving, what signing still needs, the
+consistency findings and the flags.
 
-Why three boxes, each in its own tone: a broken rule blocks saving (red words), a
-missing required field only blocks signing (calm), and an advisory flag blocks nothing
-(amber marker); mixing them would make every message sound like an error.
+Why separate boxes, each in its own tone: a broken rule blocks saving (red words), a
+missing required field only blocks signing (calm), a discordant finding will need a
+tick at sign-out, and an advisory flag blocks nothing (amber marker); mixing them would
+make every message sound like an error.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from marrowpath.domain.findings import Finding
 from marrowpath.domain.flags import Flag
+from marrowpath.ui.editor.findings_panel import FindingsPanel
 from marrowpath.ui.editor.flags_panel import FlagsPanel
 from marrowpath.ui.editor.issues import Issue, IssueList
 
@@ -40,10 +44,13 @@ class ChecksPanel(QScrollArea):
         box = QVBoxLayout(self.missing_box)
         box.addWidget(self.missing_note)
         box.addWidget(self.missing)
+        self.findings_box = QGroupBox("Consistency findings")
+        self.findings = FindingsPanel()
+        QVBoxLayout(self.findings_box).addWidget(self.findings)
         self.flags_box = QGroupBox("Advisory flags")
         self.flags = FlagsPanel()
         QVBoxLayout(self.flags_box).addWidget(self.flags)
-        for group in (self.problems_box, self.missing_box, self.flags_box):
+        for group in (self.problems_box, self.missing_box, self.findings_box, self.flags_box):
             column.addWidget(group)
         column.addStretch(1)
         self.problems.go_to.connect(self.go_to)
@@ -76,3 +83,6 @@ class ChecksPanel(QScrollArea):
 
     def show_flags(self, flags: list[Flag]) -> None:
         self.flags.set_flags(flags)
+
+    def show_findings(self, found: list[Finding]) -> None:
+        self.findings.set_findings(found)

@@ -37,9 +37,10 @@ class VersionList(QWidget):
         for version in reversed(versions):
             content = version.content
             signed = content.signed_at.strftime("%Y-%m-%d %H:%M UTC")
-            item = QListWidgetItem(
-                f"{content.number}: {content.kind.value} by {content.signer_name}, {signed}"
-            )
+            text = f"{content.number}: {content.kind.value} by {content.signer_name}, {signed}"
+            if content.acknowledged:
+                text += f"; findings acknowledged: {', '.join(content.acknowledged)}"
+            item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, (content.accession, content.number))
             self.list.addItem(item)
 
