@@ -112,7 +112,13 @@ class DemoService:
         password = _password(signer_name)
         cases = self._cases
         if step.action in ("sign_preliminary", "sign_final"):
-            cases.sign(signer, accession, password, preliminary=step.action == "sign_preliminary")
+            cases.sign(
+                signer,
+                accession,
+                password,
+                preliminary=step.action == "sign_preliminary",
+                acknowledge=step.acknowledge,
+            )
         elif step.action == "amend":
             cases.amend(
                 signer,
@@ -121,6 +127,7 @@ class DemoService:
                 password,
                 reason_category=step.reason_category or "other",
                 reason=step.reason or "Corrected.",
+                acknowledge=step.acknowledge,
             )
         elif step.action == "addendum":
             cases.addendum(

@@ -22,6 +22,8 @@ class DemoStep:
     text: str | None = None  # addendum text
     ancillary: list[Json] | None = None  # addendum: results replacing pending studies
     signer: str | None = None  # username of the pathologist who signs this step
+    # sign, amend: the discordant findings the pathologist acknowledged (clinical-rules 6)
+    acknowledge: tuple[str, ...] = ()
 
 
 _STATUS_AFTER: dict[str, Status] = {

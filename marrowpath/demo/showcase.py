@@ -108,6 +108,7 @@ def _step(step: Json, values: dict[str, Any]) -> DemoStep:
         text=step.get("text"),
         ancillary=_fill(step["ancillary"], values) if "ancillary" in step else None,
         signer=step.get("signer"),
+        acknowledge=tuple(step.get("acknowledge", ())),
     )
 
 

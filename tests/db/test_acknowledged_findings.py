@@ -50,8 +50,8 @@ def test_amendment_in_progress_is_judged_as_amended(app: App, team: Team) -> Non
     app.cases.save(drpark, ACCESSION, discordant_case(), expected_row_version=record.row_version)
     reason = {"reason_category": "report_defect", "reason": "Wording."}
     with pytest.raises(FindingsNotAcknowledged):
-        app.cases.sign_amendment(drpark, ACCESSION, PASSWORD, **reason)
-    version = app.cases.sign_amendment(drpark, ACCESSION, PASSWORD, acknowledge=["all"], **reason)
+        app.cases.sign_amendment(drpark, ACCESSION, PASSWORD, **reason)  # type: ignore[arg-type]
+    version = app.cases.sign_amendment(drpark, ACCESSION, PASSWORD, acknowledge=["all"], **reason)  # type: ignore[arg-type]
     assert version.content.acknowledged == ("C01", "C02")
 
 
