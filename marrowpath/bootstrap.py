@@ -25,6 +25,7 @@ from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
 from marrowpath.services.cases import CaseService
 from marrowpath.services.context import Clock, ServiceContext
+from marrowpath.services.counter import CounterService
 from marrowpath.services.lab import LabService
 from marrowpath.services.outbox import OutboxService
 from marrowpath.services.passwords import Argon2Hasher
@@ -60,6 +61,7 @@ class App:
     outbox: OutboxService
     patients: PatientService
     timeline: TimelineService
+    counter: CounterService
 
     # Built on first use, like `demo`: HL7 and the order intake are imported only by
     # the commands that need them (not by a search or the desktop app's start).
@@ -145,6 +147,7 @@ def build(
         outbox=OutboxService(context),
         patients=PatientService(context),
         timeline=TimelineService(context),
+        counter=CounterService(context),
     )
 
 
@@ -240,6 +243,7 @@ def desktop_services(app: App, data_dir: str | None = None) -> DesktopServices:
         outbox=app.outbox,
         timeline=app.timeline,
         patients=app.patients,
+        counter=app.counter,
     )
 
 
