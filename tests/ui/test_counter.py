@@ -12,6 +12,7 @@ from marrowpath.bootstrap import App
 from marrowpath.domain.counter import Keymap, Preset
 from marrowpath.domain.users import User
 from marrowpath.ui.editor.case_editor import CaseEditor
+from marrowpath.ui.editor.choice_box import ChoiceBox
 from marrowpath.ui.editor.counter import DifferentialCounter
 from marrowpath.ui.editor.differential import CATEGORIES, COUNT, PERCENT
 from marrowpath.ui.editor.keymap_dialog import KeymapDialog
@@ -201,3 +202,36 @@ def test_screenshot_of_the_counter_mid_count(
     editor.grab().save(str(SCREENSHOTS / "counter.png"))
     assert (SCREENSHOTS / "counter.png").stat().st_size > 10_000
     key(qtbot, editor, Qt.Key.Key_F9)
+
+
+def test_a_drop_down_typed_into_never_changes_its_value_unseen(
+    qtbot: QtBot, dr: User, open_editor: EditorFactory
+) -> None:
+    editor = open_editor(None, dr)
+    field = editor.form.field("aspirate.cellularity")
+    combo = field.combo
+    assert isinstance(combo, ChoiceBox)
+    combo.setFocus()
+    with qtbot.assertNotEmitted(field.changed):
+        qtbot.keyClick(combo, "h")  # both Hypocellular and Hypercellular begin with h
+        chooser = combo.chooser
+        assert chooser.isVisible()
+        assert chooser.texts() == ["Hypocellular", "Hypercellular"]
+        assert field.value() is None
+        for character in "yper":
+            qtbot.keyClick(chooser.filter, character)
+        assert chooser.texts() == ["Hypercellular"]
+        assert field.value() is None  # still nothing chosen while the list shows
+    qtbot.keyClick(chooser.filter, Qt.Key.Key_Return)
+    assert not chooser.isVisible()
+    assert field.value() == "hypercellular"
+    assert editor.document()["aspirate"]["cellularity"] == "hypercellular"
+    # Escape leaves the value as it was; a word that matches nothing lists nothing
+    qtbot.keyClick(combo, "n")
+    for character in "xyz":
+        qtbot.keyClick(chooser.filter, character)
+    assert chooser.texts() == ["No choice matches “nxyz”"]
+    qtbot.keyClick(chooser.filter, Qt.Key.Key_Return)
+    qtbot.keyClick(chooser.filter, Qt.Key.Key_Escape)
+    assert not chooser.isVisible()
+    assert field.value() == "hypercellular"

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -225,6 +226,9 @@ class DifferentialCounter(KeyCapture):
         self.count = DifferentialCount(counts, target=self.target, smudge=self.smudge)
         self.record = CountRecord(self._username(), self._now(), self.target, None, self.smudge)
         self.bar.notice.hide()
+        # The columns keep their widths while counting: sizing them to their contents on
+        # every key reads every cell of the grid (a count grows within its column).
+        self.panel.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.start_capture()
         self.bar.start.setText("Stop (F9)")
         self._show_state()
@@ -234,6 +238,8 @@ class DifferentialCounter(KeyCapture):
         if not self.running:
             return
         self.stop_capture()
+        header = self.panel.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         if self.record is not None:
             self.record.finished_at = self._now()
             self.bar.provenance.setText(self.record.words())
