@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -50,6 +51,7 @@ from marrowpath.ui.editor.key_capture import KeyCapture
 
 NOTICE_STYLE = "QLabel { background: #fff3cd; color: #5c3c00; padding: 2px 6px; }"
 FLASH_MS = 350
+FLASH_COLOUR = "#fff3cd"
 
 
 @dataclass
@@ -114,6 +116,9 @@ class CounterBar(QWidget):
         super().__init__(parent)
         self.state = QLabel()
         self.state.setAccessibleName("Counter")
+        palette = self.state.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(FLASH_COLOUR))
+        self.state.setPalette(palette)
         self.state.setWordWrap(True)
         self.notice = QLabel()
         self.notice.setAccessibleName("Counter notice")
@@ -187,7 +192,7 @@ class DifferentialCounter(KeyCapture):
         self._flash_timer = QTimer(self)
         self._flash_timer.setSingleShot(True)
         self._flash_timer.setInterval(FLASH_MS)
-        self._flash_timer.timeout.connect(lambda: self.bar.state.setStyleSheet(""))
+        self._flash_timer.timeout.connect(lambda: self.bar.state.setAutoFillBackground(False))
         panel.add_beside(self.bar)
         self.bar.start.clicked.connect(self.toggle)
         self.bar.target.currentIndexChanged.connect(self._target_chosen)
@@ -309,7 +314,7 @@ class DifferentialCounter(KeyCapture):
 
     def _flash_sound(self, kind: str) -> None:
         """Where no sound plays: the counter's line lights up for a moment instead."""
-        self.bar.state.setStyleSheet(NOTICE_STYLE)
+        self.bar.state.setAutoFillBackground(True)  # a palette, not a style sheet: no re-polish
         self._flash_timer.start()
 
     def _show_state(self) -> None:
