@@ -197,7 +197,7 @@ def test_screenshot_of_the_counter_mid_count(
         + "z" * 3
     ):
         key(qtbot, editor, name)
-    QApplication.processEvents()
+    qtbot.wait(200)  # the layout settles (labels that grew with the count)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     editor.grab().save(str(SCREENSHOTS / "counter.png"))
     assert (SCREENSHOTS / "counter.png").stat().st_size > 10_000
