@@ -3,15 +3,15 @@
 Why an application event filter: the pathologist's eyes are on the eyepieces, so the key
 must count whichever field had the cursor, and no shortcut (Ctrl+S, Alt+1, a field's own
 type-ahead) may fire in its place (`bench.md` section 1). The filter takes the
-shortcut check (ShortcutOverride) and the key press of the editor's window only; other
-windows and key releases pass untouched.
+shortcut check (ShortcutOverride) and the key press of the editor's window only, while
+the editor shows and no dialog is open; other windows and key releases pass untouched.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from marrowpath.domain.counter import KEYPAD_KEYS
 
@@ -82,6 +82,8 @@ class KeyCapture(QObject):
             return False
         if not isinstance(watched, QWidget) or watched.window() is not self._owner.window():
             return False
+        if not self._owner.isVisible() or QApplication.activeModalWidget() is not None:
+            return False  # another tab, a lock screen or a dialog: its keys are its own
         if kind == QEvent.Type.ShortcutOverride:
             event.accept()  # no shortcut fires: the key press comes to us instead
             return True
