@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import App
@@ -235,3 +235,24 @@ def test_a_drop_down_typed_into_never_changes_its_value_unseen(
     qtbot.keyClick(chooser.filter, Qt.Key.Key_Escape)
     assert not chooser.isVisible()
     assert field.value() == "hypercellular"
+
+
+def test_clear_counts_asks_first_and_starts_afresh(
+    qtbot: QtBot, dr: User, open_editor: EditorFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = open_editor(None, dr)
+    key(qtbot, editor, Qt.Key.Key_F9)
+    counter = counter_of(editor)
+    for name in "bbnz":
+        key(qtbot, editor, name)
+    answers = iter([QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes])
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: next(answers))
+    counter.ask_clear()  # answered No: nothing changes
+    assert row(editor, "blasts") == ("2", "66.7")
+    counter.ask_clear()
+    assert row(editor, "blasts") == ("", "")
+    assert "differential" not in editor.document().get("aspirate", {})
+    assert "smudge" not in counter.bar.state.text()
+    key(qtbot, editor, "n")  # counting goes on from nothing
+    assert row(editor, "neutrophils") == ("1", "100.0")
+    key(qtbot, editor, Qt.Key.Key_Escape)
