@@ -27,6 +27,7 @@ from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
 from marrowpath.services.cases import CaseService
 from marrowpath.services.context import Clock, ServiceContext
+from marrowpath.services.counter import CounterService
 from marrowpath.services.lab import LabService
 from marrowpath.services.outbox import OutboxService
 from marrowpath.services.patients import PatientService
@@ -61,6 +62,7 @@ class App:
     outbox: OutboxService
     patients: PatientService
     timeline: TimelineService
+    counter: CounterService
 
     # Built on first use, like `demo`: HL7 and the order intake are imported only by
     # the commands that need them (not by a search or the desktop app's start).
@@ -146,6 +148,7 @@ def build(
         outbox=OutboxService(context, client=MllpClient()),
         patients=PatientService(context),
         timeline=TimelineService(context),
+        counter=CounterService(context),
     )
 
 

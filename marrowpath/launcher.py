@@ -64,4 +64,5 @@ def desktop_services(app: App, data_dir: str | None = None) -> Services:
         outbox=app.outbox,
         timeline=app.timeline,
         patients=app.patients,
+        counter=app.counter,
     )

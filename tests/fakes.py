@@ -44,6 +44,7 @@ class Store:
     secrets: dict[str, bytes] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     events: list[AuditEvent] = field(default_factory=list)
+    keymaps: dict[str, str] = field(default_factory=dict)  # users.counter_keymap
 
 
 class FakeUserRepository:
@@ -52,6 +53,9 @@ class FakeUserRepository:
 
     def get(self, username: str) -> UserRecord | None:
         return self._store.users.get(username)
+
+    def counter_keymap(self, username: str) -> str | None:
+        return self._store.keymaps.get(username)
 
     def add(self, user: User, password_hash: str) -> None:
         self._store.users[user.username] = UserRecord(user, password_hash, 0)
@@ -67,6 +71,8 @@ class FakeUserRepository:
         record = self._store.users.get(username)
         if record is None:
             return
+        if "counter_keymap" in values:
+            self._store.keymaps[username] = values.pop("counter_keymap")
         password_hash = values.pop("password_hash", record.password_hash)
         failures = values.pop("failed_sign_ins", record.failed_sign_ins)
         if "role" in values:

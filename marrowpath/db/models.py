@@ -82,6 +82,8 @@ class UserRow(Base):
     # the id (e.g. NPI) this user orders under: a clinician's "My patients" are the cases
     # whose issued report names this id as ordering provider or copy recipient
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # the differential counter's keymap (`Keymap.to_json`); NULL: the default letters
+    counter_keymap: Mapped[str | None] = mapped_column(Text)
 
 
 class PatientRow(Base):

@@ -126,6 +126,11 @@ class SqlUserRepository:
     def update(self, username: str, **values: Any) -> None:
         self._session.execute(update(UserRow).where(UserRow.username == username).values(**values))
 
+    def counter_keymap(self, username: str) -> str | None:
+        return self._session.scalar(
+            select(UserRow.counter_keymap).where(UserRow.username == username)
+        )
+
     def register_failure(
         self, username: str, *, now: datetime, limit: int, lock_until: datetime
     ) -> tuple[int, bool]:

@@ -9,6 +9,7 @@ from datetime import date
 from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
 from marrowpath.services.cases import CaseService
+from marrowpath.services.counter import CounterService
 from marrowpath.services.lab import LabService
 from marrowpath.services.outbox import OutboxService
 from marrowpath.services.patients import PatientService
@@ -26,6 +27,7 @@ class Services:
         today -- the workstation's local date (a test may fix it).
         outbox -- deliveries to the hospital (None where no interface is configured).
         timeline, patients -- a patient's marrows; corrections and merges of records.
+        counter -- each user's differential counter keymap.
     """
 
     auth: AuthService
@@ -38,3 +40,4 @@ class Services:
     outbox: OutboxService | None = None
     timeline: TimelineService | None = None
     patients: PatientService | None = None
+    counter: CounterService | None = None

@@ -70,6 +70,7 @@ from marrowpath.ui import status as status_words
 from marrowpath.ui.editor.actions import CaseActions
 from marrowpath.ui.editor.banner import PatientBanner, patient_name
 from marrowpath.ui.editor.checks_panel import ChecksPanel
+from marrowpath.ui.editor.counters import EditorCounters
 from marrowpath.ui.editor.flags_panel import editor_flags
 from marrowpath.ui.editor.form import CaseForm
 from marrowpath.ui.editor.layout import Section
@@ -222,6 +223,16 @@ class CaseEditor(QWidget):
         a.cancel_case.clicked.connect(lambda: self._after_saving(lambda: self._open("cancel")))
         for first, second in itertools.pairwise(self._tab_chain()):
             QWidget.setTabOrder(first, second)
+        self.counters = EditorCounters(
+            self,
+            self.form,
+            services=self._services,
+            runner=self._runner,
+            user=self._user,
+            editable=lambda: self._editable,
+            reveal=lambda widget: self.form_scroll.ensureWidgetVisible(widget, 20, 40),
+            say=self.message_bar.show_message,
+        )
 
     def _build_patient_course(self) -> None:
         """The Patient panel as the last section, and the banner's patient menu."""

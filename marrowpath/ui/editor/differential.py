@@ -126,6 +126,18 @@ class DifferentialModel(QAbstractTableModel):
         self._editable = editable
 
     @property
+    def editable(self) -> bool:
+        return self._editable
+
+    def clear_counts(self) -> None:
+        """Every count emptied, as a change of the user's (the counter's Clear counts)."""
+        self.beginResetModel()
+        self._texts = dict.fromkeys(CATEGORIES, "")
+        self._recompute()
+        self.endResetModel()
+        self.counts_changed.emit()
+
+    @property
     def settings(self) -> LabSettings:
         return self._settings
 
@@ -324,10 +336,16 @@ class DifferentialPanel(QWidget):
         under.setContentsMargins(0, 0, 0, 0)
         under.addWidget(summary)
         under.addStretch(1)
+        # the grid, and beside it what other modules add (the counter's keys)
+        self.beside = QVBoxLayout()
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.outline, 0, Qt.AlignmentFlag.AlignTop)
+        top.addLayout(self.beside, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.outline)
+        layout.addLayout(top)
         layout.addWidget(self.error)
         layout.addLayout(under)
         layout.addWidget(self.rule)
@@ -345,6 +363,10 @@ class DifferentialPanel(QWidget):
     @property
     def title(self) -> str:
         return f"{self.section} › {self.label}"
+
+    def add_beside(self, widget: QWidget) -> None:
+        """Show a widget to the right of the grid (the counter's keys and state)."""
+        self.beside.addWidget(widget)
 
     def _on_counts(self) -> None:
         self._show_summary()

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from marrowpath.domain.enums import label as enum_label
 from marrowpath.domain.labels import leaf
+from marrowpath.ui.editor.choice_box import ChoiceBox
 
 ERROR_COLOUR = QColor("#b00020")
 _INT = re.compile(r"^[+-]?\d+$")
@@ -393,7 +394,7 @@ class EnumField(Field):
         words: dict[str, str] | None = None,
     ) -> None:
         super().__init__(path, label, required=required, tooltip=tooltip)
-        self.combo = QComboBox()
+        self.combo = ChoiceBox()
         self.combo.addItem("(choose)" if self.required else "(not recorded)", None)
         for member in _choices(path):
             text = (words or {}).get(member.value) or enum_label(member)
@@ -430,7 +431,7 @@ class BoolField(Field):
         required: bool | None = None,
     ) -> None:
         super().__init__(path, label, required=required)
-        self.combo = QComboBox()
+        self.combo = ChoiceBox()
         self.combo.addItem("(not recorded)", None)
         self.combo.addItem(yes, True)
         self.combo.addItem(no, False)

@@ -56,6 +56,16 @@ class FlagsPanel(QWidget):
     def set_flags(self, flags: list[Flag]) -> None:
         if flags == self.flags and self._layout.count():
             return
+        if flags and len(flags) == len(self.flags) and self._layout.count() == len(flags):
+            # the same number of flags (a count growing key by key): new words in the
+            # rows already shown; making rows anew costs a frame and more
+            self.flags = list(flags)
+            for index, flag in enumerate(flags):
+                item = self._layout.itemAt(index)
+                row = item.widget() if item is not None else None
+                if row is not None:
+                    _reword(row, flag)
+            return
         self.flags = list(flags)
         while self._layout.count():
             item = self._layout.takeAt(0)
@@ -76,6 +86,17 @@ class FlagsPanel(QWidget):
         return [flag.message for flag in self.flags]
 
 
+def _words(flag: Flag) -> str:
+    return ("Strong: " if flag.severity == "strong" else "") + flag.message
+
+
+def _reword(row: QWidget, flag: Flag) -> None:
+    text = row.findChild(QLabel, "flag text")
+    assert text is not None
+    text.setText(_words(flag))
+    text.setAccessibleName(_words(flag))
+
+
 def _flag_row(flag: Flag) -> QWidget:
     row = QWidget()
     line = QHBoxLayout(row)
@@ -86,8 +107,9 @@ def _flag_row(flag: Flag) -> QWidget:
     marker.setPalette(palette)
     marker.setAlignment(Qt.AlignmentFlag.AlignTop)
     marker.setAccessibleName("Advisory")
-    words = ("Strong: " if flag.severity == "strong" else "") + flag.message
+    words = _words(flag)
     text = QLabel(words)
+    text.setObjectName("flag text")
     text.setWordWrap(True)
     text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     text.setAccessibleName(words)

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from marrowpath.domain.enums import label as enum_label
 from marrowpath.domain.labels import leaf
+from marrowpath.ui.editor.choice_box import ChoiceBox
 from marrowpath.ui.editor.fields import Outline, error_label, format_number, parse_number, sentence
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -102,7 +103,7 @@ class _EnumDelegate(QStyledItemDelegate):
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: ModelIndex
     ) -> QWidget:
-        combo = QComboBox(parent)
+        combo = ChoiceBox(parent)
         combo.addItem("", None)
         for member in self._enum:
             combo.addItem(enum_label(member), member.value)

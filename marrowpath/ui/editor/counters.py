@@ -1,0 +1,136 @@
+"""The case editor's two counters and their keys: F9 the differential, F10 ring
+sideroblasts (`look-and-feel.md`, `bench.md` section 1).
+
+Why a module of its own: the editor gives it the form and a few callbacks and knows
+nothing else of counting; the user's keymap is read once, on the task runner, when the
+editor opens, and saved the same way after the keys dialog (never on the GUI thread).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QDialog, QWidget
+
+from marrowpath.domain.counter import Keymap
+from marrowpath.domain.users import User
+from marrowpath.ui.editor.counter import DifferentialCounter
+from marrowpath.ui.editor.form import CaseForm
+from marrowpath.ui.editor.keymap_dialog import KeymapDialog
+from marrowpath.ui.editor.layout import Section
+from marrowpath.ui.editor.ring_counter import ERYTHROBLASTS, RingSideroblastCounter
+from marrowpath.ui.services import Services
+from marrowpath.ui.tasks import TaskRunner, user_message
+
+
+class EditorCounters(QObject):
+    """F9 and F10 on the editor; the differential counter joins the grid once the
+    aspirate section is made."""
+
+    def __init__(
+        self,
+        editor: QWidget,
+        form: CaseForm,
+        *,
+        services: Services,
+        runner: TaskRunner,
+        user: Callable[[], User],
+        editable: Callable[[], bool],
+        reveal: Callable[[QWidget], None],
+        say: Callable[[str], None],
+    ) -> None:
+        super().__init__(editor)
+        self._editor = editor
+        self._form = form
+        self._services = services
+        self._runner = runner
+        self._user = user
+        self._editable = editable
+        self._reveal = reveal
+        self._say = say
+        self.keymap = Keymap()
+        self.differential: DifferentialCounter | None = None
+        self.ring = RingSideroblastCounter(editor, field=form.field, say=say)
+        for key, slot in (
+            (Qt.Key.Key_F9, self.toggle_differential),
+            (Qt.Key.Key_F10, self.toggle_ring),
+        ):
+            shortcut = QShortcut(QKeySequence(key), editor)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        form.section_built.connect(self._section_built)
+        aspirate = form.section("aspirate")
+        if aspirate.built:  # made before this object existed
+            self._section_built(aspirate)
+        self._load_keymap()
+
+    # ------------------------------------------------------------ keymap
+
+    def _load_keymap(self) -> None:
+        counter = self._services.counter
+        if counter is None:
+            return
+        actor = self._user()
+        self._runner.run(lambda: counter.keymap(actor), on_done=self._set_keymap, owner=self)
+
+    def _set_keymap(self, keymap: Keymap) -> None:
+        self.keymap = keymap
+        if self.differential is not None:
+            self.differential.set_keymap(keymap)
+
+    def edit_keys(self) -> None:
+        """The keys dialog; a new map is shown at once and kept with the user."""
+        dialog = KeymapDialog(self.keymap, self._editor)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        keymap = dialog.keymap
+        self._set_keymap(keymap)
+        counter = self._services.counter
+        if counter is not None:
+            actor = self._user()
+            self._runner.run(
+                lambda: counter.save_keymap(actor, keymap),
+                on_done=lambda _none: self._say("Your counter keys are kept."),
+                on_error=lambda error: self._say(
+                    f"Your counter keys could not be kept: {user_message(error)}"
+                ),
+                owner=self,
+            )
+
+    # ------------------------------------------------------------ counters
+
+    def _section_built(self, section: Section) -> None:
+        if section.key == "aspirate" and self.differential is None:
+            self.differential = DifferentialCounter(
+                self._form.differential,
+                username=lambda: self._user().username,
+                now=lambda: datetime.now(UTC),
+                edit_keys=self.edit_keys,
+            )
+            self.differential.set_keymap(self.keymap)
+
+    def toggle_differential(self) -> None:
+        """F9: show the aspirate grid and count (or stop)."""
+        if self.ring.active:
+            self.ring.stop()
+        if not self._editable():
+            self._say("The differential counter needs a case open for editing.")
+            return
+        self._form.build_through(self._form.section("aspirate"))
+        assert self.differential is not None
+        self._reveal(self._form.differential)
+        self.differential.toggle()
+
+    def toggle_ring(self) -> None:
+        """F10: count ring sideroblasts into the iron section (or stop)."""
+        if self.differential is not None and self.differential.running:
+            self.differential.stop()
+        if not self._editable():
+            self._say("The ring sideroblast counter needs a case open for editing.")
+            return
+        self._form.build_through(self._form.section("aspirate"))
+        self._reveal(self._form.field(ERYTHROBLASTS).container)
+        self.ring.toggle()
