@@ -410,7 +410,9 @@ def key_results_section(ctx: SectionContext) -> list[Flowable]:
         )
     )
     story = heading("Key results", ctx.styles, ctx.width)
-    story += label_values(rows, ctx.styles, ctx.width)
+    # the long label of blast equivalents takes two lines in a wider column, not five
+    label_width = (58 if equivalents is not None else 42) * mm
+    story += label_values(rows, ctx.styles, ctx.width, label_width=label_width)
     story += _advisories(ctx, equivalents or blasts, plasma)
     return story
 

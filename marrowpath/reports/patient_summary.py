@@ -95,8 +95,8 @@ GLOSSARY: dict[str, str] = {
     "mean the same thing: promonocytes and, in one kind of leukemia, abnormal "
     "promyelocytes.",
     "M:E ratio": "Compares cells that become white cells (M) with cells that become red "
-    "cells (E). About 2-4 to 1 is usual. Shifts can reflect infection, bleeding, anemia "
-    "treatment or marrow disease.",
+    "cells (E). Shifts can reflect infection, bleeding, anemia treatment or marrow "
+    "disease.",
     "Dysplasia": "Cells that look misshapen while developing. Counts only when about 1 in "
     "10 or more of a cell line is affected.",
     "Ring sideroblasts": "Young red cells with a ring of iron around the nucleus, seen "
