@@ -48,8 +48,9 @@ def editor(
     return shown
 
 
-def test_intervals_beside_the_counted_values(editor: CaseEditor) -> None:
+def test_intervals_beside_the_counted_values(qtbot: QtBot, editor: CaseEditor) -> None:
     live = editor.form.live
+    qtbot.waitUntil(lambda: live.blasts.text() != "", timeout=10_000)  # first refresh
     assert live.blasts.text() == "differential: 12.0 % (60 of 500 cells; 95 % CI 9.3-15.2)"
     assert live.plasma_cells.text() == "differential: 2.0 % (10 of 500 cells; 95 % CI 1.0-3.6)"
     assert live.ring_sideroblasts.text().startswith(
