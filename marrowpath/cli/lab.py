@@ -18,6 +18,7 @@ def register(subparsers: Subparsers) -> None:
         ("--clia-id", "CLIA number"),
         ("--director", "medical director"),
         ("--phone", "telephone number"),
+        ("--after-hours-phone", "the number patients call after hours (patient summary)"),
     ):
         lab_set.add_argument(option, help=help_text)
     lab_set.set_defaults(handler=set_identity)
@@ -44,21 +45,26 @@ def set_identity(s: Session) -> int:
         "clia_id": s.args.clia_id,
         "director": s.args.director,
         "phone": s.args.phone,
+        "after_hours_phone": s.args.after_hours_phone,
     }
     if all(value is None for value in fields.values()):
         raise UsageError(
             "marrowpath lab set: give at least one of --name, --address, "
-            "--clia-id, --director, --phone"
+            "--clia-id, --director, --phone, --after-hours-phone"
         )
+    from marrowpath.domain.settings import identity_lines
+
     identity = s.app.lab.set_identity(actor, **fields)
-    for key, value in identity.model_dump().items():
+    for key, value in identity_lines(identity):
         s.print(f"lab.{key}\t{value}")
     return EXIT_OK
 
 
 def show_identity(s: Session) -> int:
+    from marrowpath.domain.settings import identity_lines
+
     s.user()
-    for key, value in s.app.lab.settings().identity.model_dump().items():
+    for key, value in identity_lines(s.app.lab.settings().identity):
         s.print(f"lab.{key}\t{value}")
     return EXIT_OK
 

@@ -184,11 +184,26 @@ class DifferentialCategory(StrEnum):
     OTHER = "other"
 
 
+# Names that are written one way only: never re-capitalised, wherever they stand in a
+# value ("fish" prints "FISH", not "Fish"; "p53" stays "p53", never "P53").
+WRITTEN_AS: dict[str, str] = {
+    "fish": "FISH",
+    "ihc": "IHC",
+    "ngs": "NGS",
+    "cd34": "CD34",
+    "cd138": "CD138",
+    "p53": "p53",
+    "mf": "MF",
+}
+
+
 def label(value: StrEnum | str) -> str:
     """The words a person reads for an enumeration value ("posterior_iliac_crest" ->
-    "Posterior iliac crest"); codes such as "MF-1" or "WHO-HAEM5" stay as they are."""
+    "Posterior iliac crest", "fish" -> "FISH", "cd34_ihc" -> "CD34 IHC"); codes such as
+    "MF-1" or "WHO-HAEM5" stay as they are."""
     text = str(value)
     if "_" not in text and not text.islower():
         return text
-    words = text.replace("_", " ")
-    return words[:1].upper() + words[1:]
+    first, *rest = text.split("_")
+    head = WRITTEN_AS.get(first) or first[:1].upper() + first[1:]
+    return " ".join([head, *(WRITTEN_AS.get(word, word) for word in rest)])

@@ -63,6 +63,15 @@ class LabIdentity(BaseModel):
     phone: str = ""
     clia_id: str = ""
     director: str = ""
+    # The number a patient calls at night about the biopsy site, printed in the patient
+    # summary. None when not set (never ""), so the snapshot of a version signed before
+    # the field existed, and its hash, stay as they were.
+    after_hours_phone: str | None = None
+
+    @field_validator("after_hours_phone", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     def missing_for_signing(self) -> list[str]:
         """The identity fields a report cannot be signed without."""
@@ -319,13 +328,18 @@ def settings_lines(settings: LabSettings) -> list[str]:
         minimum = "none" if row.minimum_pct is None else _num(row.minimum_pct)
         lines.append(f"aml_minimum.{row.system}.{row.entity.replace(' ', '_')}\t{minimum}")
     identity = settings.identity
-    for field in ("name", "address", "phone", "clia_id", "director"):
-        lines.append(f"lab.{field}\t{getattr(identity, field)}")
+    for field, value in identity_lines(identity):
+        lines.append(f"lab.{field}\t{value}")
     for destination in settings.destinations or ():
         lines.append(
             f"destination.{destination.name}\t{destination.address} receives {destination.receives}"
         )
     return lines
+
+
+def identity_lines(identity: LabIdentity) -> list[tuple[str, str]]:
+    """Each identity field and its value as `lab show` prints it (unset: empty)."""
+    return [(field, value or "") for field, value in identity.model_dump().items()]
 
 
 def _num(value: float) -> str:

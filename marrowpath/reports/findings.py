@@ -13,19 +13,35 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether
 
 from marrowpath.domain.case import Aspirate, Cbc, Core
+from marrowpath.domain.cellularity import rule_named
 from marrowpath.domain.derived import (
+    BLAST_EQUIVALENTS_LABEL,
+    CbcTable,
     DifferentialSummary,
     SourcedPercent,
+    blast_equivalents_differ,
+    blast_equivalents_percent,
     blasts_percent,
+    case_age,
     case_cellularity,
+    cbc_table,
     plasma_cells_percent,
     summarise_differential,
 )
 from marrowpath.domain.enums import AncillaryStatus
 from marrowpath.domain.labels import field_label, fields_under, label_of
-from marrowpath.domain.settings import CELLULARITY_RULES
+from marrowpath.domain.reference_intervals import NO_INTERVAL_TEXT
+from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.thresholds import stain_quantity, threshold_advisory
 from marrowpath.reports.context import SectionContext
-from marrowpath.reports.flowables import Cell, data_table, heading, label_values, subheading
+from marrowpath.reports.flowables import (
+    Cell,
+    data_table,
+    heading,
+    label_values,
+    para,
+    subheading,
+)
 from marrowpath.reports.formatting import (
     as_entered,
     date_text,
@@ -67,26 +83,70 @@ def clinical_section(ctx: SectionContext) -> list[Flowable]:
 
 
 def _cbc_table(ctx: SectionContext, cbc: Cbc) -> list[Flowable]:
-    """The CBC in two side-by-side halves: nine rows would waste half the page width."""
-    values = [
-        (name, as_entered(getattr(cbc, field)), unit)
-        for field, name, unit in CBC_ROWS
-        if getattr(cbc, field) is not None
-    ]
+    """The CBC in two side-by-side halves (nine rows would waste half the page width),
+    each row with its unit, the lab's interval for the patient's age and sex, and H/L.
+
+    Labels and units are the model's (`CBC_ROWS`); intervals and marks come from
+    `derived.cbc_table`, so the report marks what the editor and the checks judge.
+    """
+    judged = cbc_table(ctx.case, ctx.settings)
+    by_field = {row.field: row for row in judged.rows} if judged else {}
+    values: list[tuple[str, str, str, str, str]] = []
+    for field, name, unit in CBC_ROWS:
+        value = getattr(cbc, field)
+        if value is None:
+            continue
+        row = by_field.get(field)
+        interval = _cbc_interval(row.interval, value) if row is not None else ""
+        values.append((name, as_entered(value), unit, interval, row.mark if row else ""))
     if not values:
         return []
     half = (len(values) + 1) // 2
     rows: list[list[Cell]] = []
     for i in range(half):
-        right = values[half + i] if half + i < len(values) else ("", "", "")
+        right = values[half + i] if half + i < len(values) else ("", "", "", "", "")
         rows.append([*values[i], "", *right])
-    gap = 8 * mm
+    gap = 6 * mm
     column = (ctx.width - gap) / 2
-    widths = [column * 0.5, column * 0.22, column * 0.28, gap] * 2
+    widths = [column * 0.31, column * 0.16, column * 0.18, column * 0.25, column * 0.1]
     title = f"Complete blood count ({date_text(cbc.date)})" if cbc.date else "Complete blood count"
-    header = ["Test", "Result", "Unit", "", "Test", "Result", "Unit"]
-    table = data_table(header, rows, ctx.styles, widths[:7], numeric=frozenset({1, 5}))
-    return [KeepTogether([*subheading(title, ctx.styles), table])]
+    header = ["Test", "Result", "Unit", "Reference", "H/L"]
+    table = data_table(
+        [*header, "", *header],
+        rows,
+        ctx.styles,
+        [*widths, gap, *widths],
+        numeric=frozenset({1, 7}),
+        centred=frozenset({3, 4, 9, 10}),
+        bold_columns=frozenset({4, 10}),
+    )
+    return [KeepTogether([*subheading(title, ctx.styles), table, *_cbc_note(ctx, judged)])]
+
+
+def _cbc_interval(interval: tuple[float, float] | None, value: float) -> str:
+    """ "4.0-11.0" beside 2.1, "150-400" beside 54: the bounds at the precision the
+    value was entered with (or the bounds' own, if finer); "0" for an interval 0-0."""
+    if interval is None:
+        return ""
+    places = max(_places(value), *(_places(bound) for bound in interval))
+    low, high = (f"{bound:.{places}f}" for bound in interval)
+    return low if low == high else f"{low}-{high}"
+
+
+def _places(value: float) -> int:
+    text = as_entered(value)
+    return len(text.partition(".")[2])
+
+
+def _cbc_note(ctx: SectionContext, judged: CbcTable | None) -> list[Flowable]:
+    """Where the intervals come from, or that the lab has none for this age."""
+    if judged is None:
+        return []
+    if judged.no_interval_for_age:
+        return [para(f"Reference intervals: {NO_INTERVAL_TEXT}.", ctx.styles["Note"])]
+    if judged.source:
+        return [para(f"Reference intervals: {judged.source}.", ctx.styles["Note"])]
+    return []
 
 
 def procedure_section(ctx: SectionContext) -> list[Flowable]:
@@ -132,25 +192,46 @@ def aspirate_section(ctx: SectionContext) -> list[Flowable]:
         ctx.width,
     )
     if aspirate.differential is not None:
-        summary = summarise_differential(aspirate.differential, ctx.settings)
+        summary = summarise_differential(
+            aspirate.differential, ctx.settings, age=case_age(ctx.case)
+        )
         source = aspirate.differential_source or "aspirate_smear"
         story += subheading(f"Differential count ({lower_words(source)})", styles)
         story.append(_differential_table(ctx, summary))
+        if summary.no_interval_for_age:
+            story.append(para(f"Reference intervals: {NO_INTERVAL_TEXT}.", styles["Note"]))
         story += label_values(_ratio_rows(ctx, summary), styles, ctx.width)
     story += _morphology(ctx, aspirate)
     return story
 
 
 def _differential_table(ctx: SectionContext, summary: DifferentialSummary) -> Flowable:
+    """One row per category counted or with an interval; blast equivalents right after
+    the last of blasts and promonocytes whenever they differ from blasts
+    (`clinical-rules.md` section 3)."""
+    intervals = ctx.settings.marrow_intervals(case_age(ctx.case))
+    equivalents = summary.blast_equivalents
+    after = "promonocytes" if equivalents is not None else ""
     rows: list[list[Cell]] = []
     for row in summary.rows:
-        if row.count == 0 and row.interval is None:
+        if row.count == 0 and row.interval is None and row.category.value != after:
             continue
         name = label_of(f"aspirate.differential.{row.category.value}")
         rows.append(
             [name, str(row.count), one_decimal(row.percent), interval_text(row.interval), row.mark]
         )
-    erythroid_interval = ctx.settings.interval("erythroid")
+        if equivalents is not None and row.category.value == after:
+            counted = equivalents.count
+            rows.append(
+                [
+                    BLAST_EQUIVALENTS_LABEL,
+                    str(counted.count) if counted else "",
+                    str(equivalents.value),
+                    "",
+                    "",
+                ]
+            )
+    erythroid_interval = intervals.get("erythroid") if intervals else None
     rows.append(
         [
             "Erythroid precursors, total",
@@ -179,7 +260,8 @@ def _differential_table(ctx: SectionContext, summary: DifferentialSummary) -> Fl
 
 
 def _ratio_rows(ctx: SectionContext, summary: DifferentialSummary) -> list[tuple[str, Cell | None]]:
-    interval = ctx.settings.interval("me_ratio")
+    intervals = ctx.settings.marrow_intervals(case_age(ctx.case))
+    interval = intervals.get("me_ratio") if intervals else None
     ratio = summary.me_ratio_text
     if summary.me_ratio is not None and interval is not None:
         flag = {"H": "H, above", "L": "L, below"}.get(summary.me_ratio_mark, "within")
@@ -187,7 +269,7 @@ def _ratio_rows(ctx: SectionContext, summary: DifferentialSummary) -> list[tuple
     return [
         ("M:E ratio", ratio),
         ("M:E ratio rule", summary.me_rule),
-        ("Reference intervals", ctx.settings.reference_source),
+        ("Reference intervals", ctx.settings.reference_source if intervals else NO_INTERVAL_TEXT),
     ]
 
 
@@ -207,7 +289,7 @@ def _morphology(ctx: SectionContext, aspirate: Aspirate) -> list[Flowable]:
     dysplasia_text = None
     if dysplasia is not None:
         parts = [
-            f"{lineage} {percent_text(value)}"
+            f"{lineage} {percent_text(value, 'dysplasia')}"
             for lineage, value in (
                 ("erythroid", dysplasia.erythroid_pct),
                 ("granulocytic", dysplasia.granulocytic_pct),
@@ -224,7 +306,9 @@ def _morphology(ctx: SectionContext, aspirate: Aspirate) -> list[Flowable]:
         if iron.storage_grade is not None:
             storage = f"Grade {iron.storage_grade} (Gale scale 0-6)"
         if iron.ring_sideroblasts_pct is not None:
-            ring = f"{percent_text(iron.ring_sideroblasts_pct)} of erythroblasts"
+            ring = (
+                f"{percent_text(iron.ring_sideroblasts_pct, 'ring_sideroblasts')} of erythroblasts"
+            )
             if iron.erythroblasts_counted is not None:
                 ring += f" ({iron.erythroblasts_counted} erythroblasts counted)"
     rows2: list[tuple[str, Cell | None]] = [
@@ -250,7 +334,8 @@ def core_section(ctx: SectionContext) -> list[Flowable]:
         return []
     assessment = case_cellularity(ctx.case, ctx.settings)
     cellularity = assessment.text if assessment else f"{core.cellularity_pct} %"
-    rule = CELLULARITY_RULES.get(ctx.settings.cellularity_rule, ctx.settings.cellularity_rule)
+    # the rule the version was judged by, legacy rules included (`rule_named`)
+    rule = rule_named(ctx.settings.cellularity_rule).description
     story = heading("Core biopsy (trephine)", ctx.styles, ctx.width)
     story += label_values(
         [
@@ -297,31 +382,74 @@ def _infiltrate(core: Core) -> str | None:
 
 
 def key_results_section(ctx: SectionContext) -> list[Flowable]:
-    """Blasts and plasma cells as reported, with their source (differential, IHC, flow)."""
-    blasts = blasts_percent(ctx.case)
-    plasma = plasma_cells_percent(ctx.case)
+    """Blasts, blast equivalents (when promonocytes or abnormal promyelocytes were
+    counted) and plasma cells as reported, with their source; counted values with their
+    95 % interval when the lab prints them (`report.confidence_intervals`), and the
+    threshold advisory when an interval spans a diagnostic threshold."""
+    case, settings = ctx.case, ctx.settings
+    blasts = blasts_percent(case)
+    plasma = plasma_cells_percent(case)
     if blasts is None and plasma is None:
         return []
-    story = heading("Key results", ctx.styles, ctx.width)
-    story += label_values(
-        [
-            (label_of("key_results.blasts_pct"), _sourced(blasts, "key_results.blasts_source")),
-            (
-                label_of("key_results.plasma_cells_pct"),
-                _sourced(plasma, "key_results.plasma_cells_source"),
-            ),
-        ],
-        ctx.styles,
-        ctx.width,
+    differ = blast_equivalents_differ(case) and blasts is not None and blasts.count is not None
+    equivalents = blast_equivalents_percent(case) if differ else None
+    rows: list[tuple[str, Cell | None]] = [
+        (
+            label_of("key_results.blasts_pct"),
+            _sourced(blasts, "key_results.blasts_source", settings, interval=not differ),
+        )
+    ]
+    if equivalents is not None:
+        rows.append(
+            (BLAST_EQUIVALENTS_LABEL, _sourced(equivalents, "key_results.blasts_source", settings))
+        )
+    rows.append(
+        (
+            label_of("key_results.plasma_cells_pct"),
+            _sourced(plasma, "key_results.plasma_cells_source", settings),
+        )
     )
+    story = heading("Key results", ctx.styles, ctx.width)
+    # the long label of blast equivalents takes two lines in a wider column, not five
+    label_width = (58 if equivalents is not None else 42) * mm
+    story += label_values(rows, ctx.styles, ctx.width, label_width=label_width)
+    story += _advisories(ctx, equivalents or blasts, plasma)
     return story
 
 
-def _sourced(value: SourcedPercent | None, source_path: str) -> str | None:
+def _sourced(
+    value: SourcedPercent | None, source_path: str, settings: LabSettings, *, interval: bool = True
+) -> str | None:
+    """ "24.0 % (120 of 500 cells; 95 % CI 20.3-28.0, counting error only); source:
+    aspirate differential"; a typed value as typed, never shown onto a threshold."""
     if value is None:
         return None
     source = field_label(source_path).enum_words(value.source)
-    return f"{percent_text(value.value)} (source: {source})"
+    shown = value.report_text(settings) if interval else value.text
+    return f"{shown}; source: {source}"
+
+
+ADVISORY_LABELS = {
+    "blast_equivalents": "Blast equivalents",
+    "plasma_cells": "Plasma cells",
+}
+
+
+def _advisories(
+    ctx: SectionContext, blasts: SourcedPercent | None, plasma: SourcedPercent | None
+) -> list[Flowable]:
+    """The threshold advisory of a counted value whose interval spans a diagnostic
+    threshold (it proposes correlation, never more cells), with the intervals on."""
+    if not ctx.settings.confidence_intervals_on_report:
+        return []
+    notes = []
+    for value, quantity in ((blasts, "blast_equivalents"), (plasma, "plasma_cells")):
+        if value is None or value.count is None:
+            continue
+        text = threshold_advisory(value.count, quantity, ADVISORY_LABELS[quantity])
+        if text:
+            notes.append(para(f"{text}.", ctx.styles["Note"]))
+    return notes
 
 
 def stains_section(ctx: SectionContext) -> list[Flowable]:
@@ -332,7 +460,7 @@ def stains_section(ctx: SectionContext) -> list[Flowable]:
         [
             stain.name,
             field_label("stains[].result").enum_words(stain.result),
-            one_decimal(stain.percent),
+            one_decimal(stain.percent, stain_quantity(stain.name)),
             stain.pattern or "",
             stain.comment or "",
         ]
@@ -357,7 +485,7 @@ def ancillary_section(ctx: SectionContext) -> list[Flowable]:
         pending = study.status is AncillaryStatus.PENDING
         rows.append(
             [
-                words(study.kind),
+                field_label("ancillary[].kind").enum_words(study.kind),
                 field_label("ancillary[].status").enum_words(study.status),
                 study.result or ("Result to follow in an addendum." if pending else ""),
                 study.performed_by or "",

@@ -10,6 +10,7 @@ and tested without a PDF, then set in type by `patient_summary_story`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -18,7 +19,10 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph
 
 from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.derived import (
+    blast_equivalents_differ,
+    blast_equivalents_percent,
     blasts_percent,
+    case_age,
     case_cellularity,
     plasma_cells_percent,
     summarise_differential,
@@ -33,13 +37,16 @@ from marrowpath.domain.enums import (
 )
 from marrowpath.domain.lifecycle import Status, VersionKind
 from marrowpath.domain.redline import patient_sentence
+from marrowpath.domain.reference_intervals import ReferenceInterval
 from marrowpath.domain.reporting import ReportRequest, ReportState
 from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.thresholds import DISPLAY_THRESHOLDS, shown
 from marrowpath.domain.wording import long_date
 from marrowpath.reports.context import SectionContext
 from marrowpath.reports.flowables import para
 from marrowpath.reports.fonts import markup
 from marrowpath.reports.formatting import plain_number
+from marrowpath.reports.plain_words import words_in
 from marrowpath.reports.status import amendments, version_changes
 
 BlockKind = Literal["title", "heading", "text", "bullet", "quote", "term"]
@@ -54,6 +61,7 @@ STATE_TITLES = {
 WHAT_WAS_DONE = "What was done?"
 WHAT_WAS_FOUND = "What did the tests find?"
 WORDS = "What do these words mean?"
+CARE = "How do I care for the biopsy site?"
 WHEN_TO_CALL = "When should I call my care team?"
 
 SITE_WORDS = {
@@ -81,12 +89,14 @@ GLOSSARY: dict[str, str] = {
     "fat. The normal amount falls with age: roughly half in middle age, less in older "
     'people. "Hypercellular" means busier than expected for your age; "hypocellular" '
     "means less busy.",
-    "Blasts": "Very young blood cells. Healthy marrow has only a few (usually under 5%). "
-    "Higher numbers can signal MDS or leukemia, and the exact percentage helps name the "
-    "disease.",
+    "Blasts": "Very young blood cells. Healthy marrow has only a few. Higher numbers can "
+    "signal MDS or leukemia, and the exact percentage helps name the disease.",
+    "Blast equivalents": "Young cells that are counted together with blasts because they "
+    "mean the same thing: promonocytes and, in one kind of leukemia, abnormal "
+    "promyelocytes.",
     "M:E ratio": "Compares cells that become white cells (M) with cells that become red "
-    "cells (E). About 2-4 to 1 is usual. Shifts can reflect infection, bleeding, anemia "
-    "treatment or marrow disease.",
+    "cells (E). Shifts can reflect infection, bleeding, anemia treatment or marrow "
+    "disease.",
     "Dysplasia": "Cells that look misshapen while developing. Counts only when about 1 in "
     "10 or more of a cell line is affected.",
     "Ring sideroblasts": "Young red cells with a ring of iron around the nucleus, seen "
@@ -111,13 +121,26 @@ STATUS_WORDS: dict[VersionKind, tuple[str, str]] = {
     VersionKind.ADDENDUM: ("Addendum", "extra results added later"),
     VersionKind.AMENDMENT: ("Amended", "a correction to a report already issued"),
 }
+# Aftercare of a bone marrow biopsy site and when to call (issue 12, item 8).
+CARE_STEPS = (
+    "Keep the site covered and dry for 24 hours.",
+    "Do not take a bath, swim or use a hot tub until the site has healed.",
+    "If the site bleeds, press on it firmly with a clean cloth or gauze.",
+)
 CALL_REASONS = (
-    "Heavy bleeding, or fluid draining from the needle site",
+    "Bleeding that does not stop when you press on the site",
     "Swelling at the site",
     "Redness that spreads",
-    "A fever",
+    "A fever of 38.0 °C / 100.4 °F or more",
     "Pain that gets worse",
 )
+# Ancillary tests named in the quoted lines are explained even without a study entry.
+TEST_PATTERNS: dict[AncillaryKind, re.Pattern[str]] = {
+    AncillaryKind.FLOW_CYTOMETRY: re.compile(r"flow cytometry", re.IGNORECASE),
+    AncillaryKind.KARYOTYPE: re.compile(r"cytogenetic|karyotyp", re.IGNORECASE),
+    AncillaryKind.FISH: re.compile(r"\bFISH\b"),
+    AncillaryKind.MOLECULAR: re.compile(r"molecular|sequencing|\bNGS\b", re.IGNORECASE),
+}
 
 
 @dataclass(frozen=True)
@@ -149,6 +172,7 @@ def summary_blocks(request: ReportRequest) -> list[SummaryBlock]:
     blocks += _what_was_found(request)
     blocks.append(SummaryBlock("heading", WORDS))
     blocks += [SummaryBlock("term", term, text) for term, text in glossary(request)]
+    blocks += _aftercare()
     blocks += _when_to_call(request.settings)
     return blocks
 
@@ -273,20 +297,32 @@ def _status_sentences(request: ReportRequest) -> list[SummaryBlock]:
 
 
 def measured_values(case: CaseDocument, settings: LabSettings) -> list[str]:
-    """Neutral sentences: the value as reported and its usual range, nothing more."""
+    """Neutral sentences: the value as reported and its usual range, nothing more.
+
+    Usual ranges come from the same interval set the report marks H and L with (the
+    lab's set for the patient's age group); without one no range is claimed. Values are
+    shown as the report shows them, never rounded onto a threshold.
+    """
     values: list[str] = []
+    intervals = settings.marrow_intervals(case_age(case))
     blasts = blasts_percent(case)
     if blasts is not None:
         values.append(
             f"Blasts, very young blood cells: {plain_number(blasts.value)} out of every "
-            "100 cells; usually fewer than 5."
+            f"100 cells{_usual(intervals, 'blasts')}."
         )
+    if blasts is not None and blasts.count is not None and blast_equivalents_differ(case):
+        equivalents = blast_equivalents_percent(case)
+        if equivalents is not None:
+            values.append(
+                "Blasts and the cells counted with them (blast equivalents): "
+                f"{plain_number(equivalents.value)} out of every 100 cells."
+            )
     plasma = plasma_cells_percent(case)
     if plasma is not None:
-        usual = _usual(settings, "plasma_cells")
         values.append(
             f"Plasma cells, cells that make antibodies: {plain_number(plasma.value)} out of "
-            f"every 100 cells{usual}."
+            f"every 100 cells{_usual(intervals, 'plasma_cells')}."
         )
     cellularity = case_cellularity(case, settings)
     if cellularity is not None and cellularity.verdict is not None:
@@ -297,9 +333,9 @@ def measured_values(case: CaseDocument, settings: LabSettings) -> list[str]:
         )
     differential = case.aspirate.differential if case.aspirate else None
     if differential is not None:
-        summary = summarise_differential(differential, settings)
+        summary = summarise_differential(differential, settings, age=case_age(case))
         if summary.me_ratio is not None:
-            interval = settings.interval("me_ratio")
+            interval = intervals.get("me_ratio") if intervals else None
             usual = f"; usually {interval.low:g} to {interval.high:g} to 1" if interval else ""
             values.append(
                 "M:E ratio, cells that become white cells compared with cells that become "
@@ -318,15 +354,16 @@ def measured_values(case: CaseDocument, settings: LabSettings) -> list[str]:
             "high); 1 to 3 is usual."
         )
     if iron is not None and iron.ring_sideroblasts_pct is not None:
+        ring = shown(iron.ring_sideroblasts_pct, DISPLAY_THRESHOLDS["ring_sideroblasts"])
         values.append(
             "Ring sideroblasts, young red cells with a ring of iron: "
-            f"{plain_number(iron.ring_sideroblasts_pct)} out of every 100 young red cells."
+            f"{plain_number(ring)} out of every 100 young red cells."
         )
     return values
 
 
-def _usual(settings: LabSettings, key: str) -> str:
-    interval = settings.interval(key)
+def _usual(intervals: dict[str, ReferenceInterval] | None, key: str) -> str:
+    interval = intervals.get(key) if intervals else None
     if interval is None:
         return ""
     if interval.low == 0:
@@ -338,13 +375,8 @@ def glossary(request: ReportRequest) -> list[tuple[str, str]]:
     """Only the terms this report uses, each with the section 6 explanation."""
     case = request.document
     aspirate, core = case.aspirate, case.core
-    signed_text = " ".join(
-        [
-            *case.diagnosis.lines,
-            case.diagnosis.comment or "",
-            case.diagnosis.plain_language or "",
-        ]
-    ).lower()
+    quoted = " ".join([*case.diagnosis.lines, case.diagnosis.plain_language or ""])
+    signed_text = " ".join([quoted, case.diagnosis.comment or ""]).lower()
     differential = aspirate.differential if aspirate else None
     iron = aspirate.iron if aspirate else None
     dysplasia = aspirate.dysplasia if aspirate else None
@@ -356,6 +388,7 @@ def glossary(request: ReportRequest) -> list[tuple[str, str]]:
         or (aspirate is not None and aspirate.cellularity is not None)
         or "cellular" in signed_text,
         "Blasts": blasts_percent(case) is not None or "blast" in signed_text,
+        "Blast equivalents": blast_equivalents_differ(case),
         "M:E ratio": differential is not None,
         "Dysplasia": (
             dysplasia is not None
@@ -377,9 +410,11 @@ def glossary(request: ReportRequest) -> list[tuple[str, str]]:
         "Plasma cells": plasma_cells_percent(case) is not None or "plasma cell" in signed_text,
     }
     terms = [(term, text) for term, text in GLOSSARY.items() if used[term]]
+    terms += [(entry.term, entry.meaning) for entry in words_in(quoted)]
+    named = [kind for kind, pattern in TEST_PATTERNS.items() if pattern.search(quoted)]
     tests = [
         TEST_WORDS[kind]
-        for kind in dict.fromkeys(study.kind for study in case.ancillary or [])
+        for kind in dict.fromkeys([*(study.kind for study in case.ancillary or []), *named])
         if kind in TEST_WORDS
     ]
     if tests:
@@ -419,17 +454,31 @@ def _mentions_megakaryocytes(case: CaseDocument) -> bool:
     )
 
 
+def _aftercare() -> list[SummaryBlock]:
+    return [
+        SummaryBlock("heading", CARE),
+        SummaryBlock("text", "Some soreness where the needle went in is common for a few days."),
+        *(SummaryBlock("bullet", step) for step in CARE_STEPS),
+    ]
+
+
 def _when_to_call(settings: LabSettings) -> list[SummaryBlock]:
+    """When to call, with the lab's after-hours number (`lab set --after-hours-phone`)."""
+    identity = settings.identity
     blocks = [
         SummaryBlock("heading", WHEN_TO_CALL),
-        SummaryBlock(
-            "text",
-            "Some soreness where the needle went in is common for a few days. "
-            "Keep the bandage clean and dry, as your care team told you.",
-        ),
         SummaryBlock("text", "Call your care team right away if you have:"),
     ]
     blocks += [SummaryBlock("bullet", reason) for reason in CALL_REASONS]
+    after_hours = identity.after_hours_phone
+    blocks.append(
+        SummaryBlock(
+            "text",
+            f"At night, on weekends and on holidays, call {after_hours}."
+            if after_hours
+            else "At night, on weekends and on holidays, call the number your care team gave you.",
+        )
+    )
     blocks.append(
         SummaryBlock(
             "text",
@@ -437,7 +486,6 @@ def _when_to_call(settings: LabSettings) -> list[SummaryBlock]:
             "the results mean for you and what happens next.",
         )
     )
-    identity = settings.identity
     if identity.name and identity.phone:
         blocks.append(
             SummaryBlock(

@@ -51,6 +51,7 @@ IDENTITY_FIELDS = (
     ("phone", "Telephone"),
     ("clia_id", "CLIA number"),
     ("director", "Medical director"),
+    ("after_hours_phone", "After-hours telephone"),
 )
 
 
@@ -214,7 +215,7 @@ class AdminDialog(QDialog):
         form = QFormLayout(page)
         self.identity_edits: dict[str, QLineEdit] = {}
         for field, label in IDENTITY_FIELDS:
-            edit = QLineEdit(getattr(settings.identity, field))
+            edit = QLineEdit(getattr(settings.identity, field) or "")
             edit.setAccessibleName(label)
             self.identity_edits[field] = edit
             form.addRow(label, edit)
@@ -226,7 +227,8 @@ class AdminDialog(QDialog):
         form.addRow("Paper size", self.paper)
         note = QLabel(
             "Name, address and CLIA number are printed on every report; a report "
-            "cannot be signed until they are set."
+            "cannot be signed until they are set. The after-hours telephone is printed in "
+            "the patient summary, for questions about the biopsy site at night."
         )
         note.setWordWrap(True)
         form.addRow(note)

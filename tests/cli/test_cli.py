@@ -902,6 +902,7 @@ class TestSettingsAndLab:
             "lab.phone\t217-555-0199",
             "lab.clia_id\t14D0123456",
             "lab.director\tDr X",
+            "lab.after_hours_phone\t",
         ]
         nothing = as_user(db, "admin", "lab", "set")
         assert nothing.code == 2
@@ -911,6 +912,18 @@ class TestSettingsAndLab:
             1,
             ["tech (technologist) may not change the lab identity and settings"],
         )
+
+    def test_lab_set_after_hours_phone(self, db: str) -> None:
+        """The patient summary's after-hours number: set, shown, cleared with ""."""
+        result = as_user(db, "admin", "lab", "set", "--after-hours-phone", " (217) 555-0100 ")
+        assert result.code == 0
+        assert "lab.after_hours_phone\t(217) 555-0100" in result.lines
+        shown = as_user(db, "tech", "lab", "show").lines
+        assert "lab.after_hours_phone\t(217) 555-0100" in shown
+        settings = as_user(db, "tech", "settings", "show").lines
+        assert "lab.after_hours_phone\t(217) 555-0100" in settings
+        cleared = as_user(db, "admin", "lab", "set", "--after-hours-phone", "")
+        assert "lab.after_hours_phone\t" in cleared.lines
 
 
 # ------------------------------------------------------------------ help and usage

@@ -51,6 +51,7 @@ from marrowpath.ui.editor.fields import (
     sentence,
 )
 from marrowpath.ui.editor.item_table import PROBLEM_BACKGROUND
+from marrowpath.ui.editor.live import interval_lines
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 CATEGORIES = list(DifferentialCategory)
@@ -323,6 +324,8 @@ class DifferentialPanel(QWidget):
         self.ratio = self._value_label("M:E ratio")
         self.rule = QLabel()
         self.rule.setWordWrap(True)
+        # 95 % intervals of blasts, blast equivalents and plasma cells, live while counting
+        self.intervals = self._value_label("Counting error (95 % CI)")
         self.error = error_label()
         totals = QFormLayout()
         totals.setContentsMargins(0, 0, 0, 0)
@@ -330,6 +333,7 @@ class DifferentialPanel(QWidget):
         totals.addRow("Myeloid cells:", self.myeloid)
         totals.addRow("Erythroid cells:", self.erythroid)
         totals.addRow("M:E ratio:", self.ratio)
+        totals.addRow("95 % CI:", self.intervals)
         summary = QWidget()
         summary.setLayout(totals)
         under = QHBoxLayout()
@@ -396,6 +400,8 @@ class DifferentialPanel(QWidget):
                 ratio += f" (reference {interval.low:.1f}-{interval.high:.1f})"
         self.ratio.setText(ratio)
         self.rule.setText(f"M:E ratio = {summary.me_rule}.")
+        lines = interval_lines(summary)
+        self.intervals.setText("\n".join(lines) + ("\n(counting error only)" if lines else ""))
 
     # ------------------------------------------------------------ binding
 
