@@ -28,7 +28,7 @@ from marrowpath.domain.flags import advisory_flags
 from marrowpath.domain.settings import LabSettings, upgraded_settings
 from marrowpath.domain.validation import parse_case
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "spec" / "example-case.json"
+EXAMPLE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "example-case.json"
 
 
 def median_ms(action: Callable[[], object], rounds: int) -> float:

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 USER, PASSWORD = "achen", "marrow-demo-1"
 MRN = "MRN0BENCH10"
-SPEC_CASE = ROOT.parent / "shared" / "spec" / "example-case.json"
+SPEC_CASE = ROOT / "tests" / "fixtures" / "example-case.json"
 
 
 def median_ms(work: Callable[[], Any], runs: int) -> float:

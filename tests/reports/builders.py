@@ -18,7 +18,9 @@ from marrowpath.domain.settings import LabIdentity, LabSettings
 from marrowpath.domain.validation import parse_case
 from marrowpath.domain.versions import IssuedVersion, VersionContent
 
-EXAMPLE_CASE = Path(__file__).resolve().parents[3] / "shared" / "spec" / "example-case.json"
+# The repository's copy of the specification's example (tests/fixtures, checked against
+# the specification by tests/unit/test_fixtures.py).
+EXAMPLE_CASE = Path(__file__).resolve().parents[1] / "fixtures" / "example-case.json"
 TODAY = date(2026, 11, 26)
 EST = timezone(timedelta(hours=-5))
 SIGNED_AT = datetime(2026, 11, 20, 14, 32, tzinfo=EST)
