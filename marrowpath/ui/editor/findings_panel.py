@@ -9,12 +9,10 @@ says which findings will need a tick at sign-out.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from marrowpath.domain.findings import Finding
-from marrowpath.ui.editor.flags_panel import AMBER
+from marrowpath.ui.editor.flags_panel import clear_rows, marked_row
 
 
 class FindingsPanel(QWidget):
@@ -35,20 +33,14 @@ class FindingsPanel(QWidget):
             return
         self._shown = True
         self.findings = list(found)
-        while self._layout.count():
-            item = self._layout.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.hide()
-                widget.setParent(None)
-                widget.deleteLater()
+        clear_rows(self._layout)
         if not found:
             quiet = QLabel("No consistency findings.")
             quiet.setWordWrap(True)
             self._layout.addWidget(quiet)
             return
         for finding in found:
-            self._layout.addWidget(_finding_row(finding))
+            self._layout.addWidget(marked_row(_words(finding), finding.severity))
 
     def texts(self) -> list[str]:
         return [_words(f) for f in self.findings]
@@ -58,22 +50,3 @@ def _words(finding: Finding) -> str:
     if finding.severity == "discordant":
         return f"{finding.code} discordant (tick needed at sign-out): {finding.message}"
     return f"{finding.code} review: {finding.message}"
-
-
-def _finding_row(finding: Finding) -> QWidget:
-    row = QWidget()
-    line = QHBoxLayout(row)
-    line.setContentsMargins(0, 0, 0, 0)
-    marker = QLabel("▲")
-    palette = marker.palette()
-    palette.setColor(QPalette.ColorRole.WindowText, AMBER)
-    marker.setPalette(palette)
-    marker.setAccessibleName(finding.severity)
-    words = _words(finding)
-    text = QLabel(words)
-    text.setWordWrap(True)
-    text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    text.setAccessibleName(words)
-    line.addWidget(marker, 0, Qt.AlignmentFlag.AlignTop)
-    line.addWidget(text, 1)
-    return row

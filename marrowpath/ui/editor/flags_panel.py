@@ -67,20 +67,14 @@ class FlagsPanel(QWidget):
                     _reword(row, flag)
             return
         self.flags = list(flags)
-        while self._layout.count():
-            item = self._layout.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.hide()
-                widget.setParent(None)
-                widget.deleteLater()
+        clear_rows(self._layout)
         if not flags:
             quiet = QLabel("No advisory flags.")
             quiet.setWordWrap(True)
             self._layout.addWidget(quiet)
             return
         for flag in flags:
-            self._layout.addWidget(_flag_row(flag))
+            self._layout.addWidget(marked_row(_words(flag), "Advisory"))
 
     def texts(self) -> list[str]:
         return [flag.message for flag in self.flags]
@@ -97,7 +91,20 @@ def _reword(row: QWidget, flag: Flag) -> None:
     text.setAccessibleName(_words(flag))
 
 
-def _flag_row(flag: Flag) -> QWidget:
+def clear_rows(layout: QVBoxLayout) -> None:
+    """Remove every row of a panel (hidden at once, deleted by Qt later)."""
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.hide()
+            widget.setParent(None)
+            widget.deleteLater()
+
+
+def marked_row(words: str, marker_name: str) -> QWidget:
+    """An amber marker and selectable words, the row of the flags and findings panels;
+    the words' label is named "flag text" so that a row can be reworded in place."""
     row = QWidget()
     line = QHBoxLayout(row)
     line.setContentsMargins(0, 0, 0, 0)
@@ -106,8 +113,7 @@ def _flag_row(flag: Flag) -> QWidget:
     palette.setColor(QPalette.ColorRole.WindowText, AMBER)
     marker.setPalette(palette)
     marker.setAlignment(Qt.AlignmentFlag.AlignTop)
-    marker.setAccessibleName("Advisory")
-    words = _words(flag)
+    marker.setAccessibleName(marker_name)
     text = QLabel(words)
     text.setObjectName("flag text")
     text.setWordWrap(True)
