@@ -148,9 +148,9 @@ def test_the_index_follows_saves_and_signatures(app: App, spelled: Team) -> None
     assert found(app, clinician, "li xue") == ["BM26-00062"]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # FTS5 is SQLite's
 def test_sqlite_answers_every_word_from_the_full_text_index(app: App, spelled: Team) -> None:
-    if app.engine.dialect.name != "sqlite":
-        pytest.skip("the FTS5 table is SQLite's")
+    assert app.engine.dialect.name == "sqlite"
     with app.engine.connect() as connection:
         indexed = connection.execute(
             text("SELECT rowid, search_key, issued_search_key FROM cases_fts ORDER BY rowid")
@@ -175,12 +175,14 @@ def test_sqlite_answers_every_word_from_the_full_text_index(app: App, spelled: T
             assert f"SCAN cases_fts VIRTUAL TABLE INDEX 0:G{column}G{column}" in plan, plan
 
 
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)  # pg_trgm is PostgreSQL's
 def test_postgresql_can_answer_every_word_from_the_trigram_index(app: App, spelled: Team) -> None:
     """With so few rows the planner rightly prefers a scan; forbidding it shows that the
     conditions have the form the trigram index answers, short words included (the
     benchmark shows the planner choosing the index on 100,000 cases)."""
-    if app.engine.dialect.name != "postgresql":
-        pytest.skip("pg_trgm is PostgreSQL's")
+    assert app.engine.dialect.name == "postgresql"
     with app.engine.connect() as connection:  # each search planned for its own words
         assert connection.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
     for key, index in (
