@@ -26,7 +26,7 @@ from marrowpath.domain.errors import NotFound
 from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.users import User
 from marrowpath.services.documents import case_write
-from tests.conftest import PASSWORD, PG_ADMIN_URL, example_case
+from tests.conftest import PASSWORD, PG_ADMIN_URL, example_case, no_postgres
 from tests.db.test_cases import ACCESSION, import_example, variant
 
 Team = dict[str, User]
@@ -209,7 +209,7 @@ def database_at_0003(kind: str, tmp_path: Path) -> Iterator[str]:
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
         except Exception as error:
             admin.dispose()
-            pytest.skip(f"no PostgreSQL server reachable ({error})")
+            no_postgres(error)
         url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
         def cleanup() -> None:

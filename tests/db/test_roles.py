@@ -21,7 +21,7 @@ from marrowpath.cli import main
 from marrowpath.db.uow import SqlUnitOfWork
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import Role
-from tests.conftest import PASSWORD, PG_ADMIN_URL, example_case
+from tests.conftest import PASSWORD, PG_ADMIN_URL, example_case, no_postgres
 from tests.hashing import TEST_HASHER
 from tests.interfaces.support import Listener
 
@@ -56,7 +56,7 @@ def roles() -> Iterator[Roles]:
             connection.execute(text(f"CREATE DATABASE {names.database} OWNER {names.owner}"))
     except DBAPIError as error:
         admin.dispose()
-        pytest.skip(f"no PostgreSQL server to create roles on: {error}")
+        no_postgres(error)
     yield names
     with admin.connect() as connection:
         connection.execute(

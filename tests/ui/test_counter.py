@@ -177,12 +177,10 @@ def test_ring_sideroblast_counter_fills_the_iron_section(
 
 
 def test_screenshot_of_the_counter_mid_count(
-    qtbot: QtBot, dr: User, open_editor: EditorFactory, database_url: str, tmp_path: Path
+    qtbot: QtBot, dr: User, open_editor: EditorFactory, tmp_path: Path
 ) -> None:
     """The counter mid-count (into docs/screenshots with MARROWPATH_SCREENSHOTS=1; a test
     run never rewrites the repository's files otherwise)."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("one screenshot is enough")
     editor = open_editor(None, dr)
     editor.resize(1366, 900)
     key(qtbot, editor, Qt.Key.Key_F9)
