@@ -3,7 +3,6 @@ in a real case editor on a real database (`bench.md` section 1)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,8 @@ from marrowpath.ui.editor.counter import DifferentialCounter
 from marrowpath.ui.editor.differential import CATEGORIES, COUNT, PERCENT
 from marrowpath.ui.editor.keymap_dialog import KeymapDialog
 from tests.ui import test_editor
-from tests.ui.test_editor import SCREENSHOTS, EditorFactory
+from tests.ui.screens import save_screenshot
+from tests.ui.test_editor import EditorFactory
 
 # the editor tests' fixtures, shared: a TaskRunner, the pathologist, an open editor
 runner = test_editor.runner
@@ -201,10 +201,8 @@ def test_screenshot_of_the_counter_mid_count(
     ):
         key(qtbot, editor, name)
     qtbot.wait(200)  # the layout settles (labels that grew with the count)
-    folder = SCREENSHOTS if os.environ.get("MARROWPATH_SCREENSHOTS") == "1" else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    editor.grab().save(str(folder / "counter.png"))
-    assert (folder / "counter.png").stat().st_size > 10_000
+    saved = save_screenshot(editor, "counter.png", tmp_path)
+    assert saved is not None and saved.stat().st_size > 10_000
     key(qtbot, editor, Qt.Key.Key_F9)
 
 

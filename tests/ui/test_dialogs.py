@@ -8,7 +8,6 @@ issued nothing and left the dialog open with the reason in words.
 from __future__ import annotations
 
 import copy
-import os
 import threading
 from datetime import date
 from pathlib import Path
@@ -46,6 +45,7 @@ from marrowpath.ui.dialogs.withdraw import CancelCaseDialog, WithdrawDialog
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 from tests.conftest import PASSWORD, example_case
+from tests.ui import screens
 
 pytestmark = pytest.mark.ui
 ACCESSION = "BM26-00042"
@@ -773,9 +773,9 @@ def test_compare_opens_from_the_version_list_and_shows_the_rows(
     assert dialog.view.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
     dialog.first.setCurrentIndex(dialog.first.findData(2))
     assert model.rowCount() == 0 and "same version" in dialog.summary.text()
-    if os.environ.get("MARROWPATH_SHOTS"):
+    if screens.wanted():
         dialog.first.setCurrentIndex(0)
-        dialog.grab().save(os.environ["MARROWPATH_SHOTS"] + "/compare.png")
+        screens.save_screenshot(dialog, "compare.png")
 
 
 # ---------------------------------------------------------------- wording and checks

@@ -8,7 +8,6 @@ refused or when someone else saved first.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,10 +31,10 @@ from marrowpath.ui.editor.layout import Columns
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 from tests.conftest import PASSWORD, example_case
+from tests.ui.screens import save_screenshot
 
 pytestmark = pytest.mark.ui
 ACCESSION = "BM26-00042"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 # ---------------------------------------------------------------- fixtures and helpers
@@ -673,13 +672,7 @@ def test_screenshot_of_the_aspirate_section(
     QApplication.processEvents()
     image = editor.grab()
     assert (image.width(), image.height()) == (1366, 768)
-    target = (
-        SCREENSHOTS / "editor-aspirate.png"
-        if os.environ.get("MARROWPATH_SCREENSHOTS") == "1"
-        else tmp_path / "editor-aspirate.png"
-    )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    assert image.save(str(target))
+    assert save_screenshot(editor, "editor-aspirate.png", tmp_path) is not None
     # every column of the aspirate section is visible without sideways scrolling
     assert editor.form_scroll.horizontalScrollBar().maximum() == 0
     assert not editor.form.section("aspirate").findChildren(Columns)[0].stacked

@@ -5,7 +5,6 @@ counted, and in the differential panel's summary. On a real database (both)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +19,7 @@ from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 from tests.conftest import example_case
+from tests.ui.screens import save_screenshot
 
 pytestmark = pytest.mark.ui
 ACCESSION = "BM26-00042"
@@ -84,5 +84,4 @@ def test_blast_equivalents_appear_live_when_promonocytes_are_counted(
         f"{BLAST_EQUIVALENTS_LABEL}: 17.0 % (90 of 530 cells; 95 % CI 13.9-"
     )
     assert live.blasts.text().startswith("differential: 11.3 % (60 of 530 cells;")
-    if os.environ.get("MARROWPATH_SCREENSHOTS"):
-        editor.form.differential.grab().save(os.environ["MARROWPATH_SCREENSHOTS"])
+    save_screenshot(editor.form.differential, "editor-intervals.png")

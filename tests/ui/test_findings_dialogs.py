@@ -1,11 +1,9 @@
 """The consistency findings in the sign-out and amendment dialogs, driven like a person
-would (offscreen, SQLite and PostgreSQL): a tick per discordant finding, the sign button
+would (offscreen, on SQLite like every desktop test): a tick per discordant finding, the sign button
 disabled until every one is ticked, review findings without a tick, and the ticked codes
-stored with the issued version. `MARROWPATH_SHOTS=DIR` saves the refusing dialog."""
+stored with the issued version (`MARROWPATH_SCREENSHOTS=1` saves the refusing dialog)."""
 
 from __future__ import annotations
-
-import os
 
 import pytest
 from PySide6.QtCore import Qt
@@ -21,6 +19,7 @@ from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 from tests.cli.test_check_cli import discordant_case
 from tests.conftest import PASSWORD
+from tests.ui import screens
 from tests.ui.test_dialogs import (
     ACCESSION,
     _show,
@@ -63,10 +62,10 @@ def test_sign_out_waits_for_a_tick_per_discordant_finding(
     # focus lands once the event loop has run the dialog's layout (later on a busy machine)
     qtbot.waitUntil(lambda: dialog.focusWidget() is listed.ticks["C01"], timeout=5_000)
     assert not dialog.action_button.isEnabled()
-    if os.environ.get("MARROWPATH_SHOTS"):
+    if screens.wanted():
         dialog.resize(860, 900)
         qtbot.wait(200)  # let the layout settle before the picture
-        dialog.grab().save(os.environ["MARROWPATH_SHOTS"] + "/sign-out-findings.png")
+        screens.save_screenshot(dialog, "sign-out-findings.png")
 
     qtbot.keyClick(listed.ticks["C01"], Qt.Key.Key_Space)  # the focus is on it
     assert listed.ticks["C01"].isChecked()
