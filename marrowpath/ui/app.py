@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from marrowpath.ui.collector import collect_on_gui_thread
 from marrowpath.ui.sign_in import SignInDialog
 from marrowpath.ui.tasks import TaskRunner, user_message
 
@@ -29,7 +28,6 @@ def _application(argv: list[str] | None) -> QApplication:
     assert isinstance(app, QApplication)
     app.setApplicationName("MarrowPath")
     app.setOrganizationName("MarrowPath")
-    collect_on_gui_thread(app)
     return app
 
 

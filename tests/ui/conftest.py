@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from marrowpath.bootstrap import App
 from marrowpath.launcher import desktop_services
-from marrowpath.ui.collector import collect_on_gui_thread
 from marrowpath.ui.services import Services
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _collect_on_the_gui_thread(qapp: QApplication) -> Iterator[None]:
-    """The desktop's garbage policy (marrowpath.ui.collector) in the tests too: a test's
-    task-runner thread never destroys the Qt objects an earlier test left behind."""
-    collector = collect_on_gui_thread(qapp)
-    yield
-    collector.deleteLater()
-    gc.enable()
 
 
 @pytest.fixture
