@@ -42,7 +42,7 @@ from marrowpath.cli import (
     search,
     users,
 )
-from marrowpath.cli.parser import Parser, UsageError, global_options
+from marrowpath.cli.parser import Chosen, Commands, Parser, UsageError, global_options
 from marrowpath.cli.session import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, Handler, Session
 from marrowpath.domain.errors import Refused
 
@@ -68,7 +68,10 @@ GROUPS = (
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "Session", "UsageError", "main", "run"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `only`, just that command is built and the others are only
+    listed (`parser.Commands`): `main` parses with `only=""` (nothing built, enough for
+    `--help`, `--version` and the desktop app), then builds the command the words name."""
     parser = Parser(
         prog="marrowpath",
         description="Bone marrow reporting for hematopathology "
@@ -76,7 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"marrowpath {__version__}")
     global_options(parser, suppress=False)
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=Parser, action=Commands
+    )
+    assert isinstance(subparsers, Commands)
+    subparsers.only = only
     for group in GROUPS:
         group.register(subparsers)
     return parser
@@ -110,7 +117,11 @@ def main(
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     try:
         with contextlib.redirect_stdout(stdout):  # --help and --version print to stdout
-            args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+            words = list(sys.argv[1:] if argv is None else argv)
+            try:
+                args = build_parser(only="").parse_args(words)
+            except Chosen as chosen:
+                args = build_parser(only=chosen.command).parse_args(words)
     except UsageError as error:
         print(error, file=stderr)
         return EXIT_USAGE

@@ -5,8 +5,6 @@ A command group of its own (`register(subparsers)`, see `marrowpath.cli`).
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from marrowpath.cli.parser import Subparsers, add_action, add_actions, add_command
@@ -14,6 +12,8 @@ from marrowpath.cli.session import EXIT_OK, Session
 from marrowpath.domain.enums import Sex
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from marrowpath.domain.timeline import Timeline, TimelineEntry
     from marrowpath.services.patients import PatientChange
 
@@ -69,6 +69,8 @@ def timeline(s: Session) -> int:
     actor = s.user()
     result = s.app.timeline.timeline(actor, s.args.mrn)
     if s.args.format == "json":
+        import json
+
         s.print(json.dumps(timeline_json(result), ensure_ascii=False, indent=2))
         return EXIT_OK
     for entry in result.entries:

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from marrowpath.cli.parser import Subparsers, UsageError, add_command
 from marrowpath.domain.errors import Refused
-from marrowpath.domain.users import User
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from marrowpath.cli.session import Session
+    from marrowpath.domain.users import User
 
 EXIT_OK, EXIT_REFUSED = 0, 1
 
