@@ -7,9 +7,12 @@ The parser is assembled from one module per command group (`gui`, `database`, `l
 `users`, `cases`, `report`, `export`, `search`, `audit`, `interfaces`, `demo`); each
 exposes `register(subparsers)`, which adds its commands and stores each one's handler
 with `set_defaults(handler=...)`. A handler takes the `Session` and returns the exit
-status. Those modules import only `argparse` and light domain names at the top, so that
-`marrowpath --help` stays quick; services, SQLAlchemy, ReportLab, HL7 and Qt are
-imported inside the handler that needs them (the services through `Session.app`).
+status. Those modules import only `argparse` at the top, so that `marrowpath --help`
+stays quick: it lists every command but builds none (`parser.Commands`; a `register`
+that needs the domain for choices or wording returns early when `listed_only` says its
+command is only listed, and imports it after); the domain, services, SQLAlchemy,
+ReportLab, HL7 and Qt are imported inside the handler that needs them (the services
+through `Session.app`).
 
 Adding a command group: write `cli/<group>.py` with `register(subparsers)` (use
 `parser.add_command`, and `add_actions`/`add_action` for `marrowpath <group> ACTION`),
@@ -44,7 +47,6 @@ from marrowpath.cli import (
 )
 from marrowpath.cli.parser import Chosen, Commands, Parser, UsageError, global_options
 from marrowpath.cli.session import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, Handler, Session
-from marrowpath.domain.errors import Refused
 
 if TYPE_CHECKING:
     from marrowpath.services.ports import PasswordHasher
@@ -130,6 +132,8 @@ def main(
     handler: Handler = getattr(args, "handler", gui.start)  # no command: the desktop app
     if log_faults:
         _log_faults(stderr)
+    from marrowpath.domain.errors import Refused  # after the words: --help needs no domain
+
     session = Session(args, stdin, stdout, stderr, hasher)
     try:
         return handler(session)

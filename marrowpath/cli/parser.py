@@ -72,6 +72,13 @@ else:  # not subscriptable at run time
     _SubParsers = argparse._SubParsersAction
 
 
+def listed_only(command: argparse.ArgumentParser) -> bool:
+    """Whether `command` is only listed (for `--help`, or because another command runs).
+    A group's `register` may stop there, before importing what its arguments need from
+    the domain (choices, wording), so that `--help` imports no domain module."""
+    return isinstance(command, _Unbuilt)
+
+
 class Commands(_SubParsers):
     """The top-level commands, built lazily: with `only` set to a command's name, every
     other command is listed (for `--help` and the "invalid choice" message) but left

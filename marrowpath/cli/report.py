@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from marrowpath.cli.parser import Subparsers, UsageError, add_command
-from marrowpath.domain.errors import Refused
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -137,6 +136,8 @@ def _pdf_path(out_dir: Path, accession: str) -> Path:
 
 def _write_one(app: Any, actor: User, accession: str, out_dir: Path) -> list[str]:
     """Write one case's PDF; the refusal's words if it is refused."""
+    from marrowpath.domain.errors import Refused
+
     try:
         _write(_pdf_path(out_dir, accession), app.cases.report_pdf(actor, accession))
     except Refused as refusal:
