@@ -45,7 +45,7 @@ class _Unbuilt(Parser):
 
     def __init__(self, **kwargs: object) -> None:  # deliberately not argparse's set-up
         self.prog = str(kwargs.get("prog"))
-        self.command = self.prog.rsplit(" ", 1)[-1]
+        self.command = self.prog.rsplit(" ", 1)[-1]  # set by `Commands` for a command
 
     def add_argument(self, *args: object, **kwargs: object) -> argparse.Action:
         return argparse.Action(option_strings=[], dest=argparse.SUPPRESS)
@@ -63,6 +63,12 @@ class _Unbuilt(Parser):
         return argparse._SubParsersAction(option_strings=[], prog=self.prog, parser_class=_Unbuilt)
 
     def parse_known_args(self, args: object = None, namespace: object = None) -> NoReturn:
+        raise Chosen(self.command)
+
+    def _parse_known_args(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise Chosen(self.command)  # whichever entry a Python version's argparse calls
+
+    def _parse_known_args2(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise Chosen(self.command)
 
 
@@ -92,9 +98,12 @@ class Commands(_SubParsers):
         kwargs.pop("parents", None)
         built, self._parser_class = self._parser_class, _Unbuilt
         try:
-            return super().add_parser(name, **kwargs)
+            listed = super().add_parser(name, **kwargs)
         finally:
             self._parser_class = built
+        assert isinstance(listed, _Unbuilt)
+        listed.command = name  # what `Chosen` names: the command, whatever its prog
+        return listed
 
 
 def global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
