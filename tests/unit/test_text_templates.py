@@ -64,7 +64,8 @@ def test_a_field_placeholder_is_named_and_worded_by_the_case_model(name: str, pa
 
 def test_the_example_case_fills_every_placeholder_as_the_report_derives_it() -> None:
     case = parse_case(example_case(), today=date(2026, 12, 1))
-    summary = summarise_differential(case.aspirate.differential, SETTINGS)  # type: ignore[union-attr]
+    assert case.aspirate is not None and case.aspirate.differential is not None
+    summary = summarise_differential(case.aspirate.differential, SETTINGS)
     cellularity = case_cellularity(case, SETTINGS)
     assert cellularity is not None
 
