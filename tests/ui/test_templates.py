@@ -304,3 +304,16 @@ def test_the_picker_names_the_values_missing_from_the_case_with_the_demo_library
         "({cellularity_verdict}); Cellularity ({cellularity_pct}); Expected cellularity for age "
         "({expected_cellularity})"
     )
+
+
+def test_an_expansion_is_one_undo_step(
+    qtbot: QtBot, dr: User, draft: str, library: None, open_editor: EditorFactory
+) -> None:
+    editor = editor_with_templates(open_editor, draft, dr)
+    comment = box(editor, "diagnosis.comment")
+    type_into(qtbot, comment, "mrdneg; ")
+    assert comment.toPlainText().startswith("No residual disease")
+
+    qtbot.keyClick(comment, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+
+    assert comment.toPlainText() == "mrdneg;"
