@@ -19,6 +19,7 @@ from marrowpath.bootstrap import App
 from marrowpath.domain.users import User
 from marrowpath.ui.admin import AdminDialog
 from marrowpath.ui.editor.case_editor import CaseEditor
+from marrowpath.ui.editor.template_picker import TemplatePicker
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 from marrowpath.ui.templates_tab import TemplateDialog, TemplatesTab
@@ -59,6 +60,12 @@ LIBRARY = [
 @pytest.fixture
 def library(app: App, dr: User) -> None:
     app.templates.import_many(dr, LIBRARY)
+
+
+def picker_of(editor: CaseEditor) -> TemplatePicker:
+    picker = editor.templates.picker
+    assert picker is not None
+    return picker
 
 
 def editor_with_templates(
@@ -136,12 +143,12 @@ def test_the_picker_inserts_a_template_with_the_keyboard(
     editor = editor_with_templates(open_editor, draft, dr)
     lines = box(editor, "diagnosis.lines")
     lines.setFocus()
-    lines.moveCursor(lines.textCursor().MoveOperation.End)
-    before = lines.toPlainText()
+    lines.moveCursor(lines.textCursor().MoveOperation.Start)  # in the first line's text
+    before = editor.document()["diagnosis"]["lines"]
     seen: dict[str, object] = {}
 
     def use_picker() -> None:
-        picker = editor.templates.picker
+        picker = picker_of(editor)
         seen["title"] = picker.windowTitle()
         seen["listed"] = [picker.list.item(i).text() for i in range(picker.list.count())]
         qtbot.keyClicks(picker.search, "residual")
@@ -158,9 +165,13 @@ def test_the_picker_inserts_a_template_with_the_keyboard(
     assert seen["filtered"] == ["MRD negative    (mrdneg;)"]
     assert seen["preview"] == "No residual disease: blasts 12.0 % of 500 cells"
     assert seen["missing"] == "Every value is known."
-    assert lines.toPlainText() == before + "\nNo residual disease: blasts 12.0 % of 500 cells"
-    assert editor.document()["diagnosis"]["lines"][-1] == (
-        "No residual disease: blasts 12.0 % of 500 cells"
+    assert (
+        editor.document()["diagnosis"]["lines"]
+        == [
+            before[0],
+            "No residual disease: blasts 12.0 % of 500 cells",  # a line of its own, after it
+            *before[1:],
+        ]
     )
 
 
@@ -174,7 +185,7 @@ def test_the_picker_shows_only_what_fits_the_field_and_escape_inserts_nothing(
     listed: list[str] = []
 
     def cancel() -> None:
-        picker = editor.templates.picker
+        picker = picker_of(editor)
         listed.extend(picker.list.item(i).text() for i in range(picker.list.count()))
         qtbot.keyClick(picker.search, Qt.Key.Key_Escape)
 
@@ -277,7 +288,7 @@ def test_the_picker_names_the_values_missing_from_the_case_with_the_demo_library
     seen: dict[str, Any] = {}
 
     def look() -> None:
-        picker = editor.templates.picker
+        picker = picker_of(editor)
         seen["listed"] = [picker.list.item(i).text() for i in range(picker.list.count())]
         qtbot.keyClick(picker.search, Qt.Key.Key_Down)  # from the search box into the list
         seen["current"] = picker.current()

@@ -43,6 +43,7 @@ from marrowpath.ui.editor.fields import (
 )
 from marrowpath.ui.editor.form import CaseForm
 from marrowpath.ui.editor.layout import Section
+from marrowpath.ui.editor.template_picker import TemplatePicker
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 
@@ -95,6 +96,7 @@ class TemplateExpander(QObject):
         self.templates: list[TextTemplate] = []
         self._inputs: dict[QObject, Field] = {}
         self._last_field: Field | None = None
+        self.picker: TemplatePicker | None = None
         shortcut = QShortcut(QKeySequence(PICKER_KEY), editor)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.open_picker)
@@ -173,8 +175,6 @@ class TemplateExpander(QObject):
         return field
 
     def open_picker(self) -> None:
-        from marrowpath.ui.editor.template_picker import TemplatePicker
-
         if not self._editable():
             self._say("This case cannot be edited now; templates are not inserted.")
             return
@@ -185,12 +185,12 @@ class TemplateExpander(QObject):
         if not fitting:
             self._say(f"The lab has no template for {field.label}.")
             return
-        self.picker = TemplatePicker(
+        self.picker = picker = TemplatePicker(
             fitting, field.label, preview=self._filled, parent=self._editor
         )
-        if self.picker.exec() != QDialog.DialogCode.Accepted or self.picker.chosen is None:
+        if picker.exec() != QDialog.DialogCode.Accepted or picker.chosen is None:
             return
-        self.insert(field, self.picker.chosen)
+        self.insert(field, picker.chosen)
 
     def insert(self, field: Field, template: TextTemplate) -> Filled:
         """The filled template at the field's cursor (a diagnosis line of its own)."""
@@ -200,7 +200,9 @@ class TemplateExpander(QObject):
         text = filled.text
         if isinstance(widget, QPlainTextEdit) and field.path == TARGETS["diagnosis_line"]:
             cursor = widget.textCursor()
-            if cursor.block().text().strip():
+            if cursor.block().text().strip():  # a line of its own, after the current one
+                cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock)
+                widget.setTextCursor(cursor)
                 text = "\n" + text
         _replace_before_cursor(widget, 0, text)
         self._say(missing_text(template, filled), kind="warning" if filled.missing else "info")
