@@ -183,6 +183,10 @@ class FakeUnitOfWork:
         raise NotImplementedError("patients: not in the fake unit of work; test on a database")
 
     @property
+    def templates(self) -> Any:
+        raise NotImplementedError("templates: not in the fake unit of work; test on a database")
+
+    @property
     def merges(self) -> Any:
         raise NotImplementedError("merges: not in the fake unit of work; test on a database")
 

@@ -39,6 +39,7 @@ from marrowpath.db.repositories import (
     ensure_row,
     utcnow,
 )
+from marrowpath.db.templates import SqlTemplateRepository
 from marrowpath.domain.audit import GENESIS, AnchoredHead, AuditEntry, event_hash
 from marrowpath.domain.errors import ConcurrentChange, Refused
 
@@ -84,6 +85,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(self.session, self._anchor)
         self.outbox = SqlOutboxRepository(self.session)
         self.orders = SqlReceivedOrderRepository(self.session)
+        self.templates = SqlTemplateRepository(self.session)
         self._pending = []
         return self
 

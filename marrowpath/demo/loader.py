@@ -10,6 +10,7 @@ rather than at load time.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -39,6 +40,7 @@ from marrowpath.services.lab import LabService
 from marrowpath.services.ports import NewCase, PatientRecord, UnitOfWork
 
 BATCH = 500
+DEMO_TEMPLATES = "templates.json"
 
 
 class DemoService:
@@ -86,6 +88,20 @@ class DemoService:
                 f"({', '.join(missing)} missing); run the demo on an empty database"
             )
         return {name: user for name, user in found.items() if user is not None}, False
+
+    def load_templates(self, users: dict[str, User]) -> int:
+        """The demo's text templates (`demo/templates.json`), when the lab has none yet:
+        added by the demo admin through the service, so they are audited like any."""
+        from importlib.resources import files
+
+        from marrowpath.services.templates import TemplateService
+
+        service = TemplateService(self._ctx)
+        admin = next(user for user in users.values() if user.role == Role.ADMIN)
+        if service.all(admin):
+            return 0
+        data = json.loads(files("marrowpath.demo").joinpath(DEMO_TEMPLATES).read_text("utf-8"))
+        return len(service.import_many(admin, data, DEMO_TEMPLATES))
 
     def load_showcase(self, users: dict[str, User], today: date) -> int:
         """The hand-written cases, each through the services; existing ones are skipped."""

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     INTERFACES = "run the order listener and read or retry the outbox"
     CORRECT_PATIENTS = "correct patient records"
     MERGE_PATIENTS = "merge or unmerge patient records"
+    TEMPLATES = "maintain the lab's text templates"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -42,12 +43,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INTERFACES,
             Permission.CORRECT_PATIENTS,
             Permission.MERGE_PATIENTS,
+            Permission.TEMPLATES,
         }
     ),
     Role.PATHOLOGIST: frozenset(
         {
             Permission.MANAGE_LAB,
             Permission.CORRECT_PATIENTS,
+            Permission.TEMPLATES,
             Permission.EDIT,
             Permission.SIGN,
             Permission.SEE_WORKING,

@@ -18,6 +18,7 @@ from marrowpath.domain.integrity import CaseState
 from marrowpath.domain.interfaces import ResearchRow, ResultRequest
 from marrowpath.domain.lifecycle import Status, VersionKind
 from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.text_templates import TextTemplate
 from marrowpath.domain.users import Role, User
 from marrowpath.domain.versions import IssuedVersion, UnreadableVersion
 
@@ -433,6 +434,13 @@ class ReceivedOrderRepository(Protocol):
     ) -> None: ...
 
 
+class TemplateRepository(Protocol):
+    def list(self) -> list[TextTemplate]: ...
+    def get(self, name: str) -> TextTemplate | None: ...
+    def save(self, template: TextTemplate, *, by: str, at: datetime) -> None: ...
+    def delete(self, name: str) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     """One user action: enter, work, `commit()`; leaving without commit rolls back.
 
@@ -460,6 +468,8 @@ class UnitOfWork(Protocol):
     def outbox(self) -> OutboxRepository: ...
     @property
     def orders(self) -> ReceivedOrderRepository: ...
+    @property
+    def templates(self) -> TemplateRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(
@@ -545,6 +555,7 @@ __all__ = [
     "ReportStamper",
     "Role",
     "SettingsRepository",
+    "TemplateRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
     "UserRecord",

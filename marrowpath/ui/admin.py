@@ -1,5 +1,5 @@
-"""Administration: lab identity, reference intervals and rules (admins and pathologists),
-users (admins). Every change goes through the services, which check the role again.
+"""Administration: lab identity, reference intervals and rules, text templates (admins
+and pathologists), users (admins). Every change goes through the services, which check the role again.
 
 Reading and every change run on the task runner (a password reset hashes, any change
 writes the database and the audit trail): the dialog shows a busy state and answers in
@@ -43,6 +43,7 @@ from marrowpath.ui.busy import BusyIndicator
 from marrowpath.ui.patients_tab import PatientsTab
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
+from marrowpath.ui.templates_tab import TemplatesTab
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 IDENTITY_FIELDS = (
@@ -178,6 +179,11 @@ class AdminDialog(QDialog):
                 services=self._services, runner=self._runner, user=self._user
             )
             self.tabs.addTab(self.patients_tab, "Patients")
+        if self._user.can(Permission.TEMPLATES) and self._services.templates is not None:
+            self.templates_tab = TemplatesTab(
+                services=self._services, runner=self._runner, user=self._user
+            )
+            self.tabs.addTab(self.templates_tab, "Templates")
         self.save_button.setEnabled(True)
         self.ready.emit()
 
