@@ -4,9 +4,9 @@ Every command calls the same services as the desktop app. A refusal prints one l
 stderr and exits 1; a usage error exits 2; a traceback never reaches the user.
 
 The parser is assembled from one module per command group (`gui`, `database`, `lab`,
-`users`, `cases`, `report`, `export`, `search`, `audit`, `interfaces`, `demo`); each
-exposes `register(subparsers)`, which adds its commands and stores each one's handler
-with `set_defaults(handler=...)`. A handler takes the `Session` and returns the exit
+`users`, `cases`, `report`, `export`, `search`, `patients`, `providers`, `audit`,
+`interfaces`, `demo`); each exposes `register(subparsers)`, which adds its commands and
+stores each one's handler with `set_defaults(handler=...)`. A handler takes the `Session` and returns the exit
 status. Those modules import only `argparse` and light domain names at the top, so that
 `marrowpath --help` stays quick; services, SQLAlchemy, ReportLab, HL7 and Qt are
 imported inside the handler that needs them (the services through `Session.app`).
@@ -38,6 +38,7 @@ from marrowpath.cli import (
     interfaces,
     lab,
     patients,
+    providers,
     report,
     search,
     users,
@@ -60,6 +61,7 @@ GROUPS = (
     export,
     search,
     patients,
+    providers,
     audit,
     interfaces,
     demo,

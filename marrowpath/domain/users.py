@@ -29,6 +29,7 @@ class Permission(StrEnum):
     INTERFACES = "run the order listener and read or retry the outbox"
     CORRECT_PATIENTS = "correct patient records"
     MERGE_PATIENTS = "merge or unmerge patient records"
+    PROVIDERS = "maintain the provider directory"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -42,6 +43,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INTERFACES,
             Permission.CORRECT_PATIENTS,
             Permission.MERGE_PATIENTS,
+            Permission.PROVIDERS,
         }
     ),
     Role.PATHOLOGIST: frozenset(
@@ -54,6 +56,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SEE_ISSUED,
             Permission.AUDIT,
             Permission.INTERFACES,
+            Permission.PROVIDERS,
         }
     ),
     Role.RESIDENT: frozenset(
