@@ -1,0 +1,265 @@
+"""The editor's pick-lists (`bench.md` section 2), driven by keys in a real case editor on
+a real database: the ordering provider by type-ahead from the directory (nothing filled
+unseen, free text kept), copy-to from the directory, adding a provider from the editor,
+and classification terms searched by any words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QLineEdit
+from pytestqt.qtbot import QtBot
+
+from marrowpath.bootstrap import App
+from marrowpath.domain.providers import DirectoryProvider
+from marrowpath.domain.users import User
+from marrowpath.ui.editor.case_editor import CaseEditor
+from marrowpath.ui.editor.type_ahead import SearchPicker
+from tests.ui import test_editor
+from tests.ui.screens import save_screenshot
+from tests.ui.test_editor import EditorFactory
+
+runner = test_editor.runner
+dr = test_editor.dr
+open_editor = test_editor.open_editor
+
+pytestmark = pytest.mark.ui
+
+RAMAN = DirectoryProvider(
+    name="Priya Raman, MD",
+    family_name="Raman",
+    given_names="Priya",
+    id="1234567893",
+    organization="Springfield Cancer Center",
+    phone="217-555-0142",
+)
+RAMIREZ = DirectoryProvider(
+    name="Luis Ramírez, MD", family_name="Ramírez", given_names="Luis", id="1588667638"
+)
+HADDAD = DirectoryProvider(name="Omar Haddad, DO", family_name="Haddad", organization="Riverside")
+
+
+@pytest.fixture
+def directory(app: App, dr: User) -> list[DirectoryProvider]:
+    return [app.providers.add(dr, p) for p in (RAMAN, RAMIREZ, HADDAD)]
+
+
+def loaded(qtbot: QtBot, editor: CaseEditor, count: int) -> None:
+    qtbot.waitUntil(lambda: len(editor.directory.providers) == count)
+
+
+def name_edit(editor: CaseEditor) -> QLineEdit:
+    edit = editor.form.field("ordering_provider.name").edit  # type: ignore[attr-defined]
+    assert isinstance(edit, QLineEdit)
+    return edit
+
+
+def ordering(editor: CaseEditor) -> object:
+    return editor.document().get("ordering_provider")
+
+
+def test_typing_lists_matches_and_only_a_taken_entry_fills_the_provider(
+    qtbot: QtBot, dr: User, open_editor: EditorFactory, directory: list[DirectoryProvider]
+) -> None:
+    editor = open_editor(None, dr)
+    loaded(qtbot, editor, 3)
+    edit = name_edit(editor)
+    edit.setFocus()
+    qtbot.keyClicks(edit, "ram")
+    ahead = editor.directory.ordering
+    assert ahead is not None and ahead.open
+    assert ahead.texts() == [
+        "Priya Raman, MD · 1234567893 · Springfield Cancer Center",
+        "Luis Ramírez, MD · 1588667638",
+    ]
+    # nothing filled unseen: the field holds what was typed, the others are empty
+    assert ordering(editor) == {"name": "ram"}
+    qtbot.keyClicks(edit, "ir")  # typing on narrows the list (accents folded)
+    assert ahead.texts() == ["Luis Ramírez, MD · 1588667638"]
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    qtbot.keyClick(edit, Qt.Key.Key_Down)  # the second match highlighted, still not taken
+    assert ordering(editor) == {"name": "ram"}
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert not ahead.open
+    assert ordering(editor) == {
+        "name": "Luis Ramírez, MD",
+        "family_name": "Ramírez",
+        "given_names": "Luis",
+        "id": "1588667638",
+    }
+    assert editor.form.field("ordering_provider.organization").value() is None
+
+
+def test_escape_keeps_free_text_and_words_match_in_any_order(
+    qtbot: QtBot, dr: User, open_editor: EditorFactory, directory: list[DirectoryProvider]
+) -> None:
+    editor = open_editor(None, dr)
+    loaded(qtbot, editor, 3)
+    edit = name_edit(editor)
+    edit.setFocus()
+    qtbot.keyClicks(edit, "springfield pri")
+    ahead = editor.directory.ordering
+    assert ahead is not None and ahead.texts() == [
+        "Priya Raman, MD · 1234567893 · Springfield Cancer Center"
+    ]
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)
+    assert not ahead.open
+    edit.selectAll()
+    qtbot.keyClicks(edit, "Dr Someone New")  # nobody in the directory: no list at all
+    assert not ahead.open
+    assert ordering(editor) == {"name": "Dr Someone New"}
+
+
+def test_copy_to_from_the_directory_and_adding_a_provider_from_the_editor(
+    qtbot: QtBot,
+    app: App,
+    dr: User,
+    open_editor: EditorFactory,
+    directory: list[DirectoryProvider],
+) -> None:
+    editor = open_editor(None, dr)
+    loaded(qtbot, editor, 3)
+    directory_ui = editor.directory
+
+    def choose_haddad() -> None:
+        picker = directory_ui.picker
+        qtbot.keyClicks(picker.search, "riverside")
+        assert picker.texts() == ["Omar Haddad, DO · Riverside"]
+        qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, choose_haddad)
+    assert directory_ui.copy_to_button is not None
+    directory_ui.copy_to_button.click()
+    assert editor.document()["copy_to"] == [
+        {"name": "Omar Haddad, DO", "family_name": "Haddad", "organization": "Riverside"}
+    ]
+
+    edit = name_edit(editor)
+    edit.setFocus()
+    qtbot.keyClicks(edit, "Grace Okafor, MD")
+
+    def confirm() -> None:
+        dialog = directory_ui.dialog
+        assert dialog.edits["name"].text() == "Grace Okafor, MD"
+        qtbot.keyClicks(dialog.edits["family_name"], "Okafor")
+        qtbot.keyClick(dialog.edits["name"], Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, confirm)
+    assert directory_ui.add_to_directory is not None
+    directory_ui.add_to_directory.click()
+    loaded(qtbot, editor, 4)
+    assert [p.name for p in app.providers.directory(dr)] == [
+        "Omar Haddad, DO",
+        "Grace Okafor, MD",
+        "Priya Raman, MD",
+        "Luis Ramírez, MD",
+    ]
+    edit.selectAll()
+    qtbot.keyClicks(edit, "okaf")
+    assert directory_ui.ordering is not None
+    assert directory_ui.ordering.texts() == ["Grace Okafor, MD"]
+
+
+def test_a_technologist_uses_the_directory_but_cannot_add_to_it(
+    qtbot: QtBot, team: dict[str, User], open_editor: EditorFactory, directory: object
+) -> None:
+    editor = open_editor(None, team["tech"])
+    loaded(qtbot, editor, 3)
+    assert editor.directory.add_to_directory is None
+    assert editor.directory.copy_to_button is not None
+
+
+def pick(
+    qtbot: QtBot, editor: CaseEditor, typed: str, check: Callable[[SearchPicker], None]
+) -> None:
+    editor.show_section("diagnosis")
+
+    def drive() -> None:
+        picker = editor.directory.picker
+        qtbot.keyClicks(picker.search, typed)
+        check(picker)
+        qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, drive)
+    assert editor.directory.classification_button is not None
+    editor.directory.classification_button.click()
+
+
+def test_classification_terms_are_found_by_any_words_and_fill_system_term_and_code(
+    qtbot: QtBot, dr: User, open_editor: EditorFactory
+) -> None:
+    editor = open_editor(None, dr)
+
+    def two_npm1(picker: SearchPicker) -> None:
+        assert picker.texts() == [
+            "Acute myeloid leukaemia with NPM1 mutation · WHO-HAEM5 · 9877/3",
+            "Acute myeloid leukemia with mutated NPM1 · ICC-2022 · 9877/3",
+        ]
+        qtbot.keyClick(picker.search, Qt.Key.Key_Down)  # the ICC term
+
+    pick(qtbot, editor, "npm1 AML", two_npm1)
+    pick(qtbot, editor, "apl who", lambda picker: None)
+    assert editor.document()["diagnosis"]["classification"] == [
+        {
+            "system": "ICC-2022",
+            "term": "Acute myeloid leukemia with mutated NPM1",
+            "code": "9877/3",
+        },
+        {
+            "system": "WHO-HAEM5",
+            "term": "Acute promyelocytic leukaemia with PML::RARA fusion",
+            "code": "9866/3",
+        },
+    ]
+    # free text stays possible: the table's own row
+    table = editor.form.table("diagnosis.classification")
+    table.add_button.click()
+    assert table.table.rowCount() == 3
+
+
+def test_a_search_with_no_match_says_so_and_escape_changes_nothing(qtbot: QtBot) -> None:
+    from marrowpath.ui.editor.directory import EditorDirectory
+
+    picker = SearchPicker(
+        EditorDirectory.classification_matches, title="Classification", placeholder=""
+    )
+    qtbot.addWidget(picker)
+    picker.show()
+    qtbot.keyClicks(picker.search, "lymphoma npm1")
+    assert picker.texts() == ["Nothing matches “lymphoma npm1”"]
+    assert not picker.ok.isEnabled()
+    qtbot.keyClick(picker.search, Qt.Key.Key_Escape)
+    assert picker.choice is None and not picker.isVisible()
+
+
+def test_screenshot_of_the_provider_type_ahead(
+    qtbot: QtBot,
+    dr: User,
+    open_editor: EditorFactory,
+    directory: list[DirectoryProvider],
+    tmp_path: Path,
+) -> None:
+    """The type-ahead under the ordering provider (into docs/screenshots with
+    MARROWPATH_SCREENSHOTS=1): the list is a window of its own, painted over the editor's
+    picture where it stands."""
+    editor = open_editor(None, dr)
+    loaded(qtbot, editor, 3)
+    edit = name_edit(editor)
+    editor.form_scroll.ensureWidgetVisible(edit)
+    edit.setFocus()
+    qtbot.keyClicks(edit, "ra")
+    ahead = editor.directory.ordering
+    assert ahead is not None and ahead.open
+    picture = editor.grab()
+    painter = QPainter(picture)
+    where = editor.mapFromGlobal(ahead.popup.mapToGlobal(QPoint(0, 0)))
+    painter.drawPixmap(where, ahead.popup.grab())
+    painter.end()
+    target = save_screenshot(editor, "provider-type-ahead.png", tmp_path)
+    assert target is not None
+    assert picture.save(str(target))
