@@ -17,8 +17,11 @@ from pytestqt.qtbot import QtBot
 from marrowpath.bootstrap import App
 from marrowpath.domain.providers import DirectoryProvider
 from marrowpath.domain.users import User
+from marrowpath.ui.admin import AdminDialog
 from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.editor.type_ahead import SearchPicker
+from marrowpath.ui.services import Services
+from marrowpath.ui.tasks import TaskRunner
 from tests.ui import test_editor
 from tests.ui.screens import save_screenshot
 from tests.ui.test_editor import EditorFactory
@@ -263,3 +266,65 @@ def test_screenshot_of_the_provider_type_ahead(
     target = save_screenshot(editor, "provider-type-ahead.png", tmp_path)
     assert target is not None
     assert picture.save(str(target))
+
+
+def test_administration_providers_tab_adds_changes_deactivates_and_imports(
+    qtbot: QtBot, services: Services, team: dict[str, User], tmp_path: Path
+) -> None:
+    tasks = TaskRunner()
+    admin = AdminDialog(services=services, runner=tasks, user=team["drpark"])
+    qtbot.addWidget(admin)
+    qtbot.waitSignal(admin.ready, timeout=10_000).wait()
+    tab = admin.providers_tab
+    assert admin.tabs.tabText(admin.tabs.indexOf(tab)) == "Providers"
+
+    tab.add()
+    dialog = tab.dialog
+    assert dialog is not None
+    dialog.accept()  # no name: refused in words, the dialog stays
+    assert dialog.isVisible() and "name is empty" in dialog.message.text()
+    dialog.edits["name"].setText("Omar Haddad, DO")
+    dialog.edits["id"].setText("1122334455")
+    dialog.accept()
+    qtbot.waitUntil(lambda: tab.visible_names() == ["Omar Haddad, DO"])
+
+    csv = tmp_path / "providers.csv"
+    csv.write_text(
+        "name,family_name,given_names,id,organization,phone\n"
+        '"Priya Raman, MD",Raman,Priya,1234567893,Springfield Cancer Center,\n'
+        ",Nobody,,999,,\n",
+        encoding="utf-8",
+    )
+    tab.choose_file = lambda: csv
+    tab.import_csv()
+    qtbot.waitUntil(lambda: "line 3" in tab.message.text())
+    assert tab.message.text() == (
+        "providers.csv: line 3: name is empty; the name as printed on reports is required "
+        "(nothing was imported)"
+    )
+    csv.write_text(csv.read_text(encoding="utf-8").replace(",Nobody", "Nobody Else,Else"))
+    tab.import_csv()
+    qtbot.waitUntil(lambda: len(tab.visible_names()) == 3)
+    assert tab.message.text() == "providers.csv: 2 providers added, 0 replaced."
+
+    tab.filter.setText("raman springfield")
+    assert tab.visible_names() == ["Priya Raman, MD"]
+    tab.table.selectRow(0)
+    tab.toggle_active()
+    qtbot.waitUntil(lambda: "inactive" in tab.message.text())
+    assert [p.name for p in services.providers.directory(team["drpark"])] == [  # type: ignore[union-attr]
+        "Nobody Else",
+        "Omar Haddad, DO",
+    ]
+    tasks.wait(10_000)
+
+
+def test_the_providers_tab_is_not_offered_to_a_technologist(
+    qtbot: QtBot, services: Services, team: dict[str, User]
+) -> None:
+    tasks = TaskRunner()
+    admin = AdminDialog(services=services, runner=tasks, user=team["tech"])
+    qtbot.addWidget(admin)
+    qtbot.waitSignal(admin.ready, timeout=10_000).wait()
+    assert not hasattr(admin, "providers_tab")
+    tasks.wait(10_000)
