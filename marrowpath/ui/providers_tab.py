@@ -117,7 +117,8 @@ class ProvidersTab(QWidget):
         self._show()
 
     def visible_names(self) -> list[str]:
-        return [self.table.item(row, 0).text() for row in range(self.table.rowCount())]
+        items = (self.table.item(row, 0) for row in range(self.table.rowCount()))
+        return [item.text() for item in items if item is not None]
 
     def _show(self) -> None:
         query = self.filter.text()
