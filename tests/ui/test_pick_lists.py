@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import App
@@ -328,3 +328,32 @@ def test_the_providers_tab_is_not_offered_to_a_technologist(
     qtbot.waitSignal(admin.ready, timeout=10_000).wait()
     assert not hasattr(admin, "providers_tab")
     tasks.wait(10_000)
+
+
+def test_a_copy_to_name_cell_lists_the_directory_and_fills_its_row(
+    qtbot: QtBot, dr: User, open_editor: EditorFactory, directory: list[DirectoryProvider]
+) -> None:
+    editor = open_editor(None, dr)
+    loaded(qtbot, editor, 3)
+    table = editor.form.table("copy_to")
+    table.add_button.click()  # a new row, its name cell open for typing
+    cell = QApplication.focusWidget()
+    assert isinstance(cell, QLineEdit)
+    qtbot.keyClicks(cell, "haddad")
+    delegate = editor.directory.copy_to_names
+    assert delegate is not None and delegate.ahead is not None
+    assert delegate.ahead.texts() == ["Omar Haddad, DO · Riverside"]
+    qtbot.keyClick(cell, Qt.Key.Key_Return)
+    assert editor.document()["copy_to"] == [
+        {"name": "Omar Haddad, DO", "family_name": "Haddad", "organization": "Riverside"}
+    ]
+    # a recipient not in the directory: typed, and Enter keeps the text
+    table.add_button.click()
+    cell = QApplication.focusWidget()
+    assert isinstance(cell, QLineEdit)
+    qtbot.keyClicks(cell, "Dr Nobody Here")
+    assert not delegate.ahead.open
+    qtbot.keyClick(cell, Qt.Key.Key_Return)
+    # the table commits a cell's text on its next turn of the event loop
+    qtbot.waitUntil(lambda: len(editor.document().get("copy_to") or ()) == 2)
+    assert editor.document()["copy_to"][1] == {"name": "Dr Nobody Here"}

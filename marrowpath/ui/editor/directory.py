@@ -28,7 +28,7 @@ from marrowpath.ui.editor.fields import Field
 from marrowpath.ui.editor.form import CaseForm
 from marrowpath.ui.editor.item_table import ItemTable
 from marrowpath.ui.editor.layout import Section
-from marrowpath.ui.editor.type_ahead import SearchPicker, TypeAhead
+from marrowpath.ui.editor.type_ahead import SearchPicker, TypeAhead, TypeAheadDelegate
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
 
@@ -69,6 +69,7 @@ class EditorDirectory(QObject):
         self.ordering: TypeAhead | None = None
         self.add_to_directory: QPushButton | None = None
         self.copy_to_button: QPushButton | None = None
+        self.copy_to_names: TypeAheadDelegate | None = None
         self.classification_button: QPushButton | None = None
         form.section_built.connect(self._section_built)
         for key in ("patient", "diagnosis"):
@@ -126,6 +127,13 @@ class EditorDirectory(QObject):
             name.outline.box.addWidget(self.add_to_directory)
         copy_to = _table(section, "copy_to")
         if copy_to is not None:
+            # the recipient's name cell lists the directory's matches as one types
+            self.copy_to_names = TypeAheadDelegate(
+                self.provider_matches, self._fill_copy_to, what="providers", parent=copy_to
+            )
+            copy_to.table.setItemDelegateForColumn(
+                [c.key for c in copy_to.columns].index("name"), self.copy_to_names
+            )
             self.copy_to_button = QPushButton("Add from directory...")
             self.copy_to_button.setAccessibleName("Copy to: add a recipient from the directory")
             self.copy_to_button.clicked.connect(self.pick_copy_to)
@@ -153,6 +161,9 @@ class EditorDirectory(QObject):
             field.set_value(values.get(key))
             field.changed.emit()
         self._say(f"Ordering provider: {provider.describe()} (from the directory).")
+
+    def _fill_copy_to(self, row: int, provider: DirectoryProvider) -> None:
+        self._form.table("copy_to").set_row_values(row, dict(provider.case_fields()))
 
     def pick_copy_to(self) -> None:
         if not self._editable():

@@ -247,6 +247,12 @@ class ItemTable(QWidget):
         ):
             row = self.table.rowCount()
             self.table.insertRow(row)
+        self.set_row_values(row, values)
+        return row
+
+    def set_row_values(self, row: int, values: dict[str, Any]) -> None:
+        """Replace one row's cells with these values (absent keys empty the cell); the
+        row keeps its place. `changed` is emitted."""
         self._loading = True
         try:
             for number, column in enumerate(self.columns):
@@ -256,7 +262,6 @@ class ItemTable(QWidget):
         self._update_empty()
         self.table.setCurrentCell(row, 0)
         self.changed.emit()
-        return row
 
     def remove_selected(self) -> None:
         rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True)

@@ -15,7 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,10 +33,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
+ModelIndex = QModelIndex | QPersistentModelIndex
 CHOICE_ROLE = Qt.ItemDataRole.UserRole + 7
 Source = Callable[[str], list[tuple[str, Any]]]
 """The matches of a query: (text shown, object chosen), best first."""
@@ -163,6 +175,52 @@ class TypeAhead(QObject):
     def _close_unless_focused(self) -> None:
         if not self._edit.hasFocus():
             self.close()
+
+
+class TypeAheadDelegate(QStyledItemDelegate):
+    """A table column whose cell editor lists matches as one types (`TypeAhead`); taking
+    one calls `on_chosen(row, choice)`, which fills the row. While the list is open its
+    keys (arrows, Enter, Escape) are the list's, not the table's."""
+
+    def __init__(
+        self,
+        source: Source,
+        on_chosen: Callable[[int, Any], None],
+        *,
+        what: str,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._source = source
+        self._on_chosen = on_chosen
+        self._what = what
+        self.ahead: TypeAhead | None = None  # the open editor's, for tests and the owner
+
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: ModelIndex
+    ) -> QWidget:
+        editor = QLineEdit(parent)
+        ahead = TypeAhead(editor, self._source, what=self._what)
+        row = index.row()
+
+        def take(choice: Any) -> None:
+            self.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
+            self._on_chosen(row, choice)
+
+        ahead.chosen.connect(take)
+        self.ahead = ahead
+        return editor
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        ahead = self.ahead
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and ahead is not None
+            and ahead.open
+            and watched is ahead.parent()
+        ):
+            return False  # the list's keys: let the TypeAhead's own filter have them
+        return super().eventFilter(watched, event)
 
 
 class SearchPicker(QDialog):
