@@ -357,3 +357,32 @@ def test_a_copy_to_name_cell_lists_the_directory_and_fills_its_row(
     # the table commits a cell's text on its next turn of the event loop
     qtbot.waitUntil(lambda: len(editor.document().get("copy_to") or ()) == 2)
     assert editor.document()["copy_to"][1] == {"name": "Dr Nobody Here"}
+
+
+def test_typing_in_a_classification_term_cell_lists_terms_and_fills_the_row(
+    qtbot: QtBot, dr: User, open_editor: EditorFactory
+) -> None:
+    editor = open_editor(None, dr)
+    editor.show_section("diagnosis")
+    table = editor.form.table("diagnosis.classification")
+    table.add_button.click()
+    term_column = [c.key for c in table.columns].index("term")
+    table.table.setCurrentCell(0, term_column)
+    term_cell = table.table.item(0, term_column)
+    assert term_cell is not None
+    table.table.editItem(term_cell)
+    cell = QApplication.focusWidget()
+    assert isinstance(cell, QLineEdit)
+    qtbot.keyClicks(cell, "mast leuk")
+    delegate = editor.directory.term_cells
+    assert delegate is not None and delegate.ahead is not None
+    assert delegate.ahead.texts() == [
+        "Mast cell leukaemia · WHO-HAEM5 · 9742/3",
+        "Mast cell leukemia · ICC-2022 · 9742/3",
+    ]
+    assert editor.document().get("diagnosis", {}).get("classification") is None  # not yet
+    qtbot.keyClick(cell, Qt.Key.Key_Down)
+    qtbot.keyClick(cell, Qt.Key.Key_Return)
+    assert editor.document()["diagnosis"]["classification"] == [
+        {"system": "ICC-2022", "term": "Mast cell leukemia", "code": "9742/3"}
+    ]

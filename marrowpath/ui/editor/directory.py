@@ -8,7 +8,8 @@ on the GUI thread), and the widgets join the form when their section is made.
 
 Nothing is filled unseen: the ordering provider's name field lists the matches as one
 types (`type_ahead.TypeAhead`) and fills the provider's fields only when an entry is
-taken; copy-to and classification rows are added from a search dialog. Free text stays
+taken; so do a copy-to row's name cell and a classification row's term cell (filling
+that row), and both lists can also be searched in a dialog. Free text stays
 possible everywhere: the fields and cells remain ordinary inputs.
 """
 
@@ -71,6 +72,7 @@ class EditorDirectory(QObject):
         self.copy_to_button: QPushButton | None = None
         self.copy_to_names: TypeAheadDelegate | None = None
         self.classification_button: QPushButton | None = None
+        self.term_cells: TypeAheadDelegate | None = None
         form.section_built.connect(self._section_built)
         for key in ("patient", "diagnosis"):
             if form.section(key).built:  # made before this object existed
@@ -149,6 +151,16 @@ class EditorDirectory(QObject):
         )
         self.classification_button.clicked.connect(self.pick_classification)
         table.add_button_for(self.classification_button)
+        # the term cell lists the pick-list's matches as one types, too
+        self.term_cells = TypeAheadDelegate(
+            lambda text: self.classification_matches(text)[:50],
+            self._fill_classification,
+            what="classification terms",
+            parent=table,
+        )
+        table.table.setItemDelegateForColumn(
+            [c.key for c in table.columns].index("term"), self.term_cells
+        )
 
     # ------------------------------------------------------------ providers
 
@@ -228,10 +240,17 @@ class EditorDirectory(QObject):
             self.add_classification(picker.choice)
 
     def add_classification(self, term: ClassificationTerm) -> None:
-        values: dict[str, Any] = {"system": term.system.value, "term": term.term}
-        if term.code:
-            values["code"] = term.code
-        self._form.table("diagnosis.classification").append_values(values)
+        self._form.table("diagnosis.classification").append_values(_term_values(term))
+
+    def _fill_classification(self, row: int, term: ClassificationTerm) -> None:
+        self._form.table("diagnosis.classification").set_row_values(row, _term_values(term))
+
+
+def _term_values(term: ClassificationTerm) -> dict[str, Any]:
+    values: dict[str, Any] = {"system": term.system.value, "term": term.term}
+    if term.code:
+        values["code"] = term.code
+    return values
 
 
 def _field(section: Section, path: str) -> Field:

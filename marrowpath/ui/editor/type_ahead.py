@@ -264,7 +264,6 @@ class SearchPicker(QDialog):
         if note:
             words = QLabel(note)
             words.setWordWrap(True)
-            words.setStyleSheet("color: palette(mid);")
             layout.addWidget(words)
         layout.addWidget(buttons)
         self.search.textChanged.connect(self._refilter)
