@@ -386,3 +386,25 @@ def test_typing_in_a_classification_term_cell_lists_terms_and_fills_the_row(
     assert editor.document()["diagnosis"]["classification"] == [
         {"system": "ICC-2022", "term": "Mast cell leukemia", "code": "9742/3"}
     ]
+
+
+def test_tab_reaches_the_pick_list_buttons(
+    qtbot: QtBot, dr: User, open_editor: EditorFactory
+) -> None:
+    editor = open_editor(None, dr)
+    editor.form.complete_now()
+    directory_ui = editor.directory
+    assert directory_ui.add_to_directory is not None
+    assert directory_ui.copy_to_button is not None
+    assert directory_ui.classification_button is not None
+    name_edit(editor).setFocus()
+    qtbot.keyClick(name_edit(editor), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is directory_ui.add_to_directory
+    copy_to = editor.form.table("copy_to")
+    copy_to.add_button.setFocus()
+    qtbot.keyClick(copy_to.add_button, Qt.Key.Key_Tab)  # Remove is disabled: no rows
+    assert QApplication.focusWidget() is directory_ui.copy_to_button
+    classification = editor.form.table("diagnosis.classification")
+    classification.add_button.setFocus()
+    qtbot.keyClick(classification.add_button, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is directory_ui.classification_button
