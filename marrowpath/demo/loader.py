@@ -99,7 +99,7 @@ class DemoService:
         for number, fields in enumerate(DEMO_PROVIDERS):
             if fields["id"] in present:
                 continue
-            # 555-01XX numbers are reserved for fiction: no real telephone rings
+            # area code 555 is not in service (as the demo lab's number): no real telephone rings
             provider = provider_from({**fields, "phone": f"(555) 014-23{number + 10:02d}"})
             directory.add(admin, provider)
             added += 1
