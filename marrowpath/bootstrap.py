@@ -38,6 +38,7 @@ from marrowpath.services.ports import (
     ReportStamper,
     UnitOfWorkFactory,
 )
+from marrowpath.services.providers import ProviderService
 from marrowpath.services.templates import TemplateService
 from marrowpath.services.timeline import TimelineService
 
@@ -65,6 +66,7 @@ class App:
     timeline: TimelineService
     counter: CounterService
     templates: TemplateService
+    providers: ProviderService
 
     # Built on first use, like `demo`: HL7 and the order intake are imported only by
     # the commands that need them (not by a search or the desktop app's start).
@@ -152,6 +154,7 @@ def build(
         timeline=TimelineService(context),
         counter=CounterService(context),
         templates=TemplateService(context),
+        providers=ProviderService(context),
     )
 
 

@@ -66,4 +66,5 @@ def desktop_services(app: App, data_dir: str | None = None) -> Services:
         patients=app.patients,
         counter=app.counter,
         templates=app.templates,
+        providers=app.providers,
     )

@@ -206,6 +206,10 @@ class FakeUnitOfWork:
     def orders(self) -> Any:
         raise NotImplementedError("orders: not in the fake unit of work; test on a database")
 
+    @property
+    def providers(self) -> Any:
+        raise NotImplementedError("providers: not in the fake unit of work; test on a database")
+
     def __enter__(self) -> FakeUnitOfWork:
         return self
 

@@ -4,7 +4,7 @@ Every command calls the same services as the desktop app. A refusal prints one l
 stderr and exits 1; a usage error exits 2; a traceback never reaches the user.
 
 The parser is assembled from one module per command group (`gui`, `database`, `lab`,
-`users`, `cases`, `report`, `export`, `search`, `patients`, `templates`, `audit`, `interfaces`, `demo`); each
+`users`, `cases`, `report`, `export`, `search`, `patients`, `templates`, `providers`, `audit`, `interfaces`, `demo`); each
 exposes `register(subparsers)`, which adds its commands and stores each one's handler
 with `set_defaults(handler=...)`. A handler takes the `Session` and returns the exit
 status. Those modules import only `argparse` and light domain names at the top, so that
@@ -38,6 +38,7 @@ from marrowpath.cli import (
     interfaces,
     lab,
     patients,
+    providers,
     report,
     search,
     templates,
@@ -62,6 +63,7 @@ GROUPS = (
     search,
     patients,
     templates,
+    providers,
     audit,
     interfaces,
     demo,

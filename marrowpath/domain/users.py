@@ -30,6 +30,7 @@ class Permission(StrEnum):
     CORRECT_PATIENTS = "correct patient records"
     MERGE_PATIENTS = "merge or unmerge patient records"
     TEMPLATES = "maintain the lab's text templates"
+    PROVIDERS = "maintain the provider directory"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -44,6 +45,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CORRECT_PATIENTS,
             Permission.MERGE_PATIENTS,
             Permission.TEMPLATES,
+            Permission.PROVIDERS,
         }
     ),
     Role.PATHOLOGIST: frozenset(
@@ -57,6 +59,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SEE_ISSUED,
             Permission.AUDIT,
             Permission.INTERFACES,
+            Permission.PROVIDERS,
         }
     ),
     Role.RESIDENT: frozenset(

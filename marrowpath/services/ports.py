@@ -17,6 +17,7 @@ from marrowpath.domain.enums import Sex
 from marrowpath.domain.integrity import CaseState
 from marrowpath.domain.interfaces import ResearchRow, ResultRequest
 from marrowpath.domain.lifecycle import Status, VersionKind
+from marrowpath.domain.providers import DirectoryProvider
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.text_templates import TextTemplate
 from marrowpath.domain.users import Role, User
@@ -441,6 +442,19 @@ class TemplateRepository(Protocol):
     def delete(self, name: str) -> bool: ...
 
 
+class ProviderRepository(Protocol):
+    """The provider directory (`domain/providers.py`); `key` is the row's number."""
+
+    def list(self) -> list[DirectoryProvider]: ...
+    def get(self, key: int, *, for_update: bool = False) -> DirectoryProvider | None: ...
+    def by_identifier(self, identifier: str) -> DirectoryProvider | None: ...
+    def by_name_without_id(self, name: str) -> DirectoryProvider | None: ...
+    def add(self, provider: DirectoryProvider, *, by: str, at: datetime) -> DirectoryProvider: ...
+    def replace(
+        self, key: int, provider: DirectoryProvider, *, by: str, at: datetime
+    ) -> DirectoryProvider: ...
+
+
 class UnitOfWork(Protocol):
     """One user action: enter, work, `commit()`; leaving without commit rolls back.
 
@@ -470,6 +484,8 @@ class UnitOfWork(Protocol):
     def orders(self) -> ReceivedOrderRepository: ...
     @property
     def templates(self) -> TemplateRepository: ...
+    @property
+    def providers(self) -> ProviderRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(
@@ -550,6 +566,7 @@ __all__ = [
     "PatientMergeRepository",
     "PatientRecord",
     "PatientRepository",
+    "ProviderRepository",
     "ReceivedOrderRepository",
     "ReportRenderer",
     "ReportStamper",

@@ -41,6 +41,7 @@ from marrowpath.domain.settings import CELLULARITY_RULES, LabIdentity, LabSettin
 from marrowpath.domain.users import MIN_PASSWORD_LENGTH, PASSWORD_RULE, Permission, Role, User
 from marrowpath.ui.busy import BusyIndicator
 from marrowpath.ui.patients_tab import PatientsTab
+from marrowpath.ui.providers_tab import ProvidersTab
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
 from marrowpath.ui.templates_tab import TemplatesTab
@@ -184,6 +185,11 @@ class AdminDialog(QDialog):
                 services=self._services, runner=self._runner, user=self._user
             )
             self.tabs.addTab(self.templates_tab, "Templates")
+        if self._user.can(Permission.PROVIDERS) and self._services.providers is not None:
+            self.providers_tab = ProvidersTab(
+                services=self._services, runner=self._runner, user=self._user
+            )
+            self.tabs.addTab(self.providers_tab, "Providers")
         self.save_button.setEnabled(True)
         self.ready.emit()
 

@@ -13,6 +13,7 @@ from marrowpath.services.counter import CounterService
 from marrowpath.services.lab import LabService
 from marrowpath.services.outbox import OutboxService
 from marrowpath.services.patients import PatientService
+from marrowpath.services.providers import ProviderService
 from marrowpath.services.templates import TemplateService
 from marrowpath.services.timeline import TimelineService
 
@@ -30,6 +31,7 @@ class Services:
         timeline, patients -- a patient's marrows; corrections and merges of records.
         counter -- each user's differential counter keymap.
         templates -- the lab's text templates (expansion, picker, administration).
+        providers -- the lab's provider directory (type-ahead, administration).
     """
 
     auth: AuthService
@@ -44,3 +46,4 @@ class Services:
     patients: PatientService | None = None
     counter: CounterService | None = None
     templates: TemplateService | None = None
+    providers: ProviderService | None = None
