@@ -112,8 +112,9 @@ def counter(keys: list[str], rate: float, seen: PaintSeen, folder: Path) -> list
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from marrowpath.bootstrap import build, desktop_services
+    from marrowpath.bootstrap import build
     from marrowpath.domain.users import Role
+    from marrowpath.launcher import desktop_services
     from marrowpath.ui.editor.case_editor import CaseEditor
     from marrowpath.ui.tasks import TaskRunner
 

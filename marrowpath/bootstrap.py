@@ -38,6 +38,8 @@ from marrowpath.services.ports import (
     ReportStamper,
     UnitOfWorkFactory,
 )
+from marrowpath.services.providers import ProviderService
+from marrowpath.services.templates import TemplateService
 from marrowpath.services.timeline import TimelineService
 
 if TYPE_CHECKING:
@@ -63,6 +65,8 @@ class App:
     patients: PatientService
     timeline: TimelineService
     counter: CounterService
+    templates: TemplateService
+    providers: ProviderService
 
     # Built on first use, like `demo`: HL7 and the order intake are imported only by
     # the commands that need them (not by a search or the desktop app's start).
@@ -149,6 +153,8 @@ def build(
         patients=PatientService(context),
         timeline=TimelineService(context),
         counter=CounterService(context),
+        templates=TemplateService(context),
+        providers=ProviderService(context),
     )
 
 

@@ -65,4 +65,6 @@ def desktop_services(app: App, data_dir: str | None = None) -> Services:
         timeline=app.timeline,
         patients=app.patients,
         counter=app.counter,
+        templates=app.templates,
+        providers=app.providers,
     )

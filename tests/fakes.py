@@ -183,6 +183,10 @@ class FakeUnitOfWork:
         raise NotImplementedError("patients: not in the fake unit of work; test on a database")
 
     @property
+    def templates(self) -> Any:
+        raise NotImplementedError("templates: not in the fake unit of work; test on a database")
+
+    @property
     def merges(self) -> Any:
         raise NotImplementedError("merges: not in the fake unit of work; test on a database")
 
@@ -201,6 +205,10 @@ class FakeUnitOfWork:
     @property
     def orders(self) -> Any:
         raise NotImplementedError("orders: not in the fake unit of work; test on a database")
+
+    @property
+    def providers(self) -> Any:
+        raise NotImplementedError("providers: not in the fake unit of work; test on a database")
 
     def __enter__(self) -> FakeUnitOfWork:
         return self

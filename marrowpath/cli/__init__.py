@@ -4,7 +4,7 @@ Every command calls the same services as the desktop app. A refusal prints one l
 stderr and exits 1; a usage error exits 2; a traceback never reaches the user.
 
 The parser is assembled from one module per command group (`gui`, `database`, `lab`,
-`users`, `cases`, `report`, `export`, `search`, `audit`, `interfaces`, `demo`); each
+`users`, `cases`, `report`, `export`, `search`, `patients`, `templates`, `providers`, `audit`, `interfaces`, `demo`); each
 exposes `register(subparsers)`, which adds its commands and stores each one's handler
 with `set_defaults(handler=...)`. A handler takes the `Session` and returns the exit
 status. Those modules import only `argparse` at the top, so that `marrowpath --help`
@@ -41,8 +41,10 @@ from marrowpath.cli import (
     interfaces,
     lab,
     patients,
+    providers,
     report,
     search,
+    templates,
     users,
 )
 from marrowpath.cli.parser import Chosen, Commands, Parser, UsageError, global_options
@@ -62,6 +64,8 @@ GROUPS = (
     export,
     search,
     patients,
+    templates,
+    providers,
     audit,
     interfaces,
     demo,

@@ -40,9 +40,13 @@ def run_demo(s: Session, generated: int | None) -> int:
     app = s.app
     today = app.context.clock.today()
     users, empty = app.demo.ensure_users_and_lab()
+    providers = app.demo.load_providers(users)
+    s.print(f"demo: {providers} providers added to the directory")
     # the showcase signs cases with the demo passwords: only in the database just filled
     showcase = app.demo.load_showcase(users, today) if empty else 0
     s.print(f"demo: {showcase} showcase cases added")
+    if empty:
+        s.print(f"demo: {app.demo.load_templates(users)} text templates added")
     if generated:
         from rich.console import Console
 

@@ -347,3 +347,38 @@ class AuditAnchorRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     hash: Mapped[str] = mapped_column(String(64))
     anchored_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TextTemplateRow(Base):
+    """One template of the lab's text library (`domain/text_templates.py`): checked before
+    it is stored, so a row is always a valid template. Changes are audited."""
+
+    __tablename__ = "text_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # lower case: `NML;` and `nml;` expand alike, and one abbreviation names one text
+    abbreviation: Mapped[str] = mapped_column(String(16), unique=True)
+    targets: Mapped[list[str]] = mapped_column(JsonDocument)
+    text: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ProviderRow(Base):
+    """One provider of the lab's directory (`domain/providers.py`). Cases copy the
+    fields they print; nothing refers to a row, so a row may change or be deactivated."""
+
+    __tablename__ = "providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str | None] = mapped_column(String(200))
+    given_names: Mapped[str | None] = mapped_column(String(200))
+    # the provider's identifier (e.g. NPI): one entry per identifier
+    identifier: Mapped[str | None] = mapped_column(String(200), unique=True)
+    organization: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64))

@@ -27,6 +27,7 @@ from marrowpath.db.errors import INSUFFICIENT_PRIVILEGE, sqlstate, violation
 from marrowpath.db.merges import SqlPatientMergeRepository
 from marrowpath.db.models import AuditEventRow, AuditHeadRow, CaseRow
 from marrowpath.db.outbox import SqlOutboxRepository, SqlReceivedOrderRepository
+from marrowpath.db.providers import SqlProviderRepository
 from marrowpath.db.repositories import (
     SqlAccessionCounter,
     SqlAuditLog,
@@ -39,6 +40,7 @@ from marrowpath.db.repositories import (
     ensure_row,
     utcnow,
 )
+from marrowpath.db.templates import SqlTemplateRepository
 from marrowpath.domain.audit import GENESIS, AnchoredHead, AuditEntry, event_hash
 from marrowpath.domain.errors import ConcurrentChange, Refused
 
@@ -50,6 +52,7 @@ IMMUTABLE_MARK = "rows are never updated or deleted"
 VERSION_NUMBER = "uq_report_versions_case_number"
 ACCESSION = "uq_cases_accession"
 MRN = "uq_patients_mrn"
+PROVIDER_ID = "uq_providers_identifier"
 
 
 class SqlUnitOfWork:
@@ -84,6 +87,8 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(self.session, self._anchor)
         self.outbox = SqlOutboxRepository(self.session)
         self.orders = SqlReceivedOrderRepository(self.session)
+        self.templates = SqlTemplateRepository(self.session)
+        self.providers = SqlProviderRepository(self.session)
         self._pending = []
         return self
 
@@ -214,6 +219,10 @@ class SqlUnitOfWork:
                 )
             if broken.constraint == ACCESSION:
                 return Refused("that accession number is already in use")
+            if broken.constraint == PROVIDER_ID:
+                return ConcurrentChange(
+                    "a provider with that id was added at the same moment elsewhere; try again"
+                )
             if broken.constraint == MRN:
                 return ConcurrentChange(
                     "a patient with that MRN was added at the same moment elsewhere; try again"

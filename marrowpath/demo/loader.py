@@ -10,6 +10,7 @@ rather than at load time.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -20,12 +21,13 @@ from multiprocessing import get_context
 
 from marrowpath.demo.bulk import bulk_cases
 from marrowpath.demo.model import DemoCase, DemoStep
-from marrowpath.demo.people import DEMO_LAB, DEMO_USERS
+from marrowpath.demo.people import DEMO_LAB, DEMO_PROVIDERS, DEMO_USERS
 from marrowpath.demo.replay import Replayed, replay_batch
 from marrowpath.demo.showcase import showcase_cases
 from marrowpath.domain.audit import AuditEntry
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.lifecycle import Status
+from marrowpath.domain.providers import provider_from
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import Role, User
 from marrowpath.domain.versions import IssuedVersion
@@ -37,8 +39,10 @@ from marrowpath.services.documents import (
 )
 from marrowpath.services.lab import LabService
 from marrowpath.services.ports import NewCase, PatientRecord, UnitOfWork
+from marrowpath.services.providers import ProviderService
 
 BATCH = 500
+DEMO_TEMPLATES = "templates.json"
 
 
 class DemoService:
@@ -86,6 +90,36 @@ class DemoService:
                 f"({', '.join(missing)} missing); run the demo on an empty database"
             )
         return {name: user for name, user in found.items() if user is not None}, False
+
+    def load_templates(self, users: dict[str, User]) -> int:
+        """The demo's text templates (`demo/templates.json`), when the lab has none yet:
+        added by the demo admin through the service, so they are audited like any."""
+        from importlib.resources import files
+
+        from marrowpath.services.templates import TemplateService
+
+        service = TemplateService(self._ctx)
+        admin = next(user for user in users.values() if user.role == Role.ADMIN)
+        if service.all(admin):
+            return 0
+        data = json.loads(files("marrowpath.demo").joinpath(DEMO_TEMPLATES).read_text("utf-8"))
+        return len(service.import_many(admin, data, DEMO_TEMPLATES))
+
+    def load_providers(self, users: dict[str, User]) -> int:
+        """The demo's ordering providers into the directory (those not there yet, by id),
+        so that the editor's type-ahead offers the people the demo cases name."""
+        admin = next(user for user in users.values() if user.role == Role.ADMIN)
+        directory = ProviderService(self._ctx)
+        present = {p.id for p in directory.directory(admin, include_inactive=True)}
+        added = 0
+        for number, fields in enumerate(DEMO_PROVIDERS):
+            if fields["id"] in present:
+                continue
+            # area code 555 is not in service (as the demo lab's number): no real telephone rings
+            provider = provider_from({**fields, "phone": f"(555) 014-23{number + 10:02d}"})
+            directory.add(admin, provider)
+            added += 1
+        return added
 
     def load_showcase(self, users: dict[str, User], today: date) -> int:
         """The hand-written cases, each through the services; existing ones are skipped."""

@@ -29,6 +29,8 @@ class Permission(StrEnum):
     INTERFACES = "run the order listener and read or retry the outbox"
     CORRECT_PATIENTS = "correct patient records"
     MERGE_PATIENTS = "merge or unmerge patient records"
+    TEMPLATES = "maintain the lab's text templates"
+    PROVIDERS = "maintain the provider directory"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -42,18 +44,22 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INTERFACES,
             Permission.CORRECT_PATIENTS,
             Permission.MERGE_PATIENTS,
+            Permission.TEMPLATES,
+            Permission.PROVIDERS,
         }
     ),
     Role.PATHOLOGIST: frozenset(
         {
             Permission.MANAGE_LAB,
             Permission.CORRECT_PATIENTS,
+            Permission.TEMPLATES,
             Permission.EDIT,
             Permission.SIGN,
             Permission.SEE_WORKING,
             Permission.SEE_ISSUED,
             Permission.AUDIT,
             Permission.INTERFACES,
+            Permission.PROVIDERS,
         }
     ),
     Role.RESIDENT: frozenset(

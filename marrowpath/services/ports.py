@@ -17,7 +17,9 @@ from marrowpath.domain.enums import Sex
 from marrowpath.domain.integrity import CaseState
 from marrowpath.domain.interfaces import ResearchRow, ResultRequest
 from marrowpath.domain.lifecycle import Status, VersionKind
+from marrowpath.domain.providers import DirectoryProvider
 from marrowpath.domain.settings import LabSettings
+from marrowpath.domain.text_templates import TextTemplate
 from marrowpath.domain.users import Role, User
 from marrowpath.domain.versions import IssuedVersion, UnreadableVersion
 
@@ -433,6 +435,26 @@ class ReceivedOrderRepository(Protocol):
     ) -> None: ...
 
 
+class TemplateRepository(Protocol):
+    def list(self) -> list[TextTemplate]: ...
+    def get(self, name: str) -> TextTemplate | None: ...
+    def save(self, template: TextTemplate, *, by: str, at: datetime) -> None: ...
+    def delete(self, name: str) -> bool: ...
+
+
+class ProviderRepository(Protocol):
+    """The provider directory (`domain/providers.py`); `key` is the row's number."""
+
+    def list(self) -> list[DirectoryProvider]: ...
+    def get(self, key: int, *, for_update: bool = False) -> DirectoryProvider | None: ...
+    def by_identifier(self, identifier: str) -> DirectoryProvider | None: ...
+    def by_name_without_id(self, name: str) -> DirectoryProvider | None: ...
+    def add(self, provider: DirectoryProvider, *, by: str, at: datetime) -> DirectoryProvider: ...
+    def replace(
+        self, key: int, provider: DirectoryProvider, *, by: str, at: datetime
+    ) -> DirectoryProvider: ...
+
+
 class UnitOfWork(Protocol):
     """One user action: enter, work, `commit()`; leaving without commit rolls back.
 
@@ -460,6 +482,10 @@ class UnitOfWork(Protocol):
     def outbox(self) -> OutboxRepository: ...
     @property
     def orders(self) -> ReceivedOrderRepository: ...
+    @property
+    def templates(self) -> TemplateRepository: ...
+    @property
+    def providers(self) -> ProviderRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(
@@ -540,11 +566,13 @@ __all__ = [
     "PatientMergeRepository",
     "PatientRecord",
     "PatientRepository",
+    "ProviderRepository",
     "ReceivedOrderRepository",
     "ReportRenderer",
     "ReportStamper",
     "Role",
     "SettingsRepository",
+    "TemplateRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
     "UserRecord",

@@ -1,5 +1,5 @@
-"""Administration: lab identity, reference intervals and rules (admins and pathologists),
-users (admins). Every change goes through the services, which check the role again.
+"""Administration: lab identity, reference intervals and rules, text templates (admins
+and pathologists), users (admins). Every change goes through the services, which check the role again.
 
 Reading and every change run on the task runner (a password reset hashes, any change
 writes the database and the audit trail): the dialog shows a busy state and answers in
@@ -41,8 +41,10 @@ from marrowpath.domain.settings import CELLULARITY_RULES, LabIdentity, LabSettin
 from marrowpath.domain.users import MIN_PASSWORD_LENGTH, PASSWORD_RULE, Permission, Role, User
 from marrowpath.ui.busy import BusyIndicator
 from marrowpath.ui.patients_tab import PatientsTab
+from marrowpath.ui.providers_tab import ProvidersTab
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
+from marrowpath.ui.templates_tab import TemplatesTab
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 IDENTITY_FIELDS = (
@@ -178,6 +180,16 @@ class AdminDialog(QDialog):
                 services=self._services, runner=self._runner, user=self._user
             )
             self.tabs.addTab(self.patients_tab, "Patients")
+        if self._user.can(Permission.TEMPLATES) and self._services.templates is not None:
+            self.templates_tab = TemplatesTab(
+                services=self._services, runner=self._runner, user=self._user
+            )
+            self.tabs.addTab(self.templates_tab, "Templates")
+        if self._user.can(Permission.PROVIDERS) and self._services.providers is not None:
+            self.providers_tab = ProvidersTab(
+                services=self._services, runner=self._runner, user=self._user
+            )
+            self.tabs.addTab(self.providers_tab, "Providers")
         self.save_button.setEnabled(True)
         self.ready.emit()
 

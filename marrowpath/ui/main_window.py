@@ -25,7 +25,7 @@ from marrowpath.ui.patient_panel import PatientPanel
 from marrowpath.ui.preview import PreviewWidget
 from marrowpath.ui.services import Services
 from marrowpath.ui.sign_in import IdleWatcher, SignInDialog
-from marrowpath.ui.tasks import TaskRunner
+from marrowpath.ui.tasks import TaskRunner, collect_garbage
 from marrowpath.ui.worklist import WorklistView
 
 DELIVERY_CHECK_MS = 60_000
@@ -393,6 +393,7 @@ class MainWindow(QMainWindow):
         self.tabs.removeTab(index)
         if widget is not None:
             widget.deleteLater()
+            QTimer.singleShot(0, collect_garbage)
         return True
 
     def close_all_cases(self) -> bool:

@@ -13,6 +13,8 @@ from marrowpath.services.counter import CounterService
 from marrowpath.services.lab import LabService
 from marrowpath.services.outbox import OutboxService
 from marrowpath.services.patients import PatientService
+from marrowpath.services.providers import ProviderService
+from marrowpath.services.templates import TemplateService
 from marrowpath.services.timeline import TimelineService
 
 
@@ -28,6 +30,8 @@ class Services:
         outbox -- deliveries to the hospital (None where no interface is configured).
         timeline, patients -- a patient's marrows; corrections and merges of records.
         counter -- each user's differential counter keymap.
+        templates -- the lab's text templates (expansion, picker, administration).
+        providers -- the lab's provider directory (type-ahead, administration).
     """
 
     auth: AuthService
@@ -41,3 +45,5 @@ class Services:
     timeline: TimelineService | None = None
     patients: PatientService | None = None
     counter: CounterService | None = None
+    templates: TemplateService | None = None
+    providers: ProviderService | None = None

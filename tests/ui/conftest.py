@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -12,6 +14,18 @@ import pytest
 from marrowpath.bootstrap import App
 from marrowpath.launcher import desktop_services
 from marrowpath.ui.services import Services
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_gui_thread() -> Iterator[None]:
+    """Each desktop test's garbage is collected here, on the GUI thread, once its widgets
+    are closed (this fixture is set up first, so torn down last). Left to the automatic
+    collector, a later test's task-runner thread could collect it: a full run froze once
+    when a pool thread destroyed an earlier test's Qt objects (`QObject::~QObject` holding
+    Qt's connection lock and waiting for the GIL, the GUI thread holding the GIL and
+    waiting for that lock in `QObject::connect`; seen with py-spy)."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture

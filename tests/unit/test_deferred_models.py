@@ -1,4 +1,4 @@
-"""The case document's validators are built on first use (`defer_build`, decision 72), so
+"""The case document's validators are built on first use (`defer_build`, decision 75), so
 a program that never validates a case does not pay for building them. The first use may
 come from several threads at once (the desktop app validates on its pool threads): each
 must get the case's own validator, fully built. Checked in a child process, where no

@@ -71,6 +71,8 @@ from marrowpath.ui.editor.actions import CaseActions
 from marrowpath.ui.editor.banner import PatientBanner, patient_name
 from marrowpath.ui.editor.checks_panel import ChecksPanel
 from marrowpath.ui.editor.counters import EditorCounters
+from marrowpath.ui.editor.directory import EditorDirectory
+from marrowpath.ui.editor.expansion import TemplateExpander
 from marrowpath.ui.editor.flags_panel import editor_flags
 from marrowpath.ui.editor.form import CaseForm
 from marrowpath.ui.editor.layout import Section
@@ -231,6 +233,25 @@ class CaseEditor(QWidget):
             user=self._user,
             editable=lambda: self._editable,
             reveal=lambda widget: self.form_scroll.ensureWidgetVisible(widget, 20, 40),
+            say=self.message_bar.show_message,
+        )
+        self.templates = TemplateExpander(
+            self,
+            self.form,
+            services=self._services,
+            runner=self._runner,
+            user=self._user,
+            settings=lambda: self._settings,
+            editable=lambda: self._editable,
+            say=self.message_bar.show_message,
+        )
+        self.directory = EditorDirectory(
+            self,
+            self.form,
+            services=self._services,
+            runner=self._runner,
+            user=self._user,
+            editable=lambda: self._editable,
             say=self.message_bar.show_message,
         )
 

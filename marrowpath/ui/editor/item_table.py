@@ -195,11 +195,13 @@ class ItemTable(QWidget):
         self.remove_button.clicked.connect(self.remove_selected)
         self.error = error_label()
         self.empty = QLabel("None recorded.")
+        self._extra_buttons: list[QPushButton] = []
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
+        self._buttons = buttons
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -226,6 +228,39 @@ class ItemTable(QWidget):
         first = self.table.item(row, 0)
         if first is not None:
             self.table.editItem(first)
+        self.changed.emit()
+
+    def add_button_for(self, button: QPushButton) -> None:
+        """Another way to add rows (a pick-list, the directory), shown beside Add and
+        with it: only while the table may be edited."""
+        self._buttons.insertWidget(self._buttons.count() - 1, button)
+        self._extra_buttons.append(button)
+        button.setVisible(not self.add_button.isHidden())
+        button.setEnabled(self.add_button.isEnabled())
+
+    def append_values(self, values: dict[str, Any]) -> int:
+        """Add a row with these values (a chosen pick-list entry): into the last row when
+        it is still empty, else a new one. Returns the row; `changed` is emitted."""
+        row = self.table.rowCount() - 1
+        if row < 0 or any(
+            self._cell_value(row, number) is not None for number in range(len(self.columns))
+        ):
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+        self.set_row_values(row, values)
+        return row
+
+    def set_row_values(self, row: int, values: dict[str, Any]) -> None:
+        """Replace one row's cells with these values (absent keys empty the cell); the
+        row keeps its place. `changed` is emitted."""
+        self._loading = True
+        try:
+            for number, column in enumerate(self.columns):
+                self.table.setItem(row, number, self._item(values.get(column.key), column))
+        finally:
+            self._loading = False
+        self._update_empty()
+        self.table.setCurrentCell(row, 0)
         self.changed.emit()
 
     def remove_selected(self) -> None:
@@ -324,6 +359,9 @@ class ItemTable(QWidget):
         self.add_button.setEnabled(editable)
         self.add_button.setVisible(editable)
         self.remove_button.setVisible(editable)
+        for button in self._extra_buttons:
+            button.setEnabled(editable)
+            button.setVisible(editable)
         self._update_empty()
 
     # ------------------------------------------------------------ problems
