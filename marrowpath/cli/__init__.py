@@ -7,9 +7,12 @@ The parser is assembled from one module per command group (`gui`, `database`, `l
 `users`, `cases`, `report`, `export`, `search`, `patients`, `templates`, `providers`, `audit`, `interfaces`, `demo`); each
 exposes `register(subparsers)`, which adds its commands and stores each one's handler
 with `set_defaults(handler=...)`. A handler takes the `Session` and returns the exit
-status. Those modules import only `argparse` and light domain names at the top, so that
-`marrowpath --help` stays quick; services, SQLAlchemy, ReportLab, HL7 and Qt are
-imported inside the handler that needs them (the services through `Session.app`).
+status. Those modules import only `argparse` at the top, so that `marrowpath --help`
+stays quick: it lists every command but builds none (`parser.Commands`; a `register`
+that needs the domain for choices or wording returns early when `listed_only` says its
+command is only listed, and imports it after); the domain, services, SQLAlchemy,
+ReportLab, HL7 and Qt are imported inside the handler that needs them (the services
+through `Session.app`).
 
 Adding a command group: write `cli/<group>.py` with `register(subparsers)` (use
 `parser.add_command`, and `add_actions`/`add_action` for `marrowpath <group> ACTION`),
@@ -44,9 +47,8 @@ from marrowpath.cli import (
     templates,
     users,
 )
-from marrowpath.cli.parser import Parser, UsageError, global_options
+from marrowpath.cli.parser import Chosen, Commands, Parser, UsageError, global_options
 from marrowpath.cli.session import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, Handler, Session
-from marrowpath.domain.errors import Refused
 
 if TYPE_CHECKING:
     from marrowpath.services.ports import PasswordHasher
@@ -72,7 +74,10 @@ GROUPS = (
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "Session", "UsageError", "main", "run"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `only`, just that command is built and the others are only
+    listed (`parser.Commands`): `main` parses with `only=""` (nothing built, enough for
+    `--help`, `--version` and the desktop app), then builds the command the words name."""
     parser = Parser(
         prog="marrowpath",
         description="Bone marrow reporting for hematopathology "
@@ -80,7 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"marrowpath {__version__}")
     global_options(parser, suppress=False)
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=Parser, action=Commands
+    )
+    assert isinstance(subparsers, Commands)
+    subparsers.only = only
     for group in GROUPS:
         group.register(subparsers)
     return parser
@@ -114,7 +123,11 @@ def main(
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     try:
         with contextlib.redirect_stdout(stdout):  # --help and --version print to stdout
-            args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+            words = list(sys.argv[1:] if argv is None else argv)
+            try:
+                args = build_parser(only="").parse_args(words)
+            except Chosen as chosen:
+                args = build_parser(only=chosen.command).parse_args(words)
     except UsageError as error:
         print(error, file=stderr)
         return EXIT_USAGE
@@ -123,6 +136,8 @@ def main(
     handler: Handler = getattr(args, "handler", gui.start)  # no command: the desktop app
     if log_faults:
         _log_faults(stderr)
+    from marrowpath.domain.errors import Refused  # after the words: --help needs no domain
+
     session = Session(args, stdin, stdout, stderr, hasher)
     try:
         return handler(session)

@@ -6,8 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from marrowpath.domain.errors import Refused
-
 if TYPE_CHECKING:
     from marrowpath.cli.session import Session
     from marrowpath.domain.flags import Flag
@@ -18,6 +16,8 @@ def read_audited(
     s: Session, actor: User, path: Path, action: str, accession: str | None = None
 ) -> object:
     """`read_case_file`, with a refused file recorded in the audit trail like any refusal."""
+    from marrowpath.domain.errors import Refused
+
     try:
         return read_case_file(path)
     except Refused as refusal:
@@ -30,7 +30,7 @@ def read_case_file(path: Path) -> object:
     JSON (NaN and Infinity included) or is nested too deep."""
     import json
 
-    from marrowpath.domain.errors import InvalidCase, Problem
+    from marrowpath.domain.errors import InvalidCase, Problem, Refused
     from marrowpath.domain.validation import NESTING_RULE, accession_of, nesting_too_deep
 
     try:

@@ -16,7 +16,6 @@ from marrowpath.cli import interfaces
 from marrowpath.cli.case_files import identity_flags, read_audited
 from marrowpath.cli.parser import Subparsers, UsageError, add_command
 from marrowpath.cli.session import EXIT_OK, EXIT_REFUSED, Session
-from marrowpath.domain.errors import Refused
 
 if TYPE_CHECKING:
     from marrowpath.domain.acknowledgement import FindingsNotAcknowledged
@@ -90,6 +89,8 @@ def register(subparsers: Subparsers) -> None:
 
 def import_files(s: Session) -> int:
     """Each file is its own transaction; a refused file is named and the others go on."""
+    from marrowpath.domain.errors import Refused
+
     actor = s.user()
     refused = 0
     for name in s.args.files:
@@ -116,6 +117,8 @@ def import_files(s: Session) -> int:
 def check_case(s: Session) -> int:
     """`check ACCESSION` / `check --file FILE`: one line per flag and finding on stdout;
     exit 1 (the rules broken on stderr) when the document is not valid."""
+    from marrowpath.domain.errors import Refused
+
     if (s.args.accession is None) == (s.args.file is None):
         raise UsageError("marrowpath: check: give either ACCESSION or --file FILE")
     actor = s.user()

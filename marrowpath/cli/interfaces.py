@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from marrowpath.cli.parser import Subparsers, UsageError, add_action, add_actions, add_command
 from marrowpath.cli.session import EXIT_OK, EXIT_REFUSED, Session
-from marrowpath.domain.errors import Refused
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -236,6 +235,8 @@ def deliver_after(handler: Callable[[Session], int]) -> Callable[[Session], int]
     outbox keeps anything that cannot be delivered now)."""
 
     def run(s: Session) -> int:
+        from marrowpath.domain.errors import Refused
+
         status = handler(s)
         if status == EXIT_OK:
             try:
@@ -352,6 +353,7 @@ def listen(s: Session) -> int:
     delivered too."""
     from marrowpath.adapters.mllp import ListenerHooks, MllpServer, parse_allow, size_words
     from marrowpath.domain import hl7v2
+    from marrowpath.domain.errors import Refused
 
     args = s.args
     if not 0 <= args.mllp <= 65535:

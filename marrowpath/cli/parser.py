@@ -7,7 +7,8 @@ find the one handler to run) imports nothing but `argparse`.
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn, TypeAlias
+import functools
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 # What `add_subparsers` returns: where a group adds its commands (argparse names the
 # class privately; typeshed types it).
@@ -24,6 +25,85 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
+
+
+class Chosen(Exception):
+    """The words name a command that was listed but not built (`Commands`): build that
+    one and parse again."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(command)
+        self.command = command
+
+
+class _Unbuilt(Parser):
+    """A command as `marrowpath --help` needs it: a name and a line of help, nothing
+    else. Building all 60 commands and actions with their arguments cost more than the
+    rest of `--help` (argparse sets up each parser, and looks up translations for its
+    words); only the command the words name is built (`Commands`). Everything a group's
+    `register` does to a command is accepted and dropped; parsing it raises `Chosen`."""
+
+    def __init__(self, **kwargs: object) -> None:  # deliberately not argparse's set-up
+        self.prog = str(kwargs.get("prog"))
+        self.command = self.prog.rsplit(" ", 1)[-1]  # set by `Commands` for a command
+
+    def add_argument(self, *args: object, **kwargs: object) -> argparse.Action:
+        return argparse.Action(option_strings=[], dest=argparse.SUPPRESS)
+
+    def set_defaults(self, **kwargs: object) -> None:
+        pass
+
+    def add_mutually_exclusive_group(self, **kwargs: Any) -> Any:
+        return self  # what is added to the group is dropped like the rest
+
+    def add_argument_group(self, *args: Any, **kwargs: Any) -> Any:
+        return self
+
+    def add_subparsers(self, **kwargs: object) -> Subparsers:  # type: ignore[override]
+        return argparse._SubParsersAction(option_strings=[], prog=self.prog, parser_class=_Unbuilt)
+
+    def parse_known_args(self, args: object = None, namespace: object = None) -> NoReturn:
+        raise Chosen(self.command)
+
+    def _parse_known_args(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise Chosen(self.command)  # whichever entry a Python version's argparse calls
+
+    def _parse_known_args2(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise Chosen(self.command)
+
+
+if TYPE_CHECKING:
+    _SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:  # not subscriptable at run time
+    _SubParsers = argparse._SubParsersAction
+
+
+def listed_only(command: argparse.ArgumentParser) -> bool:
+    """Whether `command` is only listed (for `--help`, or because another command runs).
+    A group's `register` may stop there, before importing what its arguments need from
+    the domain (choices, wording), so that `--help` imports no domain module."""
+    return isinstance(command, _Unbuilt)
+
+
+class Commands(_SubParsers):
+    """The top-level commands, built lazily: with `only` set to a command's name, every
+    other command is listed (for `--help` and the "invalid choice" message) but left
+    unbuilt; with `only` None, all are built (tests walk every command's help)."""
+
+    only: str | None = None
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        if self.only is None or name == self.only:
+            return super().add_parser(name, **kwargs)
+        kwargs.pop("parents", None)
+        built, self._parser_class = self._parser_class, _Unbuilt
+        try:
+            listed = super().add_parser(name, **kwargs)
+        finally:
+            self._parser_class = built
+        assert isinstance(listed, _Unbuilt)
+        listed.command = name  # what `Chosen` names: the command, whatever its prog
+        return listed
 
 
 def global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -52,8 +132,13 @@ def global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
+@functools.cache
 def _common() -> Parser:
-    """The parent parser that lets the global options follow a command's own words."""
+    """The parent parser that lets the global options follow a command's own words.
+
+    One for the whole parser: argparse copies a parent's actions into each child and
+    never changes the parent, and making it anew for each of some 60 commands and
+    actions was half the time of building the parser (each costs a parser's set-up)."""
     common = Parser(add_help=False)
     global_options(common, suppress=True)
     return common

@@ -5,15 +5,14 @@ A command group of its own (`register(subparsers)`, see `marrowpath.cli`).
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from marrowpath.cli.parser import Subparsers, add_action, add_actions, add_command
+from marrowpath.cli.parser import Subparsers, add_action, add_actions, add_command, listed_only
 from marrowpath.cli.session import EXIT_OK, Session
-from marrowpath.domain.enums import Sex
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from marrowpath.domain.timeline import Timeline, TimelineEntry
     from marrowpath.services.patients import PatientChange
 
@@ -29,10 +28,12 @@ def register(subparsers: Subparsers) -> None:
     timeline_command.add_argument("--format", choices=["tsv", "json"], default="tsv")
     timeline_command.set_defaults(handler=timeline)
 
-    actions = add_actions(
-        add_command(subparsers, "patient", "correct, merge or unmerge patient records"),
-        "patient",
-    )
+    patient = add_command(subparsers, "patient", "correct, merge or unmerge patient records")
+    if listed_only(patient):
+        return
+    from marrowpath.domain.enums import Sex
+
+    actions = add_actions(patient, "patient")
     correct = add_action(
         actions,
         "correct",
@@ -69,6 +70,8 @@ def timeline(s: Session) -> int:
     actor = s.user()
     result = s.app.timeline.timeline(actor, s.args.mrn)
     if s.args.format == "json":
+        import json
+
         s.print(json.dumps(timeline_json(result), ensure_ascii=False, indent=2))
         return EXIT_OK
     for entry in result.entries:

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from marrowpath.cli.parser import Subparsers, add_action, add_actions, add_command
+from marrowpath.cli.parser import Subparsers, add_action, add_actions, add_command, listed_only
 from marrowpath.cli.session import EXIT_OK, Session
-from marrowpath.domain.errors import Refused
-from marrowpath.domain.providers import CSV_COLUMNS, provider_from
 
 
 def register(subparsers: Subparsers) -> None:
-    actions = add_actions(
-        add_command(
-            subparsers,
-            "provider",
-            "the provider directory: ordering providers and copy-to recipients",
-        ),
-        "provider",
+    command = add_command(
+        subparsers, "provider", "the provider directory: ordering providers and copy-to recipients"
     )
+    if listed_only(command):
+        return
+    from marrowpath.domain.providers import CSV_COLUMNS
+
+    actions = add_actions(command, "provider")
     listing = add_action(
         actions,
         "list",
@@ -63,6 +61,8 @@ def provider_list(s: Session) -> int:
 
 
 def provider_add(s: Session) -> int:
+    from marrowpath.domain.providers import provider_from
+
     args = s.args
     actor = s.user()
     provider = provider_from(
@@ -75,6 +75,8 @@ def provider_add(s: Session) -> int:
 
 
 def provider_import(s: Session) -> int:
+    from marrowpath.domain.errors import Refused
+
     path = Path(s.args.file)
     actor = s.user()
     try:

@@ -6,13 +6,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from marrowpath.cli.parser import Subparsers, UsageError, add_command
-from marrowpath.domain.errors import Refused
-from marrowpath.domain.users import User
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from marrowpath.cli.session import Session
+    from marrowpath.domain.users import User
 
 EXIT_OK, EXIT_REFUSED = 0, 1
 
@@ -137,6 +136,8 @@ def _pdf_path(out_dir: Path, accession: str) -> Path:
 
 def _write_one(app: Any, actor: User, accession: str, out_dir: Path) -> list[str]:
     """Write one case's PDF; the refusal's words if it is refused."""
+    from marrowpath.domain.errors import Refused
+
     try:
         _write(_pdf_path(out_dir, accession), app.cases.report_pdf(actor, accession))
     except Refused as refusal:

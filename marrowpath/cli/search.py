@@ -5,15 +5,21 @@ Scripts run it often, so it imports only what a search needs: no ReportLab, no H
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from typing import TYPE_CHECKING
 
-from marrowpath.cli.parser import Subparsers, UsageError, add_command
+from marrowpath.cli.parser import Subparsers, UsageError, add_command, listed_only
 from marrowpath.cli.session import EXIT_OK, Session
-from marrowpath.domain.lifecycle import Status
+
+if TYPE_CHECKING:
+    from datetime import date
 
 
 def register(subparsers: Subparsers) -> None:
     search = add_command(subparsers, "search", "find cases; one tab-separated line each")
+    if listed_only(search):
+        return
+    from marrowpath.domain.lifecycle import Status
+
     search.add_argument("text", nargs="*", metavar="TEXT")
     search.add_argument("--status", choices=[s.value for s in Status])
     search.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
@@ -23,6 +29,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _date(text: str) -> date:
+    from datetime import date
+
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -32,6 +40,8 @@ def _date(text: str) -> date:
 
 
 def search_cases(s: Session) -> int:
+    from marrowpath.domain.lifecycle import Status
+
     actor = s.user()
     args = s.args
     if args.limit is not None and args.limit < 1:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from marrowpath.cli.parser import Subparsers, UsageError, add_action, add_actions, add_command
+from marrowpath.cli.parser import (
+    Subparsers,
+    UsageError,
+    add_action,
+    add_actions,
+    add_command,
+    listed_only,
+)
 from marrowpath.cli.session import EXIT_OK, Handler, Session
-from marrowpath.domain.users import PASSWORD_RULE, Role
 
 
 def register(subparsers: Subparsers) -> None:
-    actions = add_actions(add_command(subparsers, "user", "users and roles"), "user")
+    command = add_command(subparsers, "user", "users and roles")
+    if listed_only(command):
+        return
+    from marrowpath.domain.users import PASSWORD_RULE, Role
+
+    actions = add_actions(command, "user")
     add = add_action(
         actions,
         "add",
@@ -40,6 +51,8 @@ def register(subparsers: Subparsers) -> None:
 
 def add_user(s: Session) -> int:
     args = s.args
+    from marrowpath.domain.users import Role
+
     role = Role(args.role)
     auth = s.app.auth
     if auth.needs_first_user():

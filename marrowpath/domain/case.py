@@ -96,7 +96,7 @@ class Document(BaseModel):
     printed elsewhere says so in its own `FieldLabel`.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False, defer_build=True)
     place: ClassVar[Place] = "identification"
 
 

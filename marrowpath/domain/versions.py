@@ -64,7 +64,7 @@ class ProviderNotice(BaseModel):
 class VersionContent(BaseModel):
     """Everything a signature covers. Frozen: an issued version never changes."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     accession: str
     number: int
@@ -109,7 +109,7 @@ class UnreadableVersion:
 class IssuedVersion(BaseModel):
     """A stored version: its content, the hash recorded at signing, and the issued PDF."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     content: VersionContent
     sha256: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from marrowpath.domain.case import Ancillary, CaseDocument
 from marrowpath.domain.derived import blasts_percent, plasma_cells_percent
@@ -274,7 +274,7 @@ def _refuse_lookalike(uow: UnitOfWork, mrn: str, accession: str) -> None:
         )
 
 
-_ANCILLARY_LIST = TypeAdapter(list[Ancillary])
+_ANCILLARY_LIST = TypeAdapter(list[Ancillary], config=ConfigDict(defer_build=True))
 
 
 def parse_ancillary(items: Any, accession: str) -> list[Ancillary]:

@@ -982,6 +982,21 @@ class TestHelpAndUsage:
             assert out.startswith(f"usage: marrowpath {' '.join(argv)}".rstrip()), argv
             assert err == ""
 
+    def test_lazily_built_help_is_the_whole_parsers(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """`main` builds only the command the words name (`cli.parser.Commands`); what it
+        prints is what the parser with every command built prints."""
+        whole = build_parser()
+        for argv in [[], *every_command()]:
+            parser = whole
+            for word in argv:
+                parser = next(
+                    a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+                ).choices[word]
+            code, out, _err = help_of([*argv, "--help"], capsys)
+            assert (code, out) == (0, parser.format_help()), argv
+
     def test_version(self, capsys: pytest.CaptureFixture[str]) -> None:
         code, out, err = help_of(["--version"], capsys)
         assert (code, err) == (0, "")

@@ -53,6 +53,11 @@ def test_help_imports_neither_the_database_layer_nor_the_services() -> None:
     assert _loaded(modules, *heavy) == []
     ours = ("marrowpath.bootstrap", "marrowpath.db", "marrowpath.services", "marrowpath.reports")
     assert _loaded(modules, *ours) == []
+    # the commands are listed, not built (`cli.parser.Commands`): no domain module for
+    # their choices and refusals, and so neither dataclasses nor inspect (decision 75)
+    domain = {m for m in modules if m.startswith("marrowpath.domain.")}
+    assert domain <= {"marrowpath.domain.setting_keys"}, sorted(domain)
+    assert "dataclasses" not in modules
 
 
 def test_search_imports_no_report_or_interface_builders(tmp_path: Path) -> None:

@@ -995,8 +995,11 @@ class TestSettings:
         data["aspirate"]["differential"]["lymphocytes"] = 107
         document = findings(data)
 
+        assert document.aspirate is not None and document.aspirate.differential is not None
+        differential = document.aspirate.differential
+
         def blasts_mark() -> str:
-            summary = summarise_differential(document.aspirate.differential, app.lab.settings())
+            summary = summarise_differential(differential, app.lab.settings())
             row = next(r for r in summary.rows if r.category is Cat.BLASTS)
             assert str(row.percent) == "2.6"
             return row.mark
@@ -1007,11 +1010,13 @@ class TestSettings:
         app.cases.import_case(team["drpark"], data)
         # the diagnosis still says 12 % blasts (C01) and IB2 (C06): acknowledged
         version = app.cases.sign(team["drpark"], ACCESSION, PASSWORD, acknowledge=["all"])
-        assert version.content.settings.interval("blasts").high == 3
+        interval = version.content.settings.interval("blasts")
+        assert interval is not None and interval.high == 3
         # a later change does not alter the issued version's snapshot
         app.lab.set(team["admin"], "reference.blasts", "0-2")
         stored = app.cases.versions(team["drpark"], ACCESSION)[0]
-        assert stored.content.settings.interval("blasts").high == 3
+        interval = stored.content.settings.interval("blasts")
+        assert interval is not None and interval.high == 3
         assert stored.intact()
 
 

@@ -13,11 +13,13 @@ from functools import cache
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from marrowpath.domain.lifecycle import VersionKind
 from marrowpath.domain.reporting import ReportRequest
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.text import display_name
+from marrowpath.domain.validation import parse_case
 from marrowpath.reports import fonts
 from marrowpath.reports.patient_summary import glossary, summary_blocks
 from marrowpath.reports.pdf import render_report
@@ -118,6 +120,7 @@ def test_diagnosis_comes_first_in_full() -> None:
         assert line in text
     assert text.index("FINAL DIAGNOSIS") < text.index("CLINICAL INFORMATION")
     assert "WHO-HAEM5: Myelodysplastic neoplasm with increased blasts-2" in text
+    assert case.diagnosis.recommendations is not None
     assert case.diagnosis.recommendations in text
 
 
@@ -235,7 +238,7 @@ def test_names_in_any_script_print_and_extract_intact(family: str, given: str) -
     data = b.example_data()
     data["patient"].update(family_name=family, given_names=given)
     data["copy_to"] = [{"name": f"{given} {family}, MD"}]
-    document = b.parse_case(data, today=b.TODAY)
+    document = parse_case(data, today=b.TODAY)
     reader = PdfReader(io.BytesIO(render_report(b.final_request(document))))
     name = display_name(family, given)
     for page in reader.pages:
@@ -255,7 +258,10 @@ def _font_names(reader: PdfReader) -> set[str]:
     names = set()
     for page in reader.pages:
         resources = page["/Resources"]
-        for font in resources.get("/Font", {}).values():
+        assert isinstance(resources, DictionaryObject)
+        page_fonts = resources.get("/Font", DictionaryObject()).get_object()
+        assert isinstance(page_fonts, DictionaryObject)
+        for font in page_fonts.values():
             names.add(str(font.get_object()["/BaseFont"]))
     return names
 
@@ -265,7 +271,7 @@ def test_user_text_prints_as_typed() -> None:
     data = b.example_data()
     data["diagnosis"]["lines"] = [tricky, "Tag-like <font name='x'>text</font> & &amp;"]
     data["diagnosis"]["comment"] = "Line one\nLine <i>two</i>"
-    document = b.parse_case(data, today=b.TODAY)
+    document = parse_case(data, today=b.TODAY)
     text = flat(
         "\n".join(
             p.extract_text()
@@ -322,7 +328,8 @@ def test_patient_summary_starts_on_a_new_page_with_question_headings() -> None:
     )
     assert "M:E ratio" in summary and "1.3 to 1; usually 2 to 4 to 1" in summary
     assert "80 out of 100 parts; usually 23 to 43 at your age" in summary
-    assert b.example_case().diagnosis.plain_language in summary
+    plain_language = b.example_case().diagnosis.plain_language
+    assert plain_language is not None and plain_language in summary
     assert "Aspiration:" in summary and "Core biopsy:" in summary
     assert "Redness that spreads" in summary and "A fever" in summary
     assert "talk with your care team about these results" in summary
@@ -339,7 +346,7 @@ def test_glossary_lists_only_terms_in_the_report() -> None:
     data["diagnosis"].pop("plain_language")
     data["diagnosis"].pop("comment")
     data.pop("ancillary")
-    core_only = b.final_request(b.parse_case(data, today=b.TODAY))
+    core_only = b.final_request(parse_case(data, today=b.TODAY))
     terms = [term for term, _ in glossary(core_only)]
     for absent in ("Aspirate", "M:E ratio", "Dysplasia", "Ring sideroblasts", "Iron stores"):
         assert absent not in terms
@@ -358,7 +365,7 @@ def test_same_input_gives_identical_bytes_and_fixed_metadata() -> None:
     assert meta.title == "Bone marrow pathology report BM26-00042"
     assert meta.author == b.LAB.name
     assert "Amended report" in (meta.subject or "")
-    assert meta["/CreationDate"] == "D:20261124143200-05'00'"
+    assert str(meta["/CreationDate"]) == "D:20261124143200-05'00'"
 
 
 def test_a4_paper_when_the_lab_chooses_it() -> None:
