@@ -130,7 +130,7 @@ def test_sign_out_final_after_acknowledging_advisories(
     assert dialog.advisories is not None and dialog.advisories.needs_acknowledgement
     advisories = dialog.advisories
     # focus moves once the dialog has laid out what it read (later on a busy machine)
-    qtbot.waitUntil(lambda: dialog.focusWidget() is advisories.acknowledge, timeout=5_000)
+    qtbot.waitUntil(lambda: dialog.focusWidget() is advisories.acknowledge, timeout=30_000)
     flags = " ".join(line.accessibleName() for line in dialog.advisories.lines)
     assert "Blast equivalents 12.0 %" in flags and "Pending at final sign-out" in flags
     assert all(item.met for item in dialog.items)
