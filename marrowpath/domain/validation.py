@@ -21,10 +21,11 @@ from typing import Annotated, Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from marrowpath.domain.case import FORMAT, CaseDocument
+from marrowpath.domain.case import FORMAT, FORMAT_1, CaseDocument
 from marrowpath.domain.errors import InvalidCase, Problem
 from marrowpath.domain.text import visible
 from marrowpath.domain.types import describe_number, lenient_date, lenient_datetime
+from marrowpath.domain.upgrade import upgrade_case
 
 # Tags pydantic adds to an error location for union branches and validators: not fields.
 _LOCATION_TAGS = {"int", "float", "str", "bool", "list", "dict"}
@@ -102,16 +103,26 @@ def parse_case_json(text: str | bytes, *, today: date) -> CaseDocument:
 
 
 def parse_case(data: Any, *, today: date) -> CaseDocument:
-    """Validate a case document completely (import, sign). Raises `InvalidCase`."""
+    """Validate a case document completely (import, sign). Raises `InvalidCase`.
+
+    A `/1` document is upgraded to `/2` first (`upgrade.py`); any other format is refused.
+    """
     accession = accession_of(data)
     if not isinstance(data, dict):
         raise InvalidCase(None, [Problem("", f"must be a JSON object, got {_describe(data)}")])
     if nesting_too_deep(data):
         raise InvalidCase(accession, [Problem("", NESTING_RULE)])
+    data = upgrade_case(data)
     if data.get("format") != FORMAT:
         raise InvalidCase(
             accession,
-            [Problem("format", f"must be exactly {FORMAT}, got {_describe(data.get('format'))}")],
+            [
+                Problem(
+                    "format",
+                    f"must be exactly {FORMAT} (or {FORMAT_1}, read and upgraded), got "
+                    f"{_describe(data.get('format'))}",
+                )
+            ],
         )
     try:
         document = CaseDocument.model_validate(data)
