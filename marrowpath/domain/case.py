@@ -538,7 +538,10 @@ def _patterns_rule(patterns: list[InfiltratePattern]) -> list[InfiltratePattern]
     if repeated:
         raise ValueError(f"must not repeat a pattern, got {', '.join(repeated)} twice")
     if InfiltratePattern.NONE in patterns and len(patterns) > 1:
-        raise ValueError("none must stand alone: it says there is no infiltrate")
+        raise ValueError(
+            "must be none alone (none says there is no infiltrate), got "
+            + ", ".join(p.value for p in patterns)
+        )
     return patterns
 
 
