@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, text
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from marrowpath.bootstrap import App, build, upgrade_database
+from marrowpath.domain.upgrade import upgrade_case
 from marrowpath.domain.users import Role, User
 from marrowpath.services import passwords
 from tests.hashing import TEST_HASHER
@@ -48,7 +49,14 @@ PASSWORD = "correct-horse-1"
 
 
 def example_case() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(EXAMPLE_CASE.read_text(encoding="utf-8"))
+    """The `/1` example as the app holds it: upgraded to `/2` (the import path); the file
+    itself is read as written by the tests of importing `/1`."""
+    data: dict[str, Any] = upgrade_case(json.loads(EXAMPLE_CASE.read_text(encoding="utf-8")))
+    return data
+
+
+def example_case_v2() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(EXAMPLE_CASE_V2.read_text(encoding="utf-8"))
     return data
 
 

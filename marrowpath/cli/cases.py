@@ -29,7 +29,7 @@ ACKNOWLEDGE_HELP = "discordant finding codes acknowledged (comma-separated, e.g.
 
 
 def register(subparsers: Subparsers) -> None:
-    imp = add_command(subparsers, "import", "import marrowpath.case/1 files as drafts")
+    imp = add_command(subparsers, "import", "import marrowpath.case/2 (or /1) files as drafts")
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.set_defaults(handler=import_files)
 

@@ -854,7 +854,7 @@ class SqlVersionRepository:
                     "case_id": case_id,
                     "number": version.content.number,
                     "kind": version.content.kind.value,
-                    "content": version.content.model_dump(mode="json", exclude_none=True),
+                    "content": version.content.stored(),
                     "signed_by": version.content.signed_by,
                     "signed_at": version.content.signed_at,
                     "sha256": version.sha256,

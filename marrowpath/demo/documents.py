@@ -388,7 +388,7 @@ def core_section(
         "fibrosis_grade": fibrosis,
         "collagen": collagen,
         "osteosclerosis": osteosclerosis,
-        "infiltrate": infiltrate or {"pattern": "none"},
+        "infiltrate": infiltrate or {"patterns": ["none"]},
         "bone": bone,
     }
     if comment:
@@ -397,7 +397,8 @@ def core_section(
 
 
 def infiltrate_section(pattern: str, percent: float, description: str) -> Json:
-    return {"pattern": pattern, "percent": percent, "description": description}
+    """An infiltrate of one pattern, or several joined by "+" ("nodular+interstitial")."""
+    return {"patterns": pattern.split("+"), "percent": percent, "description": description}
 
 
 def stain_result(

@@ -1,13 +1,17 @@
-"""The case document `marrowpath.case/1` as pydantic models, exactly as `case-format.md`.
+"""The case document `marrowpath.case/2` as pydantic models, exactly as `case-format.md`.
 
 These models are the one place where the shape, types and ranges of a case are defined:
 the importer, the editor and the command line all validate through them. Cross-field
 rules (dates, sources, "at least one of") live in `marrowpath.domain.rules` so that a
 draft missing required fields can still be checked for them.
+
+Documents of `marrowpath.case/1` are upgraded to these models on the way in
+(`marrowpath.domain.upgrade`); issued versions keep the document as it was signed.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeAlias
 
 from pydantic import (
@@ -28,14 +32,17 @@ from marrowpath.domain.enums import (
     AspirateQuality,
     BlastsSource,
     ClassificationSystem,
+    CommunicationMethod,
     Complication,
     CoreAdequacy,
+    CountMethod,
     DifferentialCategory,
     DifferentialSource,
     FibrosisGrade,
     Indication,
     InfiltratePattern,
     Laterality,
+    MeasurementUnit,
     MegakaryocyteNumber,
     Particles,
     PlasmaCellsSource,
@@ -44,6 +51,7 @@ from marrowpath.domain.enums import (
     Site,
     Specimen,
     StainResult,
+    TherapyKind,
     label,
 )
 from marrowpath.domain.identity import identifier_problem, name_problem
@@ -57,6 +65,7 @@ from marrowpath.domain.types import (
     IsoDateTime,
     LongText,
     NonEmptyShortText,
+    Number,
     Percent,
     ShortText,
     describe_number,
@@ -64,7 +73,10 @@ from marrowpath.domain.types import (
     number,
 )
 
-FORMAT = "marrowpath.case/1"
+FORMAT = "marrowpath.case/2"
+# The format before /2: import reads it and upgrades it (`upgrade.py`); issued versions
+# signed in it keep it.
+FORMAT_1 = "marrowpath.case/1"
 
 
 def _identifier(value: str) -> str:
@@ -221,6 +233,22 @@ class Cbc(Document):
     )
 
 
+class Therapy(Document):
+    """A period of treatment (`/2`): what and when, so that a marrow is read against it
+    (the timeline draws the periods)."""
+
+    place = "clinical"
+
+    name: Annotated[NonEmptyShortText, FieldLabel("Therapy", entry="Name")]
+    kind: Annotated[TherapyKind, choice("Therapy, kind", entry="Kind")]
+    started_on: Annotated[
+        IsoDate, FieldLabel("Therapy, started", format="date", entry="Started on")
+    ]
+    ended_on: Annotated[
+        IsoDate | None, FieldLabel("Therapy, ended", format="date", entry="Ended on")
+    ] = None
+
+
 class Clinical(Document):
     place = "clinical"
 
@@ -233,6 +261,11 @@ class Clinical(Document):
     blood_smear: Annotated[
         LongText | None, FieldLabel("Peripheral blood smear", entry="Blood smear")
     ] = None
+    therapy: Annotated[
+        Annotated[list[Therapy], Field(max_length=50)] | None,
+        FieldLabel("Therapy"),
+        ListLabel("Therapy", "key", key="name"),
+    ] = None
 
 
 class Procedure(Document):
@@ -242,6 +275,10 @@ class Procedure(Document):
     place = "procedure"
 
     date: Annotated[IsoDate, FieldLabel("Procedure date", format="date", place="identification")]
+    collected_at: Annotated[
+        IsoDateTime | None,
+        FieldLabel("Collected", format="datetime", place="identification", entry="Collection time"),
+    ] = None
     site: Annotated[Site, choice("Site", place="identification")]
     laterality: Annotated[
         Laterality,
@@ -307,21 +344,39 @@ class DifferentialCounts(Document):
         return {category: self.count(category) for category in DifferentialCategory}
 
 
+def _second_label(category: DifferentialCategory) -> FieldLabel:
+    """A category of the second observer's count: "Blasts (second count)"."""
+    return FieldLabel(
+        category_label(category).label,
+        "second count",
+        format="cells",
+        entry=category_label(category).entry_label,
+    )
+
+
 if TYPE_CHECKING:
     Differential: TypeAlias = DifferentialCounts
+    SecondDifferential: TypeAlias = DifferentialCounts
 else:
-    Differential = create_model(
-        "Differential",
-        __base__=DifferentialCounts,
-        __module__=__name__,
-        **{
-            category.value: (
-                Annotated[DifferentialCount | None, category_label(category)],
-                None,
-            )
-            for category in DifferentialCategory
-        },
-    )
+
+    def _differential_model(name, labelled):
+        return create_model(
+            name,
+            __base__=DifferentialCounts,
+            __module__=__name__,
+            **{
+                category.value: (
+                    Annotated[DifferentialCount | None, labelled(category)],
+                    None,
+                )
+                for category in DifferentialCategory
+            },
+        )
+
+    Differential = _differential_model("Differential", category_label)
+    # the same categories labelled as the second count's, so that a changes table or an
+    # editor never confuses them with the differential reported
+    SecondDifferential = _differential_model("SecondDifferential", _second_label)
 
 
 def _morphology(lineage: str) -> FieldLabel:
@@ -363,14 +418,85 @@ class Iron(Document):
         Annotated[int, Field(strict=True, ge=0, le=6)] | None,
         FieldLabel("Storage iron", format="grade", entry_unit="Gale grade 0-6"),
     ] = None
+    ring_sideroblasts: Annotated[
+        Count | None,
+        FieldLabel(
+            "Ring sideroblasts counted",
+            "iron stain",
+            format="whole",
+            entry="Ring sideroblasts",
+            entry_unit="of the erythroblasts counted",
+        ),
+    ] = None
+    # derived from the counts when both are given (`measures.ring_sideroblasts`); typed
+    # as well, it must agree with them to one decimal (`validation.py`)
     ring_sideroblasts_pct: Annotated[
         Percent | None,
-        FieldLabel("Ring sideroblasts", format="percent", entry_unit="% of erythroblasts"),
+        FieldLabel(
+            "Ring sideroblasts",
+            format="percent",
+            entry="Ring sideroblasts %",
+            entry_unit="% of erythroblasts",
+        ),
     ] = None
     erythroblasts_counted: Annotated[
         Count | None, FieldLabel("Erythroblasts counted", "iron stain", format="whole")
     ] = None
     comment: Annotated[LongText | None, FieldLabel("Iron comment")] = None
+
+    def counted(self) -> bool:
+        """Whether the ring sideroblasts were counted (`/2`): the percentage is theirs."""
+        return (
+            self.ring_sideroblasts is not None
+            and bool(self.erythroblasts_counted)
+            and self.ring_sideroblasts <= (self.erythroblasts_counted or 0)
+        )
+
+    def percent(self) -> Fraction | int | float | None:
+        """Ring sideroblasts as % of erythroblasts: exact from the counts when they were
+        counted, else as typed; None when neither was recorded."""
+        if self.counted():
+            return Fraction(100 * (self.ring_sideroblasts or 0), self.erythroblasts_counted or 1)
+        return self.ring_sideroblasts_pct
+
+
+class CountProvenance(Document):
+    """How the differential was obtained (`/2`): a count from the bench counter reads
+    differently from one typed in or imported, and its times and target are evidence."""
+
+    place = "differential"
+
+    method: Annotated[CountMethod, choice("Count, method", entry="Count method")]
+    counted_by: Annotated[ShortText | None, FieldLabel("Counted by")] = None
+    started_at: Annotated[
+        IsoDateTime | None, FieldLabel("Count started", format="datetime", entry="Started at")
+    ] = None
+    finished_at: Annotated[
+        IsoDateTime | None, FieldLabel("Count finished", format="datetime", entry="Finished at")
+    ] = None
+    target: Annotated[
+        Annotated[int, Field(strict=True, ge=1, le=DIFFERENTIAL_TOTAL_MAX)] | None,
+        FieldLabel("Count target", format="whole", unit="cells", entry="Target"),
+    ] = None
+    smudge_cells: Annotated[
+        Count | None,
+        FieldLabel("Smudge cells", format="whole", unit="cells", entry="Smudge cells"),
+    ] = None
+
+
+class SecondCount(Document):
+    """A second observer's count of the same smear (`/2`, quality control): kept beside
+    the differential reported, never summed into it."""
+
+    place = "differential"
+
+    counted_by: Annotated[
+        NonEmptyShortText, FieldLabel("Second count, counted by", entry="Counted by")
+    ]
+    method: Annotated[CountMethod | None, choice("Second count, method", entry="Count method")] = (
+        None
+    )
+    differential: SecondDifferential
 
 
 class Aspirate(Document):
@@ -390,6 +516,8 @@ class Aspirate(Document):
             place="differential",
         ),
     ] = None
+    count: CountProvenance | None = None
+    second_count: SecondCount | None = None
     megakaryocyte_number: Annotated[
         MegakaryocyteNumber | None, choice("Megakaryocytes", "aspirate")
     ] = None
@@ -404,12 +532,29 @@ class Aspirate(Document):
     ] = None
 
 
+def _patterns_rule(patterns: list[InfiltratePattern]) -> list[InfiltratePattern]:
+    """No pattern twice, and `none` only alone (it says there is no infiltrate)."""
+    repeated = sorted({p.value for p in patterns if patterns.count(p) > 1})
+    if repeated:
+        raise ValueError(f"must not repeat a pattern, got {', '.join(repeated)} twice")
+    if InfiltratePattern.NONE in patterns and len(patterns) > 1:
+        raise ValueError(
+            "must be none alone (none says there is no infiltrate), got "
+            + ", ".join(p.value for p in patterns)
+        )
+    return patterns
+
+
 class Infiltrate(Document):
     place = "core"
 
-    pattern: Annotated[
-        InfiltratePattern,
+    # `/1` had one `pattern`; /2 records several ("nodular and interstitial")
+    patterns: Annotated[
+        list[InfiltratePattern],
+        Field(min_length=1),
+        AfterValidator(input_only(_patterns_rule)),
         choice("Infiltrate, pattern", entry="Infiltrate pattern", signout=False),
+        ListLabel("Infiltrate, pattern", "value"),
     ]
     percent: Annotated[
         Percent | None,
@@ -483,17 +628,43 @@ class Stain(Document):
     comment: Annotated[LongText | None, FieldLabel("Comment")] = None
 
 
+class Measurement(Document):
+    """A number an ancillary study reports (`/2`), plotted on the patient's timeline."""
+
+    place = "ancillary"
+
+    name: Annotated[NonEmptyShortText, FieldLabel("Measurement", entry="Name")]
+    value: Annotated[Number, FieldLabel("Measurement, value", format="number", entry="Value")]
+    unit: Annotated[
+        MeasurementUnit,
+        choice(
+            "Measurement, unit",
+            words={"percent": "%", "vaf_percent": "% VAF", "ratio": "ratio"},
+            entry="Unit",
+        ),
+    ]
+
+
 class Ancillary(Document):
     place = "ancillary"
 
     kind: Annotated[AncillaryKind, choice("Study")]
     status: Annotated[
-        AncillaryStatus, choice("Status", words={"pending": "PENDING", "final": "Final"})
+        AncillaryStatus,
+        choice(
+            "Status",
+            words={"pending": "PENDING", "final": "Final", "not_performed": "Not performed"},
+        ),
     ]
     result: Annotated[LongText | None, FieldLabel("Result")] = None
     performed_by: Annotated[ShortText | None, FieldLabel("Performed by")] = None
     reported_on: Annotated[
         IsoDate | None, FieldLabel("Reported", format="date", entry="Reported on")
+    ] = None
+    measurements: Annotated[
+        Annotated[list[Measurement], Field(max_length=50)] | None,
+        FieldLabel("Measurement"),
+        ListLabel("Measurement", "key", key="name"),
     ] = None
 
 
@@ -549,10 +720,29 @@ class VersionEntry(Document):
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
+class Communication(Document):
+    """A critical result told to someone (`/2`, `bench.md`): who, how, when, and whether
+    it was read back. Usernames are stored as given (they need not be users here)."""
+
+    place = "communications"
+
+    at: Annotated[IsoDateTime, FieldLabel("Communicated", format="datetime", entry="At")]
+    to: Annotated[NonEmptyShortText, FieldLabel("Communicated to", entry="To")]
+    role: Annotated[ShortText | None, FieldLabel("Role")] = None
+    method: Annotated[
+        CommunicationMethod,
+        choice("Communicated by", words={"page": "Pager"}, entry="Method"),
+    ]
+    reached: Annotated[Flag, FieldLabel("Reached", format="flag")] = True
+    read_back: Annotated[Flag | None, FieldLabel("Read back", format="flag")] = None
+    by: Annotated[NonEmptyShortText, FieldLabel("Communication, by", entry="By")]
+    note: Annotated[LongText | None, FieldLabel("Communication, note", entry="Note")] = None
+
+
 class CaseDocument(Document):
     """One bone marrow case: the findings a pathologist signs."""
 
-    format: Literal["marrowpath.case/1"]
+    format: Literal["marrowpath.case/2"]
     accession: Annotated[Accession, FieldLabel("Accession", group="identity", place="case")]
     patient: Patient
     ordering_provider: Provider
@@ -581,6 +771,11 @@ class CaseDocument(Document):
         ListLabel("", "key", key="kind"),
     ] = None
     diagnosis: Diagnosis
+    communications: Annotated[
+        Annotated[list[Communication], Field(max_length=100)] | None,
+        FieldLabel("Communication"),
+        ListLabel("Communication", "key", key="to"),
+    ] = None
     versions: list[VersionEntry] | None = None
 
     def findings(self) -> CaseDocument:

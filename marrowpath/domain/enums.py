@@ -139,6 +139,10 @@ class StainResult(StrEnum):
     NEGATIVE = "negative"
     EQUIVOCAL = "equivocal"
     NOT_INTERPRETABLE = "not_interpretable"
+    # `/2`: p53-type stains read by pattern rather than positive or negative
+    WILD_TYPE_PATTERN = "wild_type_pattern"
+    ABERRANT_OVEREXPRESSION = "aberrant_overexpression"
+    ABERRANT_NULL = "aberrant_null"
 
 
 class AncillaryKind(StrEnum):
@@ -152,6 +156,7 @@ class AncillaryKind(StrEnum):
 class AncillaryStatus(StrEnum):
     PENDING = "pending"
     FINAL = "final"
+    NOT_PERFORMED = "not_performed"  # `/2`: the result says why
 
 
 class ClassificationSystem(StrEnum):
@@ -160,11 +165,46 @@ class ClassificationSystem(StrEnum):
     OTHER = "other"
 
 
+class TherapyKind(StrEnum):
+    CHEMOTHERAPY = "chemotherapy"
+    TARGETED = "targeted"
+    IMMUNOTHERAPY = "immunotherapy"
+    TRANSPLANT = "transplant"
+    RADIATION = "radiation"
+    TRANSFUSION = "transfusion"
+    OTHER = "other"
+
+
+class CountMethod(StrEnum):
+    """How a differential was obtained (`aspirate.count.method`)."""
+
+    COUNTER = "counter"
+    TYPED = "typed"
+    IMPORTED = "imported"
+
+
+class MeasurementUnit(StrEnum):
+    PERCENT = "percent"
+    VAF_PERCENT = "vaf_percent"
+    RATIO = "ratio"
+    OTHER = "other"
+
+
+class CommunicationMethod(StrEnum):
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+    SECURE_MESSAGE = "secure_message"
+    PAGE = "page"
+    OTHER = "other"
+
+
 class DifferentialCategory(StrEnum):
     """Differential categories in the order a report prints them."""
 
     BLASTS = "blasts"
     PROMYELOCYTES = "promyelocytes"
+    # `/2`: acute promyelocytic leukemia; a blast equivalent, counted as myeloid
+    ABNORMAL_PROMYELOCYTES = "abnormal_promyelocytes"
     MYELOCYTES = "myelocytes"
     METAMYELOCYTES = "metamyelocytes"
     BANDS = "bands"

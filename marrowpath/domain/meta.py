@@ -59,6 +59,7 @@ Place = Literal[
     "key_results",
     "stains",
     "ancillary",
+    "communications",
     "patient_summary",
 ]
 PLACES: tuple[str, ...] = tuple(place for place in get_args(Place) if place)

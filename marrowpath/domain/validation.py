@@ -16,16 +16,21 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from fractions import Fraction
 from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from marrowpath.domain.case import FORMAT, CaseDocument
+from marrowpath.domain.case import FORMAT, FORMAT_1, CaseDocument
 from marrowpath.domain.errors import InvalidCase, Problem
 from marrowpath.domain.text import visible
+from marrowpath.domain.thresholds import round_half_up
 from marrowpath.domain.types import describe_number, lenient_date, lenient_datetime
+from marrowpath.domain.upgrade import upgrade_case
 
+# The one `/1` field that `/2` renamed: a `/2` file that still has it is told so.
+FORMAT_1_PATTERN = "core.infiltrate.pattern"
 # Tags pydantic adds to an error location for union branches and validators: not fields.
 _LOCATION_TAGS = {"int", "float", "str", "bool", "list", "dict"}
 # A case document is at most 6 levels deep; 32 leaves room and stops a file of 100,000
@@ -102,16 +107,26 @@ def parse_case_json(text: str | bytes, *, today: date) -> CaseDocument:
 
 
 def parse_case(data: Any, *, today: date) -> CaseDocument:
-    """Validate a case document completely (import, sign). Raises `InvalidCase`."""
+    """Validate a case document completely (import, sign). Raises `InvalidCase`.
+
+    A `/1` document is upgraded to `/2` first (`upgrade.py`); any other format is refused.
+    """
     accession = accession_of(data)
     if not isinstance(data, dict):
         raise InvalidCase(None, [Problem("", f"must be a JSON object, got {_describe(data)}")])
     if nesting_too_deep(data):
         raise InvalidCase(accession, [Problem("", NESTING_RULE)])
+    data = upgrade_case(data)
     if data.get("format") != FORMAT:
         raise InvalidCase(
             accession,
-            [Problem("format", f"must be exactly {FORMAT}, got {_describe(data.get('format'))}")],
+            [
+                Problem(
+                    "format",
+                    f"must be exactly {FORMAT} (or {FORMAT_1}, read and upgraded), got "
+                    f"{_describe(data.get('format'))}",
+                )
+            ],
         )
     try:
         document = CaseDocument.model_validate(data)
@@ -151,6 +166,8 @@ def problems_from(error: ValidationError, *, skip_missing: bool = False) -> list
         if path in by_path and detail["type"] in {"int_type", "float_type"}:
             continue  # a union's other branch; the first message already says it
         by_path.setdefault(path, Problem(path, _message(detail)))
+    if FORMAT_1_PATTERN in by_path:  # one line: the /1 field, not also the /2 one missing
+        by_path.pop(FORMAT_1_PATTERN.removesuffix("pattern") + "patterns", None)
     return list(by_path.values())
 
 
@@ -192,11 +209,85 @@ def cross_field_problems(data: dict[str, Any], *, today: date) -> list[Problem]:
     if isinstance(ancillary, list):
         for index, study in enumerate(ancillary):
             study = _obj(study)
-            if study.get("status") == "final" and not str(study.get("result") or "").strip():
+            if str(study.get("result") or "").strip():
+                continue
+            if study.get("status") == "final":
                 problems.append(
                     Problem(f"ancillary[{index}].result", "is required when the status is final")
                 )
+            elif study.get("status") == "not_performed":
+                problems.append(
+                    Problem(
+                        f"ancillary[{index}].result",
+                        "is required when the status is not_performed (the reason)",
+                    )
+                )
+    problems += _collection_problems(procedure, procedure_date)
+    problems += _therapy_problems(_obj(data.get("clinical")).get("therapy"))
+    problems += _ring_sideroblast_problems(_obj(_obj(data.get("aspirate")).get("iron")))
     return problems
+
+
+def _collection_problems(procedure: dict[str, Any], procedure_date: date | None) -> list[Problem]:
+    """`procedure.collected_at` is on the procedure date, as the time is written (its own
+    offset: 23:30 in New York is that day there, whatever the date in UTC)."""
+    collected = lenient_datetime(procedure.get("collected_at"))
+    if collected is None or procedure_date is None or collected.date() == procedure_date:
+        return []
+    return [
+        Problem(
+            "procedure.collected_at",
+            f"is on {collected.date()}, not on the procedure date {procedure_date}",
+        )
+    ]
+
+
+def _therapy_problems(therapy: Any) -> list[Problem]:
+    """A therapy period does not end before it starts."""
+    problems: list[Problem] = []
+    for index, period in enumerate(therapy if isinstance(therapy, list) else []):
+        period = _obj(period)
+        started, ended = (
+            lenient_date(period.get("started_on")),
+            lenient_date(period.get("ended_on")),
+        )
+        if started and ended and ended < started:
+            problems.append(
+                Problem(
+                    f"clinical.therapy[{index}].ended_on", f"{ended} is before started_on {started}"
+                )
+            )
+    return problems
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _ring_sideroblast_problems(iron: dict[str, Any]) -> list[Problem]:
+    """Counted ring sideroblasts are some of the erythroblasts counted, and a typed
+    percentage beside them says what they say, to one decimal (half up)."""
+    ring, counted = _whole(iron.get("ring_sideroblasts")), _whole(iron.get("erythroblasts_counted"))
+    if ring is None:
+        return []
+    path = "aspirate.iron.ring_sideroblasts"
+    if counted is None:
+        return [Problem(path, "is given without erythroblasts_counted: a count needs both")]
+    if ring > counted:
+        return [Problem(path, f"must be at most erythroblasts_counted ({counted}), got {ring}")]
+    typed = iron.get("ring_sideroblasts_pct")
+    if counted == 0 or not isinstance(typed, int | float) or isinstance(typed, bool):
+        return []
+    derived = round_half_up(Fraction(100 * ring, counted), 1)
+    if round_half_up(Fraction(str(typed)), 1) == derived:
+        return []
+    return [
+        Problem(
+            f"{path}_pct",
+            f"{describe_number(typed)} disagrees with the counts: {ring} of {counted} "
+            f"erythroblasts is {derived} %",
+        )
+    ]
 
 
 def completeness_gaps(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -263,6 +354,8 @@ def _message(detail: ErrorDetails) -> str:
     noun = "a whole number" if whole else "a number"
     if kind == "missing":
         return "is required"
+    if kind == "extra_forbidden" and _path(detail["loc"]) == FORMAT_1_PATTERN:
+        return f"is a field of {FORMAT_1}; {FORMAT} has patterns (a list)"
     if kind == "extra_forbidden":
         return f"is not a field of {FORMAT} (misspelt?)"
     if kind in {"int_type", "int_from_float", "int_parsing"}:

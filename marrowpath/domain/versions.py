@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, PrivateAttr, model_validator
 
 from marrowpath.domain.case import CaseDocument, VersionEntry
 from marrowpath.domain.lifecycle import VersionKind
 from marrowpath.domain.redline import ChangeRow
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.timeline import PriorMarrow
+from marrowpath.domain.upgrade import is_format_1, upgrade_case
 from marrowpath.domain.wording import datetime_text
 
 
@@ -88,9 +89,40 @@ class VersionContent(BaseModel):
     # the discordant findings the signer acknowledged (`clinical-rules.md` 6), covered by
     # the signature; None when there were none (and in versions signed before checks)
     acknowledged: tuple[str, ...] | None = None
+    # A version signed in `marrowpath.case/1`: its document exactly as signed (JSON), while
+    # `document` holds it upgraded to /2 for reading (`upgrade.py`). None for /2.
+    _signed_document: dict[str, Any] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _read_format_1(
+        cls, data: Any, handler: ModelWrapValidatorHandler[VersionContent]
+    ) -> VersionContent:
+        """A stored version signed in `/1` is read as `/2` and keeps what was signed, so
+        that it renders with today's code and still hashes, stores and exports as signed."""
+        if not isinstance(data, dict) or not is_format_1(data.get("document")):
+            return handler(data)
+        signed = data["document"]
+        content = handler({**data, "document": upgrade_case(signed)})
+        content._signed_document = json.loads(canonical_json(signed))
+        return content
+
+    def signed_document(self) -> dict[str, Any]:
+        """The document as signed, in the format it was signed in (export, storage)."""
+        if self._signed_document is not None:
+            copied: dict[str, Any] = json.loads(canonical_json(self._signed_document))
+            return copied
+        return self.document.to_json_dict()
+
+    def stored(self) -> dict[str, Any]:
+        """The JSON that is stored and hashed: the document as signed."""
+        dumped = self.model_dump(mode="json", exclude_none=True)
+        if self._signed_document is not None:
+            dumped["document"] = self.signed_document()
+        return dumped
 
     def canonical(self) -> bytes:
-        return canonical_json(self.model_dump(mode="json", exclude_none=True))
+        return canonical_json(self.stored())
 
     def sha256(self) -> str:
         return sha256_hex(self.canonical())

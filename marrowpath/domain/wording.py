@@ -7,8 +7,10 @@ paragraph markup happens in the renderers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from marrowpath.domain.enums import label
 from marrowpath.domain.thresholds import DISPLAY_THRESHOLDS, round_half_up, shown
@@ -46,7 +48,7 @@ def datetime_text(value: datetime | None) -> str:
     return f"{text} {offset}" if offset else text
 
 
-def one_decimal(value: Decimal | float | int | None, quantity: str = "") -> str:
+def one_decimal(value: Fraction | Decimal | float | int | None, quantity: str = "") -> str:
     """Percentages and ratios: one decimal, rounded half up (12.25 -> 12.3), never onto a
     threshold of `quantity` that the value has not reached (CD138 9.95 -> 9.9)."""
     if value is None:
@@ -54,7 +56,7 @@ def one_decimal(value: Decimal | float | int | None, quantity: str = "") -> str:
     return str(shown(value, DISPLAY_THRESHOLDS.get(quantity, ())))
 
 
-def percent_text(value: Decimal | float | int | None, quantity: str = "") -> str:
+def percent_text(value: Fraction | Decimal | float | int | None, quantity: str = "") -> str:
     """ "9.9 %"; `quantity` (`thresholds.DISPLAY_THRESHOLDS`, or `stain_quantity(name)` for
     a stain) keeps a value below a threshold it has not reached."""
     return f"{one_decimal(value, quantity)} %" if value is not None else NOT_RECORDED
@@ -92,6 +94,16 @@ def lower_words(value: object) -> str:
     code = str(value)
     shown = label(code)
     return shown if shown == code else shown[:1].lower() + shown[1:]
+
+
+def words_list(values: Iterable[object]) -> str:
+    """Several enumeration values as one phrase: "Nodular and interstitial",
+    "Nodular, interstitial and diffuse" (the first capitalised, the rest lower case)."""
+    said = [lower_words(value) for value in values]
+    if not said:
+        return ""
+    phrase = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+    return phrase[:1].upper() + phrase[1:]
 
 
 def yes_no(value: bool | None) -> str:

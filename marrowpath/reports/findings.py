@@ -33,6 +33,7 @@ from marrowpath.domain.labels import field_label, fields_under, label_of
 from marrowpath.domain.reference_intervals import NO_INTERVAL_TEXT
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.thresholds import stain_quantity, threshold_advisory
+from marrowpath.domain.wording import words_list
 from marrowpath.reports.context import SectionContext
 from marrowpath.reports.flowables import (
     Cell,
@@ -305,11 +306,11 @@ def _morphology(ctx: SectionContext, aspirate: Aspirate) -> list[Flowable]:
     if iron is not None:
         if iron.storage_grade is not None:
             storage = f"Grade {iron.storage_grade} (Gale scale 0-6)"
-        if iron.ring_sideroblasts_pct is not None:
-            ring = (
-                f"{percent_text(iron.ring_sideroblasts_pct, 'ring_sideroblasts')} of erythroblasts"
-            )
-            if iron.erythroblasts_counted is not None:
+        if iron.percent() is not None:
+            ring = f"{percent_text(iron.percent(), 'ring_sideroblasts')} of erythroblasts"
+            if iron.counted():
+                ring += f" ({iron.ring_sideroblasts} of {iron.erythroblasts_counted} counted)"
+            elif iron.erythroblasts_counted is not None:
                 ring += f" ({iron.erythroblasts_counted} erythroblasts counted)"
     rows2: list[tuple[str, Cell | None]] = [
         ("Dysplasia", dysplasia_text),
@@ -375,7 +376,7 @@ def _infiltrate(core: Core) -> str | None:
     infiltrate = core.infiltrate
     if infiltrate is None:
         return None
-    head = words(infiltrate.pattern)
+    head = words_list(infiltrate.patterns)
     if infiltrate.percent is not None:
         head += f", {percent_text(infiltrate.percent)} of the marrow space"
     return join([head, infiltrate.description or ""], ". ")

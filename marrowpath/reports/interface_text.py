@@ -17,6 +17,7 @@ from marrowpath.domain.derived import (
 from marrowpath.domain.labels import field_label, fields_under
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.versions import IssuedVersion
+from marrowpath.domain.wording import words_list
 from marrowpath.reports.formatting import (
     as_entered,
     date_text,
@@ -135,7 +136,10 @@ def aspirate(document: CaseDocument, settings: LabSettings) -> str:
             + join(
                 [
                     f"storage grade {iron.storage_grade}" if iron.storage_grade is not None else "",
-                    f"ring sideroblasts {as_entered(iron.ring_sideroblasts_pct)} %"
+                    f"ring sideroblasts {iron.ring_sideroblasts} of "
+                    f"{iron.erythroblasts_counted} ({one_decimal(iron.percent(), 'ring_sideroblasts')} %)"
+                    if iron.counted()
+                    else f"ring sideroblasts {as_entered(iron.ring_sideroblasts_pct)} %"
                     if iron.ring_sideroblasts_pct is not None
                     else "",
                     f"{iron.erythroblasts_counted} erythroblasts counted"
@@ -158,7 +162,7 @@ def core(document: CaseDocument, settings: LabSettings) -> str:
     if c.infiltrate is not None:
         infiltrate = "Infiltrate: " + join(
             [
-                lower_words(c.infiltrate.pattern),
+                words_list(c.infiltrate.patterns).lower(),
                 f"{as_entered(c.infiltrate.percent)} %" if c.infiltrate.percent is not None else "",
                 c.infiltrate.description or "",
             ]

@@ -353,8 +353,9 @@ def measured_values(case: CaseDocument, settings: LabSettings) -> list[str]:
             f"Iron stores: grade {iron.storage_grade} on a scale from 0 (none) to 6 (very "
             "high); 1 to 3 is usual."
         )
-    if iron is not None and iron.ring_sideroblasts_pct is not None:
-        ring = shown(iron.ring_sideroblasts_pct, DISPLAY_THRESHOLDS["ring_sideroblasts"])
+    ring_pct = iron.percent() if iron is not None else None
+    if ring_pct is not None:
+        ring = shown(ring_pct, DISPLAY_THRESHOLDS["ring_sideroblasts"])
         values.append(
             "Ring sideroblasts, young red cells with a ring of iron: "
             f"{plain_number(ring)} out of every 100 young red cells."
@@ -402,7 +403,7 @@ def glossary(request: ReportRequest) -> list[tuple[str, str]]:
             )
         )
         or "dysplas" in signed_text,
-        "Ring sideroblasts": (iron is not None and iron.ring_sideroblasts_pct is not None)
+        "Ring sideroblasts": (iron is not None and iron.percent() is not None)
         or "sideroblast" in signed_text,
         "Iron stores": iron is not None and iron.storage_grade is not None,
         "Fibrosis (MF-0 to MF-3)": core is not None or "fibrosis" in signed_text,

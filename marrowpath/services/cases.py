@@ -15,7 +15,7 @@ from typing import Any, Literal, ParamSpec, TypeVar
 from marrowpath.domain import lifecycle
 from marrowpath.domain.acknowledgement import require_acknowledged, require_known
 from marrowpath.domain.audit import AuditEntry
-from marrowpath.domain.case import CaseDocument
+from marrowpath.domain.case import FORMAT, CaseDocument
 from marrowpath.domain.checks import CheckReport, check_document
 from marrowpath.domain.diff import changes
 from marrowpath.domain.errors import (
@@ -293,14 +293,16 @@ class CaseService:
 
     @audited("export")
     def export_json(self, actor: User, accession: str) -> dict[str, Any]:
-        """The case as `marrowpath.case/1` with its `versions` (clinicians: latest issued)."""
+        """The case with its `versions`: the working document (`marrowpath.case/2`), or for
+        clinicians the latest issued document exactly as signed (`/1` or `/2`)."""
         with self._ctx.uow() as uow:
             case = self._visible(uow, actor, accession)
             versions = uow.versions.list(case.id)
             if actor.can(Permission.SEE_WORKING):
                 data = dict(case.working)
             else:
-                data = versions[-1].content.document.to_json_dict()
+                # as signed, in the format it was signed in (`/1` stays `/1`)
+                data = versions[-1].content.signed_document()
             data["versions"] = [
                 v.entry().model_dump(mode="json", exclude_none=True) for v in versions
             ]
@@ -522,7 +524,7 @@ class CaseService:
             data = dict(data)
             if not data.get("accession"):
                 data["accession"] = self._next_accession(uow)
-            data.setdefault("format", "marrowpath.case/1")
+            data.setdefault("format", FORMAT)
             accession = str(data["accession"])
             check = self._check_savable(data, accession)
             if uow.cases.get(accession) is not None:

@@ -326,12 +326,13 @@ class TestImport:
         refuse(
             "misspelt.json",
             mutated("BM26-00105", lambda d: d["aspirate"].update(auer_rodz=True)),
-            "BM26-00105: aspirate.auer_rodz is not a field of marrowpath.case/1 (misspelt?)",
+            "BM26-00105: aspirate.auer_rodz is not a field of marrowpath.case/2 (misspelt?)",
         )
         refuse(
             "format.json",
-            mutated("BM26-00106", lambda d: d.update(format="marrowpath.case/2")),
-            'BM26-00106: format must be exactly marrowpath.case/1, got "marrowpath.case/2"',
+            mutated("BM26-00106", lambda d: d.update(format="marrowpath.case/3")),
+            "BM26-00106: format must be exactly marrowpath.case/2 (or marrowpath.case/1, read "
+            'and upgraded), got "marrowpath.case/3"',
         )
         refuse(
             "date-format.json",
@@ -652,7 +653,7 @@ class TestExport:
         result = as_user(db, "drpark", "export", ACCESSION, "--format", "json")
         assert result.code == 0
         data = json.loads(result.out)
-        assert data["format"] == "marrowpath.case/1"
+        assert data["format"] == "marrowpath.case/2"
         assert data["accession"] == ACCESSION
         assert data["patient"]["given_names"] == "Tomás"
         assert len(data["versions"]) == 1

@@ -176,7 +176,7 @@ def test_a_nul_in_a_field_name_or_a_reason_is_refused_in_words(app: App, team: T
     data = example_case()
     data["patient"]["mrn\x00"] = "x"
     message = refused(app, team, data)
-    assert "is not a field of marrowpath.case/1" in message and "\\u0000" in message
+    assert "is not a field of marrowpath.case/2" in message and "\\u0000" in message
     assert "\x00" not in refusals(app)[-1]["reason"]
     app.cases.import_case(team["drpark"], example_case())
     app.cases.sign(team["drpark"], ACCESSION, PASSWORD, preliminary=True)

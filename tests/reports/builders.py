@@ -15,6 +15,7 @@ from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.lifecycle import MEANING, VersionKind
 from marrowpath.domain.reporting import ReportRequest
 from marrowpath.domain.settings import LabIdentity, LabSettings
+from marrowpath.domain.upgrade import upgrade_case
 from marrowpath.domain.validation import parse_case
 from marrowpath.domain.versions import IssuedVersion, VersionContent
 
@@ -39,7 +40,8 @@ WITHDRAW_REASON = "Specimen belongs to another patient (labelling error at colle
 
 
 def example_data() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(EXAMPLE_CASE.read_text(encoding="utf-8"))
+    """The `/1` example as the app holds it, upgraded to `/2`."""
+    data: dict[str, Any] = upgrade_case(json.loads(EXAMPLE_CASE.read_text(encoding="utf-8")))
     return data
 
 

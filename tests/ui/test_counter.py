@@ -161,18 +161,18 @@ def test_ring_sideroblast_counter_fills_the_iron_section(
         key(qtbot, editor, name)
     key(qtbot, editor, "b")  # never a blast here
     iron = editor.document()["aspirate"]["iron"]
-    assert iron == {"erythroblasts_counted": 10, "ring_sideroblasts_pct": 20.0}
+    assert iron == {"ring_sideroblasts": 2, "erythroblasts_counted": 10}
     assert "Only 1 (ring sideroblast) and 2" in editor.message_bar.text.text()
     key(qtbot, editor, Qt.Key.Key_Backspace)
     iron = editor.document()["aspirate"]["iron"]
-    assert iron == {"erythroblasts_counted": 9, "ring_sideroblasts_pct": 22.2}
+    assert iron == {"ring_sideroblasts": 2, "erythroblasts_counted": 9}
     assert "differential" not in editor.document().get("aspirate", {})
     key(qtbot, editor, Qt.Key.Key_F10)
     assert not editor.counters.ring.active
     key(qtbot, editor, Qt.Key.Key_F10)  # goes on from the fields' values
     key(qtbot, editor, "1", Qt.KeyboardModifier.KeypadModifier)
     iron = editor.document()["aspirate"]["iron"]
-    assert iron == {"erythroblasts_counted": 10, "ring_sideroblasts_pct": 30.0}
+    assert iron == {"ring_sideroblasts": 3, "erythroblasts_counted": 10}
     key(qtbot, editor, Qt.Key.Key_Escape)
 
 

@@ -187,7 +187,7 @@ def test_create_a_case_from_nothing_by_keyboard(
         qtbot.keyClick(check, Qt.Key.Key_Space)
     choose(qtbot, editor, "aspirate.quality", "adequate")
     choose(qtbot, editor, "aspirate.particles", "present")
-    type_counts(qtbot, editor, ["6", "", "", "", "", "120", "", "", "", "", "", "", "4"])
+    type_counts(qtbot, editor, ["6", "", "", "", "", "", "120", "", "", "", "", "", "", "4"])
     type_into(qtbot, line(editor, "core.length_mm"), "18.5")
     choose(qtbot, editor, "core.adequacy", "adequate")
     type_into(qtbot, line(editor, "core.cellularity_pct"), "60")
@@ -280,17 +280,17 @@ def test_differential_percentages_ratio_and_marks_follow_the_typing(
     editor = open_editor(None, dr)
     panel = editor.form.differential
     model, table = panel.model, panel.table
-    # blasts 10, neutrophils 50, polychromatic normoblasts 40 (rows 0, 5, 15)
-    type_counts(qtbot, editor, ["10", "", "", "", "", "5"])
+    # blasts 10, neutrophils 50, polychromatic normoblasts 40 (rows 0, 6, 16)
+    type_counts(qtbot, editor, ["10", "", "", "", "", "", "5"])
     assert model.index(0, PERCENT).data() == "66.7"  # 10 of 15, while still counting
     press(qtbot, Qt.Key.Key_Up, table)
-    assert table.currentIndex().row() == 5  # Enter moved down; the arrow moves back up
+    assert table.currentIndex().row() == 6  # Enter moved down; the arrow moves back up
     press(qtbot, "5", table)
     press(qtbot, "0", table)  # typed over: 50, not 55
     press(qtbot, Qt.Key.Key_Return, table)
-    for _ in range(15 - 6):
+    for _ in range(16 - 7):
         press(qtbot, Qt.Key.Key_Down, table)
-    assert table.currentIndex() == table.count_index(15)
+    assert table.currentIndex() == table.count_index(16)
     press(qtbot, "4", table)
     press(qtbot, "0", table)
     assert panel.cells.text() == "100"  # live before Enter: every keystroke counts
@@ -300,9 +300,9 @@ def test_differential_percentages_ratio_and_marks_follow_the_typing(
         return tuple(model.index(number, c).data() for c in (COUNT, PERCENT, MARK))
 
     assert row(0) == ("10", "10.0", "H")
-    assert row(5) == ("50", "50.0", "H")
+    assert row(6) == ("50", "50.0", "H")
     assert row(1) == ("", "0.0", "L")  # promyelocytes 0 against 2-6
-    assert row(15) == ("40", "40.0", "")  # no interval of its own
+    assert row(16) == ("40", "40.0", "")  # no interval of its own
     assert panel.cells.text() == "100"
     assert panel.erythroid.text() == "40 (40.0 %, H; reference 18-32 %)"
     assert panel.ratio.text() == "1.5:1 L (reference 2.0-4.0)"
@@ -760,7 +760,7 @@ def test_flags_are_computed_from_the_valid_parts_of_a_partial_draft() -> None:
         )
     ]
     assert codes == ["cells_counted_below_200", "blasts_aml_range", "pb_blasts_2", "core_short"]
-    assert editor_flags({"format": "marrowpath.case/1"}, today=today, final_sign_out=True) == []
+    assert editor_flags({"format": "marrowpath.case/2"}, today=today, final_sign_out=True) == []
 
 
 def test_a_name_mixing_alphabets_is_flagged_for_the_pathologist(

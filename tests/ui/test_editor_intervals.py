@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import App
 from marrowpath.domain.derived import BLAST_EQUIVALENTS_LABEL
+from marrowpath.domain.enums import DifferentialCategory
 from marrowpath.domain.users import User
 from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.services import Services
@@ -23,7 +24,7 @@ from tests.ui.screens import save_screenshot
 
 pytestmark = pytest.mark.ui
 ACCESSION = "BM26-00042"
-PROMONOCYTES_ROW = 9
+PROMONOCYTES_ROW = list(DifferentialCategory).index(DifferentialCategory.PROMONOCYTES)
 
 
 @pytest.fixture

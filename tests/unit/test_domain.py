@@ -900,13 +900,13 @@ class TestValidationMessages:
     def test_unknown_misspelt_field(self, section: str | None, field: str, path: str) -> None:
         data = example_case()
         (data[section] if section else data)[field] = "x"
-        assert problems(data) == [f"{path} is not a field of marrowpath.case/1 (misspelt?)"]
+        assert problems(data) == [f"{path} is not a field of marrowpath.case/2 (misspelt?)"]
 
     def test_misspelt_differential_category(self) -> None:
         data = example_case()
         data["aspirate"]["differential"]["blast"] = 3
         assert problems(data) == [
-            "aspirate.differential.blast is not a field of marrowpath.case/1 (misspelt?)"
+            "aspirate.differential.blast is not a field of marrowpath.case/2 (misspelt?)"
         ]
 
     def test_wrong_date_format(self) -> None:
@@ -1058,12 +1058,11 @@ class TestValidationMessages:
 
     def test_wrong_format(self) -> None:
         data = example_case()
-        data["format"] = "marrowpath.case/2"
-        assert problems(data) == [
-            'format must be exactly marrowpath.case/1, got "marrowpath.case/2"'
-        ]
+        data["format"] = "marrowpath.case/3"
+        rule = "format must be exactly marrowpath.case/2 (or marrowpath.case/1, read and upgraded)"
+        assert problems(data) == [f'{rule}, got "marrowpath.case/3"']
         del data["format"]
-        assert problems(data) == ["format must be exactly marrowpath.case/1, got null"]
+        assert problems(data) == [f"{rule}, got null"]
 
     def test_not_an_object(self) -> None:
         assert problems([1, 2]) == ["must be a JSON object, got a list"]
@@ -1118,7 +1117,7 @@ class TestCheckDraft:
 
     def test_still_refuses_broken_rules(self) -> None:
         data = {
-            "format": "marrowpath.case/1",
+            "format": "marrowpath.case/2",
             "accession": "BM26-00001",
             "patient": {"mrn": "M1", "birth_date": "2027-01-01"},
             "procedure": {"date": "2026-11-18"},

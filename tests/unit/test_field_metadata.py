@@ -45,6 +45,11 @@ def test_lists_say_how_their_items_are_matched() -> None:
         "procedure.complications",
         "stains",
         "ancillary",
+        # `/2`
+        "clinical.therapy",
+        "core.infiltrate.patterns",
+        "ancillary[].measurements",
+        "communications",
     }
     # A copy-to recipient is a Provider, named as a recipient rather than as the
     # ordering provider.

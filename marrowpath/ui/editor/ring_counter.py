@@ -2,9 +2,9 @@
 
 Why digits: `1` a ring sideroblast, `2` another erythroblast, so that a slip from the
 differential counter's letters never adds a blast equivalent here, nor a ring
-sideroblast there. It fills the iron section's erythroblasts counted and ring
-sideroblast percentage (`marrowpath.case/1` has no field for the ring sideroblasts'
-own number: the percentage is computed from it, one decimal half up).
+sideroblast there. It fills the iron section's ring sideroblasts and erythroblasts
+counted (`marrowpath.case/2`) and clears a typed percentage: the percentage is derived
+from the counts, so a typed one that disagrees cannot linger beside them.
 """
 
 from __future__ import annotations
@@ -17,19 +17,30 @@ from marrowpath.domain.counter import Outcome, RingSideroblastCount
 from marrowpath.ui.editor.fields import Field
 from marrowpath.ui.editor.key_capture import KeyCapture
 
+RING = "aspirate.iron.ring_sideroblasts"
 ERYTHROBLASTS = "aspirate.iron.erythroblasts_counted"
 PERCENT = "aspirate.iron.ring_sideroblasts_pct"
 
 
-def resumed(erythroblasts: object, percent: object) -> RingSideroblastCount:
-    """A count going on from the iron fields' values (the ring sideroblasts recovered
-    from the percentage), or from zero."""
-    if not isinstance(erythroblasts, int) or isinstance(erythroblasts, bool) or erythroblasts < 0:
+def _whole(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
+def resumed(erythroblasts: object, percent: object, ring: object = None) -> RingSideroblastCount:
+    """A count going on from the iron fields' values (the ring sideroblasts counted, or
+    recovered from a typed percentage), or from zero."""
+    total = _whole(erythroblasts)
+    if total is None:
         return RingSideroblastCount()
-    if not isinstance(percent, int | float) or isinstance(percent, bool):
-        percent = 0
-    ring = min(erythroblasts, max(0, round(percent * erythroblasts / 100)))
-    return RingSideroblastCount(ring=ring, other=erythroblasts - ring)
+    counted = _whole(ring)
+    if counted is None:
+        if not isinstance(percent, int | float) or isinstance(percent, bool):
+            percent = 0
+        counted = round(percent * total / 100)
+    counted = min(total, max(0, counted))
+    return RingSideroblastCount(ring=counted, other=total - counted)
 
 
 class RingSideroblastCounter(KeyCapture):
@@ -55,7 +66,9 @@ class RingSideroblastCounter(KeyCapture):
 
     def start(self) -> None:
         erythroblasts = self._field(ERYTHROBLASTS)
-        self.count = resumed(erythroblasts.value(), self._field(PERCENT).value())
+        self.count = resumed(
+            erythroblasts.value(), self._field(PERCENT).value(), self._field(RING).value()
+        )
         erythroblasts.focus()
         self.start_capture()
         self._say(self._state("Counting ring sideroblasts"))
@@ -82,8 +95,9 @@ class RingSideroblastCounter(KeyCapture):
 
     def _fill(self) -> None:
         for path, value in (
+            (RING, self.count.ring if self.count.erythroblasts else None),
             (ERYTHROBLASTS, self.count.erythroblasts or None),
-            (PERCENT, self.count.percent),
+            (PERCENT, None),
         ):
             field = self._field(path)
             field.set_value(value)

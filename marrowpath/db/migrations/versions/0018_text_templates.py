@@ -7,7 +7,7 @@ placeholders. Who changed a template last is kept on the row; every change is in
 audit trail.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-07
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import marrowpath.db.models
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
