@@ -25,6 +25,7 @@ from marrowpath.db.roles import AppRole
 from marrowpath.db.uow import SqlUnitOfWorkFactory
 from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
+from marrowpath.services.bench import BenchService
 from marrowpath.services.cases import CaseService
 from marrowpath.services.context import Clock, ServiceContext
 from marrowpath.services.counter import CounterService
@@ -63,6 +64,7 @@ class App:
     patients: PatientService
     timeline: TimelineService
     counter: CounterService
+    bench: BenchService
 
     # Built on first use, like `demo`: HL7 and the order intake are imported only by
     # the commands that need them (not by a search or the desktop app's start).
@@ -149,6 +151,7 @@ def build(
         patients=PatientService(context),
         timeline=TimelineService(context),
         counter=CounterService(context),
+        bench=BenchService(context),
     )
 
 

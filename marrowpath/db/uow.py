@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from marrowpath.db.anchor import AuditAnchor, NoAnchor, anchor_for
+from marrowpath.db.bench import SqlPresenceRepository, SqlReviewRepository
 from marrowpath.db.engine import READ_ONLY_OPTION
 from marrowpath.db.errors import INSUFFICIENT_PRIVILEGE, sqlstate, violation
 from marrowpath.db.merges import SqlPatientMergeRepository
@@ -84,6 +85,8 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(self.session, self._anchor)
         self.outbox = SqlOutboxRepository(self.session)
         self.orders = SqlReceivedOrderRepository(self.session)
+        self.reviews = SqlReviewRepository(self.session)
+        self.presence = SqlPresenceRepository(self.session)
         self._pending = []
         return self
 

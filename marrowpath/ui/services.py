@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
+from marrowpath.services.bench import BenchService
 from marrowpath.services.cases import CaseService
 from marrowpath.services.counter import CounterService
 from marrowpath.services.lab import LabService
@@ -28,6 +30,8 @@ class Services:
         outbox -- deliveries to the hospital (None where no interface is configured).
         timeline, patients -- a patient's marrows; corrections and merges of records.
         counter -- each user's differential counter keymap.
+        bench -- the sign-out queue, resident review and presence.
+        workstation -- this computer's name, as others see it in "Open by ... on ...".
     """
 
     auth: AuthService
@@ -41,3 +45,5 @@ class Services:
     timeline: TimelineService | None = None
     patients: PatientService | None = None
     counter: CounterService | None = None
+    bench: BenchService | None = None
+    workstation: str = field(default_factory=socket.gethostname)
