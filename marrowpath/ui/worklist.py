@@ -516,7 +516,13 @@ class WorklistModel(QAbstractTableModel):
             return case.procedure_date.isoformat() if case.procedure_date else ""
         if column == "status":
             word = status_words.word(case.status)
-            return f"{word}, review from {case.review_from}" if case.review_from else word
+            if case.review_from:  # a resident's draft in the attending's queue
+                return (
+                    f"{word}, sent for review by {case.review_from}"
+                    if tooltip
+                    else f"{word}, review"
+                )
+            return word
         if column == "provider":
             return case.ordering_provider
         if column == "diagnosis":

@@ -173,6 +173,24 @@ class CaseBench(QWidget):
         )
         self.setVisible(review is not None or not self.send_button.isHidden())
 
+    def refresh_review(self) -> None:
+        """After a save: the changes to the resident's text, as they now stand."""
+        bench, accession = self._services.bench, self.accession
+        if bench is None or accession is None or self.review is None:
+            return
+        user = self._user()
+
+        def shown(review: ReviewChanges | None) -> None:
+            self.review = review
+            self._show()
+
+        self._runner.run(
+            lambda: bench.review(user, accession),
+            on_done=self._guarded(shown),
+            on_error=lambda _e: None,  # the line stays as it was; signing shows it afresh
+            owner=self,
+        )
+
     def show_review(self) -> None:
         if self.review is not None:
             dialog = ReviewChangesDialog(self.review, self)

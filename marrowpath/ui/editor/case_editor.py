@@ -253,6 +253,7 @@ class CaseEditor(QWidget):
             )
         )
         self.bench.sent.connect(self._issued)
+        self.case_changed.connect(lambda _accession: self.bench.refresh_review())
         self.bench.said.connect(lambda text: self.message_bar.show_message(text, kind="error"))
 
     def _build_patient_course(self) -> None:
