@@ -10,8 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from alembic import command
+from sqlalchemy import create_engine, inspect, text
 
 from marrowpath.bootstrap import App, build
+from marrowpath.db import migrate
 from marrowpath.domain.bench import PRESENCE_EXPIRES, presence_text
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.users import Role, User
@@ -185,3 +188,38 @@ def test_presence_shows_who_has_the_case_open_elsewhere_until_closed_or_expired(
     ]
     app.bench.leave(team["tech"], "BM26-00040", "lab-1")  # released on close
     assert app.bench.enter(resident, "BM26-00040", "resident-pc") == []
+
+
+def test_migration_0020_marks_the_stored_unsigned_cases_that_could_be_signed(
+    app: App, team: dict[str, User]
+) -> None:
+    """The queue needs `signable` for cases saved before it existed: the migration parses
+    each unsigned working document as signing would. The database is put back at the head
+    whatever happens (PostgreSQL's is shared)."""
+    drpark = team["drpark"]
+    app.cases.import_case(drpark, _case("BM26-00050", 5))
+    app.cases.create(drpark, _case("BM26-00051", 6, complete=False))
+    url = app.url
+    app.close()
+    engine = create_engine(url)
+    config = migrate._config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0016")
+            assert "signable" not in {c["name"] for c in inspect(connection).get_columns("cases")}
+    finally:
+        migrate.upgrade(engine)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT accession, signable FROM cases ORDER BY accession")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [(a, bool(s)) for a, s in rows] == [("BM26-00050", True), ("BM26-00051", False)]
+    again = build(url, hasher=TEST_HASHER)
+    try:
+        assert _queue(again, drpark) == ["BM26-00050"]
+    finally:
+        again.close()

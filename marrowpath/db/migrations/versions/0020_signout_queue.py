@@ -106,5 +106,6 @@ def _fill_signable() -> None:
 def downgrade() -> None:
     op.drop_table("case_presence")
     op.drop_table("case_reviews")
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("signable")
+    # a plain DROP COLUMN (SQLite 3.35+): a batch rebuild of `cases` would drop the
+    # triggers that keep its search index (migration 0012)
+    op.drop_column("cases", "signable")
