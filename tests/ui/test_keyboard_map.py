@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTableView, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QPlainTextEdit, QTableView, QWidget
 from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import App
@@ -70,12 +70,12 @@ def test_the_menu_bar_lists_every_action_with_its_key(window: MainWindow) -> Non
     menus = window.menuBar().actions()
     assert [m.text().replace("&", "") for m in menus] == ["File", "Edit", "Case", "View", "Help"]
     listed: dict[str, str] = {}
-    pending = [m.menu() for m in menus]
+    pending = [menu for m in menus if isinstance(menu := m.menu(), QMenu)]
     while pending:
-        menu = pending.pop()
-        for action in menu.actions():  # type: ignore[union-attr]
-            if action.menu() is not None:
-                pending.append(action.menu())
+        for action in pending.pop().actions():
+            submenu = action.menu()
+            if isinstance(submenu, QMenu):
+                pending.append(submenu)
                 continue
             text, _, shown = action.text().partition("\t")
             key = action.shortcut().toString() or shown
