@@ -448,7 +448,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("No other case awaits your signature.", 10_000)
             return
         self.open_case(accession)
-        if previous is not None and previous is not self.current_editor():
+        editor = self.current_editor()
+        if editor is not None:
+            _show_checks(editor)
+        if previous is not None and previous is not editor:
             index = self.tabs.indexOf(previous)
             if index > 0 and not previous.is_dirty():
                 self.close_tab(index)
@@ -542,3 +545,13 @@ class MainWindow(QMainWindow):
         )
         self.runner.wait(10_000)
         event.accept()
+
+
+def _show_checks(editor: CaseEditor) -> None:
+    """The next case opens on its completeness, advisories and findings (`bench.md`): the
+    side panel that lists them comes back if it was dragged away, scrolled to its top."""
+    sizes = editor.splitter.sizes()
+    if len(sizes) == 3 and sizes[2] == 0:
+        width = editor.fontMetrics().horizontalAdvance("0" * 34)
+        editor.splitter.setSizes([sizes[0], max(sizes[1] - width, 0), width])
+    editor.side.verticalScrollBar().setValue(0)

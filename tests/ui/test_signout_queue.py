@@ -19,7 +19,7 @@ from marrowpath.domain.users import User
 from marrowpath.launcher import desktop_services
 from marrowpath.ui.dialogs.changes import ChangesView
 from marrowpath.ui.dialogs.sign_out import SignOutDialog
-from marrowpath.ui.editor.case_editor import CaseEditor
+from marrowpath.ui.editor.case_editor import SPLITTER_KEY, CaseEditor
 from marrowpath.ui.main_window import MainWindow
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
@@ -138,9 +138,13 @@ def test_ctrl_shift_n_saves_and_opens_the_next_case_awaiting_my_signature(
     assert first.side.isVisible()
     _comment(first).setPlainText("Reviewed at the bench.")
     assert first.is_dirty()
+    # the side panel dragged away (remembered for the next editor) comes back for the next
+    first.splitter.setSizes([150, 1000, 0])
+    QSettings("MarrowPath", "MarrowPath").setValue(SPLITTER_KEY, first.splitter.saveState())
 
     _next(qtbot, window)
     second = _editor(qtbot, window, "BM26-00012")
+    assert second.splitter.sizes()[2] > 0 and second.side.isVisible()
     stored = app.cases.open(drpark, "BM26-00014").record.working
     assert stored["diagnosis"]["comment"] == "Reviewed at the bench."  # saved on the way
     editors = [
