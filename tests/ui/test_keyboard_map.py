@@ -8,13 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QPlainTextEdit, QTableView, QWidget
 from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import App
+from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.users import User
+from marrowpath.ui.dialogs.sign_out import SignOutDialog
 from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.main_window import MainWindow
 from marrowpath.ui.menus import KEYS, keys_text
@@ -128,6 +130,34 @@ def test_each_key_of_the_map_does_what_look_and_feel_says(
     qtbot.waitUntil(lambda: not editor.is_dirty() and not editor.saving, timeout=10_000)
     working = app.cases.open(pathologist, "BM26-00042").record.working
     assert working["diagnosis"]["comment"] == "Saved with Ctrl+S."
+
+    # Ctrl+Return: the sign-out dialog; Escape cancels it, nothing is signed
+    seen: list[str] = []
+    watcher = QTimer()
+    watcher.setInterval(50)
+
+    def cancel_the_dialog() -> None:
+        shown = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, SignOutDialog) and w.isVisible()
+        ]
+        for dialog in shown:  # again until it goes: not while it reads the case
+            if dialog.windowTitle() not in seen:
+                seen.append(dialog.windowTitle())
+            qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+    watcher.timeout.connect(cancel_the_dialog)
+    watcher.start()
+    press(qtbot, window, Qt.Key.Key_Return, CTRL)
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    watcher.stop()
+    assert seen == ["Sign out the final report: BM26-00042"]
+    assert app.cases.open(pathologist, "BM26-00042").record.status is Status.DRAFT
+    # the cursor where it was (the offscreen platform does not give the window back)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    comment.setFocus()
 
     # F9 the differential counter, F9 stops; F10 the ring sideroblast counter
     press(qtbot, window, Qt.Key.Key_F9)
