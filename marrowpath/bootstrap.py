@@ -25,6 +25,7 @@ from marrowpath.db.roles import AppRole
 from marrowpath.db.uow import SqlUnitOfWorkFactory
 from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
+from marrowpath.services.bench import BenchService
 from marrowpath.services.cases import CaseService
 from marrowpath.services.context import Clock, ServiceContext
 from marrowpath.services.counter import CounterService
@@ -67,6 +68,7 @@ class App:
     counter: CounterService
     templates: TemplateService
     providers: ProviderService
+    bench: BenchService
 
     # Built on first use, like `demo`: HL7 and the order intake are imported only by
     # the commands that need them (not by a search or the desktop app's start).
@@ -155,6 +157,7 @@ def build(
         counter=CounterService(context),
         templates=TemplateService(context),
         providers=ProviderService(context),
+        bench=BenchService(context),
     )
 
 

@@ -67,4 +67,5 @@ def desktop_services(app: App, data_dir: str | None = None) -> Services:
         counter=app.counter,
         templates=app.templates,
         providers=app.providers,
+        bench=app.bench,
     )

@@ -203,6 +203,14 @@ class FakeUnitOfWork:
         raise NotImplementedError("outbox: not in the fake unit of work; test on a database")
 
     @property
+    def reviews(self) -> Any:
+        raise NotImplementedError("reviews: not in the fake unit of work; test on a database")
+
+    @property
+    def presence(self) -> Any:
+        raise NotImplementedError("presence: not in the fake unit of work; test on a database")
+
+    @property
     def orders(self) -> Any:
         raise NotImplementedError("orders: not in the fake unit of work; test on a database")
 

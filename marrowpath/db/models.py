@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -182,6 +183,9 @@ class CaseRow(Base):
         String(200), default="", server_default=""
     )
     closing_reason: Mapped[str | None] = mapped_column(Text)
+    # The working document is complete enough to sign (it parses as a whole case):
+    # written with it, so that "Awaiting my signature" is one indexed query.
+    signable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_by: Mapped[str] = mapped_column(String(64))
@@ -196,6 +200,33 @@ for _name, _date in (
     ("ix_cases_issued_newest_first", CaseRow.issued_procedure_date),
 ):
     Index(_name, _date.desc().nulls_last(), CaseRow.id.desc()).ddl_if(dialect="postgresql")
+
+
+class CaseReviewRow(Base):
+    """A resident's draft sent for review: to whom, when, and the text as sent (the
+    attending's changes to it are shown before signing); removed when a version is
+    signed or the draft is sent again."""
+
+    __tablename__ = "case_reviews"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    resident: Mapped[str] = mapped_column(String(64))
+    attending: Mapped[str] = mapped_column(String(64), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    text: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+
+
+class CasePresenceRow(Base):
+    """A case open for editing on a workstation (`bench.md`: presence). Refreshed by the
+    open editor, deleted when it closes; a row not refreshed expires (domain/bench.py)."""
+
+    __tablename__ = "case_presence"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workstation: Mapped[str] = mapped_column(String(200), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UtcDateTime())
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class VersionRow(Base):

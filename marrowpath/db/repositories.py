@@ -21,6 +21,7 @@ from marrowpath.db.models import (
     AuditEventRow,
     AuditHeadRow,
     CaseRecipientRow,
+    CaseReviewRow,
     CaseRow,
     PatientRow,
     ReportReadRow,
@@ -384,6 +385,33 @@ def _amended_mark() -> Any:
     return and_(latest.is_not(None), func.coalesce(ReportReadRow.amendment_seen, 0) < latest)
 
 
+def _awaiting_signature_of(username: str) -> Any:
+    """Assigned to `username`, not signed yet (or an amendment being written), and either
+    complete enough to sign or sent to her for review (a resident may ask for help with
+    an unfinished draft)."""
+    sent_to_her = (
+        select(CaseReviewRow.case_id)
+        .where(CaseReviewRow.case_id == CaseRow.id, CaseReviewRow.attending == username)
+        .exists()
+    )
+    unsigned = or_(
+        CaseRow.status.in_([Status.DRAFT.value, Status.PRELIMINARY.value]),
+        CaseRow.amendment_in_progress.is_(True),
+    )
+    return and_(
+        CaseRow.assigned_pathologist == username,
+        unsigned,
+        or_(CaseRow.signable.is_(True), sent_to_her),
+    )
+
+
+def _review_from() -> Any:
+    """The resident who sent the case for review, if any."""
+    return (
+        select(CaseReviewRow.resident).where(CaseReviewRow.case_id == CaseRow.id).scalar_subquery()
+    )
+
+
 def _after(column: Any, position: tuple[Any, int], *, descending: bool) -> Any:
     """The rows after `position` (sort value, id) in the worklist order, where NULL sort
     values come last in either direction: a keyset page, as fast on the last page as on
@@ -548,6 +576,7 @@ class SqlCaseRepository:
             "plasma_cells_pct": write.plasma_cells_pct,
             "cellularity_pct": write.cellularity_pct,
             "fibrosis_grade": write.fibrosis_grade,
+            "signable": write.signable,
         }
 
     def _bump(self, case: CaseRecord, values: dict[str, Any], user: str, at: datetime) -> int:
@@ -634,6 +663,8 @@ class SqlCaseRepository:
                     CaseRow.resident == query.assigned_to,
                 )
             )
+        if query.awaiting_signature_of is not None:
+            statement = statement.where(_awaiting_signature_of(query.awaiting_signature_of))
         if query.recipient is not None:
             statement = statement.where(
                 CaseRow.id.in_(
@@ -663,9 +694,13 @@ class SqlCaseRepository:
             if query.reader is not None
             else []
         )
+        queue: list[Any] = (
+            [_review_from().label("review_from")] if query.awaiting_signature_of is not None else []
+        )
         columns = select(
             CaseRow.id,
             column.label("sort_value"),
+            *queue,
             _first_issued_at().label("first_issued_at"),
             *marks,
             CaseRow.accession,
@@ -702,6 +737,7 @@ class SqlCaseRepository:
                 new=bool(row.new) if marks else False,
                 amended=bool(row.amended) if marks else False,
                 position=(row.sort_value, row.id),
+                review_from=row.review_from if queue else None,
             )
             for row in self._session.execute(statement)
         ]

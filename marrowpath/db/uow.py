@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from marrowpath.db.anchor import AuditAnchor, NoAnchor, anchor_for
+from marrowpath.db.bench import SqlPresenceRepository, SqlReviewRepository
 from marrowpath.db.engine import READ_ONLY_OPTION
 from marrowpath.db.errors import INSUFFICIENT_PRIVILEGE, sqlstate, violation
 from marrowpath.db.merges import SqlPatientMergeRepository
@@ -89,6 +90,8 @@ class SqlUnitOfWork:
         self.orders = SqlReceivedOrderRepository(self.session)
         self.templates = SqlTemplateRepository(self.session)
         self.providers = SqlProviderRepository(self.session)
+        self.reviews = SqlReviewRepository(self.session)
+        self.presence = SqlPresenceRepository(self.session)
         self._pending = []
         return self
 

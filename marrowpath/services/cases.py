@@ -15,6 +15,7 @@ from typing import Any, Literal, ParamSpec, TypeVar
 from marrowpath.domain import lifecycle
 from marrowpath.domain.acknowledgement import require_acknowledged, require_known
 from marrowpath.domain.audit import AuditEntry
+from marrowpath.domain.bench import ReviewChanges
 from marrowpath.domain.case import FORMAT, CaseDocument
 from marrowpath.domain.checks import CheckReport, check_document
 from marrowpath.domain.diff import changes
@@ -44,6 +45,7 @@ from marrowpath.domain.versions import (
     sha256_hex,
 )
 from marrowpath.services.auth import AuthService
+from marrowpath.services.bench import close_review, review_of
 from marrowpath.services.context import ServiceContext
 from marrowpath.services.documents import (
     case_write,
@@ -100,6 +102,8 @@ class CaseView:
     check: DraftCheck
     document: CaseDocument | None
     settings: LabSettings
+    # a resident's draft sent for review: the changes made to the text since
+    review: ReviewChanges | None = None
 
     @property
     def flags(self) -> list[Flag]:
@@ -145,6 +149,7 @@ class CaseService:
         mine: bool = False,
         my_patients: bool = False,
         unread_only: bool = False,
+        awaiting_signature: bool = False,
         sort: SortKey = "procedure_date",
         descending: bool = True,
         offset: int = 0,
@@ -157,6 +162,7 @@ class CaseService:
             my_patients: only the reports that name the actor's linked provider id as
                 ordering provider or copy recipient (none while she is not linked).
             unread_only: only the reports marked New or Amended for the actor.
+            awaiting_signature: the actor's sign-out queue ("Awaiting my signature").
             after: keyset paging: the `position` of the last row of the previous page.
         """
         with self._ctx.uow(read_only=True) as uow:
@@ -170,6 +176,7 @@ class CaseService:
                 date_from=date_from,
                 date_to=date_to,
                 unread_only=unread_only,
+                awaiting_signature_of=actor.username if awaiting_signature else None,
                 sort=sort,
                 descending=descending,
                 offset=offset,
@@ -189,6 +196,7 @@ class CaseService:
         mine: bool = False,
         my_patients: bool = False,
         unread_only: bool = False,
+        awaiting_signature: bool = False,
     ) -> int:
         with self._ctx.uow(read_only=True) as uow:
             query = self._query(
@@ -201,6 +209,7 @@ class CaseService:
                 date_from=date_from,
                 date_to=date_to,
                 unread_only=unread_only,
+                awaiting_signature_of=actor.username if awaiting_signature else None,
             )
             return uow.cases.count(query)
 
@@ -249,9 +258,10 @@ class CaseService:
                 case = _as_issued(case, versions[-1])
             check = check_draft(case.working, today=self._ctx.clock.today())
             document = self._document_or_none(case.working)
+            review = review_of(uow, case) if actor.can(Permission.SEE_WORKING) else None
             uow.record(AuditEntry("view", actor.username, accession, {}))
             uow.commit()
-        return CaseView(case, versions, check, document, settings)
+        return CaseView(case, versions, check, document, settings, review)
 
     @audited("check")
     def check(self, actor: User, accession: str) -> CheckReport:
@@ -702,6 +712,7 @@ class CaseService:
             version = self._issue(
                 uow, case, previous, kind, document, actor, acknowledge=acknowledge
             )
+            close_review(uow, case, actor.username, self._ctx.clock.now())
             uow.commit()
         return version
 

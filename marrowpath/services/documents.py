@@ -122,6 +122,7 @@ def case_write(
             "patient_name": patient_name_of(data),
             "mrn": str(_get(data, "patient", "mrn") or ""),
         },
+        signable=document is not None,
     )
 
 

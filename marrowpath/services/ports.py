@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Literal, Protocol
 
 from marrowpath.domain.audit import AnchoredHead, AuditEntry, AuditEvent
+from marrowpath.domain.bench import Presence, ReviewRequest
 from marrowpath.domain.enums import Sex
 from marrowpath.domain.integrity import CaseState
 from marrowpath.domain.interfaces import ResearchRow, ResultRequest
@@ -102,6 +103,8 @@ class CaseSummary:
     amended: bool = False
     # where the next page starts (`CaseQuery.after`): the sort column's value and the id
     position: tuple[Any, int] | None = None
+    # the resident who sent this draft for review (the attending's queue marks it)
+    review_from: str | None = None
 
 
 SortKey = Literal[
@@ -139,6 +142,9 @@ class CaseQuery:
     # the user whose New and Amended marks the rows carry; `unread_only` keeps the marked
     reader: str | None = None
     unread_only: bool = False
+    # "Awaiting my signature": cases assigned to this pathologist, unsigned or with an
+    # amendment in progress, complete enough to sign or sent to her for review
+    awaiting_signature_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,8 @@ class CaseWrite:
     cellularity_pct: int | None = None
     fibrosis_grade: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # the document parses as a whole case: it could be signed as it stands
+    signable: bool = False
 
 
 class UserRepository(Protocol):
@@ -312,6 +320,21 @@ class CaseRepository(Protocol):
     def by_ids(self, case_ids: Sequence[int], *, for_update: bool = False) -> list[CaseRecord]: ...
     def set_search_key(self, case_id: int, key: str) -> None: ...
     def set_issued_search_key(self, case_id: int, key: str) -> None: ...
+
+
+class ReviewRepository(Protocol):
+    def get(self, case_id: int) -> ReviewRequest | None: ...
+    def put(
+        self, case_id: int, *, resident: str, attending: str, at: datetime, text: dict[str, Any]
+    ) -> None: ...
+    def remove(self, case_id: int) -> bool: ...
+
+
+class PresenceRepository(Protocol):
+    def touch(self, case_id: int, username: str, workstation: str, *, at: datetime) -> None: ...
+    def release(self, case_id: int, username: str, workstation: str) -> None: ...
+    def of_case(self, case_id: int) -> list[Presence]: ...
+    def expire(self, before: datetime) -> int: ...
 
 
 class VersionRepository(Protocol):
@@ -486,6 +509,10 @@ class UnitOfWork(Protocol):
     def templates(self) -> TemplateRepository: ...
     @property
     def providers(self) -> ProviderRepository: ...
+    @property
+    def reviews(self) -> ReviewRepository: ...
+    @property
+    def presence(self) -> PresenceRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(
@@ -567,9 +594,11 @@ __all__ = [
     "PatientRecord",
     "PatientRepository",
     "ProviderRepository",
+    "PresenceRepository",
     "ReceivedOrderRepository",
     "ReportRenderer",
     "ReportStamper",
+    "ReviewRepository",
     "Role",
     "SettingsRepository",
     "TemplateRepository",

@@ -21,6 +21,7 @@ from marrowpath.domain.users import Permission, User
 from marrowpath.services.outbox import needs_attention
 from marrowpath.ui.curtain import Curtains
 from marrowpath.ui.editor.case_editor import CaseEditor
+from marrowpath.ui.menus import build_menus
 from marrowpath.ui.patient_panel import PatientPanel
 from marrowpath.ui.preview import PreviewWidget
 from marrowpath.ui.services import Services
@@ -250,6 +251,20 @@ class MainWindow(QMainWindow):
         self.switch_action = action(
             "Switch user", None, lambda: self.switch_user(), "Sign in as another user"
         )
+        self.next_action = QAction("Next case", self)
+        self.next_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.next_action.setToolTip(
+            "Save this case and open the next one awaiting your signature (Ctrl+Shift+N)"
+        )
+        self.next_action.triggered.connect(self.next_case)
+        bar.insertAction(self.print_action, self.next_action)
+        self.close_action = QAction("Close case tab", self)
+        self.close_action.setShortcut(QKeySequence("Ctrl+W"))
+        self.close_action.triggered.connect(self.close_current_tab)
+        self.quit_action = QAction("Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.menus = build_menus(self)
 
     def _update_actions(self) -> None:
         user = self._user
@@ -259,6 +274,9 @@ class MainWindow(QMainWindow):
         self.save_action.setEnabled(editor is not None and can_edit)
         self.sign_action.setVisible(user.can(Permission.SIGN))
         self.sign_action.setEnabled(editor is not None and user.can(Permission.SIGN))
+        self.next_action.setVisible(self.services.bench is not None and user.can(Permission.SIGN))
+        self.close_action.setEnabled(self.tabs.currentIndex() > 0)
+        self.menus.refresh(editor)
         self.deliveries_action.setVisible(
             self.services.outbox is not None and user.can(Permission.INTERFACES)
         )
@@ -331,9 +349,11 @@ class MainWindow(QMainWindow):
     def new_case(self) -> None:
         if not self._user.can(Permission.EDIT):
             return
-        self._add_editor(
-            CaseEditor(services=self.services, runner=self.runner, user=self.user, accession=None)
+        editor = CaseEditor(
+            services=self.services, runner=self.runner, user=self.user, accession=None
         )
+        self._add_editor(editor)
+        editor.nav.jump(0)  # Ctrl+N: the cursor in the new case's first field
 
     def _add_editor(self, editor: CaseEditor) -> None:
         index = self.tabs.addTab(editor, editor.tab_title())
@@ -395,6 +415,47 @@ class MainWindow(QMainWindow):
             widget.deleteLater()
             QTimer.singleShot(0, collect_garbage)
         return True
+
+    def close_current_tab(self) -> bool:
+        """Ctrl+W: the tab in front (never the worklist), asking about unsaved work."""
+        index = self.tabs.currentIndex()
+        return index > 0 and self.close_tab(index)
+
+    def next_case(self) -> None:
+        """Ctrl+Shift+N: save the case in front, then open the next case awaiting my
+        signature (in the worklist's order when it shows the queue); the saved case's
+        tab makes way for it, so a day's queue does not become thirty tabs."""
+        bench, user = self.services.bench, self._user
+        if bench is None or not user.can(Permission.SIGN):
+            return
+        editor = self.current_editor()
+        if editor is not None and editor.is_dirty() and not editor.save_and_wait():
+            return  # the editor says why it was not saved; the case stays in front
+        query = self.worklist.model.query
+        sort, descending = (
+            (query.sort, query.descending)
+            if query.awaiting_signature
+            else ("procedure_date", False)
+        )
+        current = editor.accession if editor is not None else None
+        self.runner.run(
+            lambda: bench.next_in_queue(user, current, sort=sort, descending=descending),
+            on_done=lambda accession: self._open_next(accession, editor),
+            owner=self,
+        )
+
+    def _open_next(self, accession: str | None, previous: CaseEditor | None) -> None:
+        if accession is None:
+            self.statusBar().showMessage("No other case awaits your signature.", 10_000)
+            return
+        self.open_case(accession)
+        editor = self.current_editor()
+        if editor is not None:
+            _show_checks(editor)
+        if previous is not None and previous is not editor:
+            index = self.tabs.indexOf(previous)
+            if index > 0 and not previous.is_dirty():
+                self.close_tab(index)
 
     def close_all_cases(self) -> bool:
         return all(self.close_tab(index) for index in reversed(range(1, self.tabs.count())))
@@ -485,3 +546,13 @@ class MainWindow(QMainWindow):
         )
         self.runner.wait(10_000)
         event.accept()
+
+
+def _show_checks(editor: CaseEditor) -> None:
+    """The next case opens on its completeness, advisories and findings (`bench.md`): the
+    side panel that lists them comes back if it was dragged away, scrolled to its top."""
+    sizes = editor.splitter.sizes()
+    if len(sizes) == 3 and sizes[2] == 0:
+        width = editor.fontMetrics().horizontalAdvance("0" * 34)
+        editor.splitter.setSizes([sizes[0], max(sizes[1] - width, 0), width])
+    editor.side.verticalScrollBar().setValue(0)

@@ -102,6 +102,7 @@ class PatientPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
         # sized once after filling (resizing to contents on every item costs ms per cell)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
+from marrowpath.services.bench import BenchService
 from marrowpath.services.cases import CaseService
 from marrowpath.services.counter import CounterService
 from marrowpath.services.lab import LabService
@@ -32,6 +34,8 @@ class Services:
         counter -- each user's differential counter keymap.
         templates -- the lab's text templates (expansion, picker, administration).
         providers -- the lab's provider directory (type-ahead, administration).
+        bench -- the sign-out queue, resident review and presence.
+        workstation -- this computer's name, as others see it in "Open by ... on ...".
     """
 
     auth: AuthService
@@ -47,3 +51,5 @@ class Services:
     counter: CounterService | None = None
     templates: TemplateService | None = None
     providers: ProviderService | None = None
+    bench: BenchService | None = None
+    workstation: str = field(default_factory=socket.gethostname)

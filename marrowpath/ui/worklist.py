@@ -75,6 +75,7 @@ class WorklistQuery:
     mine: bool = False
     my_patients: bool = False
     unread_only: bool = False
+    awaiting_signature: bool = False
     date_from: date | None = None
     date_to: date | None = None
     sort: SortKey = "procedure_date"
@@ -118,8 +119,12 @@ class QuickFilter:
     mine: bool = False
     my_patients: bool = False
     unread_only: bool = False
+    awaiting_signature: bool = False
 
 
+# The sign-out queue (bench.md section 3): cases assigned to me, complete enough to sign
+# or sent to me for review; Ctrl+Shift+N opens them one after the other.
+AWAITING_MY_SIGNATURE = "Awaiting my signature"
 STAFF_FILTERS: tuple[QuickFilter, ...] = (
     QuickFilter("All cases"),
     QuickFilter("My cases", mine=True),
@@ -136,12 +141,20 @@ CLINICIAN_FILTERS: tuple[QuickFilter, ...] = (
     QuickFilter("Amended", (Status.AMENDED, Status.APPENDED)),
     QuickFilter("Cancelled or withdrawn", (Status.CANCELLED, Status.ENTERED_IN_ERROR)),
 )
+SIGNER_FILTERS: tuple[QuickFilter, ...] = (
+    *STAFF_FILTERS[:2],
+    QuickFilter(AWAITING_MY_SIGNATURE, awaiting_signature=True),
+    *STAFF_FILTERS[2:],
+)
 ALL_ISSUED = 2
 
 
 def quick_filters(user: User) -> tuple[QuickFilter, ...]:
-    """Clinicians read issued reports of their own patients; everyone else works cases."""
-    return STAFF_FILTERS if user.can(Permission.SEE_WORKING) else CLINICIAN_FILTERS
+    """Clinicians read issued reports of their own patients; everyone else works cases,
+    and those who sign have their queue."""
+    if not user.can(Permission.SEE_WORKING):
+        return CLINICIAN_FILTERS
+    return SIGNER_FILTERS if user.can(Permission.SIGN) else STAFF_FILTERS
 
 
 def marks_text(case: CaseSummary) -> str:
@@ -502,7 +515,14 @@ class WorklistModel(QAbstractTableModel):
         if column == "procedure_date":
             return case.procedure_date.isoformat() if case.procedure_date else ""
         if column == "status":
-            return status_words.word(case.status)
+            word = status_words.word(case.status)
+            if case.review_from:  # a resident's draft in the attending's queue
+                return (
+                    f"{word}, sent for review by {case.review_from}"
+                    if tooltip
+                    else f"{word}, review"
+                )
+            return word
         if column == "provider":
             return case.ordering_provider
         if column == "diagnosis":
@@ -595,6 +615,7 @@ class WorklistView(QWidget):
         self.table.setAccessibleName("Worklist")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         # several rows: to print them in one go (Shift or Ctrl with a click or arrows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setSortingEnabled(True)
@@ -693,6 +714,7 @@ class WorklistView(QWidget):
             mine=query.mine,
             my_patients=query.my_patients,
             unread_only=query.unread_only,
+            awaiting_signature=query.awaiting_signature,
             sort=query.sort,
             descending=query.descending,
             after=after,
@@ -708,7 +730,7 @@ class WorklistView(QWidget):
         if filters == self._filters:
             return
         self._filters = filters
-        default = 0 if filters is STAFF_FILTERS or user.provider_id else ALL_ISSUED
+        default = 0 if filters is not CLINICIAN_FILTERS or user.provider_id else ALL_ISSUED
         self.quick_filter.blockSignals(True)
         self.quick_filter.clear()
         for item in filters:
@@ -741,6 +763,7 @@ class WorklistView(QWidget):
                 mine=chosen.mine,
                 my_patients=chosen.my_patients,
                 unread_only=chosen.unread_only,
+                awaiting_signature=chosen.awaiting_signature,
                 date_from=self.date_from.date().toPython() if dated else None,  # type: ignore[arg-type]
                 date_to=self.date_to.date().toPython() if dated else None,  # type: ignore[arg-type]
                 sort=current.sort,

@@ -86,7 +86,7 @@ def test_view_filters_by_search_status_and_role(
     assert view.model.data(status_index) == "Final"
     with qtbot.waitSignal(view.model.loaded, timeout=10_000):
         view.search_box.clear()
-        view.quick_filter.setCurrentIndex(2)  # awaiting sign-out
+        view.select_filter("Awaiting sign-out")
     assert view.model.rowCount() == 5
     assert {view.model.row(i).status for i in range(5)} == {Status.DRAFT}
     user = team["clinician"]

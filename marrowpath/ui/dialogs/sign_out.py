@@ -41,6 +41,7 @@ from marrowpath.ui.dialogs.common import (
 )
 from marrowpath.ui.dialogs.completeness import Item, check_items
 from marrowpath.ui.dialogs.findings import FindingsList, findings_box
+from marrowpath.ui.dialogs.review import review_box
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 
@@ -124,6 +125,8 @@ class SignOutDialog(LifecycleDialog):
         column.setSpacing(12)
         document = view.document
         self.items = check_items(view.check, document, view.settings)
+        if view.review is not None:  # a resident's draft: what the attending changed
+            column.addWidget(review_box(view.review))
         if document is not None:
             column.addWidget(self._diagnosis_box(list(document.diagnosis.lines)))
             box, self.findings = findings_box(findings(document, view.settings))

@@ -69,6 +69,7 @@ from marrowpath.services.ports import CaseRecord, PatientRecord
 from marrowpath.ui import status as status_words
 from marrowpath.ui.editor.actions import CaseActions
 from marrowpath.ui.editor.banner import PatientBanner, patient_name
+from marrowpath.ui.editor.bench_bar import CaseBench
 from marrowpath.ui.editor.checks_panel import ChecksPanel
 from marrowpath.ui.editor.counters import EditorCounters
 from marrowpath.ui.editor.directory import EditorDirectory
@@ -177,6 +178,7 @@ class CaseEditor(QWidget):
         self.form_scroll.setWidget(self.form)
         self.form_scroll.setAccessibleName("Case form")
         self.nav = SectionList(self.form.sections, self.form_scroll, reveal=self._reveal)
+        self.nav.install_keys(self)
         nav_width = self.nav.preferred_width
         self.side = ChecksPanel()
         self.side.go_to.connect(self.go_to)
@@ -203,6 +205,8 @@ class CaseEditor(QWidget):
         layout.setSpacing(6)
         layout.addWidget(self.banner)
         layout.addWidget(self.action_bar)
+        self._build_bench()
+        layout.addWidget(self.bench)
         layout.addWidget(self.state_bar)
         layout.addWidget(self.recovery_bar)
         layout.addWidget(self.message_bar)
@@ -254,6 +258,24 @@ class CaseEditor(QWidget):
             editable=lambda: self._editable,
             say=self.message_bar.show_message,
         )
+
+    def _build_bench(self) -> None:
+        """Presence in the banner, the resident's Send for review, the review line."""
+        self.bench = CaseBench(
+            services=self._services,
+            runner=self._runner,
+            user=self._user,
+            banner=self.banner,
+            row_version=lambda: self._row_version,
+        )
+        self.bench.send_requested.connect(
+            lambda: self._after_saving(
+                lambda: self.bench.send(self.record.assigned_pathologist if self.record else None)
+            )
+        )
+        self.bench.sent.connect(self._issued)
+        self.case_changed.connect(lambda _accession: self.bench.refresh_review())
+        self.bench.said.connect(lambda text: self.message_bar.show_message(text, kind="error"))
 
     def _build_patient_course(self) -> None:
         """The Patient panel as the last section, and the banner's patient menu."""
@@ -484,6 +506,7 @@ class CaseEditor(QWidget):
 
     def _close_down(self) -> None:
         self.recovery_timer.stop()
+        self.bench.release()
         release(self._recovery_path)
 
     # ================================================================ loading
@@ -537,6 +560,7 @@ class CaseEditor(QWidget):
         self._show_state()
         self._show_banner(record.working)  # who the case is about, before the rest is made
         self._show_patient_course(record)
+        self.bench.opened(record.accession, view.review, editable=self._may_edit())
         self._show_title(self.tab_title())
         self.form.when_complete(self._check_opened)
         self.form.finish_later()

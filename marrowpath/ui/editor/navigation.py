@@ -2,7 +2,8 @@
 
 Why: a bone marrow case is a long form; the list names every section in report order,
 moves the form when a section is chosen (arrow keys or a click; Enter puts the cursor
-in its first field) and follows the form when it is scrolled.
+in its first field; Alt+1 ... Alt+9 from anywhere in the editor) and follows the form
+when it is scrolled.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QListWidget, QScrollArea, QWidget
 
 from marrowpath.ui.editor.layout import Section
@@ -53,6 +55,24 @@ class SectionList(QListWidget):
             if section.key == key:
                 self.setCurrentRow(row)
                 self._scroll_to(row)
+
+    def jump(self, row: int) -> None:
+        """Alt+1 ... Alt+9 (and Ctrl+N's first field): show section `row` (0-based, in
+        report order) with the cursor in its first field."""
+        if 0 <= row < len(self._sections):
+            self.setCurrentRow(row)
+            self._scroll_to(row)
+            self._enter(row)
+
+    def install_keys(self, editor: QWidget) -> list[QShortcut]:
+        """Alt+1 ... Alt+9 on the editor (its tab only: several editors are open)."""
+        shortcuts = []
+        for number in range(1, min(9, len(self._sections)) + 1):
+            shortcut = QShortcut(QKeySequence(f"Alt+{number}"), editor)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda row=number - 1: self.jump(row))
+            shortcuts.append(shortcut)
+        return shortcuts
 
     def _scroll_to(self, row: int) -> None:
         if 0 <= row < len(self._sections) and not self._following:

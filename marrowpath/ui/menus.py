@@ -1,0 +1,141 @@
+"""The menu bar: every action with its key, so that the keys can be discovered
+(`look-and-feel.md`, Keyboard: File, Edit, Case, View, Help).
+
+The window's actions (New case, Save, Ctrl+W...) carry their shortcuts here and in the
+toolbar alike (one QAction each). The keys an editor owns itself (F9, F10, Alt+1 ...
+Alt+9: each open case has its own) are listed with the key after a tab in the text and
+no shortcut of their own, so that a key never has two owners (Qt then fires neither);
+chosen from the menu they act on the case in front.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from marrowpath.ui.editor.case_editor import CaseEditor
+
+if TYPE_CHECKING:
+    from marrowpath.ui.main_window import MainWindow
+
+SECTION_KEYS = 9
+
+# What Help, Keyboard shortcuts lists: the fixed keys of look-and-feel.md and bench.md.
+KEYS: tuple[tuple[str, str], ...] = (
+    ("Ctrl+F", "Search cases; Down moves to the results, Enter opens the selected case"),
+    ("Ctrl+N", "New case, with the cursor in its first field"),
+    ("Ctrl+S", "Save the case"),
+    ("Ctrl+W", "Close the case tab"),
+    ("Ctrl+P", "Preview and print"),
+    ("F5", "Refresh the worklist"),
+    ("Alt+1 ... Alt+9", "Go to the editor's sections, in report order"),
+    ("F9", "Differential counter (F9 or Escape stops)"),
+    ("F10", "Ring sideroblast counter"),
+    ("Ctrl+Return", "Sign out"),
+    ("Ctrl+Shift+N", "Next case awaiting my signature"),
+    ("Tab", "Leaves a table; the arrow keys move inside it"),
+    ("Enter / Escape", "Confirm / cancel a dialog"),
+)
+
+
+def listed(text: str, key: str) -> str:
+    """A menu text showing a key the action does not own (the editor does)."""
+    return f"{text}\t{QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)}"
+
+
+@dataclass
+class Menus:
+    file: QMenu
+    edit: QMenu
+    case: QMenu
+    view: QMenu
+    help: QMenu
+    editor_actions: list[QAction]
+
+    def refresh(self, editor: CaseEditor | None) -> None:
+        """The actions on the case in front are offered while a case is in front."""
+        for action in self.editor_actions:
+            action.setEnabled(editor is not None)
+
+
+def build_menus(window: MainWindow) -> Menus:
+    bar = window.menuBar()
+    file = bar.addMenu("&File")
+    file.addActions([window.new_action, window.open_action, window.close_action])
+    file.addSeparator()
+    file.addActions([window.save_action, window.print_action])
+    file.addSeparator()
+    file.addActions([window.switch_action, window.quit_action])
+
+    edit = bar.addMenu("&Edit")
+    edit.addAction(window.search_action)
+
+    def on_editor(act: Callable[[CaseEditor], object]) -> Callable[[], None]:
+        def run() -> None:
+            editor = window.current_editor()
+            if editor is not None:
+                act(editor)
+
+        return run
+
+    case = bar.addMenu("&Case")
+    case.addActions([window.sign_action, window.next_action])
+    case.addSeparator()
+    differential = case.addAction(listed("Differential counter", "F9"))
+    differential.triggered.connect(on_editor(lambda e: e.counters.toggle_differential()))
+    ring = case.addAction(listed("Ring sideroblast counter", "F10"))
+    ring.triggered.connect(on_editor(lambda e: e.counters.toggle_ring()))
+
+    view = bar.addMenu("&View")
+    worklist = view.addAction("Worklist")
+    worklist.triggered.connect(lambda: window.tabs.setCurrentWidget(window.worklist))
+    view.addAction(window.refresh_action)
+    sections = view.addMenu("Go to section")
+    section_actions = []
+    for number in range(1, SECTION_KEYS + 1):
+        go = sections.addAction(listed(f"Section {number}", f"Alt+{number}"))
+        go.triggered.connect(on_editor(_jump_to(number - 1)))
+        section_actions.append(go)
+    sections.aboutToShow.connect(lambda: _name_sections(window, section_actions))
+    view.addSeparator()
+    view.addActions([window.deliveries_action, window.admin_action])
+
+    help_menu = bar.addMenu("&Help")
+    keys = help_menu.addAction("Keyboard shortcuts")
+    keys.setShortcut(QKeySequence.StandardKey.HelpContents)
+    keys.triggered.connect(lambda: show_keys(window))
+    return Menus(file, edit, case, view, help_menu, [differential, ring, *section_actions])
+
+
+def _jump_to(row: int) -> Callable[[CaseEditor], None]:
+    def jump(editor: CaseEditor) -> None:
+        editor.nav.jump(row)
+
+    return jump
+
+
+def _name_sections(window: MainWindow, actions: list[QAction]) -> None:
+    """The section titles of the case in front (the same for every case)."""
+    editor = window.current_editor()
+    if editor is None:
+        return
+    titles = [section.title() for section in editor.form.sections]
+    for number, action in enumerate(actions, start=1):
+        if number <= len(titles):
+            action.setText(listed(titles[number - 1], f"Alt+{number}"))
+
+
+def keys_text() -> str:
+    return "\n".join(f"{key}: {what}" for key, what in KEYS)
+
+
+def show_keys(window: MainWindow) -> None:
+    box = QMessageBox(window)
+    box.setWindowTitle("Keyboard shortcuts")
+    box.setText(keys_text())
+    box.exec()
+    box.deleteLater()
