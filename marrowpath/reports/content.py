@@ -774,7 +774,7 @@ def communication_text(c: Communication) -> str:
     so: "Attempt to communicate a critical result to ...; not reached." """
     method = field_label("communications[].method").enum_words(c.method)
     to = f"{c.to} ({c.role})" if c.role else c.to
-    said = f"to {to} by {lower_words(method)} {_when_text(c.at)} by {c.by}"
+    said = f"to {to} by {method[:1].lower()}{method[1:]} {_when_text(c.at)} by {c.by}"
     if not c.reached:
         text = f"Attempt to communicate a critical result {said}; not reached"
     else:

@@ -104,8 +104,11 @@ def _differential(ctx: SectionContext, table: Table) -> list[Flowable]:
 
 
 def _stains(ctx: SectionContext, table: Table) -> list[Flowable]:
-    rest = ctx.width - 77 * mm
-    widths = [28 * mm, 24 * mm, 25 * mm, rest * 0.5, rest * 0.5]
+    # a p53 pattern result ("Aberrant overexpression") needs a wider result column than
+    # "Positive"; other reports keep the layout they always had
+    result = 34 if any(len(row[1]) > 16 for row in table.rows) else 24
+    rest = ctx.width - (53 + result) * mm
+    widths = [28 * mm, result * mm, 25 * mm, rest * 0.5, rest * 0.5]
     grid = data_table(
         [c.header for c in table.columns],
         [list(row) for row in table.rows],
