@@ -45,7 +45,12 @@ from marrowpath.domain.derived import (
     plasma_cells_percent,
     summarise_differential,
 )
-from marrowpath.domain.enums import AncillaryStatus, CountMethod, MeasurementUnit
+from marrowpath.domain.enums import (
+    AncillaryStatus,
+    CommunicationMethod,
+    CountMethod,
+    MeasurementUnit,
+)
 from marrowpath.domain.labels import field_label, fields_under, label_of
 from marrowpath.domain.reference_intervals import NO_INTERVAL_TEXT
 from marrowpath.domain.settings import LabSettings
@@ -768,13 +773,27 @@ def communications(document: CaseDocument) -> Section:
     return Section("communications", title, (Sentences(lines),) if lines else ())
 
 
+# How a result was told, where "by <method in words>" does not read as English.
+_HOW = {
+    CommunicationMethod.IN_PERSON: "in person",
+    CommunicationMethod.OTHER: "by other means",
+}
+
+
+def _how(method: CommunicationMethod) -> str:
+    """ "by phone", "by pager", "by secure message", "in person"."""
+    if method in _HOW:
+        return _HOW[method]
+    said = field_label("communications[].method").enum_words(method)
+    return f"by {said[:1].lower()}{said[1:]}"
+
+
 def communication_text(c: Communication) -> str:
     """ "Critical result communicated to Dr X (hematology) by phone on 2026-11-20 at 15:05
     UTC-05:00 by akowalski; read back." An attempt that did not reach the clinician says
     so: "Attempt to communicate a critical result to ...; not reached." """
-    method = field_label("communications[].method").enum_words(c.method)
     to = f"{c.to} ({c.role})" if c.role else c.to
-    said = f"to {to} by {method[:1].lower()}{method[1:]} {_when_text(c.at)} by {c.by}"
+    said = f"to {to} {_how(c.method)} {_when_text(c.at)} by {c.by}"
     if not c.reached:
         text = f"Attempt to communicate a critical result {said}; not reached"
     else:

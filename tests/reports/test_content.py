@@ -5,11 +5,13 @@ PDFs (pypdf), HL7 messages and FHIR bundles."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from marrowpath.domain import hl7v2
-from marrowpath.domain.case import CaseDocument
+from marrowpath.domain.case import CaseDocument, Communication, CountProvenance
+from marrowpath.domain.enums import CommunicationMethod, CountMethod
 from marrowpath.domain.interfaces import ResultRequest
 from marrowpath.domain.lifecycle import VersionKind
 from marrowpath.domain.settings import upgraded_settings
@@ -231,3 +233,40 @@ def test_an_issued_v1_document_prints_no_v2_rows() -> None:
         assert absent not in text
     assert "Ring sideroblasts 4.0 % of erythroblasts (100 erythroblasts counted)" in text
     assert "Infiltrate Interstitial, 10.0 % of the marrow space" in text
+
+
+def test_provenance_and_communication_wording() -> None:
+    """The other methods and the edges of the two sentences: a typed count short of its
+    target, an import with no counter named, a count over midnight; a call in person not
+    read back with a note, read-back not recorded."""
+    typed = CountProvenance(method=CountMethod.TYPED, counted_by="mlee", target=500)
+    assert content.provenance_text(typed, 300) == (
+        "300-cell differential typed in by mlee (target 500 cells)"
+    )
+    imported = CountProvenance(
+        method=CountMethod.IMPORTED,
+        started_at=datetime(2026, 11, 19, 23, 50, tzinfo=b.EST),
+        finished_at=datetime(2026, 11, 20, 0, 10, tzinfo=b.EST),
+    )
+    assert content.provenance_text(imported, 200) == (
+        "200-cell differential imported, 2026-11-19 23:50 UTC-05:00 to 2026-11-20 00:10 UTC-05:00"
+    )
+    at = datetime(2026, 11, 20, 9, 5, tzinfo=UTC)
+    told = Communication(
+        at=at,
+        to="Dr Ana Ruiz",
+        method=CommunicationMethod.IN_PERSON,
+        read_back=False,
+        by="akowalski",
+        note="Asked to call the patient today.",
+    )
+    assert content.communication_text(told) == (
+        "Critical result communicated to Dr Ana Ruiz in person on 2026-11-20 at 09:05 UTC "
+        "by akowalski; not read back. Asked to call the patient today."
+    )
+    unknown = told.model_copy(
+        update={"read_back": None, "note": None, "method": CommunicationMethod.SECURE_MESSAGE}
+    )
+    assert content.communication_text(unknown).endswith(
+        "by secure message on 2026-11-20 at 09:05 UTC by akowalski."
+    )
