@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from marrowpath.domain import hl7v2
 from marrowpath.domain.case import CaseDocument, Communication, CountProvenance
 from marrowpath.domain.enums import CommunicationMethod, CountMethod
@@ -193,11 +195,13 @@ def _folded(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_the_pdf_and_the_interface_text_print_the_same_rows() -> None:
+@pytest.mark.parametrize("which", ["example", "every_new_field"])
+def test_the_pdf_and_the_interface_text_print_the_same_rows(which: str) -> None:
     """Every row of the content model reads the same on paper and in the interface
     text: the label and the value of each row, each cell of each table row, each
     sentence (the PDF's text folded, as phrases wrap)."""
-    document = parse_case(example_v2(), today=b.TODAY)
+    example = parse_case(example_v2(), today=b.TODAY)
+    document = example if which == "example" else every_new_field()
     pdf = printed(document)
     sent = "\n".join(interface_text.sections(document, WORKING).values())
     checked = 0
