@@ -620,7 +620,18 @@ class Stain(Document):
     place = "stains"
 
     name: Annotated[NonEmptyShortText, FieldLabel("Stain")]
-    result: Annotated[StainResult, choice("Result")]
+    result: Annotated[
+        StainResult,
+        choice(
+            "Result",
+            # p53-type stains read by pattern, in the words pathologists report them
+            words={
+                "wild_type_pattern": "Wild-type pattern",
+                "aberrant_overexpression": "Aberrant overexpression",
+                "aberrant_null": "Aberrant (null) pattern",
+            },
+        ),
+    ]
     percent: Annotated[Percent | None, FieldLabel("Positive (%)", format="percent", entry="%")] = (
         None
     )

@@ -19,6 +19,7 @@ from marrowpath.domain.reporting import ReportRequest, ReportState
 from marrowpath.domain.text import display_name
 from marrowpath.domain.versions import IssuedVersion
 from marrowpath.reports.base import BaseReportRenderer
+from marrowpath.reports.content import specimen_rows
 from marrowpath.reports.context import SectionContext
 from marrowpath.reports.findings import findings_sections
 from marrowpath.reports.flowables import (
@@ -33,7 +34,7 @@ from marrowpath.reports.flowables import (
     subheading,
     text_block,
 )
-from marrowpath.reports.formatting import date_text, datetime_text, join, lower_words, words
+from marrowpath.reports.formatting import date_text, datetime_text, join, words
 from marrowpath.reports.patient_summary import patient_summary_story
 from marrowpath.reports.prior_marrows import prior_marrows_story
 from marrowpath.reports.status import (
@@ -210,24 +211,11 @@ class CaseReportRenderer(BaseReportRenderer):
             label_width=30 * mm,
         )
         version = self.request.version
-        procedure = case.procedure
-        site = words(procedure.site)
-        if procedure.laterality.value != "not_applicable":
-            site += f", {lower_words(procedure.laterality)}"
         order = case.order
         right = label_values(
             [
                 (label_of("accession"), para(case.accession, s["Diagnosis"])),
-                (label_of("procedure.date"), date_text(procedure.date)),
-                (label_of("procedure.site"), site),
-                (
-                    label_of("procedure.specimens[]"),
-                    ", ".join(words(x) for x in procedure.specimens),
-                ),
-                (
-                    label_of("received_at"),
-                    datetime_text(case.received_at) if case.received_at else None,
-                ),
+                *((row.label, row.text) for row in specimen_rows(case)),
                 (
                     "Date reported",
                     datetime_text(version.content.signed_at) if version else "Not reported (draft)",

@@ -384,6 +384,10 @@ def _observations(document: CaseDocument, settings: LabSettings) -> list[tuple[s
                 },
             )
         )
+    # the findings as the report words them, one text observation per section (the HL7
+    # FT observations' codes and text)
+    for key, section in text.sections(document, settings).items():
+        out.append((f"text-{key}", {"code": _code(codes.SECTIONS[key]), "valueString": section}))
     return out
 
 

@@ -277,16 +277,8 @@ def _observations(request: ResultRequest) -> list[Observation]:
     if document.diagnosis.recommendations:
         observations.append(_ft(codes.RECOMMENDATIONS, document.diagnosis.recommendations))
     observations += _numeric(document, content.settings)
-    for code, section in (
-        (codes.CLINICAL, text.clinical(document)),
-        (codes.PROCEDURE, text.procedure(document)),
-        (codes.ASPIRATE, text.aspirate(document, content.settings)),
-        (codes.CORE, text.core(document, content.settings)),
-        (codes.STAINS, text.stains(document)),
-        (codes.ANCILLARY, text.ancillary(document)),
-    ):
-        if section:
-            observations.append(_ft(code, section))
+    for key, section in text.sections(document, content.settings).items():
+        observations.append(_ft(codes.SECTIONS[key], section))
     observations += _history(request)
     observations.append(_ft(codes.SIGNATURE, text.signature(request.version)))
     pdf = request.version.pdf

@@ -47,6 +47,7 @@ FIBROSIS = Code("MP-FIBROSIS", "Marrow fibrosis grade (EU consensus MF-0 to MF-3
 CORE = Code("MP-CORE", "Core biopsy (trephine) findings")
 STAINS = Code("MP-STAINS", "Immunohistochemistry and special stains")
 ANCILLARY = Code("MP-ANCILLARY", "Ancillary studies")
+COMMUNICATIONS = Code("MP-COMMUNICATIONS", "Critical result communications")
 ADDENDUM = Code("MP-ADDENDUM", "Addendum")
 AMENDMENT = Code("MP-AMENDMENT", "Amendment reason")
 WITHDRAWAL = Code("MP-WITHDRAWAL", "Withdrawal reason")
@@ -73,6 +74,7 @@ ALL_CODES: tuple[Code, ...] = (
     CORE,
     STAINS,
     ANCILLARY,
+    COMMUNICATIONS,
     ADDENDUM,
     AMENDMENT,
     WITHDRAWAL,
@@ -80,3 +82,15 @@ ALL_CODES: tuple[Code, ...] = (
     SIGNATURE,
     PDF,
 )
+
+# The FT observation of each text section, by the key of its section in the report's
+# content model (`reports/content.py`).
+SECTIONS: dict[str, Code] = {
+    "clinical": CLINICAL,
+    "procedure": PROCEDURE,
+    "aspirate": ASPIRATE,
+    "core": CORE,
+    "stains": STAINS,
+    "ancillary": ANCILLARY,
+    "communications": COMMUNICATIONS,
+}

@@ -8,8 +8,9 @@ from marrowpath.domain.case import Differential
 from marrowpath.domain.enums import DifferentialCategory
 from marrowpath.domain.labels import FIELDS, LISTS, fields_under, label_of, leaf, leaves
 from marrowpath.domain.meta import PLACES
+from marrowpath.reports import content, interface_text
 from marrowpath.reports.findings import CBC_ROWS
-from marrowpath.reports.interface_text import _CBC
+from tests.reports.builders import SETTINGS, example_case
 
 
 def test_every_leaf_of_the_model_has_a_label_in_report_order() -> None:
@@ -58,11 +59,19 @@ def test_lists_say_how_their_items_are_matched() -> None:
 
 
 def test_one_cbc_analyte_declaration_feeds_the_pdf_and_the_interface_text() -> None:
+    """The PDF and the interface text render the same rows of the content model: the
+    PDF's label and unit ("White blood cells", "×10⁹/L") in both (decision "One report
+    content model"; the interface text used to write "WBC ... x10E9/L")."""
     analytes = [name for name, entry in fields_under("clinical.cbc.") if entry.format == "number"]
+    assert CBC_ROWS is content.CBC_ROWS
     assert [row[0] for row in CBC_ROWS] == analytes
-    assert [row[0] for row in _CBC] == analytes
     assert ("wbc_10e9_l", "White blood cells", "×10⁹/L") in CBC_ROWS
-    assert ("wbc_10e9_l", "WBC", "x10E9/L") in _CBC
+    text = interface_text.clinical(example_case(), SETTINGS)
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Complete blood count"))
+    labels = [line.split(":")[0].strip() for line in lines[start + 1 : start + 1 + len(analytes)]]
+    assert labels == [row[1] for row in CBC_ROWS]
+    assert "White blood cells: 2.1 ×10⁹/L" in text
     assert leaf("clinical.cbc.wbc_10e9_l").label.entry_units == "× 10⁹/L"
 
 
