@@ -65,4 +65,5 @@ def desktop_services(app: App, data_dir: str | None = None) -> Services:
         timeline=app.timeline,
         patients=app.patients,
         counter=app.counter,
+        communications=app.communications,
     )

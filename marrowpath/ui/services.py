@@ -9,6 +9,7 @@ from datetime import date
 from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
 from marrowpath.services.cases import CaseService
+from marrowpath.services.communications import CommunicationService
 from marrowpath.services.counter import CounterService
 from marrowpath.services.lab import LabService
 from marrowpath.services.outbox import OutboxService
@@ -28,6 +29,7 @@ class Services:
         outbox -- deliveries to the hospital (None where no interface is configured).
         timeline, patients -- a patient's marrows; corrections and merges of records.
         counter -- each user's differential counter keymap.
+        communications -- critical-result communications (the editor's dialog).
     """
 
     auth: AuthService
@@ -41,3 +43,4 @@ class Services:
     timeline: TimelineService | None = None
     patients: PatientService | None = None
     counter: CounterService | None = None
+    communications: CommunicationService | None = None
