@@ -67,13 +67,6 @@ class CommunicationService:
         self._auth = auth
         self._cases = cases
 
-    def needs_password(self, accession: str) -> bool:
-        """Whether recording on this case now issues an addendum (the dialog asks for the
-        password only then)."""
-        with self._ctx.uow(read_only=True) as uow:
-            case = uow.cases.get(accession)
-            return case is not None and case.status in AFTER_FINAL
-
     def record(
         self,
         actor: User,

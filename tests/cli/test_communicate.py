@@ -8,8 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from marrowpath.bootstrap import App
+from marrowpath.domain.errors import ConcurrentChange
 from marrowpath.domain.lifecycle import Status, VersionKind
+from marrowpath.domain.users import User
 from tests.cli.test_cli import ACCESSION, as_user, db, event_count, imported, signed_line
 
 __all__ = ["db"]  # the fixture, used by name
@@ -206,3 +210,42 @@ def test_a_withdrawn_report_takes_no_call(app: App, db: str, tmp_path: Path) -> 
     with app.context.uow(read_only=True) as uow:
         case = uow.cases.get(ACCESSION)
         assert case is not None and len(uow.versions.list(case.id)) == 2
+
+
+def test_a_preliminary_case_keeps_the_call_in_its_working_document(
+    app: App, db: str, tmp_path: Path, team: dict[str, User]
+) -> None:
+    imported(db, tmp_path)
+    signed_line(as_user(db, "drpark", "sign", ACCESSION, "--preliminary"), 1, "preliminary")
+    result = as_user(db, "drpark", "communicate", ACCESSION, *CALL)
+    assert (result.code, result.lines) == (0, [f"{ACCESSION}\tcommunication recorded"])
+    with app.context.uow(read_only=True) as uow:
+        case = uow.cases.get(ACCESSION)
+        assert case is not None and case.status is Status.PRELIMINARY
+        assert len(uow.versions.list(case.id)) == 1
+    assert working(app)["communications"][0]["to"] == "Dr Lena Ortiz"
+
+    # the editor's row version guards the working document like a save
+    dr = team["drpark"]
+    stale = app.cases.open(dr, ACCESSION).record.row_version - 1
+    with pytest.raises(ConcurrentChange, match=rf"^{ACCESSION}: changed by drpark at "):
+        app.communications.record(
+            dr, ACCESSION, {"to": "Dr Ortiz", "method": "phone"}, expected_row_version=stale
+        )
+    assert len(working(app)["communications"]) == 1
+
+
+def test_an_amendment_in_progress_refuses_the_addendum(
+    app: App, db: str, tmp_path: Path, team: dict[str, User]
+) -> None:
+    imported(db, tmp_path)
+    signed_line(as_user(db, "drpark", "sign", ACCESSION), 1, "final")
+    app.cases.start_amendment(team["drpark"], ACCESSION)
+    refused = as_user(db, "drpark", "communicate", ACCESSION, *CALL)
+    assert (refused.code, refused.errors) == (
+        1,
+        [
+            f"{ACCESSION}: cannot add an addendum: the case is final (an amendment is in "
+            "progress; sign or discard it first)"
+        ],
+    )
