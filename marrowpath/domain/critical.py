@@ -142,7 +142,8 @@ def no_call_flags(document: Any) -> list[Flag]:
         Flag(
             NO_CALL_CODE,
             "advisory",
-            f"No critical-result communication recorded: {reason}. Record the call under "
-            "Critical results (Record communication...) once the clinician is told.",
+            f"No critical-result communication recorded: {reason}. Record the call once "
+            "the clinician is told (Critical results in the editor, or `marrowpath "
+            "communicate`).",
         )
     ]

@@ -15,6 +15,7 @@ from marrowpath.domain.errors import ConcurrentChange
 from marrowpath.domain.lifecycle import Status, VersionKind
 from marrowpath.domain.users import User
 from tests.cli.test_cli import ACCESSION, as_user, db, event_count, imported, signed_line
+from tests.conftest import example_case
 
 __all__ = ["db"]  # the fixture, used by name
 
@@ -249,3 +250,25 @@ def test_an_amendment_in_progress_refuses_the_addendum(
             "progress; sign or discard it first)"
         ],
     )
+
+
+def test_signing_an_acute_leukemia_advises_when_no_call_is_recorded(
+    db: str, tmp_path: Path
+) -> None:
+    leukemia = example_case()
+    leukemia["aspirate"]["differential"].update(blasts=150, polychromatic_normoblasts=20)
+    leukemia["diagnosis"]["lines"] = ["Acute myeloid leukemia with maturation."]
+    leukemia["diagnosis"].pop("classification", None)
+    imported(db, tmp_path, leukemia)
+    preliminary = as_user(db, "drpark", "sign", ACCESSION, "--preliminary", "--acknowledge", "all")
+    signed_line(preliminary, 1, "preliminary")
+    advice = (
+        "advisory: No critical-result communication recorded: the diagnosis names an acute "
+        "leukemia. Record the call once the clinician is told (Critical results in the "
+        "editor, or `marrowpath communicate`)."
+    )
+    assert advice in preliminary.errors  # advisory only: the version was issued
+    assert as_user(db, "drpark", "communicate", ACCESSION, *CALL).code == 0
+    final = as_user(db, "drpark", "sign", ACCESSION, "--acknowledge", "all")
+    signed_line(final, 2, "final")
+    assert not any("critical-result" in line for line in final.errors)
