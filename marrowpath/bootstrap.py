@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from marrowpath.demo.loader import DemoService
     from marrowpath.domain.interfaces import ResearchRow, ResultRequest
     from marrowpath.domain.reporting import ReportRequest
+    from marrowpath.services.communications import CommunicationService
     from marrowpath.services.interfaces import InterfaceService
     from marrowpath.services.orders import OrderService
 
@@ -77,6 +78,13 @@ class App:
         from marrowpath.services.interfaces import InterfaceService
 
         return InterfaceService(self.context)
+
+    @cached_property
+    def communications(self) -> CommunicationService:
+        """Critical-result communications (the editor's dialog and `communicate`)."""
+        from marrowpath.services.communications import CommunicationService
+
+        return CommunicationService(self.context, self.auth, self.cases)
 
     @cached_property
     def orders(self) -> OrderService:

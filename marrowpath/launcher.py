@@ -68,4 +68,5 @@ def desktop_services(app: App, data_dir: str | None = None) -> Services:
         templates=app.templates,
         providers=app.providers,
         bench=app.bench,
+        communications=app.communications,
     )

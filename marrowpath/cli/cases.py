@@ -215,15 +215,19 @@ def _refused_for_findings(s: Session, refusal: FindingsNotAcknowledged) -> int:
 def _print_checks_of(s: Session, version: IssuedVersion) -> None:
     """The advisories, review findings and acknowledged findings of the issued version,
     judged as the service judged them (its document and settings snapshot)."""
+    from marrowpath.domain.critical import no_call_flags
     from marrowpath.domain.findings import findings
     from marrowpath.domain.flags import advisory_flags
     from marrowpath.domain.lifecycle import VersionKind
 
     content = version.content
     final = content.kind is not VersionKind.PRELIMINARY
+    flags = advisory_flags(content.document, final_sign_out=final)
+    if content.kind in (VersionKind.PRELIMINARY, VersionKind.FINAL):
+        flags += no_call_flags(content.document)  # as the sign-out dialog advises
     _print_not_blocking(
         s,
-        advisory_flags(content.document, final_sign_out=final),
+        flags,
         findings(content.document, content.settings),
         acknowledged=content.acknowledged or (),
     )

@@ -894,6 +894,18 @@ class CaseService:
             uow.commit()
         return version
 
+    def issue_addendum(
+        self, uow: UnitOfWork, case: CaseRecord, actor: User, document: CaseDocument, text: str
+    ) -> IssuedVersion:
+        """Issue `document` as an addendum inside the caller's unit of work, for services
+        whose action after sign-out is an addendum (a critical-result communication,
+        `communications.py`); the caller has re-authenticated the signer and asked the
+        lifecycle, as `addendum` does."""
+        previous = uow.versions.list(case.id)
+        return self._issue(
+            uow, case, previous, VersionKind.ADDENDUM, document, actor, addendum_text=text
+        )
+
     @audited("withdraw")
     def withdraw(self, actor: User, accession: str, password: str, *, reason: str) -> IssuedVersion:
         """Mark an issued report entered in error (a version of kind withdrawal)."""

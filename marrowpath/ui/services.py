@@ -11,6 +11,7 @@ from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
 from marrowpath.services.bench import BenchService
 from marrowpath.services.cases import CaseService
+from marrowpath.services.communications import CommunicationService
 from marrowpath.services.counter import CounterService
 from marrowpath.services.lab import LabService
 from marrowpath.services.outbox import OutboxService
@@ -36,6 +37,7 @@ class Services:
         providers -- the lab's provider directory (type-ahead, administration).
         bench -- the sign-out queue, resident review and presence.
         workstation -- this computer's name, as others see it in "Open by ... on ...".
+        communications -- critical-result communications (the editor's dialog).
     """
 
     auth: AuthService
@@ -53,3 +55,4 @@ class Services:
     providers: ProviderService | None = None
     bench: BenchService | None = None
     workstation: str = field(default_factory=socket.gethostname)
+    communications: CommunicationService | None = None

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from marrowpath.domain import lifecycle
+from marrowpath.domain.critical import no_call_flags
 from marrowpath.domain.findings import findings
 from marrowpath.domain.flags import advisory_flags
 from marrowpath.domain.lifecycle import Action, VersionKind
@@ -134,6 +135,7 @@ class SignOutDialog(LifecycleDialog):
             self.findings.changed.connect(self.refresh_action)
             column.addWidget(box)
             flags = advisory_flags(document, final_sign_out=not self.preliminary)
+            flags += no_call_flags(document)  # a new acute leukemia: was it called?
             gaps = [
                 f"{item.title}: {item.detail}"
                 + (" (a CAP strong recommendation)" if item.cap_strong else "")

@@ -71,6 +71,7 @@ from marrowpath.ui.editor.actions import CaseActions
 from marrowpath.ui.editor.banner import PatientBanner, patient_name
 from marrowpath.ui.editor.bench_bar import CaseBench
 from marrowpath.ui.editor.checks_panel import ChecksPanel
+from marrowpath.ui.editor.communications import CommunicationsTable
 from marrowpath.ui.editor.counters import EditorCounters
 from marrowpath.ui.editor.directory import EditorDirectory
 from marrowpath.ui.editor.expansion import TemplateExpander
@@ -213,6 +214,7 @@ class CaseEditor(QWidget):
         layout.addWidget(self.splitter, 1)
         self.form.changed.connect(self._on_changed)
         self.form.section_built.connect(self._order_tabs_through)
+        self.form.section_built.connect(self._wire_section)
         self.form.mrn.edit.editingFinished.connect(self._look_up_patient)
         a = self.action_bar
         a.save.clicked.connect(self.save)
@@ -348,6 +350,21 @@ class CaseEditor(QWidget):
         start = chain.index(section.chain[0])
         for first, second in itertools.pairwise(chain[start - 1 : start + len(section.chain)]):
             QWidget.setTabOrder(first, second)
+
+    def _wire_section(self, section: Section) -> None:
+        """The Critical results list, once made: its button opens the recording dialog."""
+        for table in section.tables:
+            if isinstance(table, CommunicationsTable):
+                table.record_requested.connect(self.record_communication)
+                table.set_can_record(self._may_record())
+
+    def _communications(self) -> CommunicationsTable | None:
+        """The Critical results list if its section was made (never makes it)."""
+        for section in self.form.sections:
+            for table in section.tables if section.built else ():
+                if isinstance(table, CommunicationsTable):
+                    return table
+        return None
 
     def _reveal(self, _section: Section) -> None:
         """Before scrolling to a section: finish the form (the checks it then shows under
@@ -655,7 +672,22 @@ class CaseEditor(QWidget):
         self._busy = busy
         self._refresh_actions()
 
+    def _may_record(self) -> bool:
+        """Whether this user may record a critical-result communication now: those who
+        may sign, on an open case or an issued one that takes an addendum (the service
+        decides again)."""
+        if not self._user().can(Permission.SIGN) or not self._loaded:
+            return False
+        if self.accession is None:
+            return self._editable  # saved first, then recorded
+        return allowed(Action.EDIT, self._status, amendment_in_progress=self._amending) or allowed(
+            Action.ADDENDUM, self._status, amendment_in_progress=self._amending
+        )
+
     def _refresh_actions(self) -> None:
+        table = self._communications()
+        if table is not None:
+            table.set_can_record(self._may_record() and not (self._busy or self._saving))
         self.action_bar.refresh(
             user=self._user(),
             status=self._status,
@@ -1122,6 +1154,14 @@ class CaseEditor(QWidget):
             return
         if accepted:
             self._issued()
+
+    def record_communication(self) -> None:
+        """Record a critical-result communication on the stored case (unsaved changes
+        are saved first); before final sign-out it joins the working document, after it
+        the dialog signs an addendum. The case is read again afterwards."""
+        if not self._may_record():
+            return
+        self._after_saving(lambda: self._open("communication"))
 
     def _sign(self, *, preliminary: bool) -> None:
         """Sign-out works on the stored document: unsaved changes are saved first."""

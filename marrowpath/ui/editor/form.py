@@ -51,6 +51,7 @@ _TOP_SECTIONS = {
     "stains": "stains",
     "ancillary": "ancillary",
     "diagnosis": "diagnosis",
+    "communications": "communications",
 }
 _INDEXED = re.compile(r"^\[(\d+)\](?:\.(\w+))?")
 Part = Field | ItemTable | DifferentialPanel  # one value of the document and its input

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel
 
 from marrowpath.domain.labels import fields_under, leaf
 from marrowpath.domain.settings import LabSettings
+from marrowpath.ui.editor.communications import CommunicationsTable
 from marrowpath.ui.editor.differential import DifferentialPanel
 from marrowpath.ui.editor.fields import (
     AccessionField,
@@ -47,6 +48,7 @@ class Built:
     accession: AccessionField | None = None
     mrn: TextField | None = None
     differential: DifferentialPanel | None = None
+    communications: CommunicationsTable | None = None
 
 
 Filler = Callable[[Section, Built], None]
@@ -309,6 +311,13 @@ def _diagnosis(section: Section, _built: Built) -> None:
     )
 
 
+def _critical_results(section: Section, built: Built) -> None:
+    """The calls a new acute leukemia needs (`bench.md` 4), recorded through a dialog."""
+    table = CommunicationsTable()
+    section.block().add_table(table, caption=False)
+    built.communications = table
+
+
 SECTIONS: list[tuple[str, str, Filler]] = [
     ("Patient and order", "patient", _patient_and_order),
     ("Clinical and CBC", "clinical", _clinical),
@@ -319,6 +328,7 @@ SECTIONS: list[tuple[str, str, Filler]] = [
     ("Stains", "stains", _stains),
     ("Ancillary studies", "ancillary", _ancillary),
     ("Diagnosis", "diagnosis", _diagnosis),
+    ("Critical results", "communications", _critical_results),
 ]
 
 

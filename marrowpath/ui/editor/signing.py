@@ -1,4 +1,5 @@
-"""The lifecycle dialogs (sign, amend, addendum, withdraw, cancel) opened from a case.
+"""The lifecycle dialogs (sign, amend, addendum, withdraw, cancel, record a critical-result
+communication) opened from a case.
 
 Why here: the dialogs live in `marrowpath.ui.dialogs` and are imported only when one is
 opened (they are a separate part of the program and the editor must start without
@@ -16,7 +17,9 @@ from marrowpath.domain.users import User
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 
-DialogKind = Literal["preliminary", "final", "amendment", "addendum", "withdraw", "cancel"]
+DialogKind = Literal[
+    "preliminary", "final", "amendment", "addendum", "withdraw", "cancel", "communication"
+]
 
 
 def run_dialog(
@@ -63,6 +66,17 @@ def run_dialog(
 
         dialog = AddendumDialog(
             services=services, runner=runner, user=user, accession=accession, parent=parent
+        )
+    elif kind == "communication":
+        from marrowpath.ui.dialogs.communication import CommunicationDialog
+
+        dialog = CommunicationDialog(
+            services=services,
+            runner=runner,
+            user=user,
+            accession=accession,
+            row_version=row_version,
+            parent=parent,
         )
     elif kind == "withdraw":
         from marrowpath.ui.dialogs.withdraw import WithdrawDialog
