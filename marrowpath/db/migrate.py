@@ -69,10 +69,14 @@ def current_revision(engine: Engine) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def upgrade(engine: Engine, *, app_role: str | None = None) -> AppRole | None:
+def upgrade(
+    engine: Engine, *, app_role: str | None = None, revision: str = "head"
+) -> AppRole | None:
     """Create or migrate the schema to this program's head revision.
 
     Args:
+        revision: an earlier target, for tests that replay one migration on a database
+            as the release before it left it.
         app_role: PostgreSQL only: the role the workstations use, created if missing and
             granted its privileges in the same transaction (`roles.grant_app_role`).
     """
@@ -85,7 +89,7 @@ def upgrade(engine: Engine, *, app_role: str | None = None) -> AppRole | None:
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
         return grant_app_role(connection, app_role) if app_role is not None else None
 
 
