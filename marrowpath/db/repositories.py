@@ -643,10 +643,18 @@ class SqlCaseRepository:
             case, {"assigned_pathologist": pathologist, "resident": resident}, user, at
         )
 
-    def _filtered(self, statement: _S, query: CaseQuery) -> _S:
+    def _filtered(self, statement: _S, query: CaseQuery, *, newest: Any = None) -> _S:
+        """`newest`: a select of the newest case ids to probe for the words instead of
+        asking the index (SQLite, `search_index.newest_matching`)."""
         summary = _summary(query)
         dialect = self._session.get_bind().dialect.name
-        for condition in search_index.matching(dialect, summary.search_key, needles(query.words)):
+        words = needles(query.words)
+        conditions = (
+            search_index.newest_matching(summary.search_key, newest, words)
+            if newest is not None
+            else search_index.matching(dialect, summary.search_key, words)
+        )
+        for condition in conditions:
             statement = statement.where(condition)
         if query.statuses:
             statement = statement.where(CaseRow.status.in_([s.value for s in query.statuses]))
@@ -683,12 +691,41 @@ class SqlCaseRepository:
         return statement
 
     def search(self, query: CaseQuery) -> list[CaseSummary]:
+        if self._probe_newest_first(query):
+            newest = (
+                select(CaseRow.id).order_by(*self._order(query)).limit(search_index.PROBE_WINDOW)
+            )
+            found = self._search(query, newest=newest)
+            if len(found) == query.limit:
+                return found
+        return self._search(query)
+
+    def _probe_newest_first(self, query: CaseQuery) -> bool:
+        """A first page of words, newest first, on SQLite: worth looking among the newest
+        cases before asking the index (`search_index.newest_matching`)."""
+        return (
+            bool(query.words)
+            and query.limit is not None
+            and query.limit <= search_index.PROBE_WINDOW
+            and query.sort == "procedure_date"
+            and query.descending
+            and query.after is None
+            and not query.offset
+            and self._session.get_bind().dialect.name == "sqlite"
+        )
+
+    @staticmethod
+    def _order(query: CaseQuery) -> list[Any]:
+        column = _summary(query).sort_column(query.sort)
+        return [
+            column.desc().nulls_last() if query.descending else column.asc().nulls_last(),
+            CaseRow.id.desc() if query.descending else CaseRow.id.asc(),
+        ]
+
+    def _search(self, query: CaseQuery, *, newest: Any = None) -> list[CaseSummary]:
         summary = _summary(query)
         column = summary.sort_column(query.sort)
-        order: list[Any] = [
-            column.desc().nulls_last() if query.descending else column.asc().nulls_last()
-        ]
-        order.append(CaseRow.id.desc() if query.descending else CaseRow.id.asc())
+        order = self._order(query)
         marks: list[Any] = (
             [_new_mark().label("new"), _amended_mark().label("amended")]
             if query.reader is not None
@@ -714,7 +751,7 @@ class SqlCaseRepository:
             CaseRow.created_at,
             CaseRow.issued_count,
         )
-        statement = self._filtered(columns, query).order_by(*order)
+        statement = self._filtered(columns, query, newest=newest).order_by(*order)
         if query.after is not None:
             statement = statement.where(_after(column, query.after, descending=query.descending))
         if query.offset:

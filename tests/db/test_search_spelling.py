@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, event, inspect, text
 
 from marrowpath.bootstrap import App, build
 from marrowpath.db import migrate, search_index
@@ -254,3 +254,37 @@ def test_migration_0012_rebuilds_every_key_and_the_index(app: App, spelled: Team
         assert found(again, spelled["drpark"], "o") == ["BM26-00064", "BM26-00060"]
     finally:
         again.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the probe is SQLite's
+@pytest.mark.parametrize("window", [search_index.PROBE_WINDOW, 3, 1])
+def test_a_first_page_from_the_newest_cases_is_the_index_s_first_page(
+    app: App, spelled: Team, window: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word's first page, looked for among the newest cases before the index is asked:
+    whatever the window, the page holds exactly the rows the index gives (a window too
+    small to fill the page falls back to the index), newest first."""
+    monkeypatch.setattr(search_index, "PROBE_WINDOW", window)
+    pathologist = spelled["drpark"]
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(app.engine, "before_cursor_execute", record)
+    try:
+        for words, expected in SPELLINGS:
+            for limit in range(1, len(expected) + 1):
+                statements.clear()
+                page = app.cases.search(pathologist, words, limit=limit)
+                assert [row.accession for row in page] == expected[:limit], (words, limit)
+                asked_index = any("GLOB" in statement for statement in statements)
+                # the five cases are the newest five: a window holding the page's rows
+                # answers it alone
+                newest_needed = (
+                    PATIENTS[::-1].index(next(p for p in PATIENTS if p[0] == expected[limit - 1]))
+                    + 1
+                )
+                assert asked_index == (newest_needed > window), (words, limit)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", record)
