@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import make_url
 
 from marrowpath.bootstrap import build, resolve_url
+from marrowpath.db import search_index
 from marrowpath.db.search_index import KEY_COLUMNS
 from marrowpath.domain.search_key import needles
 from marrowpath.domain.text import search_words
@@ -137,9 +138,16 @@ def main() -> None:
     parser.add_argument("db", help="SQLite file or PostgreSQL URL")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--scan", action="store_true", help="also time the old full scan")
+    parser.add_argument(
+        "--windows",
+        help="SQLite: compare probe windows side by side, e.g. 0,500,2000 (0: index only)",
+    )
     args = parser.parse_args()
     url = resolve_url(args.db)
     app = build(url, with_renderer=False)
+    if args.windows:
+        compare_windows(app, [int(w) for w in args.windows.split(",")], args.runs)
+        return
     raw = RawSearch(url)
     with app.context.uow(read_only=True) as uow:
         users = {name: uow.users.get(name) for name in (PATHOLOGIST, CLINICIAN)}
@@ -185,6 +193,38 @@ def main() -> None:
         for text in ("li xue", "papadopoulos"):
             print(f"\nplan of {text!r}:\n{raw.plan(KEY_COLUMNS[0], needles(search_words(text)))}")
     app.close()
+
+
+def compare_windows(app: Any, windows: list[int], runs: int) -> None:
+    """The same first pages with each probe window in turn (interleaved, so the machine's
+    load falls on all alike); window 0 asks the index alone, the baseline."""
+    with app.context.uow(read_only=True) as uow:
+        users = {name: uow.users.get(name).user for name in (PATHOLOGIST, CLINICIAN)}
+    print(f"{'query':<22} {'as':<8}" + "".join(f"{'window ' + str(w):>13}" for w in windows))
+    samples: dict[int, list[float]] = {w: [] for w in windows}
+    for name, user in users.items():
+        for text in QUERIES:
+            times: dict[int, list[float]] = {w: [] for w in windows}
+            pages = set()
+            for _ in range(runs):
+                for window in windows:
+                    search_index.PROBE_WINDOW = window
+                    ms, rows = timed(partial(app.cases.search, user, text, limit=PAGE))
+                    times[window].append(ms)
+                    pages.add(tuple(r.accession for r in rows))
+            assert len(pages) == 1, f"{text}: the windows gave different pages"
+            for window in windows:
+                samples[window] += times[window]
+            medians = "".join(f"{statistics.median(times[w]):13.1f}" for w in windows)
+            print(f"{text:<22} {name:<8}{medians}")
+    base = samples[windows[0]]
+    for window in windows:
+        values = samples[window]
+        print(
+            f"window {window:>5}: median {statistics.median(values):6.1f} ms, "
+            f"p99 {percentile(values, 0.99):6.1f} ms, mean {statistics.mean(values):6.1f} ms; "
+            f"vs window {windows[0]}: p99 {percentile(values, 0.99) / percentile(base, 0.99):.2f}x"
+        )
 
 
 if __name__ == "__main__":
