@@ -712,6 +712,12 @@ class SqlCaseRepository:
             and query.after is None
             and not query.offset
             and self._session.get_bind().dialect.name == "sqlite"
+            and self._session.scalar(
+                search_index.matches_up_to(
+                    _summary(query).search_key, needles(query.words), query.limit
+                )
+            )
+            == query.limit
         )
 
     @staticmethod

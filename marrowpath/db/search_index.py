@@ -14,8 +14,9 @@ the issued one), read as a "needle" (`domain/search_key.needles`). A plain
   match before the newest page can be chosen (about 0.9 s at 100,000 cases), where a walk
   of the newest cases in date order finds a full page after a few hundred rows. So the
   worklist's first page is first looked for among the newest `PROBE_WINDOW` cases
-  (`newest_matching`, the same substring test on FTS5's copy of the key); only when that
-  leaves the page short does the index answer. PostgreSQL's planner makes that choice
+  (`newest_matching`, the same substring test on FTS5's copy of the key) when the index
+  counts at least a page of matches; when the probe leaves the page short, the index
+  answers. PostgreSQL's planner makes that choice
   itself.
 - PostgreSQL: the GIN `gin_trgm_ops` indexes of migrations 0003 and 0010 answer
   `LIKE '%needle%'` on the key columns themselves.
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import column, func, select, table
+from sqlalchemy import Select, column, func, select, table
 from sqlalchemy.sql.elements import ColumnElement
 
 from marrowpath.db.models import CaseRow
@@ -77,17 +78,25 @@ def matching(dialect: str, key: Any, needles: list[str]) -> list[ColumnElement[b
     if not needles:
         return []
     if dialect == "sqlite":
-        fts_key = _fts.c[key.key]
-        ids = select(_fts.c.rowid).where(*(fts_key.op("GLOB")(f"*{_glob(n)}*") for n in needles))
-        return [CaseRow.id.in_(ids)]
+        return [CaseRow.id.in_(_fts_matches(key, needles))]
     return [key.like(f"%{_like(n)}%", escape="\\") for n in needles]
 
 
 # Newest cases probed before the index: about 5 ms of rows by rowid at 100,000 cases, the
-# same at a million, enough for a page of 200 when one case in ten matches. Gating the
-# probe on the index's count of matches was tried: counting to 2,000 cost the words of
-# middling frequency more than the probe saves (benchmarks/README.md).
+# same at a million, enough for a page of 200 when one case in ten matches. Only words
+# with at least a page of matches are probed: the index counts a page's worth of matches
+# in about a millisecond, so a rare word never pays for the probe.
 PROBE_WINDOW = 2000
+
+
+def _fts_matches(key: Any, needles: list[str]) -> Select[Any]:
+    fts_key = _fts.c[key.key]
+    return select(_fts.c.rowid).where(*(fts_key.op("GLOB")(f"*{_glob(n)}*") for n in needles))
+
+
+def matches_up_to(key: Any, needles: list[str], most: int) -> Select[Any]:
+    """SQLite: how many cases match, counted by the index no further than `most`."""
+    return select(func.count()).select_from(_fts_matches(key, needles).limit(most).subquery())
 
 
 def newest_matching(key: Any, newest: Any, needles: list[str]) -> list[ColumnElement[bool]]:

@@ -261,9 +261,9 @@ def test_migration_0012_rebuilds_every_key_and_the_index(app: App, spelled: Team
 def test_a_first_page_from_the_newest_cases_is_the_index_s_first_page(
     app: App, spelled: Team, window: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A word's first page, looked for among the newest cases before the index is asked:
-    whatever the window, the page holds exactly the rows the index gives (a window too
-    small to fill the page falls back to the index), newest first."""
+    """A word with a page of matches is looked for among the newest cases before the index
+    is asked for the page: whatever the window, the page holds exactly the rows the index
+    gives (a window too small to fill the page falls back to the index), newest first."""
     monkeypatch.setattr(search_index, "PROBE_WINDOW", window)
     pathologist = spelled["drpark"]
     statements: list[str] = []
@@ -278,7 +278,13 @@ def test_a_first_page_from_the_newest_cases_is_the_index_s_first_page(
                 statements.clear()
                 page = app.cases.search(pathologist, words, limit=limit)
                 assert [row.accession for row in page] == expected[:limit], (words, limit)
-                asked_index = any("GLOB" in statement for statement in statements)
+                # every word here has at least `limit` matches: the newest cases are probed
+                # when the window can hold the page
+                probed = any("instr(" in statement for statement in statements)
+                assert probed == (limit <= window), (words, limit)
+                asked_index = any(
+                    "GLOB" in statement and "count(" not in statement for statement in statements
+                )
                 # the five cases are the newest five: a window holding the page's rows
                 # answers it alone
                 newest_needed = (
@@ -288,3 +294,19 @@ def test_a_first_page_from_the_newest_cases_is_the_index_s_first_page(
                 assert asked_index == (newest_needed > window), (words, limit)
     finally:
         event.remove(app.engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_word_with_fewer_matches_than_a_page_is_never_probed(app: App, spelled: Team) -> None:
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(app.engine, "before_cursor_execute", record)
+    try:
+        page = app.cases.search(spelled["drpark"], "leukemia", limit=200)
+        assert [row.accession for row in page] == ["BM26-00064", "BM26-00062"]
+    finally:
+        event.remove(app.engine, "before_cursor_execute", record)
+    assert not any("instr(" in statement for statement in statements)
