@@ -341,3 +341,49 @@ def test_the_communication_dialog_and_the_signer_fill_every_field_of_an_entry(
     assert {f"communications[].{key}" for key in dialog.entry()} | {"communications[].by"} == (
         fields
     )
+
+
+def test_tab_walks_from_the_studies_into_their_measurements_and_a_new_study_takes_its_own(
+    qtbot: QtBot, dr: User, draft: str, open_editor: Any
+) -> None:
+    editor = open_editor(dr)
+    table = studies(editor)
+    inner = table.inner
+    order = [table.add_button, table.remove_button, inner.table, inner.add_button]
+    table.table.setFocus()
+    for expected in order:
+        press(qtbot, Qt.Key.Key_Tab, table.table)
+        assert QApplication.focusWidget() is expected
+    # the history box hands Tab on to the therapy list (no rows yet: its Add button)
+    history = editor.form.field("clinical.history").input
+    history.setFocus()
+    press(qtbot, Qt.Key.Key_Tab, history)
+    assert QApplication.focusWidget() is editor.form.table("clinical.therapy").add_button
+
+    table.add_button.setFocus()
+    qtbot.keyClick(table.add_button, Qt.Key.Key_Space)  # a new study: its kind's list open
+    combo = QApplication.focusWidget()
+    assert isinstance(combo, QComboBox)
+    while combo.currentData() != "fish":
+        press(qtbot, Qt.Key.Key_Down, combo)
+    press(qtbot, Qt.Key.Key_Return, combo)
+    assert table.table.currentRow() == 3
+    assert table.inner_caption.text() == "Measurement for row 4 (FISH):"
+    assert inner.table.rowCount() == 0  # not the first study's
+    press(qtbot, Qt.Key.Key_Right, table.table)
+    choose_cell(qtbot, table, "final")
+    cell = add_row_by_keys(qtbot, inner)
+    qtbot.keyClicks(cell, "BCR::ABL1 fusion nuclei")
+    press(qtbot, Qt.Key.Key_Return, inner.table)
+    press(qtbot, Qt.Key.Key_Right, inner.table)
+    type_cell(qtbot, inner, "0.5")
+    press(qtbot, Qt.Key.Key_Right, inner.table)
+    choose_cell(qtbot, inner, "percent")
+    added = editor.document()["ancillary"][3]
+    assert added == {
+        "kind": "fish",
+        "status": "final",
+        "measurements": [{"name": "BCR::ABL1 fusion nuclei", "value": 0.5, "unit": "percent"}],
+    }
+    # a final study needs its result: listed under the studies, by the row's number
+    assert "Row 4, Result: is required when the status is final" in table.error.text()

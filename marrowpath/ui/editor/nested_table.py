@@ -61,6 +61,7 @@ class NestedItemTable(ItemTable):
         self._stack.addWidget(box)
         self._inner_box = box
         self.table.currentCellChanged.connect(self._current_changed)
+        self.table.itemChanged.connect(self._row_named)
         inner.changed.connect(self._inner_changed)
         self._show_inner(-1)
 
@@ -78,6 +79,16 @@ class NestedItemTable(ItemTable):
         extra = first.data(EXTRA_ROLE) if first is not None else None
         self.inner.set_value(extra.get(self.inner_key) if isinstance(extra, dict) else None)
         self.inner.setEnabled(first is not None)
+        self._caption(row)
+        self._show_inner_problems()
+
+    def _row_named(self, item: QTableWidgetItem) -> None:
+        """The caption names the row shown by its first cell: it follows an edit of it."""
+        if item is self._shown and not self._loading:
+            self._caption(self.table.row(item))
+
+    def _caption(self, row: int) -> None:
+        first = self._shown
         if first is None:
             self.inner_caption.setText(f"{self.inner.label}: select a row above")
         else:
@@ -85,7 +96,6 @@ class NestedItemTable(ItemTable):
             named = f"row {row + 1}" + (f" ({kind})" if kind else "")
             self.inner_caption.setText(f"{self.inner.label} for {named}:")
         self.inner.table.setAccessibleName(self.inner_caption.text().rstrip(":"))
-        self._show_inner_problems()
 
     def _cell_words(self, row: int, number: int) -> str:
         item = self.table.item(row, number)
