@@ -200,6 +200,15 @@ def test_collection_time_therapy_and_a_measurement_typed_by_keys_are_saved_and_r
     assert editor.problems.texts() == []
     save(qtbot, editor)
     assert not editor.is_dirty()
+    # read again from the database (an edit made meanwhile is discarded): the study one
+    # was working on stays selected
+    qtbot.keyClicks(editor.form.field("procedure.operator").input, " (PA)")
+    assert editor.is_dirty()
+    editor.reload()
+    qtbot.waitUntil(lambda: not editor.is_dirty())
+    assert studies(editor).table.currentRow() == 1
+    shown = studies(editor).inner.table.item(0, 0)
+    assert shown is not None and shown.text() == "Abnormal metaphases"
 
     stored = working(app, dr)
     assert stored["procedure"]["collected_at"] == "2026-11-18T10:05:00-05:00"

@@ -141,9 +141,13 @@ class NestedItemTable(ItemTable):
     # ------------------------------------------------------------ ItemTable
 
     def set_value(self, value: Any) -> None:
+        """Show the list; the row selected stays selected (a document shown again after
+        a save keeps the study one was working on), else the first."""
+        row, column = self.table.currentRow(), self.table.currentColumn()
         super().set_value(value)
         if self.table.rowCount():
-            self.table.setCurrentCell(0, 0)
+            keep = 0 <= row < self.table.rowCount()
+            self.table.setCurrentCell(row if keep else 0, column if keep and column >= 0 else 0)
         self._show_inner(self.table.currentRow())
 
     def remove_selected(self) -> None:
