@@ -27,7 +27,7 @@ from marrowpath.ui.editor.item_table import PROBLEM_BACKGROUND, ItemTable
 from marrowpath.ui.editor.nested_table import NestedItemTable
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
-from tests.conftest import example_case_v2
+from tests.conftest import PASSWORD, example_case_v2
 from tests.ui.screens import save_picture
 
 pytestmark = pytest.mark.ui
@@ -313,7 +313,7 @@ def test_bad_input_names_the_field_and_nothing_is_saved(
 
     texts = editor.problems.texts()
     assert any("Therapy › row 1 › Ended on" in text for text in texts), texts
-    assert any("Ancillary studies › row 2 › Measurement › row 1 › Value" in t for t in texts), texts
+    assert any("Ancillary studies › row 2 › Measurement row 1 › Value" in t for t in texts), texts
     assert any("Collection time" in text for text in texts), texts
     editor.save()
     assert not editor.saving  # refused before any database work
@@ -396,3 +396,19 @@ def test_tab_walks_from_the_studies_into_their_measurements_and_a_new_study_take
     }
     # a final study needs its result: listed under the studies, by the row's number
     assert "Row 4, Result: is required when the status is final" in table.error.text()
+
+
+def test_a_final_case_shows_the_new_lists_read_only(
+    qtbot: QtBot, app: App, dr: User, draft: str, open_editor: Any
+) -> None:
+    app.cases.sign(dr, ACCESSION, PASSWORD)
+    editor = open_editor(dr)
+    table = studies(editor)
+    for shown in (table, table.inner, editor.form.table("clinical.therapy")):
+        assert not shown.add_button.isVisible() and not shown.remove_button.isVisible()
+    assert not table.inner.table.editTriggers()
+    collected = editor.form.field("procedure.collected_at").input
+    assert isinstance(collected, QLineEdit) and collected.isReadOnly()
+    measurements_of(qtbot, editor, 0)
+    first = table.inner.table.item(0, 0)
+    assert first is not None and first.text() == "CD34+ myeloblasts by flow"

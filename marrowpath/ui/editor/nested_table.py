@@ -177,27 +177,18 @@ class NestedItemTable(ItemTable):
         index = int(match.group(2)) if match.group(2) is not None else None
         return index, match.group(3)
 
-    def _inner_words(self, inner: int | None, key: str | None) -> str:
-        parts = [self.inner.label]
-        if inner is not None:
-            parts.append(f"row {inner + 1}")
+    def _inner_parts(self, inner: int | None, key: str | None) -> list[str]:
+        """An inner list's place in words: ["Measurement row 2", "Value"]."""
+        parts = [self.inner.label + (f" row {inner + 1}" if inner is not None else "")]
         if key is not None:
             parts.append(next((c.title for c in self.inner.columns if c.key == key), key))
-        return " ".join(parts[:2]) + (f", {parts[2]}" if len(parts) > 2 else "")
+        return parts
 
     def title(self, index: int | None = None, key: str | None = None) -> str:
         split = self._split(key)
         if split is None:
             return super().title(index, key)
-        inner, inner_key = split
-        parts = [super().title(index), self.inner.label]
-        if inner is not None:
-            parts.append(f"row {inner + 1}")
-        if inner_key is not None:
-            parts.append(
-                next((c.title for c in self.inner.columns if c.key == inner_key), inner_key)
-            )
-        return " › ".join(parts)
+        return " › ".join([super().title(index), *self._inner_parts(*split)])
 
     def show_problems(self, problems: list[Problem]) -> None:
         """The outer list's problems as `ItemTable` shows them; an inner list's problem is
@@ -212,7 +203,7 @@ class NestedItemTable(ItemTable):
                 continue
             inner, inner_key = split
             self._inner_problems.append((index, inner, inner_key, message))
-            own.append((index, self._inner_words(inner, inner_key), message))
+            own.append((index, ", ".join(self._inner_parts(inner, inner_key)), message))
         super().show_problems(own)
         self._show_inner_problems()
 
