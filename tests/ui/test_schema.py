@@ -33,12 +33,8 @@ def _editor_paths() -> set[str]:
 # The `/2` fields whose editor sections are built on their own branch (issue 12): this
 # list shrinks to nothing as those sections land; every other field needs a widget now.
 AWAITING_EDITOR = (
-    "procedure.collected_at",
-    "clinical.therapy[]",
     "aspirate.count.",
     "aspirate.second_count.",
-    "ancillary[].measurements[]",
-    "communications[]",
 )
 
 

@@ -53,7 +53,8 @@ _TOP_SECTIONS = {
     "diagnosis": "diagnosis",
     "communications": "communications",
 }
-_INDEXED = re.compile(r"^\[(\d+)\](?:\.(\w+))?")
+# `[1].percent`, and an inner list's `[0].measurements[2].value` (its key is the rest)
+_INDEXED = re.compile(r"^\[(\d+)\](?:\.(\w+(?:\[\d+\](?:\.\w+)?)?))?")
 Part = Field | ItemTable | DifferentialPanel  # one value of the document and its input
 
 

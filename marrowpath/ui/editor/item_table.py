@@ -1,5 +1,5 @@
 """Editable tables for the lists of the case document: stains, ancillary studies,
-classifications and copy-to providers.
+classifications, copy-to providers and therapy periods.
 
 Why one generic table: every list in the format is a list of small objects whose fields
 are text, numbers, dates or enumerations. One widget reads the rows back into JSON
@@ -9,7 +9,8 @@ its cell and lists the rule in words under the table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -67,14 +68,20 @@ class Column:
     enum: type[StrEnum] | None = None
     required: bool = False
     stretch: bool = False
+    words: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def enum_text(self, value: Any) -> str:
+        """An enumeration value in words: the model's own where the column takes them."""
+        return "" if value is None else self.words.get(str(value)) or enum_label(value)
 
 
 _NUMBERS = frozenset({"number", "percent", "whole", "grade", "cells"})
 
 
-def column(list_path: str, key: str, *, stretch: bool = False) -> Column:
+def column(list_path: str, key: str, *, stretch: bool = False, words: bool = False) -> Column:
     """The column for one field of a list's items, named and typed as the case model
-    declares it (`stains`, `percent` -> "%", a number)."""
+    declares it (`stains`, `percent` -> "%", a number); `words`: its choices read as the
+    model writes them (a unit "% VAF", not "Vaf percent")."""
     declared = leaf(f"{list_path}[].{key}")
     kind = "text"
     if declared.choices is not None:
@@ -90,15 +97,18 @@ def column(list_path: str, key: str, *, stretch: bool = False) -> Column:
         enum=declared.choices,
         required=declared.signout,
         stretch=stretch,
+        words=dict(declared.label.words) if words else {},
     )
 
 
 class _EnumDelegate(QStyledItemDelegate):
     """A drop-down editor with the report's wording for enumeration columns."""
 
-    def __init__(self, enum: type[StrEnum], parent: QObject | None = None) -> None:
+    def __init__(self, column: Column, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._enum = enum
+        assert column.enum is not None
+        self._column = column
+        self._enum = column.enum
 
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: ModelIndex
@@ -106,7 +116,7 @@ class _EnumDelegate(QStyledItemDelegate):
         combo = ChoiceBox(parent)
         combo.addItem("", None)
         for member in self._enum:
-            combo.addItem(enum_label(member), member.value)
+            combo.addItem(self._column.enum_text(member.value), member.value)
         combo.activated.connect(lambda _i, c=combo: self.commitData.emit(c))
         return combo
 
@@ -184,7 +194,7 @@ class ItemTable(QWidget):
             )
             header.setSectionResizeMode(number, mode)
             if column.kind == "enum" and column.enum is not None:
-                self.table.setItemDelegateForColumn(number, _EnumDelegate(column.enum, self.table))
+                self.table.setItemDelegateForColumn(number, _EnumDelegate(column, self.table))
         self.table.itemChanged.connect(self._on_item_changed)
         self.outline = Outline(self.table)
         self.add_button = QPushButton(add_text)
@@ -203,6 +213,7 @@ class ItemTable(QWidget):
         buttons.addStretch(1)
         self._buttons = buttons
         layout = QVBoxLayout(self)
+        self._stack = layout  # a subclass adds below the buttons (`nested_table`)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self.outline)
@@ -285,7 +296,7 @@ class ItemTable(QWidget):
         item = QTableWidgetItem()
         item.setData(VALUE_ROLE, value)
         if column.kind == "enum":
-            text = enum_label(value) if value is not None else ""
+            text = column.enum_text(value)
         elif column.kind == "number":
             text = format_number(value)
         else:
@@ -414,6 +425,14 @@ class ItemTable(QWidget):
         self.error.setText("\n".join(lines))
         self.error.setVisible(bool(lines))
         self.table.setAccessibleDescription("\n".join(lines))
+
+    def focus_chain(self) -> list[QWidget]:
+        """The widgets Tab visits, in order: the grid, then its buttons."""
+        return [self.table, self.add_button, self.remove_button]
+
+    def nested(self) -> list[ItemTable]:
+        """Tables for lists inside this list's items (none here; see `nested_table`)."""
+        return []
 
     def focus_cell(self, index: int | None, key: str | None) -> None:
         keys = [c.key for c in self.columns]

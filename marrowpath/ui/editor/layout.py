@@ -62,7 +62,7 @@ class Block:
         else:
             self.layout.addRow(table)
         self.section.tables.append(table)
-        self.section.chain.extend([table.table, table.add_button, table.remove_button])
+        self.section.chain.extend(table.focus_chain())
         return table
 
     def add_widget(self, label: str, widget: QWidget) -> None:

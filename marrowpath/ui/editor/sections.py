@@ -35,6 +35,7 @@ from marrowpath.ui.editor.fields import (
 from marrowpath.ui.editor.item_table import ItemTable, column
 from marrowpath.ui.editor.layout import Section
 from marrowpath.ui.editor.live import Live
+from marrowpath.ui.editor.nested_table import NestedItemTable
 
 
 @dataclass
@@ -126,6 +127,20 @@ def _clinical(section: Section, _built: Built) -> None:
     main.add(EnumField("clinical.indication"))
     main.add(LongTextField("clinical.indication_detail"))
     main.add(LongTextField("clinical.history", tooltip="Prior diagnoses and therapy"))
+    therapy = "clinical.therapy"
+    main.add_table(
+        ItemTable(
+            therapy,
+            leaf(therapy).label.entry_label,
+            [
+                column(therapy, "name", stretch=True),
+                column(therapy, "kind"),
+                column(therapy, "started_on"),
+                column(therapy, "ended_on"),
+            ],
+            add_text="Add therapy",
+        )
+    )
     left, right = section.columns(2)
     left.heading("Complete blood count")
     right.heading(" ")
@@ -148,6 +163,7 @@ def _cbc_field(name: str) -> Field:
 def _procedure(section: Section, _built: Built) -> None:
     left, right = section.columns(2)
     left.add(DateField("procedure.date", tooltip="Not in the future"))
+    left.add(DateTimeField("procedure.collected_at"))
     left.add(EnumField("procedure.site"))
     left.add(EnumField("procedure.laterality"))
     left.add(TextField("procedure.operator", tooltip="Who performed the procedure"))
@@ -260,9 +276,11 @@ def _stains(section: Section, _built: Built) -> None:
 
 
 def _ancillary(section: Section, _built: Built) -> None:
+    """The studies, and under them the measurements of the study selected (`/2`)."""
+    measurements = "ancillary[].measurements"
     block = section.block()
     block.add_table(
-        ItemTable(
+        NestedItemTable(
             "ancillary",
             "Ancillary studies",
             [
@@ -272,6 +290,16 @@ def _ancillary(section: Section, _built: Built) -> None:
                 column("ancillary", "performed_by"),
                 column("ancillary", "reported_on"),
             ],
+            inner=ItemTable(
+                measurements,
+                leaf(measurements).label.entry_label,
+                [
+                    column(measurements, "name", stretch=True),
+                    column(measurements, "value"),
+                    column(measurements, "unit", words=True),
+                ],
+                add_text="Add measurement",
+            ),
             add_text="Add study",
         ),
         caption=False,
@@ -337,4 +365,10 @@ def all_fields(sections: list[Section]) -> list[Field]:
 
 
 def all_tables(sections: list[Section]) -> list[ItemTable]:
-    return [table for section in sections for table in section.tables]
+    """Every list table, those inside another list's items included."""
+    return [
+        found
+        for section in sections
+        for table in section.tables
+        for found in (table, *table.nested())
+    ]
