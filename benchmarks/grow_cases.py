@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 from sqlalchemy import create_engine, func, inspect, select, table, text
 
@@ -33,7 +34,7 @@ def main() -> None:
     with engine.begin() as connection:
         original = connection.scalar(select(func.max(text("id"))).select_from(cases)) or 0
         total = connection.scalar(select(func.count()).select_from(cases)) or 0
-        clone = 1
+        clone = 1 + last_clone(connection)
         while total < args.cases:
             wanted = min(original, args.cases - total)
             values = [f"'C{clone}-' || accession" if c == "accession" else c for c in columns]
@@ -47,6 +48,15 @@ def main() -> None:
             total += wanted
             clone += 1
     print(f"{total:,} cases ({time.perf_counter() - start:.0f} s)")
+
+
+def last_clone(connection: Any) -> int:
+    """The highest k of the `C<k>-` prefixes a database grown before holds (0 if none)."""
+    accessions = connection.execute(
+        text("SELECT accession FROM cases WHERE accession LIKE 'C%-%'")
+    ).scalars()
+    prefixes = {accession[1:].split("-", 1)[0] for accession in accessions}
+    return max((int(p) for p in prefixes if p.isdigit()), default=0)
 
 
 if __name__ == "__main__":
