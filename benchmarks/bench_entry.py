@@ -141,6 +141,9 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--no-lab-templates", action="store_true")
     parser.add_argument("--trace", action="store_true", help="print the keys of each action")
+    parser.add_argument(
+        "--screenshot", type=Path, help="save the window after the first case is saved (PNG)"
+    )
     parser.add_argument("--offscreen", action="store_true", help="no Xvfb: Qt's offscreen")
     args = parser.parse_args(argv)
     examples = args.example or [EXAMPLE_V2, EXAMPLE_V1]
@@ -152,7 +155,8 @@ def main(argv: list[str]) -> int:
         for number, example in enumerate(examples):
             db = folder / f"run{number}.db"  # each case on a database of its own (the
             shutil.copyfile(prepared, db)  # first would put the patient on file)
-            entry, comparison, platform = measure(db, folder, load_example(example))
+            shot = args.screenshot if number == 0 else None
+            entry, comparison, platform = measure(db, folder, load_example(example), shot)
             report(example.name, entry, comparison, platform)
             if args.trace:
                 print("\n".join(entry.keys.trace))
@@ -163,7 +167,9 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def measure(db: Path, folder: Path, example: dict[str, Any]) -> tuple[Any, Any, str]:
+def measure(
+    db: Path, folder: Path, example: dict[str, Any], screenshot: Path | None = None
+) -> tuple[Any, Any, str]:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -191,6 +197,10 @@ def measure(db: Path, folder: Path, example: dict[str, Any]) -> tuple[Any, Any, 
         accession = entry.ed.accession
         assert accession is not None
         entered = app.cases.open(user, accession).record.working
+        if screenshot is not None:
+            entry.ed.show_section("aspirate")
+            QApplication.processEvents()
+            window.grab().save(str(screenshot))
         window.close()
         window.deleteLater()
         QApplication.processEvents()
