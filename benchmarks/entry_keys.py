@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLineEdit, QWidget
+from shiboken6 import isValid
 
 from marrowpath.domain.settings import LabSettings
-from marrowpath.domain.text_templates import fill_from_draft
+from marrowpath.domain.text_templates import TextTemplate, fill_from_draft
 from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.editor.choice_box import ChoiceBox, matches
 from marrowpath.ui.editor.fields import (
@@ -99,6 +100,19 @@ def send_char(widget: QWidget, char: str) -> None:
         QTest.sendKeyEvent(action, widget, code, char, NO)
 
 
+def _in_dialog(keys: Callable[[], None], failed: list[BaseException]) -> None:
+    """Press a modal dialog's keys; on a failure close the dialog (else the run would
+    wait in its event loop forever) and keep the error for the caller."""
+    try:
+        wait_until(lambda: QApplication.activeModalWidget() is not None, 10, "the dialog")
+        keys()
+    except BaseException as error:  # handed back to `press`, raised there
+        failed.append(error)
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QDialog):
+            dialog.reject()
+
+
 @dataclass
 class Keyboard:
     """The one way keys are sent: tallied, then delivered to the focused widget."""
@@ -129,13 +143,27 @@ class Keyboard:
         if self.trace:
             self.trace[-1] += f" {text}"
 
-    def press(self, key: Key, modifiers: Qt.KeyboardModifier = NO, *, name: str) -> None:
-        """A named key or shortcut (a chord counts once)."""
+    def press(
+        self,
+        key: Key,
+        modifiers: Qt.KeyboardModifier = NO,
+        *,
+        name: str,
+        inside: Callable[[], None] | None = None,
+    ) -> None:
+        """A named key or shortcut (a chord counts once). With `inside`: the key opens a
+        modal dialog, whose own keys `inside` presses once it shows (from the dialog's
+        event loop, as a person would; the key returns when the dialog closes)."""
         self._count("named")
         self.named_keys[name] += 1
         self._log(f"<{name}>")
+        failed: list[BaseException] = []
+        if inside is not None:
+            QTimer.singleShot(0, partial(_in_dialog, inside, failed))
         QTest.keyClick(self._target(), key, modifiers)
         QApplication.processEvents()
+        if failed:
+            raise failed[0]
 
     def type(self, text: str) -> None:
         """Characters as typed; a line break is the Enter key."""
@@ -313,21 +341,49 @@ class Entry:
         self.keys.type(text)
 
     def write(self, path: str, text: str) -> None:
-        """Free text: a template abbreviation when one fills exactly `text` and costs
-        fewer keys, else typed."""
-        best = None
-        for template in self.ed.templates.templates:
-            if not template.fits(path):
+        """Free text: a template whose filled text is exactly `text`, inserted the
+        cheaper way (its abbreviation, `abbr;` then space, or Ctrl+T, Down to it in the
+        picker's list and Enter), when that costs fewer keys than typing; else typed."""
+        document = self.ed.form.document()
+        fitting = sorted(
+            (t for t in self.ed.templates.templates if t.fits(path)),
+            key=lambda t: t.name.casefold(),  # the picker's order
+        )
+        ways: list[tuple[int, str, TextTemplate]] = []
+        for downs, template in enumerate(fitting):
+            if fill_from_draft(template, document, self.settings).text != text:
                 continue
-            filled = fill_from_draft(template, self.ed.form.document(), self.settings)
-            shorter = best is None or len(template.abbreviation) < len(best.abbreviation)
-            if filled.text == text and len(template.abbreviation) + 2 < len(text) and shorter:
-                best = template
-        if best is None:
+            ways.append((len(template.abbreviation) + 2, "abbreviation", template))
+            ways.append((2 + downs, "picker", template))
+        if not ways or min(w[0] for w in ways) >= len(text):
             self.keys.type(text)
             return
-        self.keys.type(f"{best.abbreviation}; ")
-        self.templates_used.append(f"{best.abbreviation}; ({path})")
+        cost, way, chosen = min(ways, key=lambda w: w[0])
+        if way == "abbreviation":
+            self.keys.type(f"{chosen.abbreviation}; ")
+            self.templates_used.append(f"{chosen.abbreviation}; ({path})")
+        else:
+            self._pick_template(chosen, downs=cost - 2)
+            self.templates_used.append(f"Ctrl+T {chosen.abbreviation} ({path})")
+
+    def _pick_template(self, template: TextTemplate, *, downs: int) -> None:
+        """Ctrl+T opens the picker (a modal dialog: its keys are pressed from inside its
+        event loop), Down to the template, Enter inserts it."""
+
+        def in_picker() -> None:
+            picker = self.ed.templates.picker
+            for _ in range(downs):
+                self.keys.press(Key.Key_Down, name="Down")
+            assert picker is not None and picker.current() is template, template.name
+            self.keys.press(Key.Key_Return, name="Enter")
+
+        self.keys.press(Key.Key_T, CTRL, name="Ctrl+T", inside=in_picker)
+        if QApplication.activeWindow() is not self.window:
+            # a window manager gives the window back when the dialog closes; Qt's
+            # offscreen platform has none
+            self.note("the window was activated again after the template picker closed")
+            self.window.activateWindow()
+            wait_until(lambda: QApplication.activeWindow() is self.window, 10, "the window")
 
     def choose(self, combo: ChoiceBox, index: int) -> None:
         """A drop-down's choice through its filter: the shortest typed prefix of the
@@ -357,12 +413,18 @@ class Entry:
         self.reach(button)
         self.keys.press(Key.Key_Space, name="Space")
 
-    def list_open(self) -> bool:
-        """Whether a type-ahead list (directory, classification terms) is open."""
+    def list_open(self, table: ItemTable) -> bool:
+        """Whether the type-ahead list of the cell being edited (copy-to names,
+        classification terms) is open."""
         directory = self.ed.directory
-        aheads = [directory.ordering]
-        aheads += [d.ahead for d in (directory.copy_to_names, directory.term_cells) if d]
-        return any(ahead is not None and ahead.open for ahead in aheads)
+        delegates = {
+            "copy_to": directory.copy_to_names,
+            "diagnosis.classification": directory.term_cells,
+        }
+        delegate = delegates.get(table.path)
+        ahead = delegate.ahead if delegate is not None else None
+        # the delegate keeps the last editor's list, deleted with that editor
+        return ahead is not None and isValid(ahead.popup) and ahead.open
 
     def cell_text(self, text: str) -> None:
         """Into the open cell editor (a row just added opens its first cell)."""
@@ -387,7 +449,7 @@ class Entry:
             self.press_button(table.add_button)
             wait_until(partial(_editing, table), 5, f"{path}: a new row's editor")
             fill_row(self, table, item)
-            if self.list_open():
+            if self.list_open(table):
                 # Enter would take the highlighted entry of the pick-list or directory
                 # in place of what was typed: Escape closes the list first
                 self.keys.press(Key.Key_Escape, name="Escape")
@@ -562,9 +624,9 @@ def clinical(entry: Entry) -> None:
 
 
 def enter_therapy(entry: Entry) -> None:
-    """clinical.therapy (periods of treatment): a list the editor does not show yet."""
-    for number, _period in enumerate(entry.value("clinical.therapy") or []):
-        entry.gaps[f"clinical.therapy[{number}]"] = "the editor has no list for it"
+    """clinical.therapy (periods of treatment) as rows of its list, once the editor has
+    one; until then each period is named as a gap (`table_rows`)."""
+    entry.table_rows("clinical.therapy", Entry.row_cells)
 
 
 def procedure(entry: Entry) -> None:
