@@ -9,9 +9,10 @@ is a character) and counter keys (one per cell at the microscope) apart, and cou
 
 The script enters the example case field by field in the form's order and takes, for
 each value, the cheapest way the editor offers that gives exactly the example's value:
-a template abbreviation (`abbr;` then space) whose filled text is the value, the filter
-of a drop-down (the shortest typed prefix, then Down as needed), the provider
-directory's type-ahead, the differential counter (F9, one key per cell), or typing.
+a template whose filled text is the value (its abbreviation, `abbr;` then space, or
+Ctrl+T and the picker), the filter of a drop-down (the shortest typed prefix, then Down
+as needed), the provider directory's type-ahead, the differential counter (F9, one key
+per cell), or typing; Tab from field to field, Alt+N to another section.
 Fields the script cannot reach by keyboard are not hidden: each is recorded in
 `Entry.gaps` with its path, and the comparison names it. A field the editor gains later
 is entered by the generic steps below as soon as `CaseForm` has an input for its path;
@@ -54,7 +55,6 @@ Key = Qt.Key
 NO = Qt.KeyboardModifier.NoModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
-SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 # KLM operators (Card, Moran & Newell 1980; 1983, The Psychology of Human-Computer
 # Interaction): K for an average non-secretary typist (40 wpm), M the mental preparation
@@ -77,6 +77,8 @@ def wait_until(predicate: Callable[[], object], timeout: float = 30.0, what: str
 
 @dataclass
 class Tally:
+    """Keys of a run or of one section."""
+
     named: int = 0
     chars: int = 0
     counter: int = 0
@@ -95,7 +97,8 @@ def send_char(widget: QWidget, char: str) -> None:
     """One typed character with its key and its text, as a keyboard layout that has it
     sends it (QTest's own character overload takes ASCII only: á would arrive garbled).
     Qt's key codes of Latin-1 characters are their upper-case code points."""
-    code = Key(ord(char.upper())) if ord(char.upper()) < 0x100 else Key.Key_unknown
+    upper = char.upper()  # "ß" -> "SS": no key code of its own
+    code = Key(ord(upper)) if len(upper) == 1 and ord(upper) < 0x100 else Key.Key_unknown
     for action in (QTest.KeyAction.Press, QTest.KeyAction.Release):
         QTest.sendKeyEvent(action, widget, code, char, NO)
 
@@ -252,20 +255,24 @@ class Entry:
         here = self._section_of(focus)
         ahead = self._ahead(focus, target) if wanted == here else None
         from_top = self._ahead(None, target) if wanted is not None else None
-        first = self.ed.form.sections[wanted].chain[0] if wanted is not None else None
-        if first is not None and not first.isVisible():
-            # Alt+N puts the cursor in the section's first input; an empty list's table
-            # is hidden, so the cursor stays where it was: Tab on instead
-            self.note(
-                f"Alt+{wanted + 1 if wanted is not None else ''}: the section starts with "
-                "an empty list, whose hidden table cannot take the cursor; Tab from the "
-                "section before instead"
-            )
-        elif (
+        use_alt = (
             wanted is not None
             and wanted < 9
             and (ahead is None or (from_top is not None and from_top + 1 < ahead))
+        )
+        if (
+            use_alt
+            and wanted is not None
+            and not self.ed.form.sections[wanted].chain[0].isVisible()
         ):
+            # Alt+N puts the cursor in the section's first input; an empty list's table
+            # is hidden, so the cursor would stay where it was: Tab on instead
+            self.note(
+                f"Alt+{wanted + 1}: the section starts with an empty list, whose hidden "
+                "table cannot take the cursor; Tab from the section before instead"
+            )
+            use_alt = False
+        if use_alt and wanted is not None:
             digit = getattr(Key, f"Key_{wanted + 1}")
             self.keys.press(digit, ALT, name=f"Alt+{wanted + 1}")
         for _ in range(120):
@@ -333,11 +340,11 @@ class Entry:
             self.enter(path)
 
     def _replace(self, text: str) -> None:
-        """Type into a line edit; Tab selected its old text, so typing replaces it."""
+        """Type into a line edit: Tab selects its old text, so typing replaces it; where
+        the cursor already was in it, Ctrl+A selects it first."""
         focus = QApplication.focusWidget()
         if isinstance(focus, QLineEdit) and focus.text() and not focus.hasSelectedText():
-            focus.selectAll()  # never reached: Tab and Alt+N select a line edit's text
-            self.note(f"{focus.accessibleName()}: text not selected on arrival")
+            self.keys.press(Key.Key_A, CTRL, name="Ctrl+A")
         self.keys.type(text)
 
     def write(self, path: str, text: str) -> None:
