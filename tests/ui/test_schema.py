@@ -35,8 +35,6 @@ def _editor_paths() -> set[str]:
 AWAITING_EDITOR = (
     "procedure.collected_at",
     "clinical.therapy[]",
-    "aspirate.count.",
-    "aspirate.second_count.",
     "ancillary[].measurements[]",
     "communications[]",
 )

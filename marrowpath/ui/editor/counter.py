@@ -56,8 +56,9 @@ FLASH_COLOUR = "#fff3cd"
 
 @dataclass
 class CountRecord:
-    """How the differential in the grid was counted: what `aspirate.count` of
-    `marrowpath.case/2` will hold (this format has no field for it yet)."""
+    """How the differential in the grid was counted with the counter: what
+    `aspirate.count` of `marrowpath.case/2` holds once the count finishes
+    (`count_provenance.py` writes it into the form)."""
 
     counted_by: str
     started_at: datetime
@@ -167,9 +168,12 @@ class DifferentialCounter(KeyCapture):
 
     Signals:
         running_changed(bool) -- counting started (True) or stopped (False).
+        finished(object) -- a count that added cells reached its target or was
+            stopped: its `CountRecord` (the document's `aspirate.count`).
     """
 
     running_changed = Signal(bool)
+    finished = Signal(object)
 
     def __init__(
         self,
@@ -178,11 +182,13 @@ class DifferentialCounter(KeyCapture):
         username: Callable[[], str],
         now: Callable[[], datetime],
         edit_keys: Callable[[], None] | None = None,
+        smudge: Callable[[], int] | None = None,
     ) -> None:
         super().__init__(panel)
         self.panel = panel
         self._username = username
         self._now = now
+        self._smudge_recorded = smudge
         self.keymap = Keymap()
         self.count: DifferentialCount | None = None
         self.record: CountRecord | None = None
@@ -228,6 +234,8 @@ class DifferentialCounter(KeyCapture):
         if self.running or not self.panel.model.editable:
             return
         counts = {c.value: n for c, n in valid_counts(self.panel.model.texts()).counts().items()}
+        if self._smudge_recorded is not None:  # counting on: the smudge cells seen before
+            self.smudge = self._smudge_recorded() if counts else 0
         self.count = DifferentialCount(counts, target=self.target, smudge=self.smudge)
         self.record = CountRecord(self._username(), self._now(), self.target, None, self.smudge)
         self.bar.notice.hide()
@@ -245,12 +253,22 @@ class DifferentialCounter(KeyCapture):
         self.stop_capture()
         header = self.panel.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        if self.record is not None:
-            self.record.finished_at = self._now()
-            self.bar.provenance.setText(self.record.words())
+        self._finish()
         self.bar.start.setText("Count (F9)")
         self._show_state()
         self.running_changed.emit(False)
+
+    def _finish(self) -> None:
+        """The count so far is the document's count: at the target and at every stop,
+        when this count added cells (starting and stopping alone counts nothing)."""
+        record, count = self.record, self.count
+        if record is None or count is None:
+            return
+        record.finished_at = self._now()
+        record.smudge_cells = count.smudge
+        self.bar.provenance.setText(record.words())
+        if count.history:
+            self.finished.emit(record)
 
     # ------------------------------------------------------------ keys
 
@@ -287,6 +305,7 @@ class DifferentialCounter(KeyCapture):
         elif outcome is Outcome.TARGET:
             self.chime.target()
             self._say(f"Target of {count.target:,} cells reached. Counting stopped.")
+            self._finish()
         else:
             self._say(None)
 

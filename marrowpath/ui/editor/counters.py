@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from marrowpath.domain.counter import Keymap
 from marrowpath.domain.users import User
+from marrowpath.ui.editor.count_provenance import CountProvenanceWriter
 from marrowpath.ui.editor.counter import DifferentialCounter
 from marrowpath.ui.editor.form import CaseForm
 from marrowpath.ui.editor.keymap_dialog import KeymapDialog
@@ -53,6 +54,7 @@ class EditorCounters(QObject):
         self._say = say
         self.keymap = Keymap()
         self.differential: DifferentialCounter | None = None
+        self.provenance: CountProvenanceWriter | None = None
         self.ring = RingSideroblastCounter(editor, field=form.field, say=say)
         for key, slot in (
             (Qt.Key.Key_F9, self.toggle_differential),
@@ -109,8 +111,12 @@ class EditorCounters(QObject):
                 username=lambda: self._user().username,
                 now=lambda: datetime.now(UTC),
                 edit_keys=self.edit_keys,
+                smudge=lambda: self.provenance.recorded_smudge() if self.provenance else 0,
             )
             self.differential.set_keymap(self.keymap)
+            self.provenance = CountProvenanceWriter(
+                self._form, self.differential, username=lambda: self._user().username
+            )
 
     def toggle_differential(self) -> None:
         """F9: show the aspirate grid and count (or stop)."""
