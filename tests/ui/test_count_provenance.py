@@ -80,7 +80,7 @@ def test_f9_keys_to_the_target_save_the_counters_provenance(
     counter.clear()  # start afresh (the confirmation is the Clear counts test's)
     counter.bar.target.setCurrentIndex(TARGETS.index(100))
     key(qtbot, editor, Qt.Key.Key_F9)
-    for name in "b" * 7 + "n" * 60 + "zz" + "l" * 25 + "c" * 8:
+    for name in "b" * 12 + "n" * 55 + "zz" + "l" * 25 + "c" * 8:
         key(qtbot, editor, name)
     assert "Target of 100 cells reached" in counter.bar.notice.text()
     # at the target the count is finished: the document has its provenance already
@@ -98,10 +98,15 @@ def test_f9_keys_to_the_target_save_the_counters_provenance(
     assert started.tzinfo is not None
     assert started <= datetime.fromisoformat(count["finished_at"])
     differential = working(app, dr, ACCESSION)["aspirate"]["differential"]
-    assert differential == {"blasts": 7, "neutrophils": 60, "lymphocytes": 25, "plasma_cells": 8}
+    assert differential == {"blasts": 12, "neutrophils": 55, "lymphocytes": 25, "plasma_cells": 8}
     # shown in the editor and in the counter's bar
     assert line(editor, "aspirate.count.counted_by").text() == "drpark"
     assert "Counted with the counter by drpark" in counter.bar.provenance.text()
+    # printed with the counter's name from the user store, on the draft and as signed
+    counted = "100-cell differential counted with the on-screen counter by Dana Park, "
+    assert counted in pdf_text(app.cases.report_pdf(dr, ACCESSION))
+    app.cases.sign(dr, ACCESSION, PASSWORD)
+    assert counted in pdf_text(app.cases.report_pdf(dr, ACCESSION))
 
 
 def test_typing_a_count_records_it_as_typed_and_drops_the_counters_times(
@@ -148,7 +153,9 @@ def second_count_area(editor: CaseEditor) -> QPixmap:
 
 
 def pdf_text(pdf: bytes) -> str:
-    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+    """The PDF's words read back, one space between them (lines wrap where they fit)."""
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    return " ".join(" ".join(page.extract_text() or "" for page in pages).split())
 
 
 def test_a_second_observers_count_with_its_concordance_never_printed(
