@@ -192,7 +192,9 @@ def _aspirate(section: Section, built: Built) -> None:
     right.heading("Differential count")
     right.add_full(differential)
     section.chain.append(differential.table)
-    _count_provenance(right)
+    # below the columns, not in the grid's: rows there widen the column they share with
+    # the grid and its keys until the two columns no longer stack on a laptop screen
+    _count_provenance(section.block())
     block = section.block()
     block.heading("Morphology")
     for name, entry in fields_under("aspirate.morphology."):
