@@ -194,3 +194,39 @@ def test_a_second_observers_count_with_its_concordance_never_printed(
         assert "500-cell differential counted with the on-screen counter" in text
         assert "mlee" not in text and "Second" not in text and "second count" not in text
         assert "oncordan" not in text
+
+
+def test_count_again_as_second_observer_counts_into_the_second_count_only(
+    qtbot: QtBot, app: App, dr: User, open_editor: EditorFactory, tmp_path: Path
+) -> None:
+    app.cases.import_case(dr, example_case_v2())  # 60 blasts, 10 plasma cells of 500
+    editor = open_editor(ACCESSION, dr)
+    controls = editor.form.second_count
+    controls.start.click()  # (scrolled out of the offscreen view, a synthetic click misses)
+    counter = counter_of(editor)
+    assert counter.running and counter.second is not None
+    for name in "b" * 30 + "n" * 166 + "z" + "c" * 4:
+        key(qtbot, editor, name)
+    assert "Counting the second observer's count: 200 of 500 cells" in controls.state.text()
+    assert line(editor, "aspirate.second_count.differential.blasts").text() == "30"
+    concordance = editor.form.live.second_count.text()
+    assert concordance.startswith("Concordant for blasts and plasma cells")  # live
+    key(qtbot, editor, Qt.Key.Key_Backspace)  # takes back the last plasma cell
+    assert line(editor, "aspirate.second_count.differential.plasma_cells").text() == "3"
+    key(qtbot, editor, "c")
+    key(qtbot, editor, Qt.Key.Key_Escape)
+    assert not counter.running and counter.second is None
+    assert controls.state.text() == "Second count stopped: 200 cells."
+    shot = second_count_area(editor)
+    folder = SCREENSHOTS if wanted() else tmp_path
+    assert shot.save(str(folder / "second-count-counted.png"))
+    save(qtbot, editor)
+    stored = working(app, dr, ACCESSION)["aspirate"]
+    assert stored["second_count"] == {
+        "counted_by": "drpark",
+        "method": "counter",
+        "differential": {"blasts": 30, "neutrophils": 166, "plasma_cells": 4},
+    }
+    # the reported differential and how it was counted are as they were
+    assert stored["differential"] == example_case_v2()["aspirate"]["differential"]
+    assert stored["count"] == example_case_v2()["aspirate"]["count"]

@@ -16,12 +16,15 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QLabel
 
-from marrowpath.domain.enums import CountMethod
+from marrowpath.domain.enums import CountMethod, DifferentialCategory
 from marrowpath.ui.editor.counter import CountRecord, DifferentialCounter
+from marrowpath.ui.editor.fields import Field
 from marrowpath.ui.editor.form import CaseForm
 
 COUNT = "aspirate.count"
+SECOND = "aspirate.second_count"
 KEYS = ("method", "counted_by", "started_at", "finished_at", "target", "smudge_cells")
 
 
@@ -68,6 +71,9 @@ class CountProvenanceWriter(QObject):
         )
 
     def _counted(self, record: CountRecord) -> None:
+        if record.second:
+            self._second_counted(record)
+            return
         started = iso(record.started_at)
         if self.value("method") == CountMethod.COUNTER.value and self.value("started_at"):
             started = self.value("started_at")  # counting on: the count began earlier
@@ -82,14 +88,52 @@ class CountProvenanceWriter(QObject):
             }
         )
 
-    def _set(self, values: dict[str, Any]) -> None:
+    def _second_counted(self, record: CountRecord) -> None:
+        """A second count made with the counter: its method, and who counted when no
+        one is named yet (the observer may count at a colleague's workstation)."""
+        values: dict[str, Any] = {"method": CountMethod.COUNTER.value}
+        if not self._form.field(f"{SECOND}.counted_by").value():
+            values["counted_by"] = record.counted_by
+        self._set(values, under=SECOND)
+
+    def _set(self, values: dict[str, Any], *, under: str = COUNT) -> None:
         """Show the values; one change signal when any of them differs (typing on in a
         typed count changes nothing here)."""
         changed = None
         for key, value in values.items():
-            field = self._form.field(f"{COUNT}.{key}")
+            field = self._form.field(f"{under}.{key}")
             if field.value() != value:
                 field.set_value(value)
                 changed = field
         if changed is not None:
             changed.changed.emit()
+
+
+class SecondCountFields:
+    """The second count's fields as the counter's target ("Count again as second
+    observer"): each key shows the category's new number and is a change of the form,
+    so the concordance follows the keys as the grid's summary does."""
+
+    def __init__(self, form: CaseForm, state: QLabel) -> None:
+        self._form = form
+        self._state = state
+
+    def _field(self, cell: str) -> Field:
+        return self._form.field(f"{SECOND}.differential.{cell}")
+
+    def counts(self) -> dict[str, int]:
+        """The whole counts >= 0 already typed (counting adds to them)."""
+        counts: dict[str, int] = {}
+        for category in DifferentialCategory:
+            value = self._field(category.value).value()
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                counts[category.value] = value
+        return counts
+
+    def show(self, cell: str, number: int) -> None:
+        field = self._field(cell)
+        field.set_value(number or None)
+        field.changed.emit()
+
+    def say(self, text: str) -> None:
+        self._state.setText(text)

@@ -33,7 +33,7 @@ from marrowpath.ui.editor.fields import (
 )
 from marrowpath.ui.editor.item_table import ItemTable
 from marrowpath.ui.editor.layout import Section
-from marrowpath.ui.editor.sections import build_sections
+from marrowpath.ui.editor.sections import SecondCountControls, build_sections
 
 DIFFERENTIAL = "aspirate.differential"
 _TOP_SECTIONS = {
@@ -248,6 +248,13 @@ class CaseForm(QWidget):
             self.build_through(self.section("aspirate"))
         assert self._differential is not None
         return self._differential
+
+    @property
+    def second_count(self) -> SecondCountControls:
+        """The second count's counter button and state line (`bench.md` section 1)."""
+        self.build_through(self.section("aspirate"))
+        assert self._built.second_count is not None
+        return self._built.second_count
 
     def field(self, path: str) -> Field:
         return self.by_path[path]

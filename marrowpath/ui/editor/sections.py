@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from marrowpath.domain.labels import fields_under, leaf
 from marrowpath.domain.settings import LabSettings
@@ -39,6 +39,15 @@ from marrowpath.ui.editor.live import Live
 
 
 @dataclass
+class SecondCountControls:
+    """The second count's button to count it with the counter, and the counter's state
+    shown beside it (the counter's own line is beside the grid, out of sight)."""
+
+    start: QPushButton
+    state: QLabel
+
+
+@dataclass
 class Built:
     """The form's parts: section boxes (filled on first need) and the widgets the editor
     addresses directly, which exist once their section is filled."""
@@ -50,6 +59,7 @@ class Built:
     mrn: TextField | None = None
     differential: DifferentialPanel | None = None
     communications: CommunicationsTable | None = None
+    second_count: SecondCountControls | None = None
 
 
 Filler = Callable[[Section, Built], None]
@@ -249,6 +259,23 @@ def _second_count(section: Section, built: Built) -> None:
         "Counted by",
     )
     head.add(EnumField("aspirate.second_count.method"), "Count method")
+    start = QPushButton("Count again as second observer")
+    start.setToolTip(
+        "Count the smear again with the counter keys into the second count (F9 or Escape "
+        "stops); the reported differential is not touched"
+    )
+    state = QLabel()
+    state.setAccessibleName("Second count counter")
+    state.setWordWrap(True)
+    beside = QHBoxLayout()
+    beside.setContentsMargins(0, 0, 0, 0)
+    beside.addWidget(start)
+    beside.addWidget(state, 1)
+    counting = QWidget()
+    counting.setLayout(beside)
+    head.add_widget("", counting)
+    section.chain.append(start)
+    built.second_count = SecondCountControls(start, state)
     grid = QGridLayout()
     grid.setContentsMargins(0, 0, 0, 0)
     grid.setHorizontalSpacing(8)
