@@ -217,9 +217,7 @@ def test_count_again_as_second_observer_counts_into_the_second_count_only(
     key(qtbot, editor, Qt.Key.Key_Escape)
     assert not counter.running and counter.second is None
     assert controls.state.text() == "Second count stopped: 200 cells."
-    shot = second_count_area(editor)
-    folder = SCREENSHOTS if wanted() else tmp_path
-    assert shot.save(str(folder / "second-count-counted.png"))
+    assert second_count_area(editor).save(str(tmp_path / "second-count-counted.png"))
     save(qtbot, editor)
     stored = working(app, dr, ACCESSION)["aspirate"]
     assert stored["second_count"] == {
