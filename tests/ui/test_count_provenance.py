@@ -216,6 +216,14 @@ def test_count_again_as_second_observer_counts_into_the_second_count_only(
     key(qtbot, editor, "c")
     key(qtbot, editor, Qt.Key.Key_Escape)
     assert not counter.running and counter.second is None
+    controls.start.click()  # again: Clear counts now starts the second count afresh
+    counter.clear()
+    assert editor.form.live.second_count.text() == ""
+    assert editor.document()["aspirate"]["differential"]["blasts"] == 60  # untouched
+    for name in "b" * 30 + "n" * 166 + "c" * 4:
+        key(qtbot, editor, name)
+    key(qtbot, editor, Qt.Key.Key_F9)
+    assert not counter.running
     assert controls.state.text() == "Second count stopped: 200 cells."
     assert second_count_area(editor).save(str(tmp_path / "second-count-counted.png"))
     save(qtbot, editor)

@@ -135,5 +135,11 @@ class SecondCountFields:
         field.set_value(number or None)
         field.changed.emit()
 
+    def clear(self) -> None:
+        """Every category of the second count emptied (one change of the form)."""
+        for category in DifferentialCategory:
+            self._field(category.value).set_value(None)
+        self._field(DifferentialCategory.BLASTS.value).changed.emit()
+
     def say(self, text: str) -> None:
         self._state.setText(text)

@@ -85,6 +85,7 @@ class SecondCountTarget(Protocol):
     def counts(self) -> dict[str, int]: ...
     def show(self, cell: str, number: int) -> None: ...
     def say(self, text: str) -> None: ...
+    def clear(self) -> None: ...
 
 
 class KeymapLegend(QWidget):
@@ -402,14 +403,21 @@ class DifferentialCounter(KeyCapture):
         answer = QMessageBox.question(
             self.panel,
             "Clear counts",
-            "Clear every count of the differential and start afresh?",
+            "Clear every count of the second observer's count and start afresh?"
+            if self.second is not None
+            else "Clear every count of the differential and start afresh?",
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.clear()
 
     def clear(self) -> None:
-        self.panel.model.clear_counts()
-        self.smudge = 0
+        """Start afresh: the count being counted (a second observer's, while one is
+        counted, never then the reported differential)."""
+        if self.second is not None:
+            self.second.clear()
+        else:
+            self.panel.model.clear_counts()
+            self.smudge = 0
         if self.count is not None:
             self.count = DifferentialCount({}, target=self.target)
         self.bar.notice.hide()
