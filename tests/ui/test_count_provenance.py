@@ -236,3 +236,21 @@ def test_count_again_as_second_observer_counts_into_the_second_count_only(
     # the reported differential and how it was counted are as they were
     assert stored["differential"] == example_case_v2()["aspirate"]["differential"]
     assert stored["count"] == example_case_v2()["aspirate"]["count"]
+
+
+def test_a_second_count_without_counts_is_named_as_missing(
+    qtbot: QtBot, app: App, dr: User, open_editor: EditorFactory
+) -> None:
+    app.cases.import_case(dr, example_case_v2())
+    editor = open_editor(ACCESSION, dr)
+    editor.form.complete_now()
+    type_into(qtbot, line(editor, "aspirate.second_count.counted_by"), "mlee")
+    entries = editor.form.missing_entries(["aspirate.second_count.differential"])
+    assert entries == [
+        (
+            "Aspirate › Second count, a count for at least one cell type",
+            "aspirate.second_count.differential",
+        )
+    ]
+    editor.form.focus("aspirate.second_count.differential")
+    assert QApplication.focusWidget() is line(editor, "aspirate.second_count.differential.blasts")

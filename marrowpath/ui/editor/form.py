@@ -53,6 +53,10 @@ _TOP_SECTIONS = {
     "diagnosis": "diagnosis",
     "communications": "communications",
 }
+# objects with no widget of their own, named as a person looks for them
+_OBJECT_WORDS = {
+    "aspirate.second_count.differential": "Second count, a count for at least one cell type",
+}
 _INDEXED = re.compile(r"^\[(\d+)\](?:\.(\w+))?")
 Part = Field | ItemTable | DifferentialPanel  # one value of the document and its input
 
@@ -372,7 +376,7 @@ class CaseForm(QWidget):
                 return target.differential.title
         top = re.split(r"[.\[]", path, maxsplit=1)[0]
         section = _TOP_SECTIONS.get(top)
-        words = path.replace("_", " ")
+        words = _OBJECT_WORDS.get(path) or path.replace("_", " ")
         if section is None:
             return words
         title = self.section(section).title()
