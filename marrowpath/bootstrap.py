@@ -40,6 +40,7 @@ from marrowpath.services.ports import (
     UnitOfWorkFactory,
 )
 from marrowpath.services.providers import ProviderService
+from marrowpath.services.quality import QualityService
 from marrowpath.services.templates import TemplateService
 from marrowpath.services.timeline import TimelineService
 
@@ -70,6 +71,7 @@ class App:
     templates: TemplateService
     providers: ProviderService
     bench: BenchService
+    quality: QualityService
 
     # Built on first use, like `demo`: HL7 and the order intake are imported only by
     # the commands that need them (not by a search or the desktop app's start).
@@ -166,6 +168,7 @@ def build(
         templates=TemplateService(context),
         providers=ProviderService(context),
         bench=BenchService(context),
+        quality=QualityService(context),
     )
 
 

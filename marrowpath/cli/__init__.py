@@ -4,7 +4,7 @@ Every command calls the same services as the desktop app. A refusal prints one l
 stderr and exits 1; a usage error exits 2; a traceback never reaches the user.
 
 The parser is assembled from one module per command group (`gui`, `database`, `lab`,
-`users`, `cases`, `communicate`, `report`, `export`, `search`, `patients`, `templates`, `providers`, `audit`, `interfaces`, `demo`); each
+`users`, `cases`, `communicate`, `report`, `export`, `search`, `patients`, `templates`, `providers`, `quality`, `audit`, `interfaces`, `demo`); each
 exposes `register(subparsers)`, which adds its commands and stores each one's handler
 with `set_defaults(handler=...)`. A handler takes the `Session` and returns the exit
 status. Those modules import only `argparse` at the top, so that `marrowpath --help`
@@ -43,6 +43,7 @@ from marrowpath.cli import (
     lab,
     patients,
     providers,
+    quality,
     report,
     search,
     templates,
@@ -68,6 +69,7 @@ GROUPS = (
     patients,
     templates,
     providers,
+    quality,
     audit,
     interfaces,
     demo,

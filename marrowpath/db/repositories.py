@@ -13,6 +13,7 @@ from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, undefer
+from sqlalchemy.sql.elements import ColumnElement
 
 from marrowpath.db import search_index
 from marrowpath.db.anchor import AuditAnchor
@@ -50,6 +51,7 @@ from marrowpath.services.ports import (
     NewPatient,
     PatientCase,
     PatientRecord,
+    SecondCountCase,
     UserRecord,
 )
 
@@ -798,6 +800,32 @@ class SqlCaseRepository:
             statement.execution_options(yield_per=2000)
         ):
             yield CaseState(accession, status, issued_count)
+
+    def with_second_count(
+        self, start: date | None = None, end: date | None = None
+    ) -> Iterator[SecondCountCase]:
+        """The cases whose working document has `aspirate.second_count`, by procedure
+        date then accession, optionally within procedure dates `start`..`end`. The JSON
+        is filtered in the database (a lab's archive has few second counts)."""
+        has_second: ColumnElement[bool]
+        if self._session.get_bind().dialect.name == "postgresql":
+            has_second = CaseRow.working[("aspirate", "second_count")].is_not(None)
+        else:
+            has_second = func.json_type(CaseRow.working, "$.aspirate.second_count") == "object"
+        statement = select(
+            CaseRow.accession, CaseRow.status, CaseRow.procedure_date, CaseRow.working
+        ).where(has_second)
+        if start is not None:
+            statement = statement.where(CaseRow.procedure_date >= start)
+        if end is not None:
+            statement = statement.where(CaseRow.procedure_date <= end)
+        statement = statement.order_by(CaseRow.procedure_date, CaseRow.accession)
+        for accession, status, procedure_date, working in self._session.execute(
+            statement.execution_options(yield_per=500)
+        ):
+            aspirate = working.get("aspirate") if isinstance(working, dict) else None
+            if isinstance(aspirate, dict) and isinstance(aspirate.get("second_count"), dict):
+                yield SecondCountCase(accession, Status(status), procedure_date, aspirate)
 
     def existing(self, accessions: list[str]) -> set[str]:
         """Which of these accessions are taken (one query for a batch)."""

@@ -60,6 +60,8 @@ class ReportRequest:
         draft -- True for a working document never issued: printed with a DRAFT watermark.
         patient_summary -- append the plain-language pages for the patient.
         rendered_at -- when a draft is rendered (drafts only; issued PDFs carry signed_at).
+        people -- for a draft, (username, name) of the people the document names, so
+            that the report prints "counted by Dana Park", not a username.
     """
 
     document: CaseDocument
@@ -70,6 +72,16 @@ class ReportRequest:
     draft: bool = False
     patient_summary: bool = False
     rendered_at: datetime | None = None
+    people: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Username -> name for the people the document names (who counted): the
+        version's own, as signed, or for a draft today's from the user store (`people`)."""
+        version = self.version
+        if version is not None:
+            return dict(version.content.names or {})
+        return dict(self.people)
 
     @property
     def version(self) -> IssuedVersion | None:

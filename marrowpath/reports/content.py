@@ -14,6 +14,7 @@ content (`bench.md` section 1).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
@@ -367,7 +368,9 @@ COUNT_METHOD_WORDS = {
 }
 
 
-def aspirate(document: CaseDocument, settings: LabSettings) -> Section:
+def aspirate(
+    document: CaseDocument, settings: LabSettings, names: Mapping[str, str] | None = None
+) -> Section:
     a = document.aspirate
     if a is None:
         return Section("aspirate", "Bone marrow aspirate", ())
@@ -391,7 +394,10 @@ def aspirate(document: CaseDocument, settings: LabSettings) -> Section:
         summary = summarise_differential(a.differential, settings, age=case_age(document))
         parts.append(_differential_table(document, settings, a, summary))
         parts.append(
-            Rows("", (*_ratio_rows(document, settings, summary), *_count_rows(a, summary)))
+            Rows(
+                "",
+                (*_ratio_rows(document, settings, summary), *_count_rows(a, summary, names)),
+            )
         )
     parts += _morphology(a)
     return Section("aspirate", "Bone marrow aspirate", tuple(parts))
@@ -466,15 +472,17 @@ def _ratio_rows(
     )
 
 
-def _count_rows(a: Aspirate, summary: DifferentialSummary) -> tuple[Row, ...]:
+def _count_rows(
+    a: Aspirate, summary: DifferentialSummary, names: Mapping[str, str] | None
+) -> tuple[Row, ...]:
     """How the differential was obtained (`/2`, `bench.md` section 1): "500-cell
-    differential counted with the on-screen counter by achen", when, and the smudge cells
-    seen outside the count. The second observer's count is never printed."""
+    differential counted with the on-screen counter by Amy Chen", when, and the smudge
+    cells seen outside the count. The second observer's count is never printed."""
     count = a.count
     if count is None:
         return ()
     return (
-        Row("Count", provenance_text(count, summary.cells_counted)),
+        Row("Count", provenance_text(count, summary.cells_counted, names)),
         Row(
             label_of("aspirate.count.smudge_cells"),
             f"{count.smudge_cells} seen, not in the count" if count.smudge_cells else "",
@@ -482,12 +490,16 @@ def _count_rows(a: Aspirate, summary: DifferentialSummary) -> tuple[Row, ...]:
     )
 
 
-def provenance_text(count: CountProvenance, cells_counted: int) -> str:
-    """ "500-cell differential counted with the on-screen counter by achen, 2026-11-19
-    10:02-10:14 UTC-05:00 (target 500 cells)"."""
+def provenance_text(
+    count: CountProvenance, cells_counted: int, names: Mapping[str, str] | None = None
+) -> str:
+    """ "500-cell differential counted with the on-screen counter by Amy Chen, 2026-11-19
+    10:02-10:14 UTC-05:00 (target 500 cells)": the counter's name when the user store
+    knows the username (`names`), else the username as stored (it need not be a user
+    of this database)."""
     text = f"{cells_counted}-cell differential {COUNT_METHOD_WORDS[count.method]}"
     if count.counted_by:
-        text += f" by {count.counted_by}"
+        text += f" by {(names or {}).get(count.counted_by) or count.counted_by}"
     when = _span_text(count.started_at, count.finished_at)
     if when:
         text += f", {when}"
@@ -809,13 +821,16 @@ def communication_text(c: Communication) -> str:
 # -- the whole findings --------------------------------------------------------------------
 
 
-def findings(document: CaseDocument, settings: LabSettings) -> tuple[Section, ...]:
+def findings(
+    document: CaseDocument, settings: LabSettings, names: Mapping[str, str] | None = None
+) -> tuple[Section, ...]:
     """Every findings section in report order; a section with nothing to say is empty
-    (falsy) and neither renderer prints it."""
+    (falsy) and neither renderer prints it. `names`: username -> name of the people the
+    document names (`ReportRequest.names`)."""
     return (
         clinical(document, settings),
         procedure(document),
-        aspirate(document, settings),
+        aspirate(document, settings, names),
         core(document, settings),
         key_results(document, settings),
         stains(document),

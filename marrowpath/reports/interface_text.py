@@ -8,6 +8,8 @@ value is never written twice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.versions import IssuedVersion
@@ -50,8 +52,10 @@ def procedure(document: CaseDocument) -> str:
     return section_text(Section(section.key, section.title, (specimens, *section.parts)))
 
 
-def aspirate(document: CaseDocument, settings: LabSettings) -> str:
-    return section_text(content.aspirate(document, settings))
+def aspirate(
+    document: CaseDocument, settings: LabSettings, names: Mapping[str, str] | None = None
+) -> str:
+    return section_text(content.aspirate(document, settings, names))
 
 
 def core(document: CaseDocument, settings: LabSettings) -> str:
@@ -70,13 +74,15 @@ def communications(document: CaseDocument) -> str:
     return section_text(content.communications(document))
 
 
-def sections(document: CaseDocument, settings: LabSettings) -> dict[str, str]:
+def sections(
+    document: CaseDocument, settings: LabSettings, names: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Every findings section sent as text, by the key of its content section, in report
     order; empty sections left out. Key results go as numeric observations instead."""
     texts = {
         "clinical": clinical(document, settings),
         "procedure": procedure(document),
-        "aspirate": aspirate(document, settings),
+        "aspirate": aspirate(document, settings, names),
         "core": core(document, settings),
         "stains": stains(document),
         "ancillary": ancillary(document),

@@ -433,6 +433,7 @@ class CaseService:
                 draft=True,
                 patient_summary=patient_summary,
                 rendered_at=self._ctx.clock.now(),
+                people=tuple(names_in(uow, document).items()),
             ), None
         chosen = issued[-1]
         request = ReportRequest(
@@ -1005,6 +1006,7 @@ class CaseService:
             if settings.prior_marrows_on
             else None,
             acknowledged=acknowledged or None,
+            names=names_in(uow, document) or None,
         )
         version = IssuedVersion(content=content, sha256=content.sha256())
         if self._ctx.renderer is not None:
@@ -1158,3 +1160,16 @@ def _audit_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[s
         {"path": c.path, "before": short(c.before), "after": short(c.after)}
         for c in changes(before, after)
     ]
+
+
+def names_in(uow: UnitOfWork, document: CaseDocument) -> dict[str, str]:
+    """The names of the people the document names by username and the report prints
+    (who counted the differential: "counted by Dana Park"); a username that is no user
+    of this database prints as stored."""
+    names: dict[str, str] = {}
+    count = document.aspirate.count if document.aspirate is not None else None
+    if count is not None and count.counted_by:
+        record = uow.users.get(count.counted_by)
+        if record is not None:
+            names[count.counted_by] = record.user.full_name
+    return names

@@ -82,6 +82,17 @@ class CaseRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SecondCountCase:
+    """A case whose working document holds a second observer's count (QC export):
+    its aspirate as stored (maybe incomplete: a draft is exported as typed)."""
+
+    accession: str
+    status: Status
+    procedure_date: date | None
+    aspirate: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class CaseSummary:
     """One row of the worklist and of `search` (slots: the worklist may hold 100,000)."""
 
@@ -317,6 +328,9 @@ class CaseRepository(Protocol):
     def accessions_with_prefix(self, prefix: str) -> list[str]: ...
     def of_patient(self, patient_id: int, *, for_update: bool = False) -> list[CaseRecord]: ...
     def listed_for_patient(self, patient_id: int) -> list[PatientCase]: ...
+    def with_second_count(
+        self, start: date | None = None, end: date | None = None
+    ) -> Iterator[SecondCountCase]: ...
     def by_ids(self, case_ids: Sequence[int], *, for_update: bool = False) -> list[CaseRecord]: ...
     def set_search_key(self, case_id: int, key: str) -> None: ...
     def set_issued_search_key(self, case_id: int, key: str) -> None: ...

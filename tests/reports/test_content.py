@@ -247,6 +247,13 @@ def test_provenance_and_communication_wording() -> None:
     assert content.provenance_text(typed, 300) == (
         "300-cell differential typed in by mlee (target 500 cells)"
     )
+    names = {"mlee": "Min Lee"}  # the user store's name; an unknown username as stored
+    assert content.provenance_text(typed, 300, names).startswith(
+        "300-cell differential typed in by Min Lee"
+    )
+    assert content.provenance_text(typed, 300, {"achen": "Amy Chen"}).endswith(
+        "by mlee (target 500 cells)"
+    )
     imported = CountProvenance(
         method=CountMethod.IMPORTED,
         started_at=datetime(2026, 11, 19, 23, 50, tzinfo=b.EST),

@@ -225,6 +225,7 @@ def test_create_a_case_from_nothing_by_keyboard(
         "quality": "adequate",
         "particles": "present",
         "differential": {"blasts": 6, "neutrophils": 120, "plasma_cells": 4},
+        "count": {"method": "typed", "counted_by": "drpark"},  # typed in, not counted
     }
     assert stored["core"] == {
         "length_mm": 18.5,

@@ -30,17 +30,9 @@ def _editor_paths() -> set[str]:
     return paths
 
 
-# The `/2` fields whose editor sections are built on their own branch (issue 12): this
-# list shrinks to nothing as those sections land; every other field needs a widget now.
-AWAITING_EDITOR = (
-    "aspirate.count.",
-    "aspirate.second_count.",
-)
-
-
 def test_every_leaf_has_an_editor_widget_and_a_printed_label(qtbot: QtBot) -> None:
     bound = {leaf(path).path for path in _editor_paths()}
-    model = {found.path for found in leaves() if not found.path.startswith(AWAITING_EDITOR)}
+    model = {found.path for found in leaves()}
     assert sorted(model - bound) == []
     for found in leaves():
         # An unnamed label is meant only for items named by their key (a recipient's name,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
@@ -56,14 +57,16 @@ FLASH_COLOUR = "#fff3cd"
 
 @dataclass
 class CountRecord:
-    """How the differential in the grid was counted: what `aspirate.count` of
-    `marrowpath.case/2` will hold (this format has no field for it yet)."""
+    """How the differential in the grid was counted with the counter: what
+    `aspirate.count` of `marrowpath.case/2` holds once the count finishes
+    (`count_provenance.py` writes it into the form)."""
 
     counted_by: str
     started_at: datetime
     target: int
     finished_at: datetime | None = None
     smudge_cells: int = 0
+    second: bool = False  # a second observer's count (`aspirate.second_count`)
 
     def words(self) -> str:
         when = self.started_at.astimezone().strftime("%H:%M")
@@ -73,6 +76,16 @@ class CountRecord:
         if self.smudge_cells:
             text += f"; {self.smudge_cells} smudge cells seen, not in the count"
         return text + "."
+
+
+class SecondCountTarget(Protocol):
+    """Where "Count again as second observer" counts: the second count's fields, never
+    the reported differential (`bench.md` section 1)."""
+
+    def counts(self) -> dict[str, int]: ...
+    def show(self, cell: str, number: int) -> None: ...
+    def say(self, text: str) -> None: ...
+    def clear(self) -> None: ...
 
 
 class KeymapLegend(QWidget):
@@ -167,9 +180,12 @@ class DifferentialCounter(KeyCapture):
 
     Signals:
         running_changed(bool) -- counting started (True) or stopped (False).
+        finished(object) -- a count that added cells reached its target or was
+            stopped: its `CountRecord` (the document's `aspirate.count`).
     """
 
     running_changed = Signal(bool)
+    finished = Signal(object)
 
     def __init__(
         self,
@@ -178,15 +194,18 @@ class DifferentialCounter(KeyCapture):
         username: Callable[[], str],
         now: Callable[[], datetime],
         edit_keys: Callable[[], None] | None = None,
+        smudge: Callable[[], int] | None = None,
     ) -> None:
         super().__init__(panel)
         self.panel = panel
         self._username = username
         self._now = now
+        self._smudge_recorded = smudge
         self.keymap = Keymap()
         self.count: DifferentialCount | None = None
         self.record: CountRecord | None = None
         self.smudge = 0
+        self.second: SecondCountTarget | None = None  # counting a second count into it
         self.bar = CounterBar()
         self.chime = Chime(self._flash_sound, self)
         self._flash_timer = QTimer(self)
@@ -224,12 +243,25 @@ class DifferentialCounter(KeyCapture):
         else:
             self.start()
 
-    def start(self) -> None:
+    def start(self, second: SecondCountTarget | None = None) -> None:
+        """Count into the grid, or with `second` into a second observer's count (which
+        keeps no smudge cells: the format has none for it)."""
         if self.running or not self.panel.model.editable:
             return
-        counts = {c.value: n for c, n in valid_counts(self.panel.model.texts()).counts().items()}
-        self.count = DifferentialCount(counts, target=self.target, smudge=self.smudge)
-        self.record = CountRecord(self._username(), self._now(), self.target, None, self.smudge)
+        self.second = second
+        if second is not None:
+            counts = second.counts()
+            smudge = 0
+        else:
+            grid = valid_counts(self.panel.model.texts()).counts()
+            counts = {c.value: n for c, n in grid.items()}
+            if self._smudge_recorded is not None:  # counting on: the smudge cells seen before
+                self.smudge = self._smudge_recorded() if counts else 0
+            smudge = self.smudge
+        self.count = DifferentialCount(counts, target=self.target, smudge=smudge)
+        self.record = CountRecord(
+            self._username(), self._now(), self.target, None, smudge, second is not None
+        )
         self.bar.notice.hide()
         # The columns keep their widths while counting: sizing them to their contents on
         # every key reads every cell of the grid (a count grows within its column).
@@ -245,12 +277,26 @@ class DifferentialCounter(KeyCapture):
         self.stop_capture()
         header = self.panel.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        if self.record is not None:
-            self.record.finished_at = self._now()
-            self.bar.provenance.setText(self.record.words())
+        self._finish()
+        if self.second is not None and self.count is not None:
+            self.second.say(f"Second count stopped: {self.count.total:,} cells.")
+        self.second = None
         self.bar.start.setText("Count (F9)")
         self._show_state()
         self.running_changed.emit(False)
+
+    def _finish(self) -> None:
+        """The count so far is the document's count: at the target and at every stop,
+        when this count added cells (starting and stopping alone counts nothing)."""
+        record, count = self.record, self.count
+        if record is None or count is None:
+            return
+        record.finished_at = self._now()
+        if not record.second:
+            record.smudge_cells = count.smudge
+            self.bar.provenance.setText(record.words())
+        if count.history:
+            self.finished.emit(record)
 
     # ------------------------------------------------------------ keys
 
@@ -287,6 +333,7 @@ class DifferentialCounter(KeyCapture):
         elif outcome is Outcome.TARGET:
             self.chime.target()
             self._say(f"Target of {count.target:,} cells reached. Counting stopped.")
+            self._finish()
         else:
             self._say(None)
 
@@ -295,7 +342,10 @@ class DifferentialCounter(KeyCapture):
         percentages follow the grid's own change signal)."""
         count = self.count
         assert count is not None
-        if cell == SMUDGE:
+        if self.second is not None:
+            if cell != SMUDGE:
+                self.second.show(cell, count.counts[cell])
+        elif cell == SMUDGE:
             self.smudge = count.smudge
             if self.record is not None:
                 self.record.smudge_cells = count.smudge
@@ -311,6 +361,8 @@ class DifferentialCounter(KeyCapture):
                 self.bar.notice.hide()
             return
         self.bar.flash(text)
+        if self.second is not None:
+            self.second.say(text)  # beside the second count, where the eyes come back to
 
     def _flash_sound(self, kind: str) -> None:
         """Where no sound plays: the counter's line lights up for a moment instead."""
@@ -320,7 +372,13 @@ class DifferentialCounter(KeyCapture):
     def _show_state(self) -> None:
         total = self.count.total if self.count else self.panel.model.summary.cells_counted
         smudge = f"; {self.smudge} smudge cells outside the count" if self.smudge else ""
-        if self.running:
+        if self.running and self.second is not None:
+            text = (
+                f"Counting the second observer's count: {total:,} of {self.target:,} cells. "
+                "F9 or Escape stops."
+            )
+            self.second.say(text)
+        elif self.running:
             text = f"Counting: {total:,} of {self.target:,} cells{smudge}. F9 or Escape stops."
         else:
             text = f"Counter stopped: {total:,} cells{smudge}. F9 counts with the keys below."
@@ -345,14 +403,21 @@ class DifferentialCounter(KeyCapture):
         answer = QMessageBox.question(
             self.panel,
             "Clear counts",
-            "Clear every count of the differential and start afresh?",
+            "Clear every count of the second observer's count and start afresh?"
+            if self.second is not None
+            else "Clear every count of the differential and start afresh?",
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.clear()
 
     def clear(self) -> None:
-        self.panel.model.clear_counts()
-        self.smudge = 0
+        """Start afresh: the count being counted (a second observer's, while one is
+        counted, never then the reported differential)."""
+        if self.second is not None:
+            self.second.clear()
+        else:
+            self.panel.model.clear_counts()
+            self.smudge = 0
         if self.count is not None:
             self.count = DifferentialCount({}, target=self.target)
         self.bar.notice.hide()

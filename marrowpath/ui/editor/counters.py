@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from marrowpath.domain.counter import Keymap
 from marrowpath.domain.users import User
+from marrowpath.ui.editor.count_provenance import CountProvenanceWriter, SecondCountFields
 from marrowpath.ui.editor.counter import DifferentialCounter
 from marrowpath.ui.editor.form import CaseForm
 from marrowpath.ui.editor.keymap_dialog import KeymapDialog
@@ -53,6 +54,8 @@ class EditorCounters(QObject):
         self._say = say
         self.keymap = Keymap()
         self.differential: DifferentialCounter | None = None
+        self.provenance: CountProvenanceWriter | None = None
+        self.second: SecondCountFields | None = None
         self.ring = RingSideroblastCounter(editor, field=form.field, say=say)
         for key, slot in (
             (Qt.Key.Key_F9, self.toggle_differential),
@@ -109,8 +112,15 @@ class EditorCounters(QObject):
                 username=lambda: self._user().username,
                 now=lambda: datetime.now(UTC),
                 edit_keys=self.edit_keys,
+                smudge=lambda: self.provenance.recorded_smudge() if self.provenance else 0,
             )
             self.differential.set_keymap(self.keymap)
+            self.provenance = CountProvenanceWriter(
+                self._form, self.differential, username=lambda: self._user().username
+            )
+            controls = self._form.second_count
+            self.second = SecondCountFields(self._form, controls.state)
+            controls.start.clicked.connect(self.count_second)
 
     def toggle_differential(self) -> None:
         """F9: show the aspirate grid and count (or stop)."""
@@ -123,6 +133,22 @@ class EditorCounters(QObject):
         assert self.differential is not None
         self._reveal(self._form.differential)
         self.differential.toggle()
+
+    def count_second(self) -> None:
+        """ "Count again as second observer": the counter counts into the second count
+        (or stops, when it runs)."""
+        if self.differential is not None and self.differential.running:
+            self.differential.stop()
+            return
+        if self.ring.active:
+            self.ring.stop()
+        if not self._editable():
+            self._say("The differential counter needs a case open for editing.")
+            return
+        self._form.build_through(self._form.section("aspirate"))
+        assert self.differential is not None and self.second is not None
+        self._reveal(self._form.second_count.start)
+        self.differential.start(second=self.second)
 
     def toggle_ring(self) -> None:
         """F10: count ring sideroblasts into the iron section (or stop)."""

@@ -33,7 +33,7 @@ from marrowpath.ui.editor.fields import (
 )
 from marrowpath.ui.editor.item_table import ItemTable
 from marrowpath.ui.editor.layout import Section
-from marrowpath.ui.editor.sections import build_sections
+from marrowpath.ui.editor.sections import SecondCountControls, build_sections
 
 DIFFERENTIAL = "aspirate.differential"
 _TOP_SECTIONS = {
@@ -52,6 +52,10 @@ _TOP_SECTIONS = {
     "ancillary": "ancillary",
     "diagnosis": "diagnosis",
     "communications": "communications",
+}
+# objects with no widget of their own, named as a person looks for them
+_OBJECT_WORDS = {
+    "aspirate.second_count.differential": "Second count, a count for at least one cell type",
 }
 # `[1].percent`, and an inner list's `[0].measurements[2].value` (its key is the rest)
 _INDEXED = re.compile(r"^\[(\d+)\](?:\.(\w+(?:\[\d+\](?:\.\w+)?)?))?")
@@ -250,6 +254,13 @@ class CaseForm(QWidget):
         assert self._differential is not None
         return self._differential
 
+    @property
+    def second_count(self) -> SecondCountControls:
+        """The second count's counter button and state line (`bench.md` section 1)."""
+        self.build_through(self.section("aspirate"))
+        assert self._built.second_count is not None
+        return self._built.second_count
+
     def field(self, path: str) -> Field:
         return self.by_path[path]
 
@@ -366,7 +377,7 @@ class CaseForm(QWidget):
                 return target.differential.title
         top = re.split(r"[.\[]", path, maxsplit=1)[0]
         section = _TOP_SECTIONS.get(top)
-        words = path.replace("_", " ")
+        words = _OBJECT_WORDS.get(path) or path.replace("_", " ")
         if section is None:
             return words
         title = self.section(section).title()

@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel
 
+from marrowpath.domain.concordance import concordance
 from marrowpath.domain.derived import (
     BLAST_EQUIVALENT_NAMES,
     BLAST_EQUIVALENTS_LABEL,
@@ -142,6 +143,7 @@ class Live:
     blast_equivalents: QLabel = field(default_factory=QLabel)
     plasma_cells: QLabel = field(default_factory=QLabel)
     ring_sideroblasts: QLabel = field(default_factory=QLabel)
+    second_count: QLabel = field(default_factory=QLabel)
 
     def __post_init__(self) -> None:
         for label, name in (
@@ -151,6 +153,7 @@ class Live:
             (self.blast_equivalents, "Blast equivalents in the differential"),
             (self.plasma_cells, "Plasma cells in the differential"),
             (self.ring_sideroblasts, "Ring sideroblasts of the erythroblasts counted"),
+            (self.second_count, "Concordance of the second count"),
         ):
             label.setAccessibleName(name)
             label.setWordWrap(True)
@@ -167,3 +170,15 @@ class Live:
         ring = ring_sideroblasts_share(document)
         self.ring_sideroblasts.setText(ring)
         self.ring_sideroblasts.setVisible(bool(ring))
+        self.second_count.setText(second_count_text(document))
+
+
+def second_count_text(document: dict[str, Any]) -> str:
+    """The second observer's count against the reported differential (`bench.md` 1):
+    the verdict and, for blasts and plasma cells, each value with its 95 % interval;
+    empty while no second count is typed."""
+    second = get_path(document, "aspirate.second_count.differential")
+    if not isinstance(second, dict) or not second:
+        return ""
+    first = get_path(document, "aspirate.differential")
+    return "\n".join(concordance(first if isinstance(first, dict) else {}, second).lines())

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from marrowpath.domain.labels import fields_under, leaf
 from marrowpath.domain.settings import LabSettings
@@ -33,9 +34,18 @@ from marrowpath.ui.editor.fields import (
     TextField,
 )
 from marrowpath.ui.editor.item_table import ItemTable, column
-from marrowpath.ui.editor.layout import Section
+from marrowpath.ui.editor.layout import Block, Section
 from marrowpath.ui.editor.live import Live
 from marrowpath.ui.editor.nested_table import NestedItemTable
+
+
+@dataclass
+class SecondCountControls:
+    """The second count's button to count it with the counter, and the counter's state
+    shown beside it (the counter's own line is beside the grid, out of sight)."""
+
+    start: QPushButton
+    state: QLabel
 
 
 @dataclass
@@ -50,6 +60,7 @@ class Built:
     mrn: TextField | None = None
     differential: DifferentialPanel | None = None
     communications: CommunicationsTable | None = None
+    second_count: SecondCountControls | None = None
 
 
 Filler = Callable[[Section, Built], None]
@@ -207,12 +218,106 @@ def _aspirate(section: Section, built: Built) -> None:
     right.heading("Differential count")
     right.add_full(differential)
     section.chain.append(differential.table)
+    # below the columns, not in the grid's: rows there widen the column they share with
+    # the grid and its keys until the two columns no longer stack on a laptop screen
+    _count_provenance(section.block())
     block = section.block()
     block.heading("Morphology")
     for name, entry in fields_under("aspirate.morphology."):
         block.add(LongTextField(f"aspirate.morphology.{name}"), entry.label)
     block.add(LongTextField("aspirate.comment"), "Comment")
+    _second_count(section, built)
     built.differential = differential
+
+
+def _count_provenance(column: Block) -> None:
+    """How the differential was obtained (`aspirate.count`): written by the counter when
+    a count finishes, set to typed when a count is typed in, kept as imported."""
+    column.heading("How the differential was counted")
+    column.add(EnumField("aspirate.count.method"))
+    column.add(
+        TextField(
+            "aspirate.count.counted_by",
+            width_chars=16,
+            tooltip="The username of who counted (the report prints their name)",
+        )
+    )
+    column.add(DateTimeField("aspirate.count.started_at"))
+    column.add(DateTimeField("aspirate.count.finished_at"))
+    column.add(NumberField("aspirate.count.target"))
+    column.add(
+        NumberField(
+            "aspirate.count.smudge_cells", tooltip="Seen while counting, not in the differential"
+        )
+    )
+
+
+SECOND_COUNT_COLUMNS = 3
+
+
+def _second_count(section: Section, built: Built) -> None:
+    """A second observer's count of the same smear (`aspirate.second_count`, quality
+    control): typed per category beside, never into, the reported differential, with its
+    concordance for blasts and plasma cells shown live. It never prints on the report.
+
+    The categories sit in a compact grid of their own (three label-count pairs a row,
+    read across as on a counting sheet): side-by-side form columns would stack on a
+    laptop screen into a list of twenty rows.
+    """
+    head = section.block()
+    head.heading("Second observer's count (quality control; never printed on the report)")
+    head.add(
+        TextField(
+            "aspirate.second_count.counted_by",
+            width_chars=16,
+            tooltip="Who counted the smear a second time (username)",
+        ),
+        "Counted by",
+    )
+    head.add(EnumField("aspirate.second_count.method"), "Count method")
+    start = QPushButton("Count again as second observer")
+    start.setToolTip(
+        "Count the smear again with the counter keys into the second count (F9 or Escape "
+        "stops); the reported differential is not touched"
+    )
+    state = QLabel()
+    state.setAccessibleName("Second count counter")
+    state.setWordWrap(True)
+    beside = QHBoxLayout()
+    beside.setContentsMargins(0, 0, 0, 0)
+    beside.addWidget(start)
+    beside.addWidget(state, 1)
+    counting = QWidget()
+    counting.setLayout(beside)
+    head.add_widget("", counting)
+    section.chain.append(start)
+    built.second_count = SecondCountControls(start, state)
+    grid = QGridLayout()
+    grid.setContentsMargins(0, 0, 0, 0)
+    grid.setHorizontalSpacing(8)
+    grid.setVerticalSpacing(2)
+    for i, (name, entry) in enumerate(fields_under("aspirate.second_count.differential.")):
+        words = entry.entry_label
+        field = NumberField(
+            f"aspirate.second_count.differential.{name}",
+            f"Second count, {words[:1].lower()}{words[1:]}",
+        )
+        field.section = section.title()
+        caption = QLabel(words)
+        caption.setBuddy(field.input)
+        caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        row, column = divmod(i, SECOND_COUNT_COLUMNS)
+        grid.addWidget(caption, row, 2 * column)
+        grid.addWidget(field.container, row, 2 * column + 1)
+        section.fields.append(field)
+        section.chain.append(field.input)
+    grid.setColumnStretch(2 * SECOND_COUNT_COLUMNS, 1)
+    counts = QWidget()
+    counts.setLayout(grid)
+    counts.setAccessibleName("Second count by cell type")
+    section.add_widget(counts)
+    below = section.block()
+    below.add_widget("Concordance:", built.live.second_count)
 
 
 def _core(section: Section, built: Built) -> None:
