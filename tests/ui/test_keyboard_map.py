@@ -201,6 +201,10 @@ def test_each_key_of_the_map_does_what_look_and_feel_says(
     qtbot.waitUntil(lambda: inside(QApplication.focusWidget(), first))
     qtbot.waitUntil(lambda: new.form.accession.edit.text() != "", timeout=10_000)
     window.runner.wait(10_000)
+    # a section that opens with an empty list (no stains yet): its Add button
+    for number, path in ((7, "stains"), (8, "ancillary")):
+        press(qtbot, window, getattr(Qt.Key, f"Key_{number}"), ALT)
+        assert QApplication.focusWidget() is new.form.table(path).add_button, number
 
 
 def test_the_window_shortcuts_are_the_fixed_keys(window: MainWindow) -> None:

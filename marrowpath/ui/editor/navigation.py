@@ -82,8 +82,13 @@ class SectionList(QListWidget):
     def _enter(self, row: int) -> None:
         if 0 <= row < len(self._sections):
             self._reveal(self._sections[row])
-        if 0 <= row < len(self._sections) and self._sections[row].chain:
-            first = self._sections[row].chain[0]
+        if not 0 <= row < len(self._sections):
+            return
+        section = self._sections[row]
+        # the first input that can take the cursor: a section opening with an empty list
+        # (Stains, Ancillary studies on a new case) hides its table, so its Add button
+        first = next((w for w in section.chain if w.isVisibleTo(section) and w.isEnabled()), None)
+        if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
             self._scroll.ensureWidgetVisible(first, 20, 40)
 
