@@ -134,7 +134,9 @@ class TrendChart(QChartView):
         self.setAccessibleName("Trend chart")
         self.setMinimumHeight(220)
         chart = QChart()
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        # on the right, one entry a line: a row at the bottom would make the chart as wide
+        # as all the series names together (nine for a patient with three measurements)
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
         chart.setMargins(chart.margins().__class__(4, 4, 4, 4))
         self.setChart(chart)
         self.time_axis = QDateTimeAxis()
