@@ -57,7 +57,8 @@ def ensure_patient(marrow: Any, user: Any) -> None:
     for index in range(10):
         day = first + timedelta(days=30 * index)
         data = json.loads(json.dumps(base))
-        data["accession"] = f"BM25-9{index:04d}"
+        # above the numbers a 100,000-case demo gives 2025 (up to about BM25-97000)
+        data["accession"] = f"BM25-9999{index}"
         data["patient"]["mrn"] = MRN
         data["procedure"]["date"] = day.isoformat()
         data["procedure"]["collected_at"] = f"{day.isoformat()}T09:00:00Z"
