@@ -5,9 +5,10 @@ Usage:
 
 DB is a MarrowPath database (a SQLite path or a PostgreSQL URL) filled with
 `marrowpath demo --cases 100000`. The first run adds one patient (MRN0BENCH10) with ten
-signed marrows to it. Prints medians of:
+signed marrows (`marrowpath.case/2`, each with two ancillary measurements and the therapy
+periods so far) to it. Prints medians of:
   * timeline: `TimelineService.timeline` for that patient (ten cases, ten issued
-    versions, audited as a view), against the baseline of the same run: searching the
+    versions, their measurements and therapy periods, audited as a view), against the baseline of the same run: searching the
     worklist for the patient's MRN (`CaseService.search`, the query a user types);
   * panel: the Patient panel showing that timeline, painted (list and chart, `grab()`),
     against the same panel painted empty.
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 USER, PASSWORD = "achen", "marrow-demo-1"
 MRN = "MRN0BENCH10"
-SPEC_CASE = ROOT / "tests" / "fixtures" / "example-case.json"
+SPEC_CASE = ROOT / "tests" / "fixtures" / "example-case-v2.json"
 
 
 def median_ms(work: Callable[[], Any], runs: int) -> float:
@@ -45,7 +46,8 @@ def median_ms(work: Callable[[], Any], runs: int) -> float:
 
 
 def ensure_patient(marrow: Any, user: Any) -> None:
-    """Ten marrows a month apart for one patient, each signed final (once per database)."""
+    """Ten marrows a month apart for one patient, each signed final (once per database):
+    MRD by flow and an NPM1 VAF on each, and a therapy period per month before it."""
     import json
 
     if marrow.cases.search(user, MRN):
@@ -55,13 +57,29 @@ def ensure_patient(marrow: Any, user: Any) -> None:
     for index in range(10):
         day = first + timedelta(days=30 * index)
         data = json.loads(json.dumps(base))
-        data["accession"] = f"BM25-9{index:04d}"
+        # above the numbers a 100,000-case demo gives 2025 (up to about BM25-97000)
+        data["accession"] = f"BM25-9999{index}"
         data["patient"]["mrn"] = MRN
         data["procedure"]["date"] = day.isoformat()
+        data["procedure"]["collected_at"] = f"{day.isoformat()}T09:00:00Z"
         data["received_at"] = f"{day.isoformat()}T15:00:00Z"
         data["aspirate"]["differential"]["blasts"] = 5 + 3 * index
+        data["ancillary"][0]["reported_on"] = day.isoformat()
+        data["ancillary"][0]["measurements"] = [
+            {"name": "MRD by flow", "value": round(0.01 * 2**index, 3), "unit": "percent"},
+            {"name": "NPM1 VAF", "value": 2 + 4 * index, "unit": "vaf_percent"},
+        ]
+        data["clinical"]["therapy"] = [
+            {
+                "name": f"Cycle {month + 1}",
+                "kind": "chemotherapy" if month % 2 else "targeted",
+                "started_on": (first + timedelta(days=30 * month - 25)).isoformat(),
+                "ended_on": (first + timedelta(days=30 * month - 20)).isoformat(),
+            }
+            for month in range(index + 1)
+        ]
         marrow.cases.import_case(user, data)
-        marrow.cases.sign(user, data["accession"], PASSWORD)
+        marrow.cases.sign(user, data["accession"], PASSWORD, acknowledge=["all"])
     print(f"added {MRN} with ten signed marrows", file=sys.stderr)
 
 
@@ -84,6 +102,9 @@ def main() -> int:
     ensure_patient(marrow, user)
     timeline = marrow.timeline.timeline(user, MRN)
     assert len(timeline.points) == 10, timeline
+    assert len(timeline.therapy) == 10 and all(
+        p.values and p.values.measurements for p in timeline.points
+    )
 
     search = median_ms(lambda: marrow.cases.search(user, MRN), args.runs)
     reading = median_ms(lambda: marrow.timeline.timeline(user, MRN), args.runs)

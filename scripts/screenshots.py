@@ -4,7 +4,8 @@ Usage: `make screenshots` (or `python scripts/screenshots.py [OUT_DIR]`). Builds
 demo database in a temporary folder, signs in as a pathologist and saves PNGs of the
 worklist, the case editor (aspirate section), the sign-out dialog (and its busy state
 while a signature is checked), the report preview and the lock screen; then signs in as
-the demo hematologist and saves her worklist and a report at fit width.
+the demo hematologist and saves her worklist and a report at fit width; last, the Patient
+panel of the demo's serial patient.
 Runs offscreen; no display is needed.
 """
 
@@ -30,7 +31,9 @@ from marrowpath.launcher import desktop_services
 from marrowpath.ui.dialogs.sign_out import SignOutDialog
 from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.main_window import MainWindow
+from marrowpath.ui.patient_panel import PatientPanel
 from marrowpath.ui.preview import PreviewWidget
+from marrowpath.ui.tasks import TaskRunner
 
 SIZE = (1366, 768)
 
@@ -129,8 +132,26 @@ def main() -> int:
         window.curtains.lift()
         window.close()
         clinician_screens(marrow, services, out)
+        patient_panel_screen(marrow, services, out)
         marrow.close()
     return 0
+
+
+SERIAL_PATIENT = "MRN0081342"  # Zoë Łukasiewicz-Nguyễn: four marrows, therapy, MRD
+
+
+def patient_panel_screen(marrow: Any, services: Any, out: Path) -> None:
+    """The Patient panel of the demo's serial patient: the list with the measurements,
+    the therapy periods, and the chart with the measurement series and therapy bands."""
+    user = marrow.auth.sign_in("achen", DEMO_PASSWORD)
+    runner = TaskRunner()
+    panel = PatientPanel(services=services, runner=runner, user=lambda: user)
+    panel.resize(1280, 760)
+    panel.show()
+    panel.load(SERIAL_PATIENT)
+    wait_until(lambda: panel.timeline is not None and not runner.busy)
+    save(panel, out / "patient-panel.png")
+    panel.close()
 
 
 def clinician_screens(marrow: Any, services: Any, out: Path) -> None:

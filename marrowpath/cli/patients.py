@@ -22,7 +22,8 @@ def register(subparsers: Subparsers) -> None:
         subparsers,
         "timeline",
         "the patient's cases by procedure date with blast equivalents, plasma cells, "
-        "cellularity, M:E and fibrosis (tab-separated, or JSON)",
+        "cellularity, M:E, fibrosis and the ancillary measurements (tab-separated, or JSON "
+        "with the therapy periods)",
     )
     timeline_command.add_argument("mrn", metavar="MRN")
     timeline_command.add_argument("--format", choices=["tsv", "json"], default="tsv")
@@ -103,6 +104,8 @@ def tsv_fields(entry: TimelineEntry) -> list[str]:
 
 
 def timeline_json(result: Timeline) -> dict[str, Any]:
+    """The cases as in tsv (numbers as numbers, the unit and kind as the case format
+    spells them), then the therapy periods with the case format's field names."""
     return {
         "mrn": result.mrn,
         "patient": result.patient_name,
@@ -110,8 +113,9 @@ def timeline_json(result: Timeline) -> dict[str, Any]:
         "therapy": [
             {
                 "name": period.name,
-                "start": period.start.isoformat(),
-                "end": period.end.isoformat() if period.end else None,
+                "kind": period.kind.value,
+                "started_on": period.start.isoformat(),
+                "ended_on": period.end.isoformat() if period.end else None,
             }
             for period in result.therapy
         ],
@@ -137,7 +141,8 @@ def _entry_json(entry: TimelineEntry) -> dict[str, Any]:
         "me_ratio": _number(values.me_ratio),
         "fibrosis_grade": values.fibrosis_grade,
         "measurements": [
-            {"name": m.name, "value": _number(m.value), "unit": m.unit} for m in values.measurements
+            {"name": m.name, "value": _entered(m.value), "unit": m.unit.value}
+            for m in values.measurements
         ],
     }
 
@@ -148,6 +153,11 @@ def _text(value: Decimal | int | None) -> str:
 
 def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
+
+
+def _entered(value: Decimal) -> int | float:
+    """A measurement as it was entered: 59 stays 59, 0.06 is 0.06."""
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 # ---------------------------------------------------------------------- patient records

@@ -1,7 +1,9 @@
 """The showcase: hand-written patient stories, read from the JSON files in `stories/`.
 
 Each file is one patient's story (`marrowpath.demo-story/1`): the case documents as a
-pathologist would have written them (`marrowpath.case/1`) and what happened to each
+pathologist would have written them (`marrowpath.case/1`, or `/2` for the serial
+patients, whose reports carry therapy periods and ancillary measurements for the
+timeline) and what happened to each
 afterwards (sign, amend with a reason, addendum, withdraw, cancel; who did it). Cases are
 placed `days_ago` before the day the demo is loaded, so the files hold dates relative to
 the procedure: `{day}`, `{day+4}`, `{day-3}`; and the accession, order numbers and arrival

@@ -6,13 +6,15 @@ and withdrawn cases: their findings were never final or may be another patient's
 values use the settings the version was signed with (M:E rule, cellularity rule), so the
 timeline says what each report said.
 
-When the case format gains therapy periods (`clinical.therapy`) and ancillary
-measurements (`ancillary[].measurements`), `Timeline.therapy` is filled from the
-versions and `TimelineEntry.measurements` from `measurements_of` (docs/decisions.md).
+The ancillary measurements (`ancillary[].measurements`, e.g. MRD by flow) are values of
+the version like any other; the therapy periods (`clinical.therapy`) are the patient's,
+so the course gathers them from every plotted version, each period once, as the latest
+case reported it (an earlier case may not have known its end).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -26,6 +28,8 @@ from marrowpath.domain.derived import (
     plasma_cells_percent,
     summarise_differential,
 )
+from marrowpath.domain.enums import MeasurementUnit, TherapyKind
+from marrowpath.domain.labels import field_label
 from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.settings import LabSettings
 
@@ -35,22 +39,44 @@ UNPLOTTED = frozenset({Status.CANCELLED, Status.ENTERED_IN_ERROR})
 
 @dataclass(frozen=True)
 class Measurement:
-    """One ancillary measurement (e.g. MRD by flow 0.02 %): `name=value unit` in tsv."""
+    """One ancillary measurement (e.g. MRD by flow 0.02 %), its value as entered."""
 
     name: str
     value: Decimal
-    unit: str
+    unit: MeasurementUnit
 
     @property
     def text(self) -> str:
-        return f"{self.name}={self.value} {self.unit}".rstrip()
+        """`name=value unit` as `timeline` prints it in tsv: the unit as the case format
+        spells it (`percent`, `vaf_percent`, `ratio`, `other`), so that the value and the
+        unit split at the last space."""
+        return f"{self.name}={number_text(self.value)} {self.unit.value}"
+
+    @property
+    def words(self) -> str:
+        """As a person reads it (`MRD by flow: 0.02 %`), the unit as the report prints it."""
+        return f"{self.name}: {number_text(self.value)}{unit_suffix(self.unit)}"
+
+
+def number_text(value: Decimal) -> str:
+    """A measured value as entered, never in exponent form (0.00004, not 4E-5)."""
+    return format(value, "f")
+
+
+def unit_suffix(unit: MeasurementUnit) -> str:
+    """ " %", " % VAF", " ratio", or nothing for `other` (its name says what it counts)."""
+    if unit is MeasurementUnit.OTHER:
+        return ""
+    return " " + field_label("ancillary[].measurements[].unit").enum_words(unit)
 
 
 @dataclass(frozen=True)
 class TherapyPeriod:
-    """A period of treatment, drawn as a shaded band on the chart."""
+    """A period of treatment (`clinical.therapy`), drawn as a shaded band of its kind's
+    colour; `end` None: not ended when reported."""
 
     name: str
+    kind: TherapyKind
     start: date
     end: date | None
 
@@ -76,6 +102,7 @@ class TimelineEntry:
     version: int | None  # the issued version the values come from
     values: Values | None  # None: listed, not plotted
     diagnosis: str = ""
+    therapy: tuple[TherapyPeriod, ...] = ()  # as this version reports it (plotted only)
 
     @property
     def plotted(self) -> bool:
@@ -113,9 +140,42 @@ def values_of(document: CaseDocument, settings: LabSettings) -> Values:
 
 
 def measurements_of(document: CaseDocument) -> tuple[Measurement, ...]:
-    """The ancillary measurements of a document. `marrowpath.case/1` has none; with /2
-    this reads `ancillary[].measurements` (the one place to add them)."""
-    return ()
+    """The ancillary measurements of a document, study by study in the order written,
+    whatever the study's status: the timeline says what the report printed, and the
+    report prints every measurement. A `/1` document has none."""
+    return tuple(
+        Measurement(m.name, _decimal(m.value), m.unit)
+        for study in document.ancillary or []
+        for m in study.measurements or []
+    )
+
+
+def _decimal(value: float | int) -> Decimal:
+    """The value as written in the document: 0.02 stays 0.02 (not the binary float's
+    expansion), 10.0 is 10 (as the report prints it)."""
+    if isinstance(value, float) and value.is_integer():
+        return Decimal(int(value))
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def therapy_of(document: CaseDocument) -> tuple[TherapyPeriod, ...]:
+    """The therapy periods a document reports (`clinical.therapy`)."""
+    clinical = document.clinical
+    return tuple(
+        TherapyPeriod(t.name, t.kind, t.started_on, t.ended_on)
+        for t in (clinical.therapy if clinical else None) or []
+    )
+
+
+def course_therapy(entries: Iterable[TimelineEntry]) -> tuple[TherapyPeriod, ...]:
+    """The patient's therapy periods from the plotted entries: a period reported by
+    several cases (same name, kind and start) once, as the latest case by procedure date
+    reported it (it may know the end an earlier one did not); by start, then name."""
+    latest: dict[tuple[str, TherapyKind, date], TherapyPeriod] = {}
+    for entry in sorted((e for e in entries if e.plotted), key=entry_order):
+        for period in entry.therapy:
+            latest[(period.name, period.kind, period.start)] = period
+    return tuple(sorted(latest.values(), key=lambda p: (p.start, p.name)))
 
 
 def entry_order(entry: TimelineEntry) -> tuple[date, str]:

@@ -1,8 +1,9 @@
 """A patient's timeline of marrows (`timeline MRN`, the Patient panel).
 
 Read in one transaction: the patient's cases and the latest issued version of each (one
-query each), the values computed by `domain/timeline.py`. Those who see issued reports
-only (clinicians) never learn of a case with nothing issued. Audited as a view.
+query each), the values, measurements and therapy periods taken by `domain/timeline.py`
+from each plotted version. Those who see issued reports only (clinicians) never learn of
+a case with nothing issued. Audited as a view.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from marrowpath.domain.timeline import (
     PriorMarrow,
     Timeline,
     TimelineEntry,
+    course_therapy,
     entry_order,
     prior_marrows,
+    therapy_of,
     values_of,
 )
 from marrowpath.domain.users import Permission, User
@@ -58,6 +61,7 @@ class TimelineService:
             mrn=patient.mrn,
             patient_name=display_name(patient.family_name, patient.given_names),
             entries=tuple(sorted(entries, key=entry_order)),
+            therapy=course_therapy(entries),
         )
 
 
@@ -85,6 +89,7 @@ def _entry(case: PatientCase, version: IssuedVersion | None) -> TimelineEntry:
         version=version.number,
         values=values_of(document, version.content.settings) if shown else None,
         diagnosis=document.diagnosis.lines[0] if shown else "",
+        therapy=therapy_of(document) if shown else (),
     )
 
 

@@ -2,7 +2,9 @@
 
 Shown in the case editor (the case's patient) and as a tab of its own from the
 worklist's context menu. The timeline is read on the task runner, never on the GUI
-thread; double-clicking a row or clicking a point opens that case.
+thread; double-clicking a row or clicking a point opens that case. The list carries the
+ancillary measurements of each case; the therapy periods are listed under the header
+(the chart shades them).
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from marrowpath.domain.timeline import Timeline, TimelineEntry
+from marrowpath.domain.timeline import TherapyPeriod, Timeline, TimelineEntry
 from marrowpath.domain.users import User
 from marrowpath.ui import status as status_words
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
-from marrowpath.ui.trend_chart import TrendChart
+from marrowpath.ui.trend_chart import TrendChart, kind_words
 
 COLUMNS = (
     "Accession",
@@ -38,8 +40,10 @@ COLUMNS = (
     "For age",
     "M:E",
     "Fibrosis",
+    "Measurements",
     "Diagnosis",
 )
+MEASUREMENTS_COLUMN = COLUMNS.index("Measurements")
 
 
 def row_texts(entry: TimelineEntry) -> list[str]:
@@ -51,7 +55,7 @@ def row_texts(entry: TimelineEntry) -> list[str]:
         status_words.word(entry.status),
     ]
     if values is None:
-        return [*head, "", "", "", "", "", "", "not plotted"]
+        return [*head, "", "", "", "", "", "", "", "not plotted"]
     return [
         *head,
         _text(values.blast_equivalents_pct),
@@ -60,8 +64,18 @@ def row_texts(entry: TimelineEntry) -> list[str]:
         values.cellularity_verdict or "",
         f"{values.me_ratio}:1" if values.me_ratio is not None else "",
         values.fibrosis_grade or "",
+        "; ".join(m.words for m in values.measurements),
         entry.diagnosis,
     ]
+
+
+def therapy_line(periods: tuple[TherapyPeriod, ...]) -> str:
+    """The therapy periods in one line, oldest first: what, its kind, from and to."""
+    return "Therapy: " + "; ".join(
+        f"{p.name} ({kind_words(p.kind).lower()}, {p.start.isoformat()}"
+        + (f" to {p.end.isoformat()})" if p.end else ", ongoing)")
+        for p in periods
+    )
 
 
 def _text(value: object) -> str:
@@ -120,11 +134,17 @@ class PatientPanel(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.hide()
+        self.therapy = QLabel()
+        self.therapy.setAccessibleName("Therapy periods")
+        self.therapy.setWordWrap(True)
+        self.therapy.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.therapy.hide()
         self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.header)
         layout.addWidget(self.message)
+        layout.addWidget(self.therapy)
         layout.addWidget(splitter, 1)
 
     def load(self, mrn: str) -> None:
@@ -156,10 +176,17 @@ class PatientPanel(QWidget):
         for row, entry in enumerate(timeline.entries):
             for column, text in enumerate(row_texts(entry)):
                 item = QTableWidgetItem(text)
+                if column >= MEASUREMENTS_COLUMN:  # long texts: the whole of it on hover
+                    item.setToolTip(text)
                 if not entry.plotted:
                     item.setForeground(self.palette().placeholderText())
                 self.table.setItem(row, column, item)
+        self.therapy.setText(therapy_line(timeline.therapy))
+        self.therapy.setVisible(bool(timeline.therapy))
         self.table.resizeColumnsToContents()
+        widest = self.fontMetrics().averageCharWidth() * 44
+        if self.table.columnWidth(MEASUREMENTS_COLUMN) > widest:  # room for the diagnosis
+            self.table.setColumnWidth(MEASUREMENTS_COLUMN, widest)
         self._fit_table(len(timeline.entries))
         self.chart.show_timeline(timeline)
 
@@ -168,6 +195,7 @@ class PatientPanel(QWidget):
         shown = max(1, min(rows, 8))
         height = self.table.horizontalHeader().height() + 4
         height += shown * self.table.verticalHeader().defaultSectionSize()
+        height += self.table.horizontalScrollBar().sizeHint().height()  # if it scrolls
         self.table.setMinimumHeight(height)
         self.splitter.setSizes([height, max(self.height() - height, 260)])
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -14,6 +15,7 @@ from pypdf import PdfReader
 from marrowpath.bootstrap import App
 from marrowpath.domain.users import User
 from tests.cli.test_cli import ACCESSION, as_user, case, imported
+from tests.conftest import example_case_v2
 
 Team = dict[str, User]
 MRN = "MRN0012345"
@@ -130,3 +132,75 @@ def test_timeline_tsv_and_json_and_a_clinician_sees_no_drafts(db: str, tmp_path:
     ]
     nothing = as_user(db, "clinician", "timeline", "MRN0000001")
     assert (nothing.code, nothing.errors) == (1, ["MRN0000001: no issued report for this MRN"])
+
+
+def v2_case(accession: str, day: str, flow: float, therapy: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `/2` example on `day`, its flow study measuring `flow` %, with `therapy`."""
+    data = example_case_v2()
+    data["accession"] = accession
+    data["procedure"]["date"] = day
+    data["received_at"] = f"{day}T15:00:00Z"
+    data["procedure"]["collected_at"] = f"{day}T09:00:00Z"
+    data["ancillary"][0]["reported_on"] = day
+    data["ancillary"][0]["measurements"] = [
+        {"name": "MRD by flow", "value": flow, "unit": "percent"},
+        {"name": "NPM1 VAF", "value": 12, "unit": "vaf_percent"},
+    ]
+    data["clinical"]["therapy"] = therapy
+    return data
+
+
+AZA = {"name": "Azacitidine", "kind": "chemotherapy", "started_on": "2026-09-01"}
+VEN = {"name": "Venetoclax", "kind": "targeted", "started_on": "2026-11-19"}
+
+
+def test_timeline_prints_the_measurements_and_the_therapy_of_the_issued_versions(
+    db: str, tmp_path: Path
+) -> None:
+    """tsv: `name=value unit` after the nine columns, the unit as the case format spells
+    it; json: the measurements as entered and the therapy periods of the issued versions
+    (a later report's end date wins; a draft's therapy is not the patient's course yet)."""
+    first = v2_case("BM26-00042", "2026-11-18", 9.5, [AZA])
+    second = v2_case("BM26-00043", "2026-11-25", 0.04, [AZA | {"ended_on": "2026-11-10"}, VEN])
+    draft = v2_case(
+        "BM26-00044", "2026-11-26", 0.0, [{"name": "Draft only", "kind": "other",
+        "started_on": "2026-11-26"}],
+    )  # fmt: skip
+    imported(db, tmp_path, first, second, draft)
+    for accession in ("BM26-00042", "BM26-00043"):
+        signed = as_user(db, "drpark", "sign", accession, "--acknowledge", "all")
+        assert signed.code == 0, signed.err
+
+    staff = as_user(db, "drpark", "timeline", MRN)
+    assert (staff.code, staff.err) == (0, "")
+    rows = [line.split("\t") for line in staff.lines]
+    assert [row[:3] for row in rows] == [
+        ["BM26-00042", "2026-11-18", "final"],
+        ["BM26-00043", "2026-11-25", "final"],
+        ["BM26-00044", "2026-11-26", "draft"],
+    ]
+    assert rows[0][9:] == ["MRD by flow=9.5 percent", "NPM1 VAF=12 vaf_percent"]
+    assert rows[1][9:] == ["MRD by flow=0.04 percent", "NPM1 VAF=12 vaf_percent"]
+    assert rows[2] == ["BM26-00044", "2026-11-26", "draft", "", "", "", "", "", ""]
+
+    for user in ("drpark", "clinician"):
+        data = json.loads(as_user(db, user, "timeline", MRN, "--format", "json").out)
+        points = [c for c in data["cases"] if c["plotted"]]
+        assert [p["measurements"] for p in points] == [
+            [
+                {"name": "MRD by flow", "value": 9.5, "unit": "percent"},
+                {"name": "NPM1 VAF", "value": 12, "unit": "vaf_percent"},
+            ],
+            [
+                {"name": "MRD by flow", "value": 0.04, "unit": "percent"},
+                {"name": "NPM1 VAF", "value": 12, "unit": "vaf_percent"},
+            ],
+        ]
+        assert data["therapy"] == [
+            {"name": "Azacitidine", "kind": "chemotherapy", "started_on": "2026-09-01",
+             "ended_on": "2026-11-10"},
+            {"name": "Venetoclax", "kind": "targeted", "started_on": "2026-11-19",
+             "ended_on": None},
+        ]  # fmt: skip
+    clinician = as_user(db, "clinician", "timeline", MRN)
+    assert clinician.lines == staff.lines[:2]  # the draft is not listed

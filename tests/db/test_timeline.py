@@ -101,3 +101,52 @@ def test_cancelled_and_withdrawn_cases_are_listed_without_values(
         entries = app.timeline.timeline(pathologist, row.mrn).entries
         (entry,) = [e for e in entries if e.accession == row.accession]
         assert entry.status is row.status and entry.values is None and not entry.plotted
+
+
+def ago(days: int) -> date:
+    return TODAY - timedelta(days=days)
+
+
+def test_the_serial_patients_measurements_and_therapy_come_from_the_issued_versions(
+    demo: tuple[App, dict[str, User]],
+) -> None:
+    """The story (demo/stories/zoe.json): MRD by flow 59 % at diagnosis, 0.06 % after
+    induction, 37 % at relapse; NPM1 VAF 41 % (the diagnosis's addendum) and 33 %;
+    NPM1mut/ABL1 215 % (the addendum), 0.42 %, 96 %. The therapy periods as the issued
+    reports give them (days before the demo's day): induction 699-693 and transfusions
+    695-676 from day 28 and the relapse, consolidation 662-575 from the relapse. The
+    draft after the transplant (MRD 0, salvage, transplant) gives neither."""
+    app, users = demo
+    for reader in ("achen", "praman"):  # a pathologist, and a clinician (issued only)
+        timeline = app.timeline.timeline(users[reader], ZOE)
+        got = [
+            [(m.name, m.value, m.unit.value) for m in e.values.measurements]
+            for e in timeline.points
+            if e.values is not None
+        ]
+        assert got == [
+            [
+                ("MRD by flow", Decimal("59"), "percent"),
+                ("NPM1 VAF", Decimal("41"), "vaf_percent"),
+                ("NPM1mut/ABL1", Decimal("215"), "percent"),
+            ],
+            [
+                ("MRD by flow", Decimal("0.06"), "percent"),
+                ("NPM1mut/ABL1", Decimal("0.42"), "percent"),
+            ],
+            [
+                ("MRD by flow", Decimal("37"), "percent"),
+                ("NPM1mut/ABL1", Decimal("96"), "percent"),
+                ("NPM1 VAF", Decimal("33"), "vaf_percent"),
+            ],
+        ]
+        assert [(p.name, p.kind.value, p.start, p.end) for p in timeline.therapy] == [
+            ("Induction: cytarabine and daunorubicin (7+3)", "chemotherapy", ago(699), ago(693)),
+            ("Red cell and platelet transfusions", "transfusion", ago(695), ago(676)),
+            (
+                "Consolidation: high-dose cytarabine, three cycles",
+                "chemotherapy",
+                ago(662),
+                ago(575),
+            ),
+        ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -88,3 +89,29 @@ def test_a_lab_setting_turns_the_section_off(lab: tuple[App, User]) -> None:
     )
     assert app.cases.versions(user, "BM26-00011")[-1].content.prior_marrows is None
     assert TITLE not in text_of(app.cases.report_pdf(user, "BM26-00011"))
+
+
+def test_a_merged_patients_earlier_marrow_is_a_prior_marrow_and_the_snapshot_stays(
+    app: App, team: dict[str, User]
+) -> None:
+    """`bench.md` 6 against 5: after a merge the survivor's next report lists the moved
+    case among its prior marrows; unmerging or correcting the patient afterwards leaves
+    that report as signed (its prior marrows are part of the version)."""
+    drpark, admin = team["drpark"], team["admin"]
+    duplicate = marrow("BM26-00010", "2026-06-01", 40)
+    duplicate["patient"]["mrn"] = "MRN0099999"
+    signed(app, drpark, duplicate)
+    app.cases.import_case(drpark, marrow("BM26-00013", "2026-11-18", 20))
+    app.patients.merge(admin, "MRN0099999", "MRN0012345", reason="Duplicate registration")
+
+    app.cases.sign(drpark, "BM26-00013", PASSWORD, acknowledge=["all"])
+    latest = app.cases.versions(drpark, "BM26-00013")[-1]
+    priors = latest.content.prior_marrows
+    assert priors is not None and [p.accession for p in priors] == ["BM26-00010"]
+    # 40 blasts of 480 cells (the example counts 500, 60 of them blasts)
+    assert priors[0].blast_equivalents_pct == Decimal("8.3")
+
+    app.patients.unmerge(admin, "MRN0099999")
+    app.patients.correct(drpark, "MRN0012345", reason="Typo", family_name="Delgado-Ruiz")
+    again = app.cases.versions(drpark, "BM26-00013")[-1]
+    assert again.sha256 == latest.sha256 and again.content.prior_marrows == priors

@@ -20,6 +20,7 @@ from marrowpath.domain.users import User
 from marrowpath.launcher import desktop_services
 from marrowpath.ui.admin import AdminDialog
 from marrowpath.ui.main_window import MainWindow
+from marrowpath.ui.patient_panel import PatientPanel
 from marrowpath.ui.preview import PreviewWidget
 from marrowpath.ui.services import Services
 from marrowpath.ui.sign_in import SignInDialog
@@ -264,3 +265,26 @@ def test_administration_changes_intervals_and_users(
     qtbot.waitSignal(pathologist_view.ready, timeout=10_000).wait()
     titles = [pathologist_view.tabs.tabText(i) for i in range(pathologist_view.tabs.count())]
     assert "Users" not in titles and "Laboratory" in titles
+
+
+def test_the_worklists_patient_course_opens_the_patient_panel_in_a_tab(
+    qtbot: QtBot, services: Services, team: dict[str, User], signed_case: str
+) -> None:
+    """Issue 14, item 1: the Patient panel from the worklist's context menu ("Patient
+    course"), one tab per MRN; a point opens its case (a clinician: the report)."""
+    window = MainWindow(services, team["clinician"], idle_minutes=60)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.worklist.model.rowCount() == 1, timeout=10_000)
+    mrn = window.worklist.model.row(0).mrn
+    window.worklist.patient_requested.emit(mrn)
+    panel = window.tabs.currentWidget()
+    assert isinstance(panel, PatientPanel)
+    qtbot.waitUntil(lambda: panel.timeline is not None, timeout=10_000)
+    assert window.tabs.tabText(window.tabs.currentIndex()) == f"Patient {mrn}"
+    assert [e.accession for e in panel.timeline.points] == [signed_case]  # type: ignore[union-attr]
+    tabs = window.tabs.count()
+    window.worklist.patient_requested.emit(mrn)  # the same patient again: the same tab
+    assert window.tabs.count() == tabs and window.tabs.currentWidget() is panel
+    panel.chart.point_clicked.emit(signed_case)
+    assert isinstance(window.tabs.currentWidget(), PreviewWidget)
+    window.close()
