@@ -6,10 +6,13 @@ intervals and H/L marks, stain and study names as written."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from pypdf import PdfReader
 
+from marrowpath.demo.showcase import showcase_cases
 from marrowpath.domain.settings import LabSettings, upgraded_settings
 from marrowpath.domain.validation import parse_case
 from marrowpath.reports.pdf import render_report
@@ -167,3 +170,31 @@ def test_study_and_stain_names_print_as_written() -> None:
     assert "FISH PENDING" in text and "Fish" not in text
     assert "p53 Positive 3.0" in text and "P53" not in text
     assert "CD34 Positive 10.0" in text
+
+
+def test_the_demo_s_cases_at_each_threshold_print_exact_values() -> None:
+    """The showcase's four drafts near a threshold (demo/stories: ingrid, dmitri, amelia,
+    henrik), as a pathologist previews them: never a value rounded onto the threshold."""
+    today = date(2026, 12, 7)
+    drafts = {
+        case.document["patient"]["mrn"]: parse_case(case.document, today=today)
+        for case in showcase_cases(today)
+        if case.document["patient"]["mrn"]
+        in {"MRN0093311", "MRN0093327", "MRN0093346", "MRN0093358"}
+    }
+    assert len(drafts) == 4
+
+    def preview(mrn: str) -> str:
+        request = replace(b.draft_request(drafts[mrn]), settings=WORKING)
+        return text_of(render_report(request))
+
+    blasts = preview("MRN0093311")
+    assert "Blasts 19.9 % (99 of 496 cells; 95 % CI" in blasts
+    assert "20.0 %" not in blasts
+    equivalents = preview("MRN0093327")
+    assert "Blasts 15.0 %" in equivalents
+    assert f"{EQUIVALENTS} 21.0 % (105 of 500 cells" in equivalents
+    rings = preview("MRN0093346")
+    assert "14.9 %" in rings and "15.0 %" not in rings
+    plasma = preview("MRN0093358")
+    assert "Plasma cells 9.9 %; source: CD138" in plasma and "10.0 %" not in plasma
