@@ -49,6 +49,7 @@ from marrowpath.ui.editor.fields import (
     format_number,
 )
 from marrowpath.ui.editor.item_table import ItemTable
+from marrowpath.ui.editor.nested_table import NestedItemTable
 from marrowpath.ui.main_window import MainWindow
 
 Key = Qt.Key
@@ -216,9 +217,13 @@ class Entry:
         """The example's value at a dotted path (None when absent)."""
         value: Any = self.example
         for part in path.split("."):
+            name, _, index = part.partition("[")
             if not isinstance(value, dict):
                 return None
-            value = value.get(part)
+            value = value.get(name)
+            if index:
+                number = int(index.rstrip("]"))
+                value = value[number] if isinstance(value, list) and number < len(value) else None
         return value
 
     def field_of(self, path: str) -> Field | None:
@@ -442,10 +447,14 @@ class Entry:
         self.keys.press(Key.Key_Tab, name="Tab")
 
     def table_rows(
-        self, path: str, fill_row: Callable[[Entry, ItemTable, dict[str, Any]], None]
+        self,
+        path: str,
+        fill_row: Callable[[Entry, ItemTable, dict[str, Any]], None],
+        table: ItemTable | None = None,
     ) -> None:
-        """Each of the example's items at `path` as a row: Add (Space), then the row."""
-        table = self.table_of(path)
+        """Each of the example's items at `path` as a row: Add (Space), then the row
+        (`table`: the list showing them, when `path` is a row's inner list)."""
+        table = table or self.table_of(path)
         items = self.value(path) or []
         if table is None:
             for number in range(len(items)):
@@ -489,8 +498,9 @@ class Entry:
                 self.choose(combo, combo.findData(value))
             else:
                 self.cell_text(format_number(value) if not isinstance(value, str) else value)
+        inner = table.inner_key if isinstance(table, NestedItemTable) else None
         for key in item:
-            if key not in keys:
+            if key not in keys and key != inner:
                 where = f"{table.path}[{_row_of(self, table, item)}].{key}"
                 self.gaps[where] = "the table has no column for it"
 
@@ -536,7 +546,7 @@ def cheapest_filter(combo: ChoiceBox, index: int) -> tuple[str, int]:
 
 def _word_start(typed: str) -> bool:
     """A filter opens on a printable, non-space first key (`ChoiceBox.keyPressEvent`)."""
-    return typed[0].isalnum()
+    return typed[0].isprintable() and not typed[0].isspace()
 
 
 # ---------------------------------------------------------------- the script
@@ -738,8 +748,26 @@ def ancillary(entry: Entry) -> None:
 
 
 def enter_ancillary_measurements(entry: Entry) -> None:
-    """ancillary[].measurements: a list inside a row, which the table does not show yet
-    (`row_cells` has already named them as gaps)."""
+    """ancillary[].measurements: the list under the studies shows the selected study's;
+    Up/Down in the studies selects one, then Add and the measurement's cells."""
+    studies = entry.table_of("ancillary")
+    items = entry.value("ancillary") or []
+    if not isinstance(studies, NestedItemTable):
+        for number, item in enumerate(items):
+            for inner in range(len(item.get("measurements") or [])):
+                entry.gaps[f"ancillary[{number}].measurements[{inner}]"] = (
+                    "the editor has no list for it"
+                )
+        return
+    for number, item in enumerate(items):
+        if not item.get("measurements"):
+            continue
+        entry.keys.action(f"ancillary[{number}]: select the study")
+        entry.reach(studies.table)
+        while studies.table.currentRow() != number:
+            key = Key.Key_Up if studies.table.currentRow() > number else Key.Key_Down
+            entry.keys.press(key, name="Up" if key == Key.Key_Up else "Down")
+        entry.table_rows(f"ancillary[{number}].measurements", Entry.row_cells, studies.inner)
 
 
 def diagnosis(entry: Entry) -> None:

@@ -19,6 +19,7 @@ from marrowpath.domain.providers import DirectoryProvider
 from marrowpath.domain.users import User
 from marrowpath.ui.admin import AdminDialog
 from marrowpath.ui.editor.case_editor import CaseEditor
+from marrowpath.ui.editor.choice_box import matches
 from marrowpath.ui.editor.type_ahead import SearchPicker
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
@@ -408,3 +409,12 @@ def test_tab_reaches_the_pick_list_buttons(
     classification.add_button.setFocus()
     qtbot.keyClick(classification.add_button, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is directory_ui.classification_button
+
+
+def test_a_symbol_typed_into_a_drop_down_lists_only_the_choices_it_begins() -> None:
+    """ "%" is a word of its own: it lists "%" and "% VAF" (a measurement's unit), not
+    every choice, as a filter that read only letters did."""
+    assert matches("%", "%") and matches("%", "% VAF")
+    assert not matches("%", "cells") and not matches("%", "copies/µg")
+    assert matches("v", "% VAF") and matches("hyper", "Hypercellular")
+    assert not matches("cellular", "Hypercellular")

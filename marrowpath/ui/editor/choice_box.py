@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 INDEX_ROLE = Qt.ItemDataRole.UserRole + 1
-_WORD = re.compile(r"[^\W_]+")
+# a word: letters and digits, or one symbol on its own ("%" picks "%" and "% VAF")
+_WORD = re.compile(r"[^\W_]+|[^\w\s]")
 
 
 def matches(typed: str, choice: str) -> bool:
