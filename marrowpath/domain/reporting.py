@@ -10,7 +10,7 @@ WITHDRAWN.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -60,6 +60,9 @@ class ReportRequest:
         draft -- True for a working document never issued: printed with a DRAFT watermark.
         patient_summary -- append the plain-language pages for the patient.
         rendered_at -- when a draft is rendered (drafts only; issued PDFs carry signed_at).
+        people -- display names by username for a draft (who counted, who communicated),
+            read from the user store when it is rendered; an issued version prints the
+            names captured when it was signed (`names`).
     """
 
     document: CaseDocument
@@ -70,6 +73,17 @@ class ReportRequest:
     draft: bool = False
     patient_summary: bool = False
     rendered_at: datetime | None = None
+    people: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Display names by username for what this prints: the version's, as signed (none
+        for a version signed before names were kept: it prints the usernames it showed
+        then), or a draft's read today."""
+        version = self.version
+        if version is not None:
+            return dict(version.content.people or {})
+        return dict(self.people)
 
     @property
     def version(self) -> IssuedVersion | None:

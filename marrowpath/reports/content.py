@@ -52,6 +52,7 @@ from marrowpath.domain.enums import (
     MeasurementUnit,
 )
 from marrowpath.domain.labels import field_label, fields_under, label_of
+from marrowpath.domain.people import Names, person
 from marrowpath.domain.reference_intervals import NO_INTERVAL_TEXT
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.thresholds import Count, stain_quantity, threshold_advisory
@@ -367,7 +368,7 @@ COUNT_METHOD_WORDS = {
 }
 
 
-def aspirate(document: CaseDocument, settings: LabSettings) -> Section:
+def aspirate(document: CaseDocument, settings: LabSettings, names: Names | None = None) -> Section:
     a = document.aspirate
     if a is None:
         return Section("aspirate", "Bone marrow aspirate", ())
@@ -391,7 +392,7 @@ def aspirate(document: CaseDocument, settings: LabSettings) -> Section:
         summary = summarise_differential(a.differential, settings, age=case_age(document))
         parts.append(_differential_table(document, settings, a, summary))
         parts.append(
-            Rows("", (*_ratio_rows(document, settings, summary), *_count_rows(a, summary)))
+            Rows("", (*_ratio_rows(document, settings, summary), *_count_rows(a, summary, names)))
         )
     parts += _morphology(a)
     return Section("aspirate", "Bone marrow aspirate", tuple(parts))
@@ -466,15 +467,15 @@ def _ratio_rows(
     )
 
 
-def _count_rows(a: Aspirate, summary: DifferentialSummary) -> tuple[Row, ...]:
+def _count_rows(a: Aspirate, summary: DifferentialSummary, names: Names | None) -> tuple[Row, ...]:
     """How the differential was obtained (`/2`, `bench.md` section 1): "500-cell
-    differential counted with the on-screen counter by achen", when, and the smudge cells
+    differential counted with the on-screen counter by Amelia Chen", when, and the smudge cells
     seen outside the count. The second observer's count is never printed."""
     count = a.count
     if count is None:
         return ()
     return (
-        Row("Count", provenance_text(count, summary.cells_counted)),
+        Row("Count", provenance_text(count, summary.cells_counted, names)),
         Row(
             label_of("aspirate.count.smudge_cells"),
             f"{count.smudge_cells} seen, not in the count" if count.smudge_cells else "",
@@ -482,12 +483,13 @@ def _count_rows(a: Aspirate, summary: DifferentialSummary) -> tuple[Row, ...]:
     )
 
 
-def provenance_text(count: CountProvenance, cells_counted: int) -> str:
-    """ "500-cell differential counted with the on-screen counter by achen, 2026-11-19
-    10:02-10:14 UTC-05:00 (target 500 cells)"."""
+def provenance_text(count: CountProvenance, cells_counted: int, names: Names | None = None) -> str:
+    """ "500-cell differential counted with the on-screen counter by Amelia Chen,
+    2026-11-19 10:02-10:14 UTC-05:00 (target 500 cells)": the counter's display name
+    when `names` knows the username, else the username as stored."""
     text = f"{cells_counted}-cell differential {COUNT_METHOD_WORDS[count.method]}"
     if count.counted_by:
-        text += f" by {count.counted_by}"
+        text += f" by {person(count.counted_by, names)}"
     when = _span_text(count.started_at, count.finished_at)
     if when:
         text += f", {when}"
@@ -765,10 +767,10 @@ def _measurement(study: Ancillary, measurement: Measurement) -> tuple[str, ...]:
 # -- critical results communicated -------------------------------------------------------
 
 
-def communications(document: CaseDocument) -> Section:
+def communications(document: CaseDocument, names: Names | None = None) -> Section:
     """Each critical result communicated, or attempted, as one sentence with its date and
     time (`bench.md` section 4)."""
-    lines = tuple(communication_text(c) for c in document.communications or [])
+    lines = tuple(communication_text(c, names) for c in document.communications or [])
     title = "Critical result communications"
     return Section("communications", title, (Sentences(lines),) if lines else ())
 
@@ -788,12 +790,12 @@ def _how(method: CommunicationMethod) -> str:
     return f"by {said[:1].lower()}{said[1:]}"
 
 
-def communication_text(c: Communication) -> str:
+def communication_text(c: Communication, names: Names | None = None) -> str:
     """ "Critical result communicated to Dr X (hematology) by phone on 2026-11-20 at 15:05
-    UTC-05:00 by akowalski; read back." An attempt that did not reach the clinician says
+    UTC-05:00 by Amelia Chen; read back." An attempt that did not reach the clinician says
     so: "Attempt to communicate a critical result to ...; not reached." """
     to = f"{c.to} ({c.role})" if c.role else c.to
-    said = f"to {to} {_how(c.method)} {_when_text(c.at)} by {c.by}"
+    said = f"to {to} {_how(c.method)} {_when_text(c.at)} by {person(c.by, names)}"
     if not c.reached:
         text = f"Attempt to communicate a critical result {said}; not reached"
     else:
@@ -809,18 +811,20 @@ def communication_text(c: Communication) -> str:
 # -- the whole findings --------------------------------------------------------------------
 
 
-def findings(document: CaseDocument, settings: LabSettings) -> tuple[Section, ...]:
+def findings(
+    document: CaseDocument, settings: LabSettings, names: Names | None = None
+) -> tuple[Section, ...]:
     """Every findings section in report order; a section with nothing to say is empty
     (falsy) and neither renderer prints it."""
     return (
         clinical(document, settings),
         procedure(document),
-        aspirate(document, settings),
+        aspirate(document, settings, names),
         core(document, settings),
         key_results(document, settings),
         stains(document),
         ancillary(document),
-        communications(document),
+        communications(document, names),
     )
 
 

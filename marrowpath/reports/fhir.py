@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -100,7 +101,7 @@ def bundle(request: ResultRequest) -> Json:
     ]
     results = []
     if status is not Status.CANCELLED:
-        for key, observation in _observations(document, content.settings):
+        for key, observation in _observations(document, content.settings, content.people):
             observation.update(
                 status=OBSERVATION_STATUS[status],
                 category=[_concept(OBSERVATION_CATEGORY, "laboratory", "Laboratory")],
@@ -322,7 +323,9 @@ def _percent_observation(
     return observation
 
 
-def _observations(document: CaseDocument, settings: LabSettings) -> list[tuple[str, Json]]:
+def _observations(
+    document: CaseDocument, settings: LabSettings, names: Mapping[str, str] | None = None
+) -> list[tuple[str, Json]]:
     """M:E ratio, blasts, plasma cells, cellularity and fibrosis grade, when recorded."""
     out: list[tuple[str, Json]] = []
     differential = document.aspirate.differential if document.aspirate else None
@@ -386,7 +389,7 @@ def _observations(document: CaseDocument, settings: LabSettings) -> list[tuple[s
         )
     # the findings as the report words them, one text observation per section (the HL7
     # FT observations' codes and text)
-    for key, section in text.sections(document, settings).items():
+    for key, section in text.sections(document, settings, names).items():
         out.append((f"text-{key}", {"code": _code(codes.SECTIONS[key]), "valueString": section}))
     return out
 

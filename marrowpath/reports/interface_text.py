@@ -9,6 +9,7 @@ value is never written twice.
 from __future__ import annotations
 
 from marrowpath.domain.case import CaseDocument
+from marrowpath.domain.people import Names
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.versions import IssuedVersion
 from marrowpath.domain.wording import datetime_text
@@ -50,8 +51,8 @@ def procedure(document: CaseDocument) -> str:
     return section_text(Section(section.key, section.title, (specimens, *section.parts)))
 
 
-def aspirate(document: CaseDocument, settings: LabSettings) -> str:
-    return section_text(content.aspirate(document, settings))
+def aspirate(document: CaseDocument, settings: LabSettings, names: Names | None = None) -> str:
+    return section_text(content.aspirate(document, settings, names))
 
 
 def core(document: CaseDocument, settings: LabSettings) -> str:
@@ -66,21 +67,23 @@ def ancillary(document: CaseDocument) -> str:
     return section_text(content.ancillary(document))
 
 
-def communications(document: CaseDocument) -> str:
-    return section_text(content.communications(document))
+def communications(document: CaseDocument, names: Names | None = None) -> str:
+    return section_text(content.communications(document, names))
 
 
-def sections(document: CaseDocument, settings: LabSettings) -> dict[str, str]:
+def sections(
+    document: CaseDocument, settings: LabSettings, names: Names | None = None
+) -> dict[str, str]:
     """Every findings section sent as text, by the key of its content section, in report
     order; empty sections left out. Key results go as numeric observations instead."""
     texts = {
         "clinical": clinical(document, settings),
         "procedure": procedure(document),
-        "aspirate": aspirate(document, settings),
+        "aspirate": aspirate(document, settings, names),
         "core": core(document, settings),
         "stains": stains(document),
         "ancillary": ancillary(document),
-        "communications": communications(document),
+        "communications": communications(document, names),
     }
     return {key: text for key, text in texts.items() if text}
 

@@ -64,10 +64,12 @@ class CountRecord:
     target: int
     finished_at: datetime | None = None
     smudge_cells: int = 0
+    # the counter's display name, shown where the username is kept (`counted_by`)
+    counter_name: str = ""
 
     def words(self) -> str:
         when = self.started_at.astimezone().strftime("%H:%M")
-        text = f"Counted with the counter by {self.counted_by} from {when}"
+        text = f"Counted with the counter by {self.counter_name or self.counted_by} from {when}"
         if self.finished_at is not None:
             text += f" to {self.finished_at.astimezone().strftime('%H:%M')}"
         if self.smudge_cells:
@@ -177,11 +179,13 @@ class DifferentialCounter(KeyCapture):
         *,
         username: Callable[[], str],
         now: Callable[[], datetime],
+        full_name: Callable[[], str] | None = None,
         edit_keys: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(panel)
         self.panel = panel
         self._username = username
+        self._full_name = full_name or username
         self._now = now
         self.keymap = Keymap()
         self.count: DifferentialCount | None = None
@@ -229,7 +233,14 @@ class DifferentialCounter(KeyCapture):
             return
         counts = {c.value: n for c, n in valid_counts(self.panel.model.texts()).counts().items()}
         self.count = DifferentialCount(counts, target=self.target, smudge=self.smudge)
-        self.record = CountRecord(self._username(), self._now(), self.target, None, self.smudge)
+        self.record = CountRecord(
+            self._username(),
+            self._now(),
+            self.target,
+            None,
+            self.smudge,
+            counter_name=self._full_name(),
+        )
         self.bar.notice.hide()
         # The columns keep their widths while counting: sizing them to their contents on
         # every key reads every cell of the grid (a count grows within its column).

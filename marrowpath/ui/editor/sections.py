@@ -9,6 +9,7 @@ is laid out from the model's analytes, so a new analyte needs no edit here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -49,6 +50,9 @@ class Built:
     mrn: TextField | None = None
     differential: DifferentialPanel | None = None
     communications: CommunicationsTable | None = None
+    # display names by username for what the form shows of people (the communications'
+    # "by"); updated in place by the form when a case is opened
+    people: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 Filler = Callable[[Section, Built], None]
@@ -313,7 +317,7 @@ def _diagnosis(section: Section, _built: Built) -> None:
 
 def _critical_results(section: Section, built: Built) -> None:
     """The calls a new acute leukemia needs (`bench.md` 4), recorded through a dialog."""
-    table = CommunicationsTable()
+    table = CommunicationsTable(names=built.people)
     section.block().add_table(table, caption=False)
     built.communications = table
 
