@@ -105,6 +105,8 @@ class KeymapLegend(QWidget):
             row, column = i % rows, (i // rows) * 2
             self._grid.addWidget(key_box, row, column)
             self._grid.addWidget(name, row, column + 1)
+        # the columns keep to their text; the space left over stays at the right
+        self._grid.setColumnStretch(((len(entries) + rows - 1) // max(rows, 1)) * 2, 1)
         self.setToolTip(
             "Counter keys: F9 or Escape stops, Backspace or Ctrl+Z takes back the last "
             "cell, Page Up and Page Down change the target"
