@@ -12,6 +12,7 @@ Documents of `marrowpath.case/1` are upgraded to these models on the way in
 from __future__ import annotations
 
 from fractions import Fraction
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeAlias
 
 from pydantic import (
@@ -74,6 +75,8 @@ from marrowpath.domain.types import (
 )
 
 FORMAT = "marrowpath.case/2"
+# a finding that is seen or not (collagen, osteosclerosis): the pathologist's words
+SEEN = MappingProxyType({"true": "Present", "false": "Absent"})
 # The format before /2: import reads it and upgrades it (`upgrade.py`); issued versions
 # signed in it keep it.
 FORMAT_1 = "marrowpath.case/1"
@@ -524,7 +527,13 @@ class Aspirate(Document):
     morphology: Morphology | None = None
     dysplasia: Dysplasia | None = None
     auer_rods: Annotated[
-        Flag | None, FieldLabel("Auer rods", format="flag", place="morphology")
+        Flag | None,
+        FieldLabel(
+            "Auer rods",
+            format="flag",
+            place="morphology",
+            words={"true": "Present", "false": "Not seen"},
+        ),
     ] = None
     iron: Iron | None = None
     comment: Annotated[
@@ -589,8 +598,10 @@ class Core(Document):
         FieldLabel("Megakaryocytes, description", "core", entry="Megakaryocyte description"),
     ] = None
     fibrosis_grade: Annotated[FibrosisGrade, choice("Fibrosis grade")]
-    collagen: Annotated[Flag | None, FieldLabel("Collagen", format="flag")] = None
-    osteosclerosis: Annotated[Flag | None, FieldLabel("Osteosclerosis", format="flag")] = None
+    collagen: Annotated[Flag | None, FieldLabel("Collagen", format="flag", words=SEEN)] = None
+    osteosclerosis: Annotated[
+        Flag | None, FieldLabel("Osteosclerosis", format="flag", words=SEEN)
+    ] = None
     infiltrate: Infiltrate | None = None
     bone: Annotated[LongText | None, FieldLabel("Bone")] = None
     comment: Annotated[LongText | None, FieldLabel("Core comment", entry="Comment")] = None

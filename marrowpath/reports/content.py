@@ -68,7 +68,6 @@ from marrowpath.domain.wording import (
     percent_text,
     words,
     words_list,
-    yes_no,
 )
 
 # -- the model ---------------------------------------------------------------------------
@@ -467,6 +466,12 @@ def _ratio_rows(
     )
 
 
+def _flag(path: str, value: bool | None) -> str:
+    """A finding that is there or not, in its field's words ("Present", "Absent"), the
+    editor's drop-down words; empty when not recorded."""
+    return "" if value is None else field_label(path).flag_words(value)
+
+
 def _count_rows(a: Aspirate, summary: DifferentialSummary, names: Names | None) -> tuple[Row, ...]:
     """How the differential was obtained (`/2`, `bench.md` section 1): "500-cell
     differential counted with the on-screen counter by Amelia Chen", when, and the smudge cells
@@ -528,7 +533,7 @@ def _morphology(a: Aspirate) -> list[Part]:
                 Row("Dysplasia", dysplasia_text),
                 Row(
                     label_of("aspirate.auer_rods"),
-                    yes_no(a.auer_rods) if a.auer_rods is not None else "",
+                    _flag("aspirate.auer_rods", a.auer_rods),
                 ),
                 Row(
                     label_of("aspirate.iron.storage_grade"),
@@ -580,11 +585,8 @@ def core(document: CaseDocument, settings: LabSettings) -> Section:
         Row("Cellularity rule", rule),
         Row(label_of("core.megakaryocyte_number"), _megakaryocytes(c)),
         Row(label_of("core.fibrosis_grade"), words(c.fibrosis_grade)),
-        Row(label_of("core.collagen"), yes_no(c.collagen) if c.collagen is not None else ""),
-        Row(
-            label_of("core.osteosclerosis"),
-            yes_no(c.osteosclerosis) if c.osteosclerosis is not None else "",
-        ),
+        Row(label_of("core.collagen"), _flag("core.collagen", c.collagen)),
+        Row(label_of("core.osteosclerosis"), _flag("core.osteosclerosis", c.osteosclerosis)),
         Row("Infiltrate", _infiltrate(c)),
         Row(label_of("core.bone"), c.bone or ""),
         Row(label_of("core.comment"), c.comment or ""),

@@ -174,7 +174,7 @@ def _aspirate(section: Section, built: Built) -> None:
             tooltip="Where the differential was counted (aspirate smear when not recorded)",
         )
     )
-    left.add(BoolField("aspirate.auer_rods", yes="Present", no="Not seen"))
+    left.add(BoolField("aspirate.auer_rods"))
     left.heading("Dysplasia (% of the lineage's cells)")
     for lineage in ("erythroid", "granulocytic", "megakaryocytic"):
         left.add(
@@ -217,8 +217,8 @@ def _core(section: Section, built: Built) -> None:
         "Megakaryocyte\ndescription",
     )
     right.add(EnumField("core.fibrosis_grade"))
-    right.add(BoolField("core.collagen", yes="Present", no="Absent"))
-    right.add(BoolField("core.osteosclerosis", yes="Present", no="Absent"))
+    right.add(BoolField("core.collagen"))
+    right.add(BoolField("core.osteosclerosis"))
     right.heading("Infiltrate")
     right.add(ChecklistField("core.infiltrate.patterns", columns=2))
     right.add(NumberField("core.infiltrate.percent"))
