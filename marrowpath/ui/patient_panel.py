@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from marrowpath.domain.timeline import Timeline, TimelineEntry
 from marrowpath.domain.users import User
+from marrowpath.domain.wording import plural
 from marrowpath.ui import status as status_words
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
@@ -149,8 +150,8 @@ class PatientPanel(QWidget):
         self.message.hide()
         plotted = len(timeline.points)
         self.header.setText(
-            f"{timeline.patient_name} · {timeline.mrn} · {len(timeline.entries)} marrows, "
-            f"{plotted} with issued values"
+            f"{timeline.patient_name} · {timeline.mrn} · "
+            f"{plural(len(timeline.entries), 'marrow')}, {plotted} with issued values"
         )
         self.table.setRowCount(len(timeline.entries))
         for row, entry in enumerate(timeline.entries):
@@ -158,16 +159,25 @@ class PatientPanel(QWidget):
                 item = QTableWidgetItem(text)
                 if not entry.plotted:
                     item.setForeground(self.palette().placeholderText())
+                if text:
+                    item.setToolTip(text)  # the diagnosis is elided to the width left
                 self.table.setItem(row, column, item)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.resizeColumnsToContents()
+        # the diagnosis (last) takes the width the other columns leave, elided, so that
+        # the list never scrolls sideways nor hides its rows behind a scroll bar
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self._fit_table(len(timeline.entries))
         self.chart.show_timeline(timeline)
 
     def _fit_table(self, rows: int) -> None:
         """Room for every row up to eight (a longer list scrolls), the chart below."""
         shown = max(1, min(rows, 8))
-        height = self.table.horizontalHeader().height() + 4
+        height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + 4
         height += shown * self.table.verticalHeader().defaultSectionSize()
+        if self.table.horizontalScrollBar().maximum() > 0:  # columns wider than the screen
+            height += self.table.horizontalScrollBar().sizeHint().height()
         self.table.setMinimumHeight(height)
         self.splitter.setSizes([height, max(self.height() - height, 260)])
 

@@ -30,6 +30,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from marrowpath.domain.timeline import Timeline, TimelineEntry, Values
+from marrowpath.domain.wording import plural
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class TrendChart(QChartView):
         # four intervals on both axes, so the grid lines of % and M:E coincide
         step = max(1, math.ceil(float(highest_ratio) * 1.1 / 4))
         self.ratio_axis.setRange(0, 4 * step)
-        chart.setTitle(f"{timeline.patient_name}: {len(points)} marrows plotted")
+        chart.setTitle(f"{timeline.patient_name}: {plural(len(points), 'marrow')} plotted")
 
     def _set_time_range(self, timeline: Timeline) -> None:
         # every listed case, plotted or not: the course runs up to the case in hand
