@@ -261,9 +261,7 @@ class Clinical(Document):
     ] = None
     history: Annotated[LongText | None, FieldLabel("History")] = None
     cbc: Cbc | None = None
-    blood_smear: Annotated[
-        LongText | None, FieldLabel("Peripheral blood smear", entry="Blood smear")
-    ] = None
+    blood_smear: Annotated[LongText | None, FieldLabel("Peripheral blood smear")] = None
     therapy: Annotated[
         Annotated[list[Therapy], Field(max_length=50)] | None,
         FieldLabel("Therapy"),
@@ -287,9 +285,7 @@ class Procedure(Document):
         Laterality,
         choice("Laterality", words={"not_applicable": "Not applicable"}, place="identification"),
     ]
-    operator: Annotated[
-        ShortText | None, FieldLabel("Performed by", "procedure", entry="Operator")
-    ] = None
+    operator: Annotated[ShortText | None, FieldLabel("Performed by", "procedure")] = None
     sedation: Annotated[Sedation | None, choice("Sedation")] = None
     complications: Annotated[
         list[Complication] | None,
@@ -643,9 +639,8 @@ class Stain(Document):
             },
         ),
     ]
-    percent: Annotated[Percent | None, FieldLabel("Positive (%)", format="percent", entry="%")] = (
-        None
-    )
+    # the editor's column reads as the report's: "%" alone did not say of what
+    percent: Annotated[Percent | None, FieldLabel("Positive (%)", format="percent")] = None
     pattern: Annotated[ShortText | None, FieldLabel("Pattern")] = None
     comment: Annotated[LongText | None, FieldLabel("Comment")] = None
 
@@ -680,9 +675,7 @@ class Ancillary(Document):
     ]
     result: Annotated[LongText | None, FieldLabel("Result")] = None
     performed_by: Annotated[ShortText | None, FieldLabel("Performed by")] = None
-    reported_on: Annotated[
-        IsoDate | None, FieldLabel("Reported", format="date", entry="Reported on")
-    ] = None
+    reported_on: Annotated[IsoDate | None, FieldLabel("Reported", format="date")] = None
     measurements: Annotated[
         Annotated[list[Measurement], Field(max_length=50)] | None,
         FieldLabel("Measurement"),
