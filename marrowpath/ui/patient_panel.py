@@ -108,7 +108,7 @@ class PatientPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         # sized once after filling (resizing to contents on every item costs ms per cell)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setStretchLastSection(False)  # Stretch mode, set below
         self.table.doubleClicked.connect(lambda index: self._open_row(index.row()))
         self.table.activated.connect(lambda index: self._open_row(index.row()))
         self.chart = TrendChart()

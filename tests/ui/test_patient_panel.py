@@ -169,7 +169,7 @@ def test_one_marrow_is_counted_in_the_singular_and_its_row_is_not_hidden(
         ),
     )
     widget = panel(qtbot, services, team["drpark"])
-    widget.resize(1340, 600)
+    widget.resize(820, 600)  # about the width the Patient course gets in the editor
     widget.show()
     qtbot.waitExposed(widget)
     widget.show_timeline(one)
