@@ -408,10 +408,19 @@ def _awaiting_signature_of(username: str) -> Any:
 
 
 def _review_from() -> Any:
-    """The resident who sent the case for review, if any."""
+    """The resident who sent the case for review, if any, by name (the username when
+    not a user here)."""
     return (
-        select(CaseReviewRow.resident).where(CaseReviewRow.case_id == CaseRow.id).scalar_subquery()
+        select(func.coalesce(_user_name(CaseReviewRow.resident), CaseReviewRow.resident))
+        .where(CaseReviewRow.case_id == CaseRow.id)
+        .scalar_subquery()
     )
+
+
+def _user_name(username: Any) -> Any:
+    """The display name of the user in a username column: the worklist shows people by
+    name (None when the username is not a user here)."""
+    return select(UserRow.full_name).where(UserRow.username == username).scalar_subquery()
 
 
 def _after(column: Any, position: tuple[Any, int], *, descending: bool) -> Any:
@@ -756,6 +765,7 @@ class SqlCaseRepository:
             summary.diagnosis.label("diagnosis"),
             summary.ordering_provider.label("ordering_provider"),
             CaseRow.assigned_pathologist,
+            _user_name(CaseRow.assigned_pathologist).label("pathologist_name"),
             CaseRow.created_at,
             CaseRow.issued_count,
         )
@@ -776,6 +786,7 @@ class SqlCaseRepository:
                 diagnosis=row.diagnosis,
                 ordering_provider=row.ordering_provider,
                 assigned_pathologist=row.assigned_pathologist,
+                pathologist_name=row.pathologist_name,
                 created_at=row.created_at,
                 issued_count=row.issued_count,
                 first_issued_at=_aware(row.first_issued_at),

@@ -14,6 +14,7 @@ from typing import Any
 from marrowpath.demo.model import DemoCase, DemoStep
 from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.lifecycle import MEANING, STATUS_AFTER, AmendmentReason, Status, VersionKind
+from marrowpath.domain.people import usernames_in
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import User
 from marrowpath.domain.validation import parse_case
@@ -100,6 +101,8 @@ def _replay(
             reason_category=category,
             reason=reason,
             addendum_text=text,
+            people={u: users[u].full_name for u in sorted(usernames_in(document)) if u in users}
+            or None,
         )
         issued.append(IssuedVersion(content=content, sha256=content.sha256()))
         status = STATUS_AFTER[kind]

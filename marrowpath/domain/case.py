@@ -12,6 +12,7 @@ Documents of `marrowpath.case/1` are upgraded to these models on the way in
 from __future__ import annotations
 
 from fractions import Fraction
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeAlias
 
 from pydantic import (
@@ -74,6 +75,8 @@ from marrowpath.domain.types import (
 )
 
 FORMAT = "marrowpath.case/2"
+# a finding that is seen or not (collagen, osteosclerosis): the pathologist's words
+SEEN = MappingProxyType({"true": "Present", "false": "Absent"})
 # The format before /2: import reads it and upgrades it (`upgrade.py`); issued versions
 # signed in it keep it.
 FORMAT_1 = "marrowpath.case/1"
@@ -258,9 +261,7 @@ class Clinical(Document):
     ] = None
     history: Annotated[LongText | None, FieldLabel("History")] = None
     cbc: Cbc | None = None
-    blood_smear: Annotated[
-        LongText | None, FieldLabel("Peripheral blood smear", entry="Blood smear")
-    ] = None
+    blood_smear: Annotated[LongText | None, FieldLabel("Peripheral blood smear")] = None
     therapy: Annotated[
         Annotated[list[Therapy], Field(max_length=50)] | None,
         FieldLabel("Therapy"),
@@ -284,9 +285,7 @@ class Procedure(Document):
         Laterality,
         choice("Laterality", words={"not_applicable": "Not applicable"}, place="identification"),
     ]
-    operator: Annotated[
-        ShortText | None, FieldLabel("Performed by", "procedure", entry="Operator")
-    ] = None
+    operator: Annotated[ShortText | None, FieldLabel("Performed by", "procedure")] = None
     sedation: Annotated[Sedation | None, choice("Sedation")] = None
     complications: Annotated[
         list[Complication] | None,
@@ -524,7 +523,13 @@ class Aspirate(Document):
     morphology: Morphology | None = None
     dysplasia: Dysplasia | None = None
     auer_rods: Annotated[
-        Flag | None, FieldLabel("Auer rods", format="flag", place="morphology")
+        Flag | None,
+        FieldLabel(
+            "Auer rods",
+            format="flag",
+            place="morphology",
+            words={"true": "Present", "false": "Not seen"},
+        ),
     ] = None
     iron: Iron | None = None
     comment: Annotated[
@@ -589,8 +594,10 @@ class Core(Document):
         FieldLabel("Megakaryocytes, description", "core", entry="Megakaryocyte description"),
     ] = None
     fibrosis_grade: Annotated[FibrosisGrade, choice("Fibrosis grade")]
-    collagen: Annotated[Flag | None, FieldLabel("Collagen", format="flag")] = None
-    osteosclerosis: Annotated[Flag | None, FieldLabel("Osteosclerosis", format="flag")] = None
+    collagen: Annotated[Flag | None, FieldLabel("Collagen", format="flag", words=SEEN)] = None
+    osteosclerosis: Annotated[
+        Flag | None, FieldLabel("Osteosclerosis", format="flag", words=SEEN)
+    ] = None
     infiltrate: Infiltrate | None = None
     bone: Annotated[LongText | None, FieldLabel("Bone")] = None
     comment: Annotated[LongText | None, FieldLabel("Core comment", entry="Comment")] = None
@@ -632,9 +639,8 @@ class Stain(Document):
             },
         ),
     ]
-    percent: Annotated[Percent | None, FieldLabel("Positive (%)", format="percent", entry="%")] = (
-        None
-    )
+    # the editor's column reads as the report's: "%" alone did not say of what
+    percent: Annotated[Percent | None, FieldLabel("Positive (%)", format="percent")] = None
     pattern: Annotated[ShortText | None, FieldLabel("Pattern")] = None
     comment: Annotated[LongText | None, FieldLabel("Comment")] = None
 
@@ -669,9 +675,7 @@ class Ancillary(Document):
     ]
     result: Annotated[LongText | None, FieldLabel("Result")] = None
     performed_by: Annotated[ShortText | None, FieldLabel("Performed by")] = None
-    reported_on: Annotated[
-        IsoDate | None, FieldLabel("Reported", format="date", entry="Reported on")
-    ] = None
+    reported_on: Annotated[IsoDate | None, FieldLabel("Reported", format="date")] = None
     measurements: Annotated[
         Annotated[list[Measurement], Field(max_length=50)] | None,
         FieldLabel("Measurement"),

@@ -75,7 +75,8 @@ class FieldLabel:
             ("Quality" -> "Quality (aspirate)").
         unit -- printed after the value ("×10⁹/L", "mm").
         format -- how the value is written (see `Format`).
-        words -- enumeration values whose printed words differ from the default.
+        words -- enumeration values whose printed words differ from the default; for a
+            flag, its words for "true" and "false" when not Yes and No ("Present").
         group -- identity and diagnosis rows lead a changes table and are never cut.
         place -- where the field prints when not where its model's fields print.
         entry -- the editor's label, when the form says it differently ("WBC").
@@ -123,6 +124,12 @@ class FieldLabel:
     def enum_words(self, value: object) -> str:
         code = str(value)
         return self.words.get(code) or label(code)
+
+    def flag_words(self, value: bool) -> str:
+        """A flag in the words of its field: "Present" / "Absent" for collagen, "Yes" /
+        "No" unless said otherwise; the editor's drop-down and the report read the same."""
+        default = "Yes" if value else "No"
+        return self.words.get("true" if value else "false") or default
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from marrowpath.domain.wording import (
     join,
     long_date,
     one_decimal,
-    yes_no,
 )
 
 FIRST_PAGE_ROWS = 12
@@ -312,7 +311,7 @@ def _value(walk: _Walk, pattern: str, entry: FieldLabel, value: Any, side: str) 
     if fmt == "enum":
         return entry.enum_words(value)
     if fmt == "flag":
-        return yes_no(bool(value))
+        return entry.flag_words(bool(value))
     if fmt == "number" and isinstance(value, int | float):
         return f"{as_entered(value)}{unit}"
     if fmt == "percent" and isinstance(value, int | float):

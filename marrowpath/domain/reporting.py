@@ -10,7 +10,7 @@ WITHDRAWN.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -60,8 +60,9 @@ class ReportRequest:
         draft -- True for a working document never issued: printed with a DRAFT watermark.
         patient_summary -- append the plain-language pages for the patient.
         rendered_at -- when a draft is rendered (drafts only; issued PDFs carry signed_at).
-        people -- for a draft, (username, name) of the people the document names, so
-            that the report prints "counted by Dana Park", not a username.
+        people -- display names by username for a draft (who counted, who communicated),
+            read from the user store when it is rendered; an issued version prints the
+            names captured when it was signed (`names`).
     """
 
     document: CaseDocument
@@ -72,15 +73,16 @@ class ReportRequest:
     draft: bool = False
     patient_summary: bool = False
     rendered_at: datetime | None = None
-    people: tuple[tuple[str, str], ...] = ()
+    people: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> dict[str, str]:
-        """Username -> name for the people the document names (who counted): the
-        version's own, as signed, or for a draft today's from the user store (`people`)."""
+        """Display names by username for what this prints: the version's, as signed (none
+        for a version signed before names were kept: it prints the usernames it showed
+        then), or a draft's read today."""
         version = self.version
         if version is not None:
-            return dict(version.content.names or {})
+            return dict(version.content.people or {})
         return dict(self.people)
 
     @property

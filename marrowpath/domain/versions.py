@@ -89,10 +89,12 @@ class VersionContent(BaseModel):
     # the discordant findings the signer acknowledged (`clinical-rules.md` 6), covered by
     # the signature; None when there were none (and in versions signed before checks)
     acknowledged: tuple[str, ...] | None = None
-    # the names of the people the document names by username (who counted the
-    # differential), as printed at signing: a reprint never changes when a user's name
-    # does. None when there were none (and in versions signed before names printed)
-    names: dict[str, str] | None = None
+    # The display names of the users the document names by username (the count's
+    # `counted_by`, each communication's `by`), as they were when it was signed: the
+    # report prints people's names, and a name changed later in the user store must not
+    # change what was signed. None in versions signed before (they print the usernames
+    # they were signed with, so that they render as signed).
+    people: dict[str, str] | None = None
     # A version signed in `marrowpath.case/1`: its document exactly as signed (JSON), while
     # `document` holds it upgraded to /2 for reading (`upgrade.py`). None for /2.
     _signed_document: dict[str, Any] | None = PrivateAttr(default=None)

@@ -106,6 +106,11 @@ def words_list(values: Iterable[object]) -> str:
     return phrase[:1].upper() + phrase[1:]
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """ "1 marrow", "2 marrows", "0 marrows": a count with its noun agreeing."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
 def yes_no(value: bool | None) -> str:
     if value is None:
         return NOT_RECORDED

@@ -14,7 +14,6 @@ content (`bench.md` section 1).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
@@ -53,6 +52,7 @@ from marrowpath.domain.enums import (
     MeasurementUnit,
 )
 from marrowpath.domain.labels import field_label, fields_under, label_of
+from marrowpath.domain.people import Names, person
 from marrowpath.domain.reference_intervals import NO_INTERVAL_TEXT
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.thresholds import Count, stain_quantity, threshold_advisory
@@ -68,7 +68,6 @@ from marrowpath.domain.wording import (
     percent_text,
     words,
     words_list,
-    yes_no,
 )
 
 # -- the model ---------------------------------------------------------------------------
@@ -368,9 +367,7 @@ COUNT_METHOD_WORDS = {
 }
 
 
-def aspirate(
-    document: CaseDocument, settings: LabSettings, names: Mapping[str, str] | None = None
-) -> Section:
+def aspirate(document: CaseDocument, settings: LabSettings, names: Names | None = None) -> Section:
     a = document.aspirate
     if a is None:
         return Section("aspirate", "Bone marrow aspirate", ())
@@ -394,10 +391,7 @@ def aspirate(
         summary = summarise_differential(a.differential, settings, age=case_age(document))
         parts.append(_differential_table(document, settings, a, summary))
         parts.append(
-            Rows(
-                "",
-                (*_ratio_rows(document, settings, summary), *_count_rows(a, summary, names)),
-            )
+            Rows("", (*_ratio_rows(document, settings, summary), *_count_rows(a, summary, names)))
         )
     parts += _morphology(a)
     return Section("aspirate", "Bone marrow aspirate", tuple(parts))
@@ -472,12 +466,16 @@ def _ratio_rows(
     )
 
 
-def _count_rows(
-    a: Aspirate, summary: DifferentialSummary, names: Mapping[str, str] | None
-) -> tuple[Row, ...]:
+def _flag(path: str, value: bool | None) -> str:
+    """A finding that is there or not, in its field's words ("Present", "Absent"), the
+    editor's drop-down words; empty when not recorded."""
+    return "" if value is None else field_label(path).flag_words(value)
+
+
+def _count_rows(a: Aspirate, summary: DifferentialSummary, names: Names | None) -> tuple[Row, ...]:
     """How the differential was obtained (`/2`, `bench.md` section 1): "500-cell
-    differential counted with the on-screen counter by Amy Chen", when, and the smudge
-    cells seen outside the count. The second observer's count is never printed."""
+    differential counted with the on-screen counter by Amelia Chen", when, and the smudge cells
+    seen outside the count. The second observer's count is never printed."""
     count = a.count
     if count is None:
         return ()
@@ -490,16 +488,13 @@ def _count_rows(
     )
 
 
-def provenance_text(
-    count: CountProvenance, cells_counted: int, names: Mapping[str, str] | None = None
-) -> str:
-    """ "500-cell differential counted with the on-screen counter by Amy Chen, 2026-11-19
-    10:02-10:14 UTC-05:00 (target 500 cells)": the counter's name when the user store
-    knows the username (`names`), else the username as stored (it need not be a user
-    of this database)."""
+def provenance_text(count: CountProvenance, cells_counted: int, names: Names | None = None) -> str:
+    """ "500-cell differential counted with the on-screen counter by Amelia Chen,
+    2026-11-19 10:02-10:14 UTC-05:00 (target 500 cells)": the counter's display name
+    when `names` knows the username, else the username as stored."""
     text = f"{cells_counted}-cell differential {COUNT_METHOD_WORDS[count.method]}"
     if count.counted_by:
-        text += f" by {(names or {}).get(count.counted_by) or count.counted_by}"
+        text += f" by {person(count.counted_by, names)}"
     when = _span_text(count.started_at, count.finished_at)
     if when:
         text += f", {when}"
@@ -538,7 +533,7 @@ def _morphology(a: Aspirate) -> list[Part]:
                 Row("Dysplasia", dysplasia_text),
                 Row(
                     label_of("aspirate.auer_rods"),
-                    yes_no(a.auer_rods) if a.auer_rods is not None else "",
+                    _flag("aspirate.auer_rods", a.auer_rods),
                 ),
                 Row(
                     label_of("aspirate.iron.storage_grade"),
@@ -590,11 +585,8 @@ def core(document: CaseDocument, settings: LabSettings) -> Section:
         Row("Cellularity rule", rule),
         Row(label_of("core.megakaryocyte_number"), _megakaryocytes(c)),
         Row(label_of("core.fibrosis_grade"), words(c.fibrosis_grade)),
-        Row(label_of("core.collagen"), yes_no(c.collagen) if c.collagen is not None else ""),
-        Row(
-            label_of("core.osteosclerosis"),
-            yes_no(c.osteosclerosis) if c.osteosclerosis is not None else "",
-        ),
+        Row(label_of("core.collagen"), _flag("core.collagen", c.collagen)),
+        Row(label_of("core.osteosclerosis"), _flag("core.osteosclerosis", c.osteosclerosis)),
         Row("Infiltrate", _infiltrate(c)),
         Row(label_of("core.bone"), c.bone or ""),
         Row(label_of("core.comment"), c.comment or ""),
@@ -777,10 +769,10 @@ def _measurement(study: Ancillary, measurement: Measurement) -> tuple[str, ...]:
 # -- critical results communicated -------------------------------------------------------
 
 
-def communications(document: CaseDocument) -> Section:
+def communications(document: CaseDocument, names: Names | None = None) -> Section:
     """Each critical result communicated, or attempted, as one sentence with its date and
     time (`bench.md` section 4)."""
-    lines = tuple(communication_text(c) for c in document.communications or [])
+    lines = tuple(communication_text(c, names) for c in document.communications or [])
     title = "Critical result communications"
     return Section("communications", title, (Sentences(lines),) if lines else ())
 
@@ -800,12 +792,12 @@ def _how(method: CommunicationMethod) -> str:
     return f"by {said[:1].lower()}{said[1:]}"
 
 
-def communication_text(c: Communication) -> str:
+def communication_text(c: Communication, names: Names | None = None) -> str:
     """ "Critical result communicated to Dr X (hematology) by phone on 2026-11-20 at 15:05
-    UTC-05:00 by akowalski; read back." An attempt that did not reach the clinician says
+    UTC-05:00 by Amelia Chen; read back." An attempt that did not reach the clinician says
     so: "Attempt to communicate a critical result to ...; not reached." """
     to = f"{c.to} ({c.role})" if c.role else c.to
-    said = f"to {to} {_how(c.method)} {_when_text(c.at)} by {c.by}"
+    said = f"to {to} {_how(c.method)} {_when_text(c.at)} by {person(c.by, names)}"
     if not c.reached:
         text = f"Attempt to communicate a critical result {said}; not reached"
     else:
@@ -822,7 +814,7 @@ def communication_text(c: Communication) -> str:
 
 
 def findings(
-    document: CaseDocument, settings: LabSettings, names: Mapping[str, str] | None = None
+    document: CaseDocument, settings: LabSettings, names: Names | None = None
 ) -> tuple[Section, ...]:
     """Every findings section in report order; a section with nothing to say is empty
     (falsy) and neither renderer prints it. `names`: username -> name of the people the
@@ -835,7 +827,7 @@ def findings(
         key_results(document, settings),
         stains(document),
         ancillary(document),
-        communications(document),
+        communications(document, names),
     )
 
 

@@ -26,3 +26,7 @@ class SectionContext:
     @property
     def settings(self) -> LabSettings:
         return self.request.settings
+
+    @property
+    def names(self) -> dict[str, str]:
+        return self.request.names

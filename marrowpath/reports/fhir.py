@@ -101,7 +101,7 @@ def bundle(request: ResultRequest) -> Json:
     ]
     results = []
     if status is not Status.CANCELLED:
-        for key, observation in _observations(document, content.settings, content.names):
+        for key, observation in _observations(document, content.settings, content.people):
             observation.update(
                 status=OBSERVATION_STATUS[status],
                 category=[_concept(OBSERVATION_CATEGORY, "laboratory", "Laboratory")],

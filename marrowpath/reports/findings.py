@@ -151,6 +151,6 @@ _TABLES: dict[str, Callable[[SectionContext, Table], list[Flowable]]] = {
 def findings_sections(ctx: SectionContext) -> list[Flowable]:
     """All findings sections in report order."""
     story: list[Flowable] = []
-    for section in content.findings(ctx.case, ctx.settings, ctx.request.names):
+    for section in content.findings(ctx.case, ctx.settings, ctx.names):
         story += render_section(ctx, section)
     return story

@@ -277,7 +277,7 @@ def _observations(request: ResultRequest) -> list[Observation]:
     if document.diagnosis.recommendations:
         observations.append(_ft(codes.RECOMMENDATIONS, document.diagnosis.recommendations))
     observations += _numeric(document, content.settings)
-    for key, section in text.sections(document, content.settings, content.names).items():
+    for key, section in text.sections(document, content.settings, content.people).items():
         observations.append(_ft(codes.SECTIONS[key], section))
     observations += _history(request)
     observations.append(_ft(codes.SIGNATURE, text.signature(request.version)))

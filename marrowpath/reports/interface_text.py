@@ -8,9 +8,8 @@ value is never written twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from marrowpath.domain.case import CaseDocument
+from marrowpath.domain.people import Names
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.versions import IssuedVersion
 from marrowpath.domain.wording import datetime_text
@@ -52,9 +51,7 @@ def procedure(document: CaseDocument) -> str:
     return section_text(Section(section.key, section.title, (specimens, *section.parts)))
 
 
-def aspirate(
-    document: CaseDocument, settings: LabSettings, names: Mapping[str, str] | None = None
-) -> str:
+def aspirate(document: CaseDocument, settings: LabSettings, names: Names | None = None) -> str:
     return section_text(content.aspirate(document, settings, names))
 
 
@@ -70,12 +67,12 @@ def ancillary(document: CaseDocument) -> str:
     return section_text(content.ancillary(document))
 
 
-def communications(document: CaseDocument) -> str:
-    return section_text(content.communications(document))
+def communications(document: CaseDocument, names: Names | None = None) -> str:
+    return section_text(content.communications(document, names))
 
 
 def sections(
-    document: CaseDocument, settings: LabSettings, names: Mapping[str, str] | None = None
+    document: CaseDocument, settings: LabSettings, names: Names | None = None
 ) -> dict[str, str]:
     """Every findings section sent as text, by the key of its content section, in report
     order; empty sections left out. Key results go as numeric observations instead."""
@@ -86,7 +83,7 @@ def sections(
         "core": core(document, settings),
         "stains": stains(document),
         "ancillary": ancillary(document),
-        "communications": communications(document),
+        "communications": communications(document, names),
     }
     return {key: text for key, text in texts.items() if text}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal, ParamSpec, TypeVar
 
@@ -57,6 +57,7 @@ from marrowpath.services.documents import (
 )
 from marrowpath.services.issued import issued_for_use, require_status_follows
 from marrowpath.services.outbox import queue_cancellation, queue_version
+from marrowpath.services.people import display_names, usernames_in
 from marrowpath.services.ports import (
     CaseQuery,
     CaseRecord,
@@ -104,6 +105,13 @@ class CaseView:
     settings: LabSettings
     # a resident's draft sent for review: the changes made to the text since
     review: ReviewChanges | None = None
+    # display names of the users the record and its document name by username (who
+    # saved it last, who counted, who communicated), for the editor to show
+    people: dict[str, str] = field(default_factory=dict)
+
+    def name_of(self, username: str | None) -> str:
+        """A user's display name, or the username as stored when not a user here."""
+        return self.people.get(username or "", username or "")
 
     @property
     def flags(self) -> list[Flag]:
@@ -259,9 +267,11 @@ class CaseService:
             check = check_draft(case.working, today=self._ctx.clock.today())
             document = self._document_or_none(case.working)
             review = review_of(uow, case) if actor.can(Permission.SEE_WORKING) else None
+            named = usernames_in(case.working) | {case.updated_by}
+            people = display_names(uow, named | {case.assigned_pathologist or ""})
             uow.record(AuditEntry("view", actor.username, accession, {}))
             uow.commit()
-        return CaseView(case, versions, check, document, settings, review)
+        return CaseView(case, versions, check, document, settings, review, people)
 
     @audited("check")
     def check(self, actor: User, accession: str) -> CheckReport:
@@ -433,7 +443,7 @@ class CaseService:
                 draft=True,
                 patient_summary=patient_summary,
                 rendered_at=self._ctx.clock.now(),
-                people=tuple(names_in(uow, document).items()),
+                people=display_names(uow, usernames_in(document)),
             ), None
         chosen = issued[-1]
         request = ReportRequest(
@@ -1006,7 +1016,7 @@ class CaseService:
             if settings.prior_marrows_on
             else None,
             acknowledged=acknowledged or None,
-            names=names_in(uow, document) or None,
+            people=display_names(uow, usernames_in(document)) or None,
         )
         version = IssuedVersion(content=content, sha256=content.sha256())
         if self._ctx.renderer is not None:
@@ -1160,16 +1170,3 @@ def _audit_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[s
         {"path": c.path, "before": short(c.before), "after": short(c.after)}
         for c in changes(before, after)
     ]
-
-
-def names_in(uow: UnitOfWork, document: CaseDocument) -> dict[str, str]:
-    """The names of the people the document names by username and the report prints
-    (who counted the differential: "counted by Dana Park"); a username that is no user
-    of this database prints as stored."""
-    names: dict[str, str] = {}
-    count = document.aspirate.count if document.aspirate is not None else None
-    if count is not None and count.counted_by:
-        record = uow.users.get(count.counted_by)
-        if record is not None:
-            names[count.counted_by] = record.user.full_name
-    return names

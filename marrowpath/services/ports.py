@@ -114,8 +114,10 @@ class CaseSummary:
     amended: bool = False
     # where the next page starts (`CaseQuery.after`): the sort column's value and the id
     position: tuple[Any, int] | None = None
-    # the resident who sent this draft for review (the attending's queue marks it)
+    # the resident who sent this draft for review, by name (the attending's queue marks it)
     review_from: str | None = None
+    # the assigned pathologist's display name (None: not a user here, or none assigned)
+    pathologist_name: str | None = None
 
 
 SortKey = Literal[

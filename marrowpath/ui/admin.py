@@ -35,11 +35,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from marrowpath.domain.enums import DifferentialCategory
 from marrowpath.domain.errors import Refused
 from marrowpath.domain.reference_intervals import ReferenceInterval
 from marrowpath.domain.settings import CELLULARITY_RULES, LabIdentity, LabSettings
 from marrowpath.domain.users import MIN_PASSWORD_LENGTH, PASSWORD_RULE, Permission, Role, User
 from marrowpath.ui.busy import BusyIndicator
+from marrowpath.ui.editor.differential import category_name
 from marrowpath.ui.patients_tab import PatientsTab
 from marrowpath.ui.providers_tab import ProvidersTab
 from marrowpath.ui.services import Services
@@ -55,6 +57,21 @@ IDENTITY_FIELDS = (
     ("director", "Medical director"),
     ("after_hours_phone", "After-hours telephone"),
 )
+
+
+# Interval keys that are not differential categories, named as the report's rows are.
+_INTERVAL_NAMES = {"erythroid": "Erythroid precursors, total", "me_ratio": "M:E ratio"}
+
+
+def interval_name(key: str) -> str:
+    """A reference interval's row as the differential grid and the report name it
+    ("Neutrophils (segmented)", "M:E ratio"), never the settings key ("neutrophils")."""
+    if key in _INTERVAL_NAMES:
+        return _INTERVAL_NAMES[key]
+    try:
+        return category_name(DifferentialCategory(key))
+    except ValueError:
+        return key.replace("_", " ").capitalize()
 
 
 class UsersModel(QAbstractTableModel):
@@ -287,13 +304,14 @@ class AdminDialog(QDialog):
         for key, interval in settings.reference_intervals.items():
             row = self.intervals.rowCount()
             self.intervals.insertRow(row)
-            name = QTableWidgetItem(key.replace("_", " "))
+            name = QTableWidgetItem(interval_name(key))
             name.setData(Qt.ItemDataRole.UserRole, key)
             name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
             self.intervals.setItem(row, 0, name)
             self.intervals.setItem(row, 1, QTableWidgetItem(f"{interval.low:g}"))
             self.intervals.setItem(row, 2, QTableWidgetItem(f"{interval.high:g}"))
         self.intervals.resizeColumnsToContents()
+        self.intervals.horizontalHeader().setStretchLastSection(True)
         layout.addWidget(self.intervals, 1)
         return page
 

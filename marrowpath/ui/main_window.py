@@ -27,7 +27,7 @@ from marrowpath.ui.preview import PreviewWidget
 from marrowpath.ui.services import Services
 from marrowpath.ui.sign_in import IdleWatcher, SignInDialog
 from marrowpath.ui.tasks import TaskRunner, collect_garbage
-from marrowpath.ui.worklist import WorklistView
+from marrowpath.ui.worklist import WorklistView, stretch_diagnosis
 
 DELIVERY_CHECK_MS = 60_000
 DEFAULT_SIZE = (1366, 800)
@@ -532,6 +532,7 @@ class MainWindow(QMainWindow):
         header = settings.value("main/worklist-header")
         if isinstance(header, QByteArray):
             self.worklist.table.horizontalHeader().restoreState(header)
+            stretch_diagnosis(self.worklist.table.horizontalHeader())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._locked:  # closed behind the lock screen: nobody may answer "Save?"

@@ -3,7 +3,7 @@
 
 The window's actions (New case, Save, Ctrl+W...) carry their shortcuts here and in the
 toolbar alike (one QAction each). The keys an editor owns itself (F9, F10, Alt+1 ...
-Alt+9: each open case has its own) are listed with the key after a tab in the text and
+Alt+9, Alt+0, Ctrl+G: each open case has its own) are listed with the key after a tab in the text and
 no shortcut of their own, so that a key never has two owners (Qt then fires neither);
 chosen from the menu they act on the case in front.
 """
@@ -18,11 +18,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from marrowpath.ui.editor.case_editor import CaseEditor
+from marrowpath.ui.editor.navigation import GO_TO_SECTION_KEY, section_menu_text
 
 if TYPE_CHECKING:
     from marrowpath.ui.main_window import MainWindow
 
-SECTION_KEYS = 9
+SECTION_KEYS = 10  # Alt+1 ... Alt+9, Alt+0; later sections through Ctrl+G's menu
 
 # What Help, Keyboard shortcuts lists: the fixed keys of look-and-feel.md and bench.md.
 KEYS: tuple[tuple[str, str], ...] = (
@@ -32,7 +33,9 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+W", "Close the case tab"),
     ("Ctrl+P", "Preview and print"),
     ("F5", "Refresh the worklist"),
-    ("Alt+1 ... Alt+9", "Go to the editor's sections, in report order"),
+    ("Alt+1 ... Alt+9", "Go to the editor's first nine sections, in report order"),
+    ("Alt+0", "Go to the editor's tenth section (Critical results)"),
+    ("Ctrl+G", "Go to section: a menu of every section; type its digit or letter"),
     ("F9", "Differential counter (F9 or Escape stops)"),
     ("F10", "Ring sideroblast counter"),
     ("Ctrl+Return", "Sign out"),
@@ -94,13 +97,18 @@ def build_menus(window: MainWindow) -> Menus:
     worklist = view.addAction("Worklist")
     worklist.triggered.connect(lambda: window.tabs.setCurrentWidget(window.worklist))
     view.addAction(window.refresh_action)
+    go_menu = view.addAction(listed("Go to section...", GO_TO_SECTION_KEY))
+    go_menu.triggered.connect(on_editor(lambda e: e.nav.show_menu()))
     sections = view.addMenu("Go to section")
-    section_actions = []
-    for number in range(1, SECTION_KEYS + 1):
-        go = sections.addAction(listed(f"Section {number}", f"Alt+{number}"))
-        go.triggered.connect(on_editor(_jump_to(number - 1)))
+    section_actions = [go_menu]
+    for row in range(SECTION_KEYS):
+        go = sections.addAction(section_menu_text(row, f"Section {row + 1}"))
+        go.triggered.connect(on_editor(_jump_to(row)))
         section_actions.append(go)
-    sections.aboutToShow.connect(lambda: _name_sections(window, section_actions))
+    later: list[QAction] = []
+    sections.aboutToShow.connect(
+        lambda: _name_sections(window, sections, section_actions[1:], later, on_editor)
+    )
     view.addSeparator()
     view.addActions([window.deliveries_action, window.admin_action])
 
@@ -118,15 +126,30 @@ def _jump_to(row: int) -> Callable[[CaseEditor], None]:
     return jump
 
 
-def _name_sections(window: MainWindow, actions: list[QAction]) -> None:
-    """The section titles of the case in front (the same for every case)."""
+def _name_sections(
+    window: MainWindow,
+    menu: QMenu,
+    actions: list[QAction],
+    later: list[QAction],
+    on_editor: Callable[[Callable[[CaseEditor], object]], Callable[[], None]],
+) -> None:
+    """The section titles of the case in front (the same for every case): the first ten
+    with their keys, the later ones with their mnemonic letters."""
     editor = window.current_editor()
     if editor is None:
         return
     titles = [section.title() for section in editor.form.sections]
-    for number, action in enumerate(actions, start=1):
-        if number <= len(titles):
-            action.setText(listed(titles[number - 1], f"Alt+{number}"))
+    for row, action in enumerate(actions):
+        if row < len(titles):
+            action.setText(section_menu_text(row, titles[row]))
+    for action in later:
+        menu.removeAction(action)
+        action.deleteLater()
+    later.clear()
+    for row in range(len(actions), len(titles)):
+        go = menu.addAction(section_menu_text(row, titles[row]))
+        go.triggered.connect(on_editor(_jump_to(row)))
+        later.append(go)
 
 
 def keys_text() -> str:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from marrowpath.domain.timeline import TherapyPeriod, Timeline, TimelineEntry
 from marrowpath.domain.users import User
+from marrowpath.domain.wording import plural
 from marrowpath.ui import status as status_words
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
@@ -121,7 +122,7 @@ class PatientPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         # sized once after filling (resizing to contents on every item costs ms per cell)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setStretchLastSection(False)  # Stretch mode, set below
         self.table.doubleClicked.connect(lambda index: self._open_row(index.row()))
         self.table.activated.connect(lambda index: self._open_row(index.row()))
         self.chart = TrendChart()
@@ -169,8 +170,8 @@ class PatientPanel(QWidget):
         self.message.hide()
         plotted = len(timeline.points)
         self.header.setText(
-            f"{timeline.patient_name} · {timeline.mrn} · {len(timeline.entries)} marrows, "
-            f"{plotted} with issued values"
+            f"{timeline.patient_name} · {timeline.mrn} · "
+            f"{plural(len(timeline.entries), 'marrow')}, {plotted} with issued values"
         )
         self.table.setRowCount(len(timeline.entries))
         for row, entry in enumerate(timeline.entries):
@@ -180,22 +181,34 @@ class PatientPanel(QWidget):
                     item.setToolTip(text)
                 if not entry.plotted:
                     item.setForeground(self.palette().placeholderText())
+                if text:
+                    item.setToolTip(text)  # the diagnosis is elided to the width left
                 self.table.setItem(row, column, item)
         self.therapy.setText(therapy_line(timeline.therapy))
         self.therapy.setVisible(bool(timeline.therapy))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.resizeColumnsToContents()
-        widest = self.fontMetrics().averageCharWidth() * 44
-        if self.table.columnWidth(MEASUREMENTS_COLUMN) > widest:  # room for the diagnosis
+        # measurements: shown when a marrow has some, elided (whole on hover) so that the
+        # diagnosis keeps room in the editor's width
+        measured = any(entry.values and entry.values.measurements for entry in timeline.entries)
+        self.table.setColumnHidden(MEASUREMENTS_COLUMN, not measured)
+        widest = self.fontMetrics().averageCharWidth() * 28
+        if self.table.columnWidth(MEASUREMENTS_COLUMN) > widest:
             self.table.setColumnWidth(MEASUREMENTS_COLUMN, widest)
+        # the diagnosis (last) takes the width the other columns leave, elided, so that
+        # the list never scrolls sideways nor hides its rows behind a scroll bar
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self._fit_table(len(timeline.entries))
         self.chart.show_timeline(timeline)
 
     def _fit_table(self, rows: int) -> None:
         """Room for every row up to eight (a longer list scrolls), the chart below."""
         shown = max(1, min(rows, 8))
-        height = self.table.horizontalHeader().height() + 4
+        height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + 4
         height += shown * self.table.verticalHeader().defaultSectionSize()
-        height += self.table.horizontalScrollBar().sizeHint().height()  # if it scrolls
+        if self.table.horizontalScrollBar().maximum() > 0:  # columns wider than the screen
+            height += self.table.horizontalScrollBar().sizeHint().height()
         self.table.setMinimumHeight(height)
         self.splitter.setSizes([height, max(self.height() - height, 260)])
 

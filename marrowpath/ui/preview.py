@@ -51,6 +51,7 @@ from marrowpath.ui.file_dialogs import save_file_name
 from marrowpath.ui.printing import Printed, paper_name, prepare_printer, print_pdf
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner, user_message
+from marrowpath.ui.when import local_time
 
 ZOOM_MODE_KEY = "preview/zoom_mode"
 ZOOM_FACTOR_KEY = "preview/zoom_factor"
@@ -353,11 +354,11 @@ class PreviewWidget(QWidget):
         amendments = [v.number for v in versions if v.kind is VersionKind.AMENDMENT]
         self._latest_amendment = amendments[-1] if amendments else None
         for version in reversed(versions):
-            signed = version.content.signed_at.strftime("%Y-%m-%d %H:%M")
+            signed = local_time(version.content.signed_at)
             self.versions.addItem(version_label(version, total, choices.status), version.number)
             self.versions.setItemData(
                 self.versions.count() - 1,
-                f"{version.kind.value.capitalize()}, signed {signed} UTC by "
+                f"{version.kind.value.capitalize()}, signed {signed} by "
                 f"{version.content.signer_name}",
                 Qt.ItemDataRole.ToolTipRole,
             )

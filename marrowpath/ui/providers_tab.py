@@ -130,7 +130,7 @@ class ProvidersTab(QWidget):
                 provider.id or "",
                 provider.organization or "",
                 provider.phone or "",
-                "active" if provider.active else "inactive",
+                "Active" if provider.active else "Inactive",
             )
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)

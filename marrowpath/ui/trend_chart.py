@@ -44,6 +44,7 @@ from marrowpath.domain.timeline import (
     Values,
     unit_suffix,
 )
+from marrowpath.domain.wording import plural
 from marrowpath.ui import status as status_words
 
 
@@ -195,7 +196,7 @@ class TrendChart(QChartView):
         step = max(1, math.ceil(float(highest_ratio) * 1.1 / 4))
         self.ratio_axis.setRange(0, 4 * step)
         self._add_measurements(points)
-        chart.setTitle(f"{timeline.patient_name}: {len(points)} marrows plotted")
+        chart.setTitle(f"{timeline.patient_name}: {plural(len(points), 'marrow')} plotted")
 
     def _set_time_range(self, timeline: Timeline) -> None:
         # every listed case, plotted or not: the course runs up to the case in hand

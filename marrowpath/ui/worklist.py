@@ -104,8 +104,17 @@ COLUMNS = (
     Column("Unread", "marks", None),
 )
 MARKS_COLUMN = len(COLUMNS) - 1
+DIAGNOSIS_COLUMN = 6
 DEFAULT_SORT_COLUMN = 3
 COLUMN_WIDTHS = (110, 200, 110, 110, 110, 160, 380, 110, 0, 110)
+
+
+def stretch_diagnosis(header: QHeaderView) -> None:
+    """The diagnosis column takes the width the others leave (also after a saved header
+    state is restored): the worklist never scrolls sideways on a 1366 px screen, and a
+    wider window shows more of the diagnosis."""
+    header.setSectionResizeMode(DIAGNOSIS_COLUMN, QHeaderView.ResizeMode.Stretch)
+
 
 # Marks are words first; the colour repeats them (look-and-feel: never colour alone).
 NEW_COLOUR = QColor("#a14a00")
@@ -532,7 +541,7 @@ class WorklistModel(QAbstractTableModel):
                 else case.diagnosis[:87] + "..."
             )
         if column == "pathologist":
-            return case.assigned_pathologist or ""
+            return case.pathologist_name or case.assigned_pathologist or ""
         days = turnaround_days(case, self._today())
         return "" if days is None else str(days)
 
@@ -633,6 +642,7 @@ class WorklistView(QWidget):
             # every header fits, with room for the sort arrow
             title = header.fontMetrics().horizontalAdvance(COLUMNS[column].title) + padding
             self.table.setColumnWidth(column, max(width, title))
+        stretch_diagnosis(header)
         self.empty_label = QLabel()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.hide()

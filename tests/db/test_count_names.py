@@ -36,8 +36,8 @@ def test_a_users_name_prints_and_stays_as_signed(app: App, team: dict[str, User]
     assert draft.names == {"drpark": "Dana Park"}
     app.cases.sign(dr, ACCESSION, PASSWORD)
     (signed,) = versions(app)
-    assert signed.content.names == {"drpark": "Dana Park"}
-    assert signed.content.stored()["names"] == {"drpark": "Dana Park"}  # covered by the hash
+    assert signed.content.people == {"drpark": "Dana Park"}
+    assert signed.content.stored()["people"] == {"drpark": "Dana Park"}  # covered by the hash
     with app.context.uow() as uow:
         uow.users.update("drpark", full_name="Dana Park-Lee")
         uow.commit()
@@ -52,5 +52,5 @@ def test_someone_who_is_no_user_prints_as_stored(app: App, team: dict[str, User]
     app.cases.import_case(dr, counted_by("achen"))  # counted elsewhere
     app.cases.sign(dr, ACCESSION, PASSWORD)
     (signed,) = versions(app)
-    assert signed.content.names is None and "names" not in signed.content.stored()
+    assert signed.content.people is None and "people" not in signed.content.stored()
     assert f"{COUNTED} achen," in app.interfaces.export_hl7(dr, ACCESSION)

@@ -107,7 +107,11 @@ def test_a_residents_draft_sent_for_review_reaches_the_attending_with_her_change
         resident, "BM26-00020", "drpark", expected_row_version=record.row_version
     )
     queued = app.bench.queue(drpark)
-    assert [(c.accession, c.review_from) for c in queued] == [("BM26-00020", "resident")]
+    # the queue names people: the resident who sent it and the pathologist, by name
+    assert [(c.accession, c.review_from) for c in queued] == [("BM26-00020", "Rui Resident")]
+    assert [(c.assigned_pathologist, c.pathologist_name) for c in queued] == [
+        ("drpark", "Dana Park")
+    ]
     opened = app.cases.open(drpark, "BM26-00020")
     assert opened.record.row_version == row_version
     assert opened.record.assigned_pathologist == "drpark"

@@ -5,6 +5,7 @@ PDFs (pypdf), HL7 messages and FHIR bundles."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from marrowpath.domain.case import CaseDocument, Communication, CountProvenance
 from marrowpath.domain.enums import CommunicationMethod, CountMethod
 from marrowpath.domain.interfaces import ResultRequest
 from marrowpath.domain.lifecycle import VersionKind
+from marrowpath.domain.reporting import ReportRequest
 from marrowpath.domain.settings import upgraded_settings
 from marrowpath.domain.validation import parse_case
 from marrowpath.reports import content, interface_text
@@ -281,3 +283,37 @@ def test_provenance_and_communication_wording() -> None:
     assert content.communication_text(unknown).endswith(
         "by secure message on 2026-11-20 at 09:05 UTC by akowalski."
     )
+
+
+def test_flags_print_in_the_editors_words() -> None:
+    """Collagen, osteosclerosis and Auer rods read "Present" / "Absent" / "Not seen" on
+    the report, as in the editor's drop-downs, never "Yes" / "No"."""
+    data = example_v2()
+    data["core"].update(collagen=False, osteosclerosis=True)
+    data["aspirate"]["auer_rods"] = False
+    text = printed(parse_case(data, today=b.TODAY))
+    assert "Collagen Absent" in text and "Osteosclerosis Present" in text
+    assert "Auer rods Not seen" in text
+    assert not re.search(r"(Collagen|Osteosclerosis|Auer rods) (Yes|No)\b", text)
+    hl7 = interface_text.core(parse_case(data, today=b.TODAY), WORKING)
+    assert "Collagen: Absent" in hl7
+
+
+def test_names_captured_at_signing_print_instead_of_usernames() -> None:
+    """A version carries the display names of the users its document names; the report
+    prints them (a username not among them prints as stored)."""
+    document = every_new_field()
+    v1 = b.version(
+        1,
+        VersionKind.FINAL,
+        document,
+        settings=WORKING,
+        people={"achen": "Amelia Chen", "akowalski": "Anna Kowalski"},
+    )
+    request = ReportRequest(document=document, settings=WORKING, versions=(v1,))
+    text = text_of(render_report(request))
+    assert "counted with the on-screen counter by Amelia Chen," in text
+    assert "at 15:05 UTC-05:00 by Anna Kowalski; read back." in text
+    assert "by achen" not in text and "by akowalski" not in text
+    hl7 = interface_text.sections(document, WORKING, v1.content.people)
+    assert "by Amelia Chen" in hl7["aspirate"] and "by Anna Kowalski" in hl7["communications"]

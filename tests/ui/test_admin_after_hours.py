@@ -33,3 +33,22 @@ def test_administration_sets_and_clears_the_after_hours_phone(
         admin.save()
     assert services.lab.settings().identity.after_hours_phone is None
     runner.wait(10_000)
+
+
+def test_reference_intervals_are_named_in_the_reports_words(
+    qtbot: QtBot, services: Services, team: dict[str, User]
+) -> None:
+    """The intervals table names each row as the differential grid and the report do
+    ("Neutrophils (segmented)", "M:E ratio"), never by its settings key; saving keeps the
+    keys."""
+    runner = TaskRunner()
+    admin = AdminDialog(services=services, runner=runner, user=team["admin"])
+    qtbot.addWidget(admin)
+    qtbot.waitSignal(admin.ready, timeout=10_000).wait()
+    table = admin.intervals
+    names = [item.text() for r in range(table.rowCount()) if (item := table.item(r, 0))]
+    assert "Neutrophils (segmented)" in names and "Plasma cells" in names
+    assert "M:E ratio" in names and "Erythroid precursors, total" in names
+    assert not [n for n in names if n[:1].islower() or "_" in n]
+    kept = admin.edited_settings().reference_intervals
+    assert list(kept) == list(services.lab.settings().reference_intervals)

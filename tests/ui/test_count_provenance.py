@@ -101,7 +101,7 @@ def test_f9_keys_to_the_target_save_the_counters_provenance(
     assert differential == {"blasts": 12, "neutrophils": 55, "lymphocytes": 25, "plasma_cells": 8}
     # shown in the editor and in the counter's bar
     assert line(editor, "aspirate.count.counted_by").text() == "drpark"
-    assert "Counted with the counter by drpark" in counter.bar.provenance.text()
+    assert "Counted with the counter by Dana Park" in counter.bar.provenance.text()
     # printed with the counter's name from the user store, on the draft and as signed
     counted = "100-cell differential counted with the on-screen counter by Dana Park, "
     assert counted in pdf_text(app.cases.report_pdf(dr, ACCESSION))

@@ -97,7 +97,7 @@ def test_f9_then_500_keys_counts_stops_at_target_and_undoes(
     assert "Blast equivalents 5.2 %" in flags  # the flags follow the keys
     key(qtbot, editor, Qt.Key.Key_Escape)
     assert not counter.running
-    assert "Counted with the counter by drpark" in counter.bar.provenance.text()
+    assert "Counted with the counter by Dana Park" in counter.bar.provenance.text()
     key(qtbot, editor, "b")  # stopped: the key is the grid's or the field's again
     assert row(editor, "blasts")[0] == "26"
 

@@ -40,10 +40,11 @@ from marrowpath.ui.dialogs.changes import ChangesModel, CompareDialog
 from marrowpath.ui.dialogs.common import LifecycleDialog, refusal_text
 from marrowpath.ui.dialogs.completeness import check_items
 from marrowpath.ui.dialogs.sign_out import SignOutDialog
-from marrowpath.ui.dialogs.versions import VersionsModel, VersionsPanel, local_time
+from marrowpath.ui.dialogs.versions import VersionsModel, VersionsPanel
 from marrowpath.ui.dialogs.withdraw import CancelCaseDialog, WithdrawDialog
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
+from marrowpath.ui.when import local_time
 from tests.conftest import PASSWORD, example_case
 from tests.ui import screens
 

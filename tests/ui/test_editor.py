@@ -343,7 +343,7 @@ def test_invalid_input_is_explained_at_the_field_and_blocks_saving(
     percent = stains.table.item(1, 2)
     assert percent is not None
     percent.setText("150")
-    assert stains.error.text() == "Row 2, %: must be a number <= 100, got 150"
+    assert stains.error.text() == "Row 2, Positive (%): must be a number <= 100, got 150"
     assert percent.background().color() == PROBLEM_BACKGROUND
 
     assert len(editor.problems.texts()) == 3

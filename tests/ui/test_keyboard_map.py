@@ -87,7 +87,7 @@ def test_the_menu_bar_lists_every_action_with_its_key(window: MainWindow) -> Non
         assert key in listed, key
     assert listed["Ctrl+Shift+N"] == "Next case"
     assert listed["Ctrl+Return"].startswith("Sign out")
-    assert all(f"Alt+{n}" in listed for n in range(1, 10))
+    assert all(f"Alt+{n}" in listed for n in range(10))
     # Help lists the fixed keys, the editor's own among them
     text = keys_text()
     assert all(f"{key}: " in text for key, _ in KEYS)
@@ -212,3 +212,43 @@ def test_the_window_shortcuts_are_the_fixed_keys(window: MainWindow) -> None:
     assert window.close_action.shortcut().toString() == "Ctrl+W"
     assert window.next_action.shortcut().toString() == "Ctrl+Shift+N"
     assert window.search_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
+
+
+def test_every_section_is_reached_by_keyboard_past_the_ninth(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Alt+0 goes to the tenth section; Ctrl+G opens a menu of every section whose
+    mnemonics (1-9, 0, then A, B, ...) reach the eleventh and later ones."""
+    window.open_case("BM26-00042")
+    qtbot.waitUntil(lambda: (e := window.current_editor()) is not None and e.loaded)
+    editor = window.current_editor()
+    assert isinstance(editor, CaseEditor)
+    sections = editor.form.sections
+    assert len(sections) > 10
+    editor.nav.setFocus()
+    press(qtbot, window, Qt.Key.Key_0, ALT)
+    assert editor.nav.currentRow() == 9
+    assert sections[9].title() == "Critical results"
+
+    press(qtbot, window, Qt.Key.Key_G, CTRL)
+    menu = editor.nav.go_menu
+    assert isinstance(menu, QMenu)
+    qtbot.waitUntil(menu.isVisible)
+    texts = [a.text() for a in menu.actions()]
+    assert len(texts) == len(sections)
+    assert texts[0].startswith("&1 Patient and order\t")
+    assert texts[9].startswith("&0 Critical results\t")
+    assert texts[10] == f"&A {sections[10].title()}"
+    qtbot.keyClick(menu, Qt.Key.Key_B)  # the twelfth section, by its mnemonic
+    qtbot.waitUntil(lambda: editor.nav.currentRow() == 11)
+    assert not menu.isVisible()
+
+    # the View menu lists them alike, and Help names the keys
+    view = next(m.menu() for m in window.menuBar().actions() if m.text() == "&View")
+    assert isinstance(view, QMenu)
+    go = next(a.menu() for a in view.actions() if a.text() == "Go to section")
+    assert isinstance(go, QMenu)
+    go.aboutToShow.emit()
+    listed = [a.text() for a in go.actions()]
+    assert listed[9].startswith("&0 Critical results") and listed[11].startswith("&B ")
+    assert "Alt+0: " in keys_text() and "Ctrl+G: " in keys_text()

@@ -241,7 +241,7 @@ def test_administration_changes_intervals_and_users(
     admin = AdminDialog(services=services, runner=runner, user=team["admin"])
     qtbot.addWidget(admin)
     qtbot.waitSignal(admin.ready, timeout=10_000).wait()
-    row = next(r for r in range(admin.intervals.rowCount()) if admin._cell(r, 0).text() == "blasts")
+    row = next(r for r in range(admin.intervals.rowCount()) if admin._cell(r, 0).text() == "Blasts")
     admin._cell(row, 2).setText("3")
     admin.idle_minutes.setValue(7)
     with qtbot.waitSignal(admin.work_finished, timeout=10_000):

@@ -306,3 +306,38 @@ def test_the_demo_serial_patients_panel_plots_her_mrd_and_shades_her_therapy(
         ("Consolidation: high-dose cytarabine, three cycles", "Chemotherapy"),
     ]
     assert widget.table.rowCount() == 4  # the draft after the transplant listed, no point
+
+
+def test_one_marrow_is_counted_in_the_singular_and_its_row_is_not_hidden(
+    qtbot: QtBot, services: Services, team: Team
+) -> None:
+    """ "1 marrow", not "1 marrows"; a long diagnosis is elided in the width the other
+    columns leave instead of scrolling sideways and covering the only row."""
+    one = Timeline(
+        mrn="MRN0095872",
+        patient_name="AL-SAYED, Mohammed",
+        entries=(
+            TimelineEntry(
+                "BM26-00052",
+                date(2026, 12, 4),
+                Status.PRELIMINARY,
+                1,
+                values("54.0", "1.0", 90, "6.5"),
+                diagnosis="Acute myeloid leukemia: 54.0% blasts on a 500-cell differential; "
+                "hypercellular marrow (90%). " * 4,
+            ),
+        ),
+    )
+    widget = panel(qtbot, services, team["drpark"])
+    widget.resize(820, 600)  # about the width the Patient course gets in the editor
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.show_timeline(one)
+    qtbot.wait(20)
+    assert widget.header.text().endswith("· 1 marrow, 1 with issued values")
+    assert widget.chart.chart().title() == "AL-SAYED, Mohammed: 1 marrow plotted"
+    table = widget.table
+    assert table.horizontalScrollBar().maximum() == 0
+    assert table.viewport().height() >= table.rowHeight(0)
+    last = table.item(0, table.columnCount() - 1)
+    assert last is not None and last.toolTip() == last.text()

@@ -196,14 +196,14 @@ def test_a_draft_sent_for_review_shows_the_attending_her_changes_before_signing(
 
     # the attending finds it in her queue, marked, and rewrites the comment
     assert [(c.accession, c.review_from) for c in app.bench.queue(drpark)] == [
-        ("BM26-00020", "resident")
+        ("BM26-00020", "Rui Resident")
     ]
     attending = _window(qtbot, services, drpark)
     with qtbot.waitSignal(attending.worklist.model.loaded, timeout=10_000):
         attending.worklist.select_filter(AWAITING_MY_SIGNATURE)
     status = attending.worklist.model.index(0, 4)
     assert status.data() == "Draft, review"
-    assert status.data(Qt.ItemDataRole.ToolTipRole) == "Draft, sent for review by resident"
+    assert status.data(Qt.ItemDataRole.ToolTipRole) == "Draft, sent for review by Rui Resident"
     _next(qtbot, attending)
     editor = _editor(qtbot, attending, "BM26-00020")
     assert editor.bench.review_label.text().endswith("no changes to the resident's text yet.")

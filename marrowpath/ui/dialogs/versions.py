@@ -10,7 +10,6 @@ findings the signer acknowledged (`clinical-rules.md` 6: never silently ignored)
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -41,6 +40,7 @@ from marrowpath.ui.dialogs.changes import CompareDialog
 from marrowpath.ui.dialogs.common import MessageLabel, refusal_text, shorten
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
+from marrowpath.ui.when import local_time
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -61,20 +61,6 @@ KIND_WORDS = {
     VersionKind.WITHDRAWAL: "Withdrawal",
 }
 REASON_LIMIT = 60
-
-
-def local_time(moment: datetime) -> str:
-    """`2026-11-26 13:10 (UTC+01:00)`: the workstation's time, with its offset."""
-    local = moment.astimezone()
-    offset = local.utcoffset()
-    if not offset:
-        zone = "UTC"
-    else:
-        minutes = int(offset.total_seconds() // 60)
-        sign = "+" if minutes >= 0 else "-"
-        hours, rest = divmod(abs(minutes), 60)
-        zone = f"UTC{sign}{hours:02d}:{rest:02d}"
-    return f"{local:%Y-%m-%d %H:%M} ({zone})"
 
 
 def signer(version: IssuedVersion) -> str:
@@ -189,7 +175,7 @@ class VersionsModel(QAbstractTableModel):
                 else "No discordant finding was acknowledged at this signature"
             )
         if column == 2:
-            return f"{content.signed_at.astimezone().isoformat(timespec='seconds')}"
+            return f"Signed {local_time(content.signed_at)}, this workstation's time"
         return f"Meaning of the signature: {content.meaning}"
 
 

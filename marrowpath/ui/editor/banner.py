@@ -66,6 +66,13 @@ class PatientBanner(QFrame):
         self.patient_button.setText("Patient")
         self.patient_button.setAccessibleName("Patient menu")
         self.patient_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # the arrow beside the word: the style's own menu indicator was drawn over the
+        # "t" of "Patient" (its size hint leaves it no room)
+        self.patient_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.patient_button.setArrowType(Qt.ArrowType.DownArrow)
+        self.patient_button.setStyleSheet(
+            "QToolButton::menu-indicator { image: none; width: 0px; }"
+        )
         self.patient_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.patient_menu = QMenu(self.patient_button)
         self.patient_button.setMenu(self.patient_menu)

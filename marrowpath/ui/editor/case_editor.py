@@ -568,11 +568,12 @@ class CaseEditor(QWidget):
         self.form.set_settings(view.settings)
         self.form.accession.set_editable(False)
         self._loaded = True
+        self.form.set_people(view.people)
         self.form.load(record.working)
         self._set_editable(self._may_edit())
         self.versions_panel.set_versions(self.versions)  # type: ignore[attr-defined]
         self.action_bar.state.setText(
-            f"Last saved {self._local(record.updated_at)} by {record.updated_by}"
+            f"Last saved {self._local(record.updated_at)} by {view.name_of(record.updated_by)}"
         )
         self._show_state()
         self._show_banner(record.working)  # who the case is about, before the rest is made

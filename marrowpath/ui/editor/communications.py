@@ -8,12 +8,14 @@ saves carries the entries as they are stored (a save never drops them).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QTableWidgetItem, QWidget
 
 from marrowpath.domain.labels import leaf
+from marrowpath.domain.people import person
 from marrowpath.domain.types import lenient_datetime
 from marrowpath.domain.wording import datetime_text
 from marrowpath.ui.editor.item_table import ItemTable, column
@@ -31,7 +33,11 @@ class CommunicationsTable(ItemTable):
 
     record_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, names: Mapping[str, str] | None = None
+    ) -> None:
+        # display names by username (the form's, kept up to date as cases are opened)
+        self._names: Mapping[str, str] = names if names is not None else {}
         keys = ("at", "to", "role", "method", "reached", "read_back", "by", "note")
         columns = [column(PATH, key, stretch=key == "note") for key in keys]
         super().__init__(PATH, "Critical results", columns, add_text="Record communication...")
@@ -70,7 +76,7 @@ class CommunicationsTable(ItemTable):
             self.table.setRowCount(0)
             for number, row in enumerate(rows):
                 self.table.insertRow(number)
-                for index, shown in enumerate(self.cells(row)):
+                for index, shown in enumerate(self.cells(row, self._names)):
                     item = QTableWidgetItem(shown)
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                     if shown:
@@ -82,8 +88,9 @@ class CommunicationsTable(ItemTable):
         self.remove_button.setVisible(False)
 
     @staticmethod
-    def cells(row: dict[str, Any]) -> list[str]:
-        """One entry in words: when, to, role, method, reached, read back, by, note."""
+    def cells(row: dict[str, Any], names: Mapping[str, str] | None = None) -> list[str]:
+        """One entry in words: when, to, role, method, reached, read back, by (the
+        user's display name when known, else the username as stored), note."""
         when = lenient_datetime(row.get("at"))
         method = row.get("method")
         how = leaf(f"{PATH}[].method").label.enum_words(method) if method else ""
@@ -95,6 +102,6 @@ class CommunicationsTable(ItemTable):
             how,
             "Yes" if row.get("reached", True) else "No (attempt)",
             "" if read_back is None else ("Yes" if read_back else "No"),
-            str(row.get("by") or ""),
+            person(str(row.get("by") or ""), names),
             str(row.get("note") or ""),
         ]

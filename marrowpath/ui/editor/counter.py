@@ -67,10 +67,12 @@ class CountRecord:
     finished_at: datetime | None = None
     smudge_cells: int = 0
     second: bool = False  # a second observer's count (`aspirate.second_count`)
+    # the counter's display name, shown where the username is kept (`counted_by`)
+    counter_name: str = ""
 
     def words(self) -> str:
         when = self.started_at.astimezone().strftime("%H:%M")
-        text = f"Counted with the counter by {self.counted_by} from {when}"
+        text = f"Counted with the counter by {self.counter_name or self.counted_by} from {when}"
         if self.finished_at is not None:
             text += f" to {self.finished_at.astimezone().strftime('%H:%M')}"
         if self.smudge_cells:
@@ -116,6 +118,8 @@ class KeymapLegend(QWidget):
             row, column = i % rows, (i // rows) * 2
             self._grid.addWidget(key_box, row, column)
             self._grid.addWidget(name, row, column + 1)
+        # the columns keep to their text; the space left over stays at the right
+        self._grid.setColumnStretch(((len(entries) + rows - 1) // max(rows, 1)) * 2, 1)
         self.setToolTip(
             "Counter keys: F9 or Escape stops, Backspace or Ctrl+Z takes back the last "
             "cell, Page Up and Page Down change the target"
@@ -193,12 +197,14 @@ class DifferentialCounter(KeyCapture):
         *,
         username: Callable[[], str],
         now: Callable[[], datetime],
+        full_name: Callable[[], str] | None = None,
         edit_keys: Callable[[], None] | None = None,
         smudge: Callable[[], int] | None = None,
     ) -> None:
         super().__init__(panel)
         self.panel = panel
         self._username = username
+        self._full_name = full_name or username
         self._now = now
         self._smudge_recorded = smudge
         self.keymap = Keymap()
@@ -260,7 +266,13 @@ class DifferentialCounter(KeyCapture):
             smudge = self.smudge
         self.count = DifferentialCount(counts, target=self.target, smudge=smudge)
         self.record = CountRecord(
-            self._username(), self._now(), self.target, None, smudge, second is not None
+            self._username(),
+            self._now(),
+            self.target,
+            None,
+            smudge,
+            second is not None,
+            counter_name=self._full_name(),
         )
         self.bar.notice.hide()
         # The columns keep their widths while counting: sizing them to their contents on

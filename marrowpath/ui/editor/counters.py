@@ -110,6 +110,7 @@ class EditorCounters(QObject):
             self.differential = DifferentialCounter(
                 self._form.differential,
                 username=lambda: self._user().username,
+                full_name=lambda: self._user().full_name,
                 now=lambda: datetime.now(UTC),
                 edit_keys=self.edit_keys,
                 smudge=lambda: self.provenance.recorded_smudge() if self.provenance else 0,

@@ -17,14 +17,16 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QKeyEvent
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
     QAbstractScrollArea,
+    QBoxLayout,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -340,22 +342,58 @@ class DifferentialPanel(QWidget):
         under.setContentsMargins(0, 0, 0, 0)
         under.addWidget(summary)
         under.addStretch(1)
-        # the grid, and beside it what other modules add (the counter's keys)
-        self.beside = QVBoxLayout()
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(self.outline, 0, Qt.AlignmentFlag.AlignTop)
-        top.addLayout(self.beside, 1)
+        # the grid, and beside it what other modules add (the counter's keys); under it
+        # when the editor is too narrow for both (1366 px screens, 200 % scaling), so that
+        # the form never needs a horizontal scroll bar
+        self.beside_box = QWidget()
+        self.beside = QVBoxLayout(self.beside_box)
+        self.beside.setContentsMargins(0, 0, 0, 0)
+        self.top = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.top.setContentsMargins(0, 0, 0, 0)
+        self.top.addWidget(self.outline, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.top.addWidget(self.beside_box, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addLayout(top)
+        layout.addLayout(self.top)
         layout.addWidget(self.error)
         layout.addLayout(under)
         layout.addWidget(self.rule)
         self.model.counts_changed.connect(self._on_counts)
         self.model.modelReset.connect(self._show_summary)
         self._show_summary()
+
+    def _side_by_side_width(self) -> int:
+        """The width the grid and what is beside it need next to each other."""
+        return (
+            self.outline.sizeHint().width()
+            + self.top.spacing()
+            + self.beside_box.minimumSizeHint().width()
+        )
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as the wider of the grid and its neighbour (stacked), not their sum:
+        the panel stacks them rather than push the form wider than the screen."""
+        hint = super().minimumSizeHint()
+        stacked = max(
+            self.outline.minimumSizeHint().width(), self.beside_box.minimumSizeHint().width()
+        )
+        return QSize(min(hint.width(), stacked), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._arrange(event.size().width())
+        super().resizeEvent(event)
+
+    def _arrange(self, width: int) -> None:
+        wide = width >= self._side_by_side_width()
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.top.direction() != direction:
+            self.top.setDirection(direction)
+
+    @property
+    def stacked(self) -> bool:
+        """True when what is beside the grid is shown under it (a narrow editor)."""
+        return self.top.direction() is QBoxLayout.Direction.TopToBottom
 
     @staticmethod
     def _value_label(name: str) -> QLabel:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -37,6 +38,8 @@ from PySide6.QtWidgets import (
 
 from marrowpath.domain.enums import label as enum_label
 from marrowpath.domain.labels import leaf
+from marrowpath.domain.types import lenient_datetime
+from marrowpath.domain.wording import offset_text
 from marrowpath.ui.editor.choice_box import ChoiceBox
 
 ERROR_COLOUR = QColor("#b00020")
@@ -365,20 +368,62 @@ class DateField(TextField):
 
 
 class DateTimeField(TextField):
-    """A date-time with its offset, e.g. 2026-11-18T15:20:00-05:00."""
+    """A date and time shown and typed in the workstation's local time, "2026-11-18
+    15:20", the way the app shows every time (`look-and-feel.md`: the user's words, not
+    an ISO timestamp); stored with its UTC offset, 2026-11-18T15:20:00-05:00.
+
+    A value left as shown is saved exactly as stored (a time recorded elsewhere keeps its
+    own offset); a typed one is read as local time. A full ISO time with an offset is
+    accepted too; anything else is handed to validation as typed, which names the rule.
+    """
 
     def __init__(self, path: str, label: str | None = None) -> None:
         super().__init__(
             path,
             label,
-            tooltip="Date and time with the UTC offset, e.g. 2026-11-18T15:20:00-05:00",
-            placeholder="YYYY-MM-DDTHH:MM-05:00",
-            width_chars=22,
+            tooltip="Date and time in this workstation's local time, e.g. 2026-11-18 15:20",
+            placeholder="YYYY-MM-DD HH:MM",
+            width_chars=16,
         )
+        self.zone = QLabel(f"local time ({offset_text(datetime.now().astimezone().utcoffset())})")
+        self.outline.box.insertWidget(self.outline.box.indexOf(self.edit) + 1, self.zone)
+        self._stored: Any = None
+        self._shown = ""
 
     def value(self) -> Any:
         text = self.edit.text().strip()
-        return text or None
+        if not text:
+            return None
+        if text == self._shown and self._stored is not None:
+            return self._stored
+        typed = local_datetime(text)
+        return typed.isoformat(timespec="seconds") if typed is not None else text
+
+    def _show(self, value: Any) -> None:
+        moment = lenient_datetime(value)
+        self._stored = value
+        self._shown = (
+            local_text(moment) if moment is not None else ("" if value is None else str(value))
+        )
+        self.edit.setText(self._shown)
+
+
+def local_text(moment: datetime) -> str:
+    """ "2026-11-18 15:20": a time in the workstation's zone (a naive one is taken as
+    UTC, as the database stores times)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def local_datetime(text: str) -> datetime | None:
+    """What a person typed as a date-time: "2026-11-18 15:20" (or with a "T", or with
+    seconds) in the workstation's zone, or an ISO time with its own offset; None when
+    it is neither."""
+    moment = lenient_datetime(text.strip().replace(" ", "T", 1))
+    if moment is None:
+        return None
+    return moment if moment.tzinfo is not None else moment.astimezone()
 
 
 class EnumField(Field):
@@ -426,15 +471,14 @@ class BoolField(Field):
         path: str,
         label: str | None = None,
         *,
-        yes: str = "Yes",
-        no: str = "No",
         required: bool | None = None,
     ) -> None:
         super().__init__(path, label, required=required)
+        said = leaf(path).label  # the report's words for the two answers
         self.combo = ChoiceBox()
         self.combo.addItem("(not recorded)", None)
-        self.combo.addItem(yes, True)
-        self.combo.addItem(no, False)
+        self.combo.addItem(said.flag_words(True), True)
+        self.combo.addItem(said.flag_words(False), False)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.combo.currentIndexChanged.connect(lambda _i: self._emit())
         self._place(self.combo, stretch=False)

@@ -324,6 +324,12 @@ class CaseForm(QWidget):
         for part in self._built_parts():
             part.set_editable(editable)
 
+    def set_people(self, people: dict[str, str]) -> None:
+        """Display names by username of the case being shown (before `load`): the form
+        shows people by name, the document keeps their usernames."""
+        self._built.people.clear()
+        self._built.people.update(people)
+
     def set_settings(self, settings: LabSettings) -> None:
         self._built.settings = settings
         if self._differential is not None:

@@ -9,6 +9,7 @@ is laid out from the model's analytes, so a new analyte needs no edit here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -61,6 +62,9 @@ class Built:
     differential: DifferentialPanel | None = None
     communications: CommunicationsTable | None = None
     second_count: SecondCountControls | None = None
+    # display names by username for what the form shows of people (the communications'
+    # "by"); updated in place by the form when a case is opened
+    people: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 Filler = Callable[[Section, Built], None]
@@ -197,7 +201,7 @@ def _aspirate(section: Section, built: Built) -> None:
             tooltip="Where the differential was counted (aspirate smear when not recorded)",
         )
     )
-    left.add(BoolField("aspirate.auer_rods", yes="Present", no="Not seen"))
+    left.add(BoolField("aspirate.auer_rods"))
     left.heading("Dysplasia (% of the lineage's cells)")
     for lineage in ("erythroid", "granulocytic", "megakaryocytic"):
         left.add(
@@ -334,8 +338,8 @@ def _core(section: Section, built: Built) -> None:
         "Megakaryocyte\ndescription",
     )
     right.add(EnumField("core.fibrosis_grade"))
-    right.add(BoolField("core.collagen", yes="Present", no="Absent"))
-    right.add(BoolField("core.osteosclerosis", yes="Present", no="Absent"))
+    right.add(BoolField("core.collagen"))
+    right.add(BoolField("core.osteosclerosis"))
     right.heading("Infiltrate")
     right.add(ChecklistField("core.infiltrate.patterns", columns=2))
     right.add(NumberField("core.infiltrate.percent"))
@@ -446,7 +450,7 @@ def _diagnosis(section: Section, _built: Built) -> None:
 
 def _critical_results(section: Section, built: Built) -> None:
     """The calls a new acute leukemia needs (`bench.md` 4), recorded through a dialog."""
-    table = CommunicationsTable()
+    table = CommunicationsTable(names=built.people)
     section.block().add_table(table, caption=False)
     built.communications = table
 

@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from marrowpath.domain.versions import IssuedVersion
+from marrowpath.ui.dialogs.versions import KIND_WORDS
+from marrowpath.ui.when import local_time
 
 
 class VersionList(QWidget):
@@ -36,8 +38,9 @@ class VersionList(QWidget):
             return
         for version in reversed(versions):
             content = version.content
-            signed = content.signed_at.strftime("%Y-%m-%d %H:%M UTC")
-            text = f"{content.number}: {content.kind.value} by {content.signer_name}, {signed}"
+            signed = local_time(content.signed_at)
+            kind = KIND_WORDS[content.kind]
+            text = f"{content.number}: {kind} by {content.signer_name}, {signed}"
             if content.acknowledged:
                 text += f"; findings acknowledged: {', '.join(content.acknowledged)}"
             item = QListWidgetItem(text)
