@@ -265,18 +265,6 @@ class Entry:
             and wanted < 9
             and (ahead is None or (from_top is not None and from_top + 1 < ahead))
         )
-        if (
-            use_alt
-            and wanted is not None
-            and not self.ed.form.sections[wanted].chain[0].isVisible()
-        ):
-            # Alt+N puts the cursor in the section's first input; an empty list's table
-            # is hidden, so the cursor would stay where it was: Tab on instead
-            self.note(
-                f"Alt+{wanted + 1}: the section starts with an empty list, whose hidden "
-                "table cannot take the cursor; Tab from the section before instead"
-            )
-            use_alt = False
         if use_alt and wanted is not None:
             digit = getattr(Key, f"Key_{wanted + 1}")
             self.keys.press(digit, ALT, name=f"Alt+{wanted + 1}")

@@ -9,6 +9,7 @@ naming the field while the database is left as it was.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +186,9 @@ def test_collection_time_therapy_and_a_measurement_typed_by_keys_are_saved_and_r
 ) -> None:
     editor = open_editor(dr)
     # loaded as stored: the collection time, and the flow study's measurement below it
-    assert editor.form.field("procedure.collected_at").input.text() == ("2026-11-18T09:40:00-05:00")
+    local = datetime.fromisoformat("2026-11-18T09:40:00-05:00").astimezone()
+    shown_at = editor.form.field("procedure.collected_at").input.text()
+    assert shown_at == local.strftime("%Y-%m-%d %H:%M")  # in the workstation's local time
     inner = measurements_of(qtbot, editor, 0)
     assert [inner.table.item(0, n).text() for n in range(3)] == [  # type: ignore[union-attr]
         "CD34+ myeloblasts by flow",
