@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, undefer
 
 from marrowpath.db import search_index
 from marrowpath.db.anchor import AuditAnchor
+from marrowpath.db.bulk_insert import insert_rows, is_postgresql, reserve_ids
 from marrowpath.db.models import (
     AccessionCounterRow,
     AuditEventRow,
@@ -48,6 +49,7 @@ from marrowpath.services.ports import (
     CaseWrite,
     NewCase,
     NewPatient,
+    NewVersion,
     PatientCase,
     PatientRecord,
     UserRecord,
@@ -534,7 +536,8 @@ class SqlCaseRepository:
 
     def add_many(self, cases: Sequence[NewCase]) -> list[int]:
         """Insert cases in one batched statement (bulk loading); their ids, in order. The
-        same columns as `add`, search keys included."""
+        same columns as `add`, search keys included; on PostgreSQL by `COPY`, with ids
+        taken from the sequence first."""
         if not cases:
             return []
         rows = [
@@ -555,11 +558,19 @@ class SqlCaseRepository:
             }
             for case in cases
         ]
-        return list(
-            self._session.scalars(
-                insert(CaseRow).returning(CaseRow.id, sort_by_parameter_order=True), rows
-            ).all()
+        if not is_postgresql(self._session):
+            return list(
+                self._session.scalars(
+                    insert(CaseRow).returning(CaseRow.id, sort_by_parameter_order=True), rows
+                ).all()
+            )
+        ids = reserve_ids(self._session, CaseRow, len(rows))
+        insert_rows(
+            self._session,
+            CaseRow,
+            [{"id": i, **r} for i, r in zip(ids, rows, strict=True)],
         )
+        return ids
 
     @staticmethod
     def _columns(write: CaseWrite) -> dict[str, Any]:
@@ -920,12 +931,6 @@ class SqlVersionRepository:
         return _version(row, with_pdf=True) if row else None
 
     def add(self, case_id: int, version: IssuedVersion) -> None:
-        self.add_many([(case_id, version)])
-
-    def add_many(self, versions: Sequence[tuple[int, IssuedVersion]]) -> None:
-        """Insert versions in one statement (executemany); they are never updated."""
-        if not versions:
-            return
         self._session.execute(
             insert(VersionRow),
             [
@@ -940,8 +945,30 @@ class SqlVersionRepository:
                     "pdf": version.pdf,
                     "pdf_sha256": version.pdf_sha256,
                 }
-                for case_id, version in versions
             ],
+        )
+
+    def add_many(self, versions: Sequence[NewVersion]) -> None:
+        """Insert versions in one go (`bulk_insert`), each content stored as the canonical
+        JSON it was hashed from; they are never updated."""
+        insert_rows(
+            self._session,
+            VersionRow,
+            [
+                {
+                    "case_id": new.case_id,
+                    "number": new.version.content.number,
+                    "kind": new.version.content.kind.value,
+                    "content": new.content_json,
+                    "signed_by": new.version.content.signed_by,
+                    "signed_at": new.version.content.signed_at,
+                    "sha256": new.version.sha256,
+                    "pdf": new.version.pdf,
+                    "pdf_sha256": new.version.pdf_sha256,
+                }
+                for new in versions
+            ],
+            json_text=("content",),
         )
 
     def all(self, *, with_pdf: bool = False) -> Iterator[IssuedVersion | UnreadableVersion]:

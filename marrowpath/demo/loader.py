@@ -38,7 +38,7 @@ from marrowpath.services.documents import (
     resolve_patients,
 )
 from marrowpath.services.lab import LabService
-from marrowpath.services.ports import NewCase, PatientRecord, UnitOfWork
+from marrowpath.services.ports import NewCase, NewVersion, PatientRecord, UnitOfWork
 from marrowpath.services.providers import ProviderService
 
 BATCH = 500
@@ -244,9 +244,12 @@ class DemoService:
                     for c in cases
                 ]
             )
-            versions: list[tuple[int, IssuedVersion]] = []
+            versions: list[NewVersion] = []
             for case_id, case in zip(ids, cases, strict=True):
-                versions += [(case_id, version) for version in case.issued]
+                versions += [
+                    NewVersion(case_id, version, stored)
+                    for version, stored in zip(case.issued, case.stored, strict=True)
+                ]
                 self._record_history(uow, case.demo, case.issued, case.status)
             uow.versions.add_many(versions)
             uow.record(

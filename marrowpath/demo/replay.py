@@ -7,6 +7,7 @@ data in and out: no database, no clock (the signing time is handed in).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from marrowpath.domain.lifecycle import MEANING, STATUS_AFTER, AmendmentReason, 
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import User
 from marrowpath.domain.validation import parse_case
-from marrowpath.domain.versions import IssuedVersion, VersionContent
+from marrowpath.domain.versions import IssuedVersion, VersionContent, canonical_json, sha256_hex
 from marrowpath.services.documents import case_write, merge_ancillary, parse_ancillary
 from marrowpath.services.ports import CaseWrite
 
@@ -25,8 +26,9 @@ from marrowpath.services.ports import CaseWrite
 @dataclass(frozen=True)
 class Replayed:
     """A generated case with its steps replayed: the final document and status, the
-    versions issued on the way (signed at `at`), and the columns to store (the patient
-    is resolved when the batch is written)."""
+    versions issued on the way (signed at `at`) with the canonical JSON each was hashed
+    from (stored as it is: dumped once), and the columns to store (the patient is
+    resolved when the batch is written)."""
 
     demo: DemoCase
     accession: str
@@ -34,6 +36,7 @@ class Replayed:
     working: dict[str, Any]
     write: CaseWrite
     issued: list[IssuedVersion]
+    stored: list[str]
     issued_write: CaseWrite | None
     status: Status
     at: datetime
@@ -46,14 +49,34 @@ def replay_batch(
     now: datetime,
     today: date,
 ) -> list[Replayed]:
-    return [_replayed(demo, users, settings, now, today) for demo in batch]
+    # the settings snapshot every version of the batch carries, dumped once
+    snapshot = settings.model_dump(mode="json", exclude_none=True)
+    return [_replayed(demo, users, settings, snapshot, now, today) for demo in batch]
 
 
 def _replayed(
-    demo: DemoCase, users: dict[str, User], settings: LabSettings, now: datetime, today: date
+    demo: DemoCase,
+    users: dict[str, User],
+    settings: LabSettings,
+    snapshot: dict[str, Any],
+    now: datetime,
+    today: date,
 ) -> Replayed:
-    document, issued, status = _replay(users, demo, settings, now, today)
-    working = document.to_json_dict()
+    document, contents, status = _replay(users, demo, settings, now, today)
+    dumps: dict[int, dict[str, Any]] = {}  # by document object: versions share documents
+
+    def dumped(of: CaseDocument) -> dict[str, Any]:
+        if id(of) not in dumps:
+            dumps[id(of)] = of.to_json_dict()
+        return dumps[id(of)]
+
+    issued: list[IssuedVersion] = []
+    stored: list[str] = []
+    for content in contents:
+        canonical = canonical_json(content.stored_reusing(dumped(content.document), snapshot))
+        issued.append(IssuedVersion(content=content, sha256=sha256_hex(canonical)))
+        stored.append(canonical.decode("utf-8"))
+    working = dumped(document)
     write = case_write(working, None, document)
     return Replayed(
         demo=demo,
@@ -62,7 +85,8 @@ def _replayed(
         working=working,
         write=write,
         issued=issued,
-        issued_write=_issued_write(issued, document, write),
+        stored=stored,
+        issued_write=_issued_write(issued, document, write, dumped),
         status=status,
         at=now,
     )
@@ -70,11 +94,11 @@ def _replayed(
 
 def _replay(
     users: dict[str, User], demo: DemoCase, settings: LabSettings, now: datetime, today: date
-) -> tuple[CaseDocument, list[IssuedVersion], Status]:
+) -> tuple[CaseDocument, list[VersionContent], Status]:
     """A case's steps as the versions they issue, without going through each service."""
     accession = str(demo.document["accession"])
     document = parse_case(demo.document, today=today).findings()
-    issued: list[IssuedVersion] = []
+    issued: list[VersionContent] = []
     status = Status.DRAFT
     for step in demo.steps:
         if step.action == "cancel":
@@ -101,7 +125,7 @@ def _replay(
             reason=reason,
             addendum_text=text,
         )
-        issued.append(IssuedVersion(content=content, sha256=content.sha256()))
+        issued.append(content)
         status = STATUS_AFTER[kind]
     return document, issued, status
 
@@ -120,7 +144,10 @@ def _step_version(step: DemoStep) -> tuple[VersionKind, str | None, str | None, 
 
 
 def _issued_write(
-    issued: list[IssuedVersion], working: CaseDocument, write: CaseWrite
+    issued: list[IssuedVersion],
+    working: CaseDocument,
+    write: CaseWrite,
+    dumped: Callable[[CaseDocument], dict[str, Any]],
 ) -> CaseWrite | None:
     """The issued columns of a bulk case: its latest version's (a case edited after a
     preliminary report shows clinicians the preliminary text). A replayed case ends on
@@ -130,4 +157,4 @@ def _issued_write(
     document = issued[-1].content.document
     if document is working:
         return write
-    return case_write(document.to_json_dict(), None, document)
+    return case_write(dumped(document), None, document)

@@ -219,6 +219,17 @@ class NewCase:
     issued: CaseWrite | None = None
 
 
+@dataclass(frozen=True)
+class NewVersion:
+    """An issued version for a case inserted in bulk, with `content_json`: the canonical
+    JSON of its content, as hashed into `version.sha256` (stored as it is, not dumped
+    again)."""
+
+    case_id: int
+    version: IssuedVersion
+    content_json: str
+
+
 class PatientRepository(Protocol):
     def by_mrn(self, mrn: str) -> PatientRecord | None: ...
     def by_mrn_key(self, key: str) -> list[PatientRecord]: ...
@@ -343,7 +354,7 @@ class VersionRepository(Protocol):
     def get(self, case_id: int, number: int) -> IssuedVersion | None: ...
     def latest(self, case_ids: Sequence[int]) -> dict[int, IssuedVersion]: ...
     def add(self, case_id: int, version: IssuedVersion) -> None: ...
-    def add_many(self, versions: Sequence[tuple[int, IssuedVersion]]) -> None: ...
+    def add_many(self, versions: Sequence[NewVersion]) -> None: ...
     def all(self, *, with_pdf: bool = False) -> Iterator[IssuedVersion | UnreadableVersion]: ...
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from marrowpath.bootstrap import App, build
+from marrowpath.db import bulk_insert
 from marrowpath.db.models import AuditEventRow, CaseRow, PatientRow, VersionRow
 from marrowpath.services.context import Clock
 from tests.hashing import TEST_HASHER
@@ -99,10 +100,22 @@ def _digest(url: str, first_event: int) -> tuple[str, dict[str, int]]:
     return hashlib.sha256(text.encode()).hexdigest(), {k: len(v) for k, v in tables.items()}
 
 
+@pytest.mark.parametrize("copy_from", [10, 100_000], ids=["copy", "insert"])
 def test_a_bulk_load_stores_exactly_the_pinned_rows(
-    fixed_app: App, database_url: str, monkeypatch: pytest.MonkeyPatch
+    fixed_app: App, database_url: str, monkeypatch: pytest.MonkeyPatch, copy_from: int
 ) -> None:
+    """On PostgreSQL both ways of writing (COPY for a batch of many rows, INSERT for a
+    few) store the same rows."""
     monkeypatch.setattr("marrowpath.demo.loader.BATCH", 25)  # three batches, the last short
+    monkeypatch.setattr("marrowpath.db.bulk_insert.COPY_FROM", copy_from)
+    copied: list[str] = []
+    real_copy = bulk_insert._copy
+
+    def counted(session: Session, table: Any, rows: Any) -> None:
+        copied.append(table.name)
+        real_copy(session, table, rows)
+
+    monkeypatch.setattr(bulk_insert, "_copy", counted)
     users, empty = fixed_app.demo.ensure_users_and_lab()
     assert empty
     with fixed_app.context.uow(read_only=True) as uow:
@@ -112,3 +125,6 @@ def test_a_bulk_load_stores_exactly_the_pinned_rows(
     digest, counts = _digest(database_url, first_event)
     assert counts["cases"] == COUNT
     assert digest == EXPECTED, counts
+    postgres = database_url.startswith("postgresql")
+    expected_copies = {"cases", "report_versions", "audit_events"}
+    assert set(copied) == (expected_copies if postgres and copy_from == 10 else set())
