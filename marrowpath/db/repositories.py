@@ -948,25 +948,26 @@ class SqlVersionRepository:
             ],
         )
 
-    def add_many(self, versions: Sequence[NewVersion]) -> None:
-        """Insert versions in one go (`bulk_insert`), each content stored as the canonical
-        JSON it was hashed from; they are never updated."""
+    def add_many(self, versions: Sequence[tuple[int, NewVersion]]) -> None:
+        """Insert versions of cases in one go (`bulk_insert`), each content stored as the
+        canonical JSON it was hashed from; they are never updated. No PDF: rendered on
+        demand."""
         insert_rows(
             self._session,
             VersionRow,
             [
                 {
-                    "case_id": new.case_id,
-                    "number": new.version.content.number,
-                    "kind": new.version.content.kind.value,
+                    "case_id": case_id,
+                    "number": new.number,
+                    "kind": new.kind.value,
                     "content": new.content_json,
-                    "signed_by": new.version.content.signed_by,
-                    "signed_at": new.version.content.signed_at,
-                    "sha256": new.version.sha256,
-                    "pdf": new.version.pdf,
-                    "pdf_sha256": new.version.pdf_sha256,
+                    "signed_by": new.signed_by,
+                    "signed_at": new.signed_at,
+                    "sha256": new.sha256,
+                    "pdf": None,
+                    "pdf_sha256": None,
                 }
-                for new in versions
+                for case_id, new in versions
             ],
             json_text=("content",),
         )

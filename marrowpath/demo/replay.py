@@ -18,28 +18,30 @@ from marrowpath.domain.lifecycle import MEANING, STATUS_AFTER, AmendmentReason, 
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import User
 from marrowpath.domain.validation import parse_case
-from marrowpath.domain.versions import IssuedVersion, VersionContent, canonical_json, sha256_hex
+from marrowpath.domain.versions import VersionContent, canonical_json, sha256_hex
 from marrowpath.services.documents import case_write, merge_ancillary, parse_ancillary
-from marrowpath.services.ports import CaseWrite
+from marrowpath.services.ports import CaseWrite, NewVersion
 
 
 @dataclass(frozen=True)
 class Replayed:
-    """A generated case with its steps replayed: the final document and status, the
-    versions issued on the way (signed at `at`) with the canonical JSON each was hashed
-    from (stored as it is: dumped once), and the columns to store (the patient is
-    resolved when the batch is written)."""
+    """A generated case with its steps replayed, as plain data for the writer (it comes
+    back from a worker process pickled, so no models): the final document and status,
+    the versions issued on the way (signed at `at`, each with the canonical JSON it was
+    hashed from), the columns to store (the patient is resolved when the batch is
+    written), and what its audit events name."""
 
-    demo: DemoCase
     accession: str
     mrn: str
     working: dict[str, Any]
     write: CaseWrite
-    issued: list[IssuedVersion]
-    stored: list[str]
+    issued: list[NewVersion]
     issued_write: CaseWrite | None
     status: Status
     at: datetime
+    assigned_pathologist: str
+    resident: str | None
+    cancel_reason: str | None
 
 
 def replay_batch(
@@ -70,25 +72,34 @@ def _replayed(
             dumps[id(of)] = of.to_json_dict()
         return dumps[id(of)]
 
-    issued: list[IssuedVersion] = []
-    stored: list[str] = []
+    issued: list[NewVersion] = []
     for content in contents:
         canonical = canonical_json(content.stored_reusing(dumped(content.document), snapshot))
-        issued.append(IssuedVersion(content=content, sha256=sha256_hex(canonical)))
-        stored.append(canonical.decode("utf-8"))
+        issued.append(
+            NewVersion(
+                number=content.number,
+                kind=content.kind,
+                signed_by=content.signed_by,
+                signed_at=content.signed_at,
+                sha256=sha256_hex(canonical),
+                content_json=canonical.decode("utf-8"),
+            )
+        )
     working = dumped(document)
     write = case_write(working, None, document)
+    cancel = next((s.reason for s in demo.steps if s.action == "cancel"), None)
     return Replayed(
-        demo=demo,
         accession=str(demo.document["accession"]),
         mrn=document.patient.mrn,
         working=working,
         write=write,
         issued=issued,
-        stored=stored,
-        issued_write=_issued_write(issued, document, write, dumped),
+        issued_write=_issued_write(contents, document, write, dumped),
         status=status,
         at=now,
+        assigned_pathologist=demo.assigned_pathologist,
+        resident=demo.resident,
+        cancel_reason=(cancel or "Cancelled.") if status is Status.CANCELLED else None,
     )
 
 
@@ -144,7 +155,7 @@ def _step_version(step: DemoStep) -> tuple[VersionKind, str | None, str | None, 
 
 
 def _issued_write(
-    issued: list[IssuedVersion],
+    issued: list[VersionContent],
     working: CaseDocument,
     write: CaseWrite,
     dumped: Callable[[CaseDocument], dict[str, Any]],
@@ -154,7 +165,7 @@ def _issued_write(
     the document it last issued, so the working columns serve, computed once."""
     if not issued:
         return None
-    document = issued[-1].content.document
+    document = issued[-1].document
     if document is working:
         return write
     return case_write(dumped(document), None, document)

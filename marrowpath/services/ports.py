@@ -221,12 +221,15 @@ class NewCase:
 
 @dataclass(frozen=True)
 class NewVersion:
-    """An issued version for a case inserted in bulk, with `content_json`: the canonical
-    JSON of its content, as hashed into `version.sha256` (stored as it is, not dumped
-    again)."""
+    """An issued version for bulk loading, as plain data (it crosses processes): what
+    its row stores, with `content_json` the canonical JSON of its content as hashed into
+    `sha256`, stored as it is rather than dumped again."""
 
-    case_id: int
-    version: IssuedVersion
+    number: int
+    kind: VersionKind
+    signed_by: str
+    signed_at: datetime
+    sha256: str
     content_json: str
 
 
@@ -354,7 +357,7 @@ class VersionRepository(Protocol):
     def get(self, case_id: int, number: int) -> IssuedVersion | None: ...
     def latest(self, case_ids: Sequence[int]) -> dict[int, IssuedVersion]: ...
     def add(self, case_id: int, version: IssuedVersion) -> None: ...
-    def add_many(self, versions: Sequence[NewVersion]) -> None: ...
+    def add_many(self, versions: Sequence[tuple[int, NewVersion]]) -> None: ...
     def all(self, *, with_pdf: bool = False) -> Iterator[IssuedVersion | UnreadableVersion]: ...
 
 
