@@ -51,7 +51,22 @@ def insert_rows(
         session.execute(insert(table), parsed)
 
 
-def reserve_ids(session: Session, model: type[Any], count: int) -> list[int]:
+def insert_with_ids(
+    session: Session, model: type[Any], rows: Sequence[dict[str, Any]]
+) -> list[int]:
+    """`insert_rows`, returning the new rows' ids in the order given: by `COPY` with ids
+    taken from the table's sequence first (PostgreSQL), else INSERT ... RETURNING."""
+    if not rows:
+        return []
+    if is_postgresql(session) and len(rows) >= COPY_FROM:
+        ids = _reserve_ids(session, model, len(rows))
+        _copy(session, model.__table__, [{"id": i, **r} for i, r in zip(ids, rows, strict=True)])
+        return ids
+    returning = insert(model).returning(model.id, sort_by_parameter_order=True)
+    return list(session.scalars(returning, list(rows)).all())
+
+
+def _reserve_ids(session: Session, model: type[Any], count: int) -> list[int]:
     """`count` new ids from the sequence of `model.id` (PostgreSQL), ascending: rows
     written by `COPY` return none, and callers need them for their child rows."""
     sequence = session.execute(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, undefer
 
 from marrowpath.db import search_index
 from marrowpath.db.anchor import AuditAnchor
-from marrowpath.db.bulk_insert import insert_rows, is_postgresql, reserve_ids
+from marrowpath.db.bulk_insert import insert_rows, insert_with_ids
 from marrowpath.db.models import (
     AccessionCounterRow,
     AuditEventRow,
@@ -254,11 +254,12 @@ class SqlPatientRepository:
         return {key for key in found if key is not None}
 
     def add_many(self, patients: Sequence[NewPatient]) -> list[PatientRecord]:
-        """Insert patients in one batched statement (bulk loading), in the order given."""
+        """Insert patients in one go (bulk loading: `insert_with_ids`), in the order given."""
         if not patients:
             return []
-        ids = self._session.scalars(
-            insert(PatientRow).returning(PatientRow.id, sort_by_parameter_order=True),
+        ids = insert_with_ids(
+            self._session,
+            PatientRow,
             [
                 {
                     "mrn": p.mrn,
@@ -271,7 +272,7 @@ class SqlPatientRepository:
                 }
                 for p in patients
             ],
-        ).all()
+        )
         return [
             PatientRecord(
                 id=id_,
@@ -536,8 +537,8 @@ class SqlCaseRepository:
 
     def add_many(self, cases: Sequence[NewCase]) -> list[int]:
         """Insert cases in one batched statement (bulk loading); their ids, in order. The
-        same columns as `add`, search keys included; on PostgreSQL by `COPY`, with ids
-        taken from the sequence first."""
+        same columns as `add`, search keys included (`insert_with_ids`: `COPY` on
+        PostgreSQL)."""
         if not cases:
             return []
         rows = [
@@ -558,19 +559,7 @@ class SqlCaseRepository:
             }
             for case in cases
         ]
-        if not is_postgresql(self._session):
-            return list(
-                self._session.scalars(
-                    insert(CaseRow).returning(CaseRow.id, sort_by_parameter_order=True), rows
-                ).all()
-            )
-        ids = reserve_ids(self._session, CaseRow, len(rows))
-        insert_rows(
-            self._session,
-            CaseRow,
-            [{"id": i, **r} for i, r in zip(ids, rows, strict=True)],
-        )
-        return ids
+        return insert_with_ids(self._session, CaseRow, rows)
 
     @staticmethod
     def _columns(write: CaseWrite) -> dict[str, Any]:

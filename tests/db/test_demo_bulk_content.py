@@ -126,5 +126,5 @@ def test_a_bulk_load_stores_exactly_the_pinned_rows(
     assert counts["cases"] == COUNT
     assert digest == EXPECTED, counts
     postgres = database_url.startswith("postgresql")
-    expected_copies = {"cases", "report_versions", "audit_events"}
+    expected_copies = {"patients", "cases", "report_versions", "audit_events"}
     assert set(copied) == (expected_copies if postgres and copy_from == 10 else set())
