@@ -4,8 +4,10 @@
 
 The baseline, measured in the same run, is generating the N documents alone (no parsing,
 no database): the ratio says what loading costs on top of making the data. Prints wall
-and CPU seconds, cases per second, the projection to a million cases, and whether `audit
-verify` passes on the result (it must: the bulk path skips nothing the app relies on).
+and CPU seconds, the CPU per case of this process and its workers and (PostgreSQL on
+this machine) of the server backends, cases per second, the projection to a million
+cases, and whether `audit verify` passes on the result (it must: the bulk path skips
+nothing the app relies on).
 `--db` defaults to a fresh SQLite file; give an empty PostgreSQL database to measure that.
 """
 
