@@ -83,8 +83,12 @@ def _reserve_ids(session: Session, model: type[Any], count: int) -> list[int]:
 def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     names = list(rows[0])
     columns = ", ".join(f'"{name}"' for name in names)
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+    # a cursor of this session's own connection: the rows join its transaction
+    connection = session.connection().connection.driver_connection
+    with (
+        connection.cursor() as cursor,  # type: ignore[union-attr]
+        cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy,
+    ):
         for row in rows:
             copy.write_row([_copy_value(row[name]) for name in names])
 

@@ -18,12 +18,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from marrowpath.bootstrap import App, build
 from marrowpath.db import bulk_insert
 from marrowpath.db.models import AuditEventRow, CaseRow, PatientRow, VersionRow
+from marrowpath.db.uow import IMMUTABLE_MARK
 from marrowpath.services.context import Clock
 from tests.hashing import TEST_HASHER
 
@@ -128,3 +130,29 @@ def test_a_bulk_load_stores_exactly_the_pinned_rows(
     postgres = database_url.startswith("postgresql")
     expected_copies = {"patients", "cases", "report_versions", "audit_events"}
     assert set(copied) == (expected_copies if postgres and copy_from == 10 else set())
+
+
+@pytest.mark.parametrize("table", ["report_versions", "audit_events"])
+def test_rows_written_by_copy_stay_immutable(
+    fixed_app: App, database_url: str, monkeypatch: pytest.MonkeyPatch, table: str
+) -> None:
+    """`COPY` only inserts: the triggers that refuse changing an issued version or an
+    audit event hold for the rows it wrote as for any."""
+    monkeypatch.setattr("marrowpath.db.bulk_insert.COPY_FROM", 10)
+    users, _empty = fixed_app.demo.ensure_users_and_lab()
+    fixed_app.demo.load_bulk(users, 30, TODAY)
+    engine = create_engine(database_url)
+    try:
+        for statement in (
+            f"UPDATE {table} SET sha256 = 'x' WHERE id = (SELECT max(id) FROM {table})",
+            f"DELETE FROM {table} WHERE id = (SELECT max(id) FROM {table})",
+        ):
+            with pytest.raises(DBAPIError, match=IMMUTABLE_MARK), engine.begin() as connection:
+                connection.execute(text(statement.replace("sha256", _column(table))))
+    finally:
+        engine.dispose()
+    assert fixed_app.audit.verify(users["admin"]).problems == []
+
+
+def _column(table: str) -> str:
+    return "sha256" if table == "report_versions" else "hash"
