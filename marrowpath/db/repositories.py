@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from marrowpath.db import search_index
 from marrowpath.db.anchor import AuditAnchor
+from marrowpath.db.bulk_insert import insert_rows, insert_with_ids
 from marrowpath.db.models import (
     AccessionCounterRow,
     AuditEventRow,
@@ -49,6 +50,7 @@ from marrowpath.services.ports import (
     CaseWrite,
     NewCase,
     NewPatient,
+    NewVersion,
     PatientCase,
     PatientRecord,
     SecondCountCase,
@@ -254,11 +256,12 @@ class SqlPatientRepository:
         return {key for key in found if key is not None}
 
     def add_many(self, patients: Sequence[NewPatient]) -> list[PatientRecord]:
-        """Insert patients in one batched statement (bulk loading), in the order given."""
+        """Insert patients in one go (bulk loading: `insert_with_ids`), in the order given."""
         if not patients:
             return []
-        ids = self._session.scalars(
-            insert(PatientRow).returning(PatientRow.id, sort_by_parameter_order=True),
+        ids = insert_with_ids(
+            self._session,
+            PatientRow,
             [
                 {
                     "mrn": p.mrn,
@@ -271,7 +274,7 @@ class SqlPatientRepository:
                 }
                 for p in patients
             ],
-        ).all()
+        )
         return [
             PatientRecord(
                 id=id_,
@@ -545,7 +548,8 @@ class SqlCaseRepository:
 
     def add_many(self, cases: Sequence[NewCase]) -> list[int]:
         """Insert cases in one batched statement (bulk loading); their ids, in order. The
-        same columns as `add`, search keys included."""
+        same columns as `add`, search keys included (`insert_with_ids`: `COPY` on
+        PostgreSQL)."""
         if not cases:
             return []
         rows = [
@@ -566,11 +570,7 @@ class SqlCaseRepository:
             }
             for case in cases
         ]
-        return list(
-            self._session.scalars(
-                insert(CaseRow).returning(CaseRow.id, sort_by_parameter_order=True), rows
-            ).all()
-        )
+        return insert_with_ids(self._session, CaseRow, rows)
 
     @staticmethod
     def _columns(write: CaseWrite) -> dict[str, Any]:
@@ -959,12 +959,6 @@ class SqlVersionRepository:
         return _version(row, with_pdf=True) if row else None
 
     def add(self, case_id: int, version: IssuedVersion) -> None:
-        self.add_many([(case_id, version)])
-
-    def add_many(self, versions: Sequence[tuple[int, IssuedVersion]]) -> None:
-        """Insert versions in one statement (executemany); they are never updated."""
-        if not versions:
-            return
         self._session.execute(
             insert(VersionRow),
             [
@@ -979,8 +973,31 @@ class SqlVersionRepository:
                     "pdf": version.pdf,
                     "pdf_sha256": version.pdf_sha256,
                 }
-                for case_id, version in versions
             ],
+        )
+
+    def add_many(self, versions: Sequence[tuple[int, NewVersion]]) -> None:
+        """Insert versions of cases in one go (`bulk_insert`), each content stored as the
+        canonical JSON it was hashed from; they are never updated. No PDF: rendered on
+        demand."""
+        insert_rows(
+            self._session,
+            VersionRow,
+            [
+                {
+                    "case_id": case_id,
+                    "number": new.number,
+                    "kind": new.kind.value,
+                    "content": new.content_json,
+                    "signed_by": new.signed_by,
+                    "signed_at": new.signed_at,
+                    "sha256": new.sha256,
+                    "pdf": None,
+                    "pdf_sha256": None,
+                }
+                for case_id, new in versions
+            ],
+            json_text=("content",),
         )
 
     def all(self, *, with_pdf: bool = False) -> Iterator[IssuedVersion | UnreadableVersion]:

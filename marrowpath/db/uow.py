@@ -17,12 +17,13 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from marrowpath.db.anchor import AuditAnchor, NoAnchor, anchor_for
 from marrowpath.db.bench import SqlPresenceRepository, SqlReviewRepository
+from marrowpath.db.bulk_insert import insert_rows
 from marrowpath.db.engine import READ_ONLY_OPTION
 from marrowpath.db.errors import INSUFFICIENT_PRIVILEGE, sqlstate, violation
 from marrowpath.db.merges import SqlPatientMergeRepository
@@ -172,7 +173,7 @@ class SqlUnitOfWork:
                 }
             )
             head.seq, head.hash = seq, digest
-        self.session.execute(insert(AuditEventRow), rows)
+        insert_rows(self.session, AuditEventRow, rows)  # COPY for a bulk batch
         self._pending = []
         self._new_head = AnchoredHead(head.seq, head.hash, at)
         self.session.flush()

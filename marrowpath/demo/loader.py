@@ -26,11 +26,9 @@ from marrowpath.demo.replay import Replayed, replay_batch
 from marrowpath.demo.showcase import showcase_cases
 from marrowpath.domain.audit import AuditEntry
 from marrowpath.domain.errors import Refused
-from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.providers import provider_from
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import Role, User
-from marrowpath.domain.versions import IssuedVersion
 from marrowpath.services.auth import AuthService
 from marrowpath.services.cases import CaseService
 from marrowpath.services.context import ServiceContext
@@ -38,7 +36,7 @@ from marrowpath.services.documents import (
     resolve_patients,
 )
 from marrowpath.services.lab import LabService
-from marrowpath.services.ports import NewCase, PatientRecord, UnitOfWork
+from marrowpath.services.ports import NewCase, NewVersion, PatientRecord, UnitOfWork
 from marrowpath.services.providers import ProviderService
 
 BATCH = 500
@@ -233,10 +231,10 @@ class DemoService:
                     NewCase(
                         accession=c.accession,
                         write=replace(c.write, patient_id=_id(patients.get(c.mrn))),
-                        user=c.demo.assigned_pathologist,
+                        user=c.assigned_pathologist,
                         at=c.at,
-                        assigned_pathologist=c.demo.assigned_pathologist,
-                        resident=c.demo.resident,
+                        assigned_pathologist=c.assigned_pathologist,
+                        resident=c.resident,
                         status=c.status,
                         issued_count=len(c.issued),
                         issued=c.issued_write,
@@ -244,10 +242,10 @@ class DemoService:
                     for c in cases
                 ]
             )
-            versions: list[tuple[int, IssuedVersion]] = []
+            versions: list[tuple[int, NewVersion]] = []
             for case_id, case in zip(ids, cases, strict=True):
                 versions += [(case_id, version) for version in case.issued]
-                self._record_history(uow, case.demo, case.issued, case.status)
+                self._record_history(uow, case)
             uow.versions.add_many(versions)
             uow.record(
                 AuditEntry("create", "demo", None, {"source": "demo bulk load", "cases": len(ids)})
@@ -256,18 +254,15 @@ class DemoService:
         return len(ids)
 
     @staticmethod
-    def _record_history(
-        uow: UnitOfWork, demo: DemoCase, issued: list[IssuedVersion], status: Status
-    ) -> None:
+    def _record_history(uow: UnitOfWork, case: Replayed) -> None:
         """The audit records `audit verify` checks a case against: one signing event per
         version (no PDF stored: rendered on demand), and the cancellation."""
-        accession = str(demo.document["accession"])
-        for version in issued:
+        for version in case.issued:
             uow.record(
                 AuditEntry(
                     "sign",
-                    version.content.signed_by,
-                    accession,
+                    version.signed_by,
+                    case.accession,
                     {
                         "version": version.number,
                         "kind": version.kind.value,
@@ -277,20 +272,15 @@ class DemoService:
                     },
                 )
             )
-        if status is Status.CANCELLED:
-            reason = next((s.reason for s in demo.steps if s.action == "cancel"), None)
+        if case.cancel_reason is not None:
             uow.record(
                 AuditEntry(
                     "cancel",
-                    demo.assigned_pathologist,
-                    accession,
-                    {"reason": reason or "Cancelled.", "source": "demo bulk load"},
+                    case.assigned_pathologist,
+                    case.accession,
+                    {"reason": case.cancel_reason, "source": "demo bulk load"},
                 )
             )
-
-
-def _accession(demo: DemoCase) -> str:
-    return str(demo.document["accession"])
 
 
 def _password(username: str) -> str:

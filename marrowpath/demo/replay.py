@@ -7,6 +7,7 @@ data in and out: no database, no clock (the signing time is handed in).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,26 +19,30 @@ from marrowpath.domain.people import usernames_in
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import User
 from marrowpath.domain.validation import parse_case
-from marrowpath.domain.versions import IssuedVersion, VersionContent
+from marrowpath.domain.versions import VersionContent, canonical_json, sha256_hex
 from marrowpath.services.documents import case_write, merge_ancillary, parse_ancillary
-from marrowpath.services.ports import CaseWrite
+from marrowpath.services.ports import CaseWrite, NewVersion
 
 
 @dataclass(frozen=True)
 class Replayed:
-    """A generated case with its steps replayed: the final document and status, the
-    versions issued on the way (signed at `at`), and the columns to store (the patient
-    is resolved when the batch is written)."""
+    """A generated case with its steps replayed, as plain data for the writer (it comes
+    back from a worker process pickled, so no models): the final document and status,
+    the versions issued on the way (signed at `at`, each with the canonical JSON it was
+    hashed from), the columns to store (the patient is resolved when the batch is
+    written), and what its audit events name."""
 
-    demo: DemoCase
     accession: str
     mrn: str
     working: dict[str, Any]
     write: CaseWrite
-    issued: list[IssuedVersion]
+    issued: list[NewVersion]
     issued_write: CaseWrite | None
     status: Status
     at: datetime
+    assigned_pathologist: str
+    resident: str | None
+    cancel_reason: str | None
 
 
 def replay_batch(
@@ -47,35 +52,65 @@ def replay_batch(
     now: datetime,
     today: date,
 ) -> list[Replayed]:
-    return [_replayed(demo, users, settings, now, today) for demo in batch]
+    # the settings snapshot every version of the batch carries, dumped once
+    snapshot = settings.model_dump(mode="json", exclude_none=True)
+    return [_replayed(demo, users, settings, snapshot, now, today) for demo in batch]
 
 
 def _replayed(
-    demo: DemoCase, users: dict[str, User], settings: LabSettings, now: datetime, today: date
+    demo: DemoCase,
+    users: dict[str, User],
+    settings: LabSettings,
+    snapshot: dict[str, Any],
+    now: datetime,
+    today: date,
 ) -> Replayed:
-    document, issued, status = _replay(users, demo, settings, now, today)
-    working = document.to_json_dict()
+    document, contents, status = _replay(users, demo, settings, now, today)
+    dumps: dict[int, dict[str, Any]] = {}  # by document object: versions share documents
+
+    def dumped(of: CaseDocument) -> dict[str, Any]:
+        if id(of) not in dumps:
+            dumps[id(of)] = of.to_json_dict()
+        return dumps[id(of)]
+
+    issued: list[NewVersion] = []
+    for content in contents:
+        canonical = canonical_json(content.stored_reusing(dumped(content.document), snapshot))
+        issued.append(
+            NewVersion(
+                number=content.number,
+                kind=content.kind,
+                signed_by=content.signed_by,
+                signed_at=content.signed_at,
+                sha256=sha256_hex(canonical),
+                content_json=canonical.decode("utf-8"),
+            )
+        )
+    working = dumped(document)
     write = case_write(working, None, document)
+    cancel = next((s.reason for s in demo.steps if s.action == "cancel"), None)
     return Replayed(
-        demo=demo,
         accession=str(demo.document["accession"]),
         mrn=document.patient.mrn,
         working=working,
         write=write,
         issued=issued,
-        issued_write=_issued_write(issued, document, write),
+        issued_write=_issued_write(contents, document, write, dumped),
         status=status,
         at=now,
+        assigned_pathologist=demo.assigned_pathologist,
+        resident=demo.resident,
+        cancel_reason=(cancel or "Cancelled.") if status is Status.CANCELLED else None,
     )
 
 
 def _replay(
     users: dict[str, User], demo: DemoCase, settings: LabSettings, now: datetime, today: date
-) -> tuple[CaseDocument, list[IssuedVersion], Status]:
+) -> tuple[CaseDocument, list[VersionContent], Status]:
     """A case's steps as the versions they issue, without going through each service."""
     accession = str(demo.document["accession"])
     document = parse_case(demo.document, today=today).findings()
-    issued: list[IssuedVersion] = []
+    issued: list[VersionContent] = []
     status = Status.DRAFT
     for step in demo.steps:
         if step.action == "cancel":
@@ -104,7 +139,7 @@ def _replay(
             people={u: users[u].full_name for u in sorted(usernames_in(document)) if u in users}
             or None,
         )
-        issued.append(IssuedVersion(content=content, sha256=content.sha256()))
+        issued.append(content)
         status = STATUS_AFTER[kind]
     return document, issued, status
 
@@ -123,14 +158,17 @@ def _step_version(step: DemoStep) -> tuple[VersionKind, str | None, str | None, 
 
 
 def _issued_write(
-    issued: list[IssuedVersion], working: CaseDocument, write: CaseWrite
+    issued: list[VersionContent],
+    working: CaseDocument,
+    write: CaseWrite,
+    dumped: Callable[[CaseDocument], dict[str, Any]],
 ) -> CaseWrite | None:
     """The issued columns of a bulk case: its latest version's (a case edited after a
     preliminary report shows clinicians the preliminary text). A replayed case ends on
     the document it last issued, so the working columns serve, computed once."""
     if not issued:
         return None
-    document = issued[-1].content.document
+    document = issued[-1].document
     if document is working:
         return write
-    return case_write(document.to_json_dict(), None, document)
+    return case_write(dumped(document), None, document)

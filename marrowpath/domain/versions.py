@@ -127,6 +127,17 @@ class VersionContent(BaseModel):
             dumped["document"] = self.signed_document()
         return dumped
 
+    def stored_reusing(self, document: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+        """`stored()`, with the dumps of `document` and `settings` handed in (as their
+        `model_dump(mode="json", exclude_none=True)`): a bulk load signs many versions
+        of one document under one settings snapshot and dumps each once (decision 80).
+        The keys come in `stored()`'s order."""
+        if self._signed_document is not None:
+            return self.stored()
+        rest = self.model_dump(mode="json", exclude_none=True, exclude={"document", "settings"})
+        rest["document"], rest["settings"] = document, settings
+        return {name: rest[name] for name in type(self).model_fields if name in rest}
+
     def canonical(self) -> bytes:
         return canonical_json(self.stored())
 

@@ -232,6 +232,20 @@ class NewCase:
     issued: CaseWrite | None = None
 
 
+@dataclass(frozen=True)
+class NewVersion:
+    """An issued version for bulk loading, as plain data (it crosses processes): what
+    its row stores, with `content_json` the canonical JSON of its content as hashed into
+    `sha256`, stored as it is rather than dumped again."""
+
+    number: int
+    kind: VersionKind
+    signed_by: str
+    signed_at: datetime
+    sha256: str
+    content_json: str
+
+
 class PatientRepository(Protocol):
     def by_mrn(self, mrn: str) -> PatientRecord | None: ...
     def by_mrn_key(self, key: str) -> list[PatientRecord]: ...
@@ -359,7 +373,7 @@ class VersionRepository(Protocol):
     def get(self, case_id: int, number: int) -> IssuedVersion | None: ...
     def latest(self, case_ids: Sequence[int]) -> dict[int, IssuedVersion]: ...
     def add(self, case_id: int, version: IssuedVersion) -> None: ...
-    def add_many(self, versions: Sequence[tuple[int, IssuedVersion]]) -> None: ...
+    def add_many(self, versions: Sequence[tuple[int, NewVersion]]) -> None: ...
     def all(self, *, with_pdf: bool = False) -> Iterator[IssuedVersion | UnreadableVersion]: ...
 
 
