@@ -48,6 +48,7 @@ from marrowpath.ui.editor.differential import (
     valid_counts,
 )
 from marrowpath.ui.editor.key_capture import KeyCapture
+from marrowpath.ui.editor.steady import hold, pin, release, set_text
 
 NOTICE_STYLE = "QLabel { background: #fff3cd; color: #5c3c00; padding: 2px 6px; }"
 FLASH_MS = 350
@@ -234,6 +235,7 @@ class DifferentialCounter(KeyCapture):
         # The columns keep their widths while counting: sizing them to their contents on
         # every key reads every cell of the grid (a count grows within its column).
         self.panel.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self._hold(True)
         self.start_capture()
         self.bar.start.setText("Stop (F9)")
         self._show_state()
@@ -243,6 +245,7 @@ class DifferentialCounter(KeyCapture):
         if not self.running:
             return
         self.stop_capture()
+        self._hold(False)
         header = self.panel.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         if self.record is not None:
@@ -251,6 +254,15 @@ class DifferentialCounter(KeyCapture):
         self.bar.start.setText("Count (F9)")
         self._show_state()
         self.running_changed.emit(False)
+
+    def _hold(self, held: bool) -> None:
+        """The labels a counted cell rewords keep their sizes while counting (`steady`)."""
+        for label in (*self.panel.summary_labels(), self.bar.state):
+            hold(label, held)
+        if held:
+            pin(self.panel.table)
+        else:
+            release(self.panel.table)
 
     # ------------------------------------------------------------ keys
 
@@ -324,7 +336,7 @@ class DifferentialCounter(KeyCapture):
             text = f"Counting: {total:,} of {self.target:,} cells{smudge}. F9 or Escape stops."
         else:
             text = f"Counter stopped: {total:,} cells{smudge}. F9 counts with the keys below."
-        self.bar.state.setText(text)
+        set_text(self.bar.state, text)
 
     # ------------------------------------------------------------ target, clearing
 
