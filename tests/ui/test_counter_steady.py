@@ -177,3 +177,23 @@ def test_checks_run_after_the_paint_follow_every_counted_key(
     assert "Only 12 cells counted" in " ".join(editor.flags.texts())
     qtbot.keyClick(QApplication.focusWidget() or editor, Qt.Key.Key_F9)
     assert not counter.running
+
+
+def test_labels_held_while_counting_follow_a_resized_window(
+    qtbot: QtBot, dr: User, open_editor: EditorFactory
+) -> None:
+    editor = open_editor(None, dr)
+    qtbot.keyClick(QApplication.focusWidget() or editor, Qt.Key.Key_F9)
+    panel = editor.form.differential
+    for name in "nnnn":
+        qtbot.keyClick(QApplication.focusWidget() or editor, name)
+        QApplication.processEvents()  # as the event loop does between keys
+    held = panel.cells
+    assert held.minimumSize() == held.maximumSize()  # held at its size while counting
+    editor.resize(editor.width() - 200, editor.height())
+    qtbot.waitUntil(lambda: held.maximumWidth() == steady.MAX_SIZE)  # given back
+    qtbot.keyClick(QApplication.focusWidget() or editor, "3")
+    assert held.text() == "5"
+    assert panel.erythroid.text().startswith("1 (20.0 %")
+    qtbot.keyClick(QApplication.focusWidget() or editor, Qt.Key.Key_F9)
+    assert held.maximumWidth() == steady.MAX_SIZE

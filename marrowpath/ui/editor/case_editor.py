@@ -249,7 +249,7 @@ class CaseEditor(QWidget):
             say=self.message_bar.show_message,
         )
         self.counters.counting.connect(self._hold_counted)
-        self.splitter.splitterMoved.connect(lambda _p, _i: steady.release_all(self))
+        self.splitter.splitterMoved.connect(lambda _p, _i: self._release_held())
         self.templates = TemplateExpander(
             self,
             self.form,
@@ -408,8 +408,15 @@ class CaseEditor(QWidget):
         narrow = event.size().width() < self.fontMetrics().horizontalAdvance("0" * 110)
         if self.nav.isHidden() != narrow:
             self.nav.setHidden(narrow)
-        steady.release_all(self)  # labels held while counting take their new widths
+        self._release_held()
         super().resizeEvent(event)
+
+    def _release_held(self) -> None:
+        """Labels held at their size while counting take the new widths (held again at
+        them on their next change); nothing is held when not counting."""
+        differential = self.counters.differential
+        if differential is not None and differential.running:
+            steady.release_all(self)
 
     def _hold_counted(self, counting: bool) -> None:
         """While counting, the labels a counted cell rewords keep their sizes (`steady`)."""

@@ -236,6 +236,7 @@ class DifferentialCounter(KeyCapture):
         # every key reads every cell of the grid (a count grows within its column).
         self.panel.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self._hold(True)
+        QTimer.singleShot(0, self.chime.prepare)  # after F9's paint, before the 100th cell
         self.start_capture()
         self.bar.start.setText("Stop (F9)")
         self._show_state()
