@@ -44,17 +44,19 @@ KEYS += "c" * 2 + "o" * 2 + "1" + "2" * 4 + "3" * 14 + "4" * 6 + "s" + "z"
 
 class PaintClock:
     """When the last paint pass that drew a watched widget ended, and how many events
-    ran: the application's event dispatch, timed.
+    ran: an application event filter that delivers each window's paint pass itself.
 
-    Why `notify` and not an event filter: a filter sees a paint start, not its end. Qt
-    paints every dirty widget of a window in one pass (the window's UpdateRequest); a
-    key may take more than one pass (a label that grew is laid out, then painted again),
-    so the key's changes are on screen when the last pass that painted a watched widget
-    (the grid, the counter's line, the summary and interval labels, the flags) ended.
+    Why deliver it: a filter sees a paint start, not its end. Qt paints every dirty
+    widget of a window in one pass (the window's UpdateRequest); a key may take more
+    than one pass (a label that grew is laid out, then painted again), so the key's
+    changes are on screen when the last pass that painted a watched widget (the grid,
+    the counter's line, the summary and interval labels, the flags) ended. (An override
+    of `QApplication.notify` would see the end too, but crashed when Qt Multimedia
+    loaded its audio back end.)
     """
 
     def __init__(self) -> None:
-        from PySide6.QtCore import QEvent
+        from PySide6.QtCore import QEvent, QObject
         from PySide6.QtWidgets import QApplication, QWidget
 
         from marrowpath.ui.app import prepare_qt_environment
@@ -62,36 +64,43 @@ class PaintClock:
         clock = self
         paint, update = QEvent.Type.Paint, QEvent.Type.UpdateRequest
 
-        class App(QApplication):
-            def notify(self, receiver: object, event: QEvent) -> bool:  # type: ignore[override]
+        class Filter(QObject):
+            def eventFilter(self, watched: QObject, event: QEvent) -> bool:
                 clock.delivered += 1
                 kind = event.type()
-                if kind == paint and clock.watched(receiver):
+                if kind == paint and clock.watched(watched):
                     clock.seen = True
-                if kind != update:
-                    return super().notify(receiver, event)  # type: ignore[arg-type]
-                answer = super().notify(receiver, event)  # type: ignore[arg-type]
+                    return False
+                if kind != update or clock.passing or not isinstance(watched, QWidget):
+                    return False
+                clock.passing = True
+                try:
+                    watched.event(event)  # the window's paint pass, all of it
+                finally:
+                    clock.passing = False
                 if clock.seen:
                     clock.seen = False
                     clock.painted_at = time.perf_counter()
                     clock.painted_cpu = time.thread_time()
-                return answer
+                return True  # delivered
 
         prepare_qt_environment()  # as the app does before its QApplication
-        self.app = App([])
+        self.app = QApplication([])
+        self.filter = Filter()
+        self.app.installEventFilter(self.filter)
         self.targets: list[QWidget] = []
         self.delivered = 0
         self.seen = False
+        self.passing = False
         self.painted_at: float | None = None
         self.painted_cpu = 0.0
 
     def watched(self, receiver: object) -> bool:
+        """A target or a widget inside one (a flag's row, a label of the summary)."""
         from PySide6.QtWidgets import QWidget
 
-        """A target or a widget inside one (a flag's row, a label of the summary)."""
         return isinstance(receiver, QWidget) and any(
-            receiver is target or target.isAncestorOf(receiver)  # type: ignore[arg-type]
-            for target in self.targets
+            receiver is target or target.isAncestorOf(receiver) for target in self.targets
         )
 
     def arm(self) -> None:
@@ -206,7 +215,6 @@ def grid_alone(keys: list[str], rate: float, clock: PaintClock) -> Timings:
     differential.start()  # (F9 is the editor's: here the counter is started directly)
     assert differential.running
     differential.bar.target.setCurrentIndex(4)  # 1,000 cells
-    settle(0.5)
     clock.targets = [panel]  # the grid, the counter's line, the summary
     times = timed_keys(lambda k: QTest.keyClicks(panel.table, k), clock, keys, rate)
     assert panel.model.summary.cells_counted + differential.smudge == len(keys)
