@@ -4,7 +4,7 @@ of a bulk batch): PostgreSQL `COPY ... FROM STDIN`, SQLite one batched INSERT.
 `COPY` skips what makes a batched INSERT cost on the client (SQLAlchemy's parameter
 processing, psycopg's many-row statements) and on the server (parsing and planning each
 statement); it still fires the tables' triggers and checks their constraints, so the
-immutability triggers and unique keys hold as for any insert (decision 80). Columns
+immutability triggers and unique keys hold as for any insert (decision 84). Columns
 given as JSON text (`json_text`) are stored as they are: the caller dumped them once,
 for instance to hash them.
 """

@@ -130,7 +130,7 @@ class VersionContent(BaseModel):
     def stored_reusing(self, document: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
         """`stored()`, with the dumps of `document` and `settings` handed in (as their
         `model_dump(mode="json", exclude_none=True)`): a bulk load signs many versions
-        of one document under one settings snapshot and dumps each once (decision 80).
+        of one document under one settings snapshot and dumps each once (decision 84).
         The keys come in `stored()`'s order."""
         if self._signed_document is not None:
             return self.stored()

@@ -9,6 +9,7 @@ worklist's first page is then read off the GUI thread too (`WorklistModel`).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -23,7 +24,20 @@ if TYPE_CHECKING:
     from marrowpath.ui.services import Services
 
 
+# Qt's raster engine hands large scaled-pixmap fills (the Fusion group box frames beside
+# the form) to a pool of threads and blocks the GUI thread until they finish: on a busy
+# two-core workstation each hand-off waits for a core, and a key of the differential
+# counter waited with it (decision 85). Read by Qt when it first makes the pool.
+SERIAL_PAINTING = ("QT_NO_GUI_THREADPOOL", "1")
+
+
+def prepare_qt_environment() -> None:
+    """Before the QApplication exists: painting stays on the GUI thread."""
+    os.environ.setdefault(*SERIAL_PAINTING)
+
+
 def _application(argv: list[str] | None) -> QApplication:
+    prepare_qt_environment()
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("MarrowPath")

@@ -67,6 +67,7 @@ from marrowpath.domain.versions import IssuedVersion
 from marrowpath.services.cases import CaseView, SaveResult
 from marrowpath.services.ports import CaseRecord, PatientRecord
 from marrowpath.ui import status as status_words
+from marrowpath.ui.editor import steady
 from marrowpath.ui.editor.actions import CaseActions
 from marrowpath.ui.editor.banner import PatientBanner, patient_name
 from marrowpath.ui.editor.bench_bar import CaseBench
@@ -145,6 +146,12 @@ class CaseEditor(QWidget):
         # Set when the database's files changed under this process: the recovery copy
         # is then the only place the unsaved text survives a restart.
         self._database_changed = False
+        # While counting, the checks that need not be on screen within the frame of a
+        # key run after it is painted; a few keys in a burst then share one run.
+        self._rest_timer = QTimer(self)
+        self._rest_timer.setSingleShot(True)
+        self._rest_timer.setInterval(0)
+        self._rest_timer.timeout.connect(self._refresh_deferred)
         self._build()
         self.recovery_timer = QTimer(self)
         self.recovery_timer.setInterval(recovery_interval_ms)
@@ -241,6 +248,8 @@ class CaseEditor(QWidget):
             reveal=lambda widget: self.form_scroll.ensureWidgetVisible(widget, 20, 40),
             say=self.message_bar.show_message,
         )
+        self.counters.counting.connect(self._hold_counted)
+        self.splitter.splitterMoved.connect(lambda _p, _i: self._release_held())
         self.templates = TemplateExpander(
             self,
             self.form,
@@ -399,7 +408,21 @@ class CaseEditor(QWidget):
         narrow = event.size().width() < self.fontMetrics().horizontalAdvance("0" * 110)
         if self.nav.isHidden() != narrow:
             self.nav.setHidden(narrow)
+        self._release_held()
         super().resizeEvent(event)
+
+    def _release_held(self) -> None:
+        """Labels held at their size while counting take the new widths (held again at
+        them on their next change); nothing is held when not counting."""
+        differential = self.counters.differential
+        if differential is not None and differential.running:
+            steady.release_all(self)
+
+    def _hold_counted(self, counting: bool) -> None:
+        """While counting, the labels a counted cell rewords keep their sizes (`steady`)."""
+        for label in self.form.live.counted_labels():
+            steady.hold(label, counting)
+        self.side.flags.hold(counting)
 
     # ================================================================ public interface
 
@@ -715,20 +738,42 @@ class CaseEditor(QWidget):
     # ================================================================ live checks
 
     def _on_changed(self) -> None:
+        differential = self.counters.differential
+        if differential is not None and differential.running:
+            # A counted cell: what `bench.md` asks within the frame (the flags and the
+            # intervals; the grid and its summary updated themselves) now, the rest
+            # once the frame is painted, from the event loop (decision 85).
+            document = self.document()
+            self._refresh_in_frame(document)
+            self._rest_timer.start()
+            return
         self._refresh()
 
     def _refresh(self) -> None:
         """After every change: rules, missing fields, flags, banner, derived labels, title."""
+        self._rest_timer.stop()
         document = self.document()
+        self._refresh_in_frame(document)
+        self._refresh_rest(document)
+
+    def _refresh_in_frame(self, document: dict[str, Any]) -> None:
+        """What a counted cell must show within one frame: advisory flags, intervals."""
+        today = self._services.today()
+        final = allowed(Action.SIGN_FINAL, self._status, amendment_in_progress=self._amending)
+        self.side.show_flags(editor_flags(document, today=today, final_sign_out=final))
+        self.form.live.show(document, self._settings)
+
+    def _refresh_deferred(self) -> None:
+        self._refresh_rest(self.document())
+
+    def _refresh_rest(self, document: dict[str, Any]) -> None:
+        """Rules and missing fields, consistency findings, banner, title."""
         today = self._services.today()
         check = check_draft(document, today=today)
         self._last_check = check
         self._show_check(check)
-        final = allowed(Action.SIGN_FINAL, self._status, amendment_in_progress=self._amending)
-        self.side.show_flags(editor_flags(document, today=today, final_sign_out=final))
         self.side.show_findings(live_findings(document, self._settings, today=today))
         self._show_banner(document)
-        self.form.live.show(document, self._settings)
         self._show_title(self._title(document))
 
     def _show_title(self, title: str) -> None:
@@ -902,6 +947,8 @@ class CaseEditor(QWidget):
             self.form.accession.set_value(result.accession)
             self.form.accession.set_editable(False)
             document = {**document, "accession": result.accession}
+            if self._rest_timer.isActive():  # a counted cell's checks, not run yet
+                self._refresh_deferred()
             missing = self._last_check.missing
             self._recovery_path = self._recovery.for_case(result.accession)
             hold(self._recovery_path)

@@ -28,6 +28,11 @@ class Chime(QObject):
     def audible(self) -> bool:
         return bool(self._load())
 
+    def prepare(self) -> None:
+        """Load Qt Multimedia and the sounds now (when a count starts), not on the 100th
+        cell: loading them costs that key several frames (issue 13)."""
+        self._load()
+
     def _load(self) -> dict[str, QObject]:
         if self._effects is None:
             self._effects = {}

@@ -49,6 +49,7 @@ from marrowpath.ui.editor.differential import (
     valid_counts,
 )
 from marrowpath.ui.editor.key_capture import KeyCapture
+from marrowpath.ui.editor.steady import hold, pin, release, set_text
 
 NOTICE_STYLE = "QLabel { background: #fff3cd; color: #5c3c00; padding: 2px 6px; }"
 FLASH_MS = 350
@@ -278,6 +279,8 @@ class DifferentialCounter(KeyCapture):
         # The columns keep their widths while counting: sizing them to their contents on
         # every key reads every cell of the grid (a count grows within its column).
         self.panel.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self._hold(True)
+        QTimer.singleShot(0, self.chime.prepare)  # after F9's paint, before the 100th cell
         self.start_capture()
         self.bar.start.setText("Stop (F9)")
         self._show_state()
@@ -287,6 +290,7 @@ class DifferentialCounter(KeyCapture):
         if not self.running:
             return
         self.stop_capture()
+        self._hold(False)
         header = self.panel.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self._finish()
@@ -309,6 +313,15 @@ class DifferentialCounter(KeyCapture):
             self.bar.provenance.setText(record.words())
         if count.history:
             self.finished.emit(record)
+
+    def _hold(self, held: bool) -> None:
+        """The labels a counted cell rewords keep their sizes while counting (`steady`)."""
+        for label in (*self.panel.summary_labels(), self.bar.state):
+            hold(label, held)
+        if held:
+            pin(self.panel.table)
+        else:
+            release(self.panel.table)
 
     # ------------------------------------------------------------ keys
 
@@ -394,7 +407,7 @@ class DifferentialCounter(KeyCapture):
             text = f"Counting: {total:,} of {self.target:,} cells{smudge}. F9 or Escape stops."
         else:
             text = f"Counter stopped: {total:,} cells{smudge}. F9 counts with the keys below."
-        self.bar.state.setText(text)
+        set_text(self.bar.state, text)
 
     # ------------------------------------------------------------ target, clearing
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QWidget
 
@@ -29,7 +29,13 @@ from marrowpath.ui.tasks import TaskRunner, user_message
 
 class EditorCounters(QObject):
     """F9 and F10 on the editor; the differential counter joins the grid once the
-    aspirate section is made."""
+    aspirate section is made.
+
+    Signals:
+        counting(bool) -- the differential counter started (True) or stopped (False).
+    """
+
+    counting = Signal(bool)
 
     def __init__(
         self,
@@ -122,6 +128,7 @@ class EditorCounters(QObject):
             controls = self._form.second_count
             self.second = SecondCountFields(self._form, controls.state)
             controls.start.clicked.connect(self.count_second)
+            self.differential.running_changed.connect(self.counting)
 
     def toggle_differential(self) -> None:
         """F9: show the aspirate grid and count (or stop)."""

@@ -54,6 +54,7 @@ from marrowpath.ui.editor.fields import (
 )
 from marrowpath.ui.editor.item_table import PROBLEM_BACKGROUND
 from marrowpath.ui.editor.live import interval_lines
+from marrowpath.ui.editor.steady import set_text
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 CATEGORIES = list(DifferentialCategory)
@@ -219,11 +220,27 @@ class DifferentialModel(QAbstractTableModel):
         if text == self._texts[category]:
             return True
         self._texts[category] = text
+        before = self._shown()
         self._recompute()
         self.dataChanged.emit(index, index)
-        self.dataChanged.emit(self.index(0, PERCENT), self.index(len(CATEGORIES) - 1, MARK))
+        # Only the cells whose words changed, one by one: a view repaints a single
+        # index's rectangle but its whole viewport for a range (a counted cell changes
+        # the percentages of the rows counted so far, rarely a mark, never a reference).
+        for (row, column), shown in self._shown().items():
+            if before.get((row, column)) != shown:
+                cell = self.index(row, column)
+                self.dataChanged.emit(cell, cell)
         self.counts_changed.emit()
         return True
+
+    def _shown(self) -> dict[tuple[int, int], tuple[object, ...]]:
+        """What the derived columns show, by (row, column)."""
+        shown: dict[tuple[int, int], tuple[object, ...]] = {}
+        for number, row in enumerate(self.summary.rows):
+            shown[number, PERCENT] = (str(row.percent) if row.percent is not None else "",)
+            shown[number, REFERENCE] = (row.interval,)
+            shown[number, MARK] = (row.mark,)
+        return shown
 
 
 class _LiveCountDelegate(QStyledItemDelegate):
@@ -410,6 +427,10 @@ class DifferentialPanel(QWidget):
         """Show a widget to the right of the grid (the counter's keys and state)."""
         self.beside.addWidget(widget)
 
+    def summary_labels(self) -> tuple[QLabel, ...]:
+        """The labels under the grid that follow every count."""
+        return (self.cells, self.myeloid, self.erythroid, self.ratio, self.rule, self.intervals)
+
     def _on_counts(self) -> None:
         self._show_summary()
         if not self._loading:
@@ -417,8 +438,8 @@ class DifferentialPanel(QWidget):
 
     def _show_summary(self) -> None:
         summary = self.model.summary
-        self.cells.setText(f"{summary.cells_counted:,}")
-        self.myeloid.setText(f"{summary.myeloid:,}")
+        set_text(self.cells, f"{summary.cells_counted:,}")
+        set_text(self.myeloid, f"{summary.myeloid:,}")
         erythroid = f"{summary.erythroid:,}"
         if summary.erythroid_percent is not None:
             erythroid += f" ({summary.erythroid_percent} %"
@@ -428,7 +449,7 @@ class DifferentialPanel(QWidget):
             if interval:
                 erythroid += f"; reference {_range(interval.low, interval.high)} %"
             erythroid += ")"
-        self.erythroid.setText(erythroid)
+        set_text(self.erythroid, erythroid)
         ratio = summary.me_ratio_text
         interval = self.model.settings.interval("me_ratio")
         if summary.me_ratio is not None:
@@ -436,10 +457,10 @@ class DifferentialPanel(QWidget):
                 ratio += f" {summary.me_ratio_mark}"
             if interval:
                 ratio += f" (reference {interval.low:.1f}-{interval.high:.1f})"
-        self.ratio.setText(ratio)
-        self.rule.setText(f"M:E ratio = {summary.me_rule}.")
+        set_text(self.ratio, ratio)
+        set_text(self.rule, f"M:E ratio = {summary.me_rule}.")
         lines = interval_lines(summary)
-        self.intervals.setText("\n".join(lines) + ("\n(counting error only)" if lines else ""))
+        set_text(self.intervals, "\n".join(lines) + ("\n(counting error only)" if lines else ""))
 
     # ------------------------------------------------------------ binding
 

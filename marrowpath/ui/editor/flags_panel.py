@@ -21,6 +21,7 @@ from marrowpath.domain.draft import parse_draft
 from marrowpath.domain.errors import InvalidCase
 from marrowpath.domain.flags import Flag, advisory_flags, name_flags
 from marrowpath.domain.validation import parse_case
+from marrowpath.ui.editor.steady import hold, set_text
 
 AMBER = QColor("#b35c00")
 
@@ -51,30 +52,45 @@ class FlagsPanel(QWidget):
         self._layout.setSpacing(4)
         self.setAccessibleName("Advisory flags")
         self.flags: list[Flag] = []
+        self._held = False
         self.set_flags([])
+
+    def hold(self, held: bool) -> None:
+        """While counting, the flags' words change size in place (`steady`)."""
+        self._held = held
+        for row in _rows(self._layout):
+            text = row.findChild(QLabel, "flag text")
+            if text is not None:
+                hold(text, held)
 
     def set_flags(self, flags: list[Flag]) -> None:
         if flags == self.flags and self._layout.count():
             return
-        if flags and len(flags) == len(self.flags) and self._layout.count() == len(flags):
-            # the same number of flags (a count growing key by key): new words in the
-            # rows already shown; making rows anew costs a frame and more
-            self.flags = list(flags)
-            for index, flag in enumerate(flags):
-                item = self._layout.itemAt(index)
-                row = item.widget() if item is not None else None
-                if row is not None:
-                    _reword(row, flag)
-            return
         self.flags = list(flags)
-        clear_rows(self._layout)
         if not flags:
+            clear_rows(self._layout)
             quiet = QLabel("No advisory flags.")
             quiet.setWordWrap(True)
             self._layout.addWidget(quiet)
             return
-        for flag in flags:
-            self._layout.addWidget(marked_row(_words(flag), "Advisory"))
+        # A count growing key by key changes the words of the flags shown and, now and
+        # then, how many there are: the rows already shown take the new words, and only
+        # the rows in excess are added or removed (making every row anew costs a frame).
+        rows = [row for row in _rows(self._layout) if row.findChild(QLabel, "flag text")]
+        if len(rows) != self._layout.count():  # "No advisory flags."
+            clear_rows(self._layout)
+            rows = []
+        for row, flag in zip(rows, flags, strict=False):
+            _reword(row, flag)
+        for row in rows[len(flags) :]:
+            self._layout.removeWidget(row)
+            _discard(row)
+        for flag in flags[len(rows) :]:
+            row = marked_row(_words(flag), "Advisory")
+            text = row.findChild(QLabel, "flag text")
+            if text is not None:
+                hold(text, self._held)
+            self._layout.addWidget(row)
 
     def texts(self) -> list[str]:
         return [flag.message for flag in self.flags]
@@ -84,11 +100,29 @@ def _words(flag: Flag) -> str:
     return ("Strong: " if flag.severity == "strong" else "") + flag.message
 
 
+def _rows(layout: QVBoxLayout) -> list[QWidget]:
+    rows: list[QWidget] = []
+    for index in range(layout.count()):
+        item = layout.itemAt(index)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            rows.append(widget)
+    return rows
+
+
 def _reword(row: QWidget, flag: Flag) -> None:
     text = row.findChild(QLabel, "flag text")
     assert text is not None
-    text.setText(_words(flag))
-    text.setAccessibleName(_words(flag))
+    words = _words(flag)
+    if text.text() != words:
+        set_text(text, words)
+        text.setAccessibleName(words)
+
+
+def _discard(widget: QWidget) -> None:
+    widget.hide()
+    widget.setParent(None)
+    widget.deleteLater()
 
 
 def clear_rows(layout: QVBoxLayout) -> None:
@@ -97,9 +131,7 @@ def clear_rows(layout: QVBoxLayout) -> None:
         item = layout.takeAt(0)
         widget = item.widget() if item is not None else None
         if widget is not None:
-            widget.hide()
-            widget.setParent(None)
-            widget.deleteLater()
+            _discard(widget)
 
 
 def marked_row(words: str, marker_name: str) -> QWidget:

@@ -28,6 +28,7 @@ from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.thresholds import DISPLAY_THRESHOLDS, Count, interval_text, shown
 from marrowpath.domain.types import lenient_date
 from marrowpath.ui.editor.fields import get_path
+from marrowpath.ui.editor.steady import set_text
 
 
 def age_at_procedure(document: dict[str, Any]) -> int | None:
@@ -160,17 +161,21 @@ class Live:
 
     def show(self, document: dict[str, Any], settings: LabSettings) -> None:
         verdict = cellularity_text(document, settings)
-        self.cellularity.setText(verdict or "")
+        set_text(self.cellularity, verdict or "")
         self.cellularity.setVisible(verdict is not None)
-        self.blasts.setText(differential_share(document, DifferentialCategory.BLASTS))
+        set_text(self.blasts, differential_share(document, DifferentialCategory.BLASTS))
         equivalents = blast_equivalents_share(document)
-        self.blast_equivalents.setText(equivalents)
+        set_text(self.blast_equivalents, equivalents)
         self.blast_equivalents.setVisible(bool(equivalents))
-        self.plasma_cells.setText(differential_share(document, DifferentialCategory.PLASMA_CELLS))
+        set_text(self.plasma_cells, differential_share(document, DifferentialCategory.PLASMA_CELLS))
         ring = ring_sideroblasts_share(document)
-        self.ring_sideroblasts.setText(ring)
+        set_text(self.ring_sideroblasts, ring)
         self.ring_sideroblasts.setVisible(bool(ring))
-        self.second_count.setText(second_count_text(document))
+        set_text(self.second_count, second_count_text(document))
+
+    def counted_labels(self) -> tuple[QLabel, ...]:
+        """The labels that follow every counted cell."""
+        return (self.blasts, self.blast_equivalents, self.plasma_cells)
 
 
 def second_count_text(document: dict[str, Any]) -> str:
