@@ -82,6 +82,7 @@ from marrowpath.ui.editor.layout import Section
 from marrowpath.ui.editor.navigation import SectionList
 from marrowpath.ui.editor.notices import MessageBar, state_note
 from marrowpath.ui.editor.recovery import RecoveryFiles, hold, release
+from marrowpath.ui.editor.seat import EditorSeat
 from marrowpath.ui.editor.signing import DialogKind, run_dialog
 from marrowpath.ui.patient_panel import PatientPanel
 from marrowpath.ui.services import Services
@@ -238,21 +239,9 @@ class CaseEditor(QWidget):
         a.cancel_case.clicked.connect(lambda: self._after_saving(lambda: self._open("cancel")))
         for first, second in itertools.pairwise(self._tab_chain()):
             QWidget.setTabOrder(first, second)
-        self.counters = EditorCounters(
-            self,
-            self.form,
-            services=self._services,
-            runner=self._runner,
-            user=self._user,
-            editable=lambda: self._editable,
-            reveal=lambda widget: self.form_scroll.ensureWidgetVisible(widget, 20, 40),
-            say=self.message_bar.show_message,
-        )
-        self.counters.counting.connect(self._hold_counted)
-        self.splitter.splitterMoved.connect(lambda _p, _i: self._release_held())
-        self.templates = TemplateExpander(
-            self,
-            self.form,
+        seat = EditorSeat(
+            editor=self,
+            form=self.form,
             services=self._services,
             runner=self._runner,
             user=self._user,
@@ -260,15 +249,13 @@ class CaseEditor(QWidget):
             editable=lambda: self._editable,
             say=self.message_bar.show_message,
         )
-        self.directory = EditorDirectory(
-            self,
-            self.form,
-            services=self._services,
-            runner=self._runner,
-            user=self._user,
-            editable=lambda: self._editable,
-            say=self.message_bar.show_message,
+        self.counters = EditorCounters(
+            seat, reveal=lambda widget: self.form_scroll.ensureWidgetVisible(widget, 20, 40)
         )
+        self.counters.counting.connect(self._hold_counted)
+        self.splitter.splitterMoved.connect(lambda _p, _i: self._release_held())
+        self.templates = TemplateExpander(seat)
+        self.directory = EditorDirectory(seat)
 
     def _build_bench(self) -> None:
         """Presence in the banner, the resident's Send for review, the review line."""

@@ -16,15 +16,13 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QWidget
 
 from marrowpath.domain.counter import Keymap
-from marrowpath.domain.users import User
 from marrowpath.ui.editor.count_provenance import CountProvenanceWriter, SecondCountFields
 from marrowpath.ui.editor.counter import DifferentialCounter
-from marrowpath.ui.editor.form import CaseForm
 from marrowpath.ui.editor.keymap_dialog import KeymapDialog
 from marrowpath.ui.editor.layout import Section
 from marrowpath.ui.editor.ring_counter import ERYTHROBLASTS, RingSideroblastCounter
-from marrowpath.ui.services import Services
-from marrowpath.ui.tasks import TaskRunner, user_message
+from marrowpath.ui.editor.seat import EditorSeat
+from marrowpath.ui.tasks import user_message
 
 
 class EditorCounters(QObject):
@@ -37,27 +35,18 @@ class EditorCounters(QObject):
 
     counting = Signal(bool)
 
-    def __init__(
-        self,
-        editor: QWidget,
-        form: CaseForm,
-        *,
-        services: Services,
-        runner: TaskRunner,
-        user: Callable[[], User],
-        editable: Callable[[], bool],
-        reveal: Callable[[QWidget], None],
-        say: Callable[[str], None],
-    ) -> None:
-        super().__init__(editor)
-        self._editor = editor
-        self._form = form
-        self._services = services
-        self._runner = runner
-        self._user = user
-        self._editable = editable
+    def __init__(self, seat: EditorSeat, *, reveal: Callable[[QWidget], None]) -> None:
+        """`reveal`: scroll the form so that a widget (the counter's grid) is in view."""
+        super().__init__(seat.editor)
+        editor, form, say = seat.editor, seat.form, seat.say
+        self._editor = seat.editor
+        self._form = seat.form
+        self._services = seat.services
+        self._runner = seat.runner
+        self._user = seat.user
+        self._editable = seat.editable
         self._reveal = reveal
-        self._say = say
+        self._say = seat.say
         self.keymap = Keymap()
         self.differential: DifferentialCounter | None = None
         self.provenance: CountProvenanceWriter | None = None

@@ -15,7 +15,6 @@ possible everywhere: the fields and cells remain ordinary inputs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -23,15 +22,14 @@ from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
 from marrowpath.domain.classifications import ClassificationTerm, pick_list, search
 from marrowpath.domain.providers import DirectoryProvider, search_providers
-from marrowpath.domain.users import Permission, User
+from marrowpath.domain.users import Permission
 from marrowpath.ui.dialogs.provider import ProviderDialog
 from marrowpath.ui.editor.fields import Field
-from marrowpath.ui.editor.form import CaseForm
 from marrowpath.ui.editor.item_table import ItemTable
 from marrowpath.ui.editor.layout import Section
+from marrowpath.ui.editor.seat import EditorSeat
 from marrowpath.ui.editor.type_ahead import SearchPicker, TypeAhead, TypeAheadDelegate
-from marrowpath.ui.services import Services
-from marrowpath.ui.tasks import TaskRunner, user_message
+from marrowpath.ui.tasks import user_message
 
 ORDERING = "ordering_provider"
 PROVIDER_KEYS = ("name", "family_name", "given_names", "id", "organization")
@@ -47,25 +45,16 @@ CLASSIFICATION_NOTE = (
 class EditorDirectory(QObject):
     """Wires the pick-lists into the form's Patient and Diagnosis sections."""
 
-    def __init__(
-        self,
-        editor: QWidget,
-        form: CaseForm,
-        *,
-        services: Services,
-        runner: TaskRunner,
-        user: Callable[[], User],
-        editable: Callable[[], bool],
-        say: Callable[[str], None],
-    ) -> None:
-        super().__init__(editor)
-        self._editor = editor
-        self._form = form
-        self._services = services
-        self._runner = runner
-        self._user = user
-        self._editable = editable
-        self._say = say
+    def __init__(self, seat: EditorSeat) -> None:
+        super().__init__(seat.editor)
+        form = seat.form
+        self._editor = seat.editor
+        self._form = seat.form
+        self._services = seat.services
+        self._runner = seat.runner
+        self._user = seat.user
+        self._editable = seat.editable
+        self._say = seat.say
         self.providers: list[DirectoryProvider] = []
         self.ordering: TypeAhead | None = None
         self.add_to_directory: QPushButton | None = None

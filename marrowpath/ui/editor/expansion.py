@@ -15,13 +15,10 @@ left visible as `{name?}` and named in the editor's message bar.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QTextCursor
-from PySide6.QtWidgets import QDialog, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QDialog, QLineEdit, QPlainTextEdit
 
-from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.text_templates import (
     TARGETS,
     Filled,
@@ -31,7 +28,7 @@ from marrowpath.domain.text_templates import (
     target_wording,
     typed_abbreviation,
 )
-from marrowpath.domain.users import Permission, User
+from marrowpath.domain.users import Permission
 from marrowpath.ui.editor.fields import (
     AccessionField,
     DateField,
@@ -41,11 +38,9 @@ from marrowpath.ui.editor.fields import (
     NumberField,
     TextField,
 )
-from marrowpath.ui.editor.form import CaseForm
 from marrowpath.ui.editor.layout import Section
+from marrowpath.ui.editor.seat import EditorSeat
 from marrowpath.ui.editor.template_picker import TemplatePicker
-from marrowpath.ui.services import Services
-from marrowpath.ui.tasks import TaskRunner
 
 PICKER_KEY = "Ctrl+T"
 _NOT_FREE_TEXT = (AccessionField, NumberField, DateField, DateTimeField)
@@ -75,24 +70,14 @@ class TemplateExpander(QObject):
     """The lab's templates in one editor: read once when it opens (on the task runner),
     expanded on `abbreviation;` + space, inserted from the picker."""
 
-    def __init__(
-        self,
-        editor: QWidget,
-        form: CaseForm,
-        *,
-        services: Services,
-        runner: TaskRunner,
-        user: Callable[[], User],
-        settings: Callable[[], LabSettings],
-        editable: Callable[[], bool],
-        say: Callable[..., None],
-    ) -> None:
-        super().__init__(editor)
+    def __init__(self, seat: EditorSeat) -> None:
+        super().__init__(seat.editor)
+        editor, form = seat.editor, seat.form
         self._editor = editor
         self._form = form
-        self._settings = settings
-        self._editable = editable
-        self._say = say
+        self._settings = seat.settings
+        self._editable = seat.editable
+        self._say = seat.say
         self.templates: list[TextTemplate] = []
         self._inputs: dict[QObject, Field] = {}
         self._last_field: Field | None = None
@@ -104,9 +89,9 @@ class TemplateExpander(QObject):
         for section in form.sections:
             if section.built:
                 self._section_built(section)
-        service, actor = services.templates, user()
+        service, actor = seat.services.templates, seat.user()
         if service is not None and actor.can(Permission.EDIT):
-            runner.run(lambda: service.all(actor), on_done=self.set_templates, owner=self)
+            seat.runner.run(lambda: service.all(actor), on_done=self.set_templates, owner=self)
 
     def set_templates(self, templates: list[TextTemplate]) -> None:
         self.templates = list(templates)
