@@ -60,7 +60,7 @@ def test_sign_out_waits_for_a_tick_per_discordant_finding(
     names = [label.accessibleName() for label in listed.findChildren(QLabel)]
     assert any(name.startswith("C10 review: aspirate quality is adequate") for name in names)
     # focus lands once the event loop has run the dialog's layout (later on a busy machine)
-    qtbot.waitUntil(lambda: dialog.focusWidget() is listed.ticks["C01"], timeout=5_000)
+    qtbot.waitUntil(lambda: dialog.focusWidget() is listed.ticks["C01"], timeout=30_000)
     assert not dialog.action_button.isEnabled()
     if screens.wanted():
         dialog.resize(860, 900)
