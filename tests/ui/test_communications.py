@@ -83,7 +83,7 @@ def test_before_sign_out_the_dialog_stores_the_call_in_the_working_document(
     dialog = _dialog(qtbot, services, runner, dr, draft)
     assert not dialog.signed_out and dialog.signature is None
     assert dialog.action_button.text() == "Record"
-    qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.to, timeout=5_000)
+    qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.to, timeout=30_000)
     before = datetime.now().astimezone().replace(second=0, microsecond=0)
     shown = dialog.at.dateTime().toPython()
     assert isinstance(shown, datetime)

@@ -97,7 +97,7 @@ def test_typing_keeps_the_session_open(qtbot: QtBot, services: Services, patholo
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()
-    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is not None, timeout=30_000)
     locked: list[bool] = []
     window.idle.idle.disconnect()
     window.idle.idle.connect(lambda: locked.append(True))
