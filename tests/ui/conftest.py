@@ -10,10 +10,13 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import App
+from marrowpath.domain.users import User
 from marrowpath.launcher import desktop_services
 from marrowpath.ui.services import Services
+from marrowpath.ui.tasks import TaskRunner
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +34,20 @@ def _collect_garbage_on_the_gui_thread() -> Iterator[None]:
 @pytest.fixture
 def services(app: App, tmp_path: Path) -> Services:
     return desktop_services(app, str(tmp_path / "data"))
+
+
+@pytest.fixture
+def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
+    """A task runner for widgets made alone; its tasks finish before the next test."""
+    tasks = TaskRunner()
+    yield tasks
+    tasks.wait(10_000)
+
+
+@pytest.fixture
+def dr(team: dict[str, User]) -> User:
+    """Dana Park, the pathologist of the test team."""
+    return team["drpark"]
 
 
 @pytest.fixture(params=["sqlite"])

@@ -4,7 +4,6 @@ a new acute leukemia has no call recorded. Checked in the database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,18 +27,6 @@ from tests.ui import screens
 
 pytestmark = pytest.mark.ui
 ACCESSION = "BM26-00042"
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    tasks = TaskRunner()
-    yield tasks
-    tasks.wait(10_000)
-
-
-@pytest.fixture
-def dr(team: dict[str, User]) -> User:
-    return team["drpark"]
 
 
 @pytest.fixture

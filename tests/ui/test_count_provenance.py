@@ -37,8 +37,6 @@ from tests.ui.test_editor import (
     working,
 )
 
-runner = test_editor.runner
-dr = test_editor.dr
 draft = test_editor.draft
 open_editor = test_editor.open_editor
 

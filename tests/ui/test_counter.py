@@ -23,8 +23,6 @@ from tests.ui.screens import save_screenshot
 from tests.ui.test_editor import EditorFactory
 
 # the editor tests' fixtures, shared: a TaskRunner, the pathologist, an open editor
-runner = test_editor.runner
-dr = test_editor.dr
 open_editor = test_editor.open_editor
 
 pytestmark = pytest.mark.ui

@@ -23,8 +23,6 @@ from marrowpath.ui.services import Services
 from tests.ui import test_editor
 from tests.ui.test_editor import EditorFactory
 
-runner = test_editor.runner
-dr = test_editor.dr
 open_editor = test_editor.open_editor
 
 pytestmark = pytest.mark.ui

@@ -65,11 +65,6 @@ def runner() -> TaskRunner:
 
 
 @pytest.fixture
-def dr(team: dict[str, User]) -> User:
-    return team["drpark"]
-
-
-@pytest.fixture
 def draft(app: App, dr: User) -> int:
     """The example case imported as a draft; returns its row version."""
     app.cases.import_case(dr, example_case())

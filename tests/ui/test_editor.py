@@ -8,7 +8,7 @@ refused or when someone else saved first.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,18 +38,6 @@ ACCESSION = "BM26-00042"
 
 
 # ---------------------------------------------------------------- fixtures and helpers
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    tasks = TaskRunner()
-    yield tasks
-    tasks.wait(10_000)
-
-
-@pytest.fixture
-def dr(team: dict[str, User]) -> User:
-    return team["drpark"]
 
 
 @pytest.fixture

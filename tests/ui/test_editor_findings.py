@@ -12,15 +12,13 @@ from marrowpath.domain.users import User
 from tests.ui.test_editor import (
     EditorFactory,
     box,
-    dr,
     draft,
     line,
     open_editor,
-    runner,
     type_into,
 )
 
-__all__ = ["dr", "draft", "open_editor", "runner"]  # fixtures, used by name
+__all__ = ["draft", "open_editor"]  # fixtures, used by name
 pytestmark = pytest.mark.ui
 
 

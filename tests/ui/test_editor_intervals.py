@@ -5,8 +5,6 @@ counted, and in the differential panel's summary. On a real database (both)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -25,13 +23,6 @@ from tests.ui.screens import save_screenshot
 pytestmark = pytest.mark.ui
 ACCESSION = "BM26-00042"
 PROMONOCYTES_ROW = list(DifferentialCategory).index(DifferentialCategory.PROMONOCYTES)
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    tasks = TaskRunner()
-    yield tasks
-    tasks.wait(10_000)
 
 
 @pytest.fixture

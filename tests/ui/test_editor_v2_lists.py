@@ -8,7 +8,6 @@ naming the field while the database is left as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,18 +32,6 @@ from tests.ui.screens import save_picture
 
 pytestmark = pytest.mark.ui
 ACCESSION = "BM26-00107"
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    tasks = TaskRunner()
-    yield tasks
-    tasks.wait(10_000)
-
-
-@pytest.fixture
-def dr(team: dict[str, User]) -> User:
-    return team["drpark"]
 
 
 @pytest.fixture

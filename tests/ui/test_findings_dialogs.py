@@ -25,14 +25,13 @@ from tests.ui.test_dialogs import (
     _show,
     _type_password,
     _working,
-    dr,
     draft,
     final,
     runner,
     services,
 )
 
-__all__ = ["dr", "draft", "final", "runner", "services"]  # fixtures, used by name
+__all__ = ["draft", "final", "runner", "services"]  # fixtures, used by name
 pytestmark = pytest.mark.ui
 
 

@@ -4,8 +4,6 @@ printed the old value and starts an amendment for each. Offscreen, both database
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
@@ -22,13 +20,6 @@ from tests.conftest import PASSWORD, example_case
 Team = dict[str, User]
 ACCESSION = "BM26-00042"
 MRN = "MRN0012345"
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    tasks = TaskRunner()
-    yield tasks
-    tasks.wait(10_000)
 
 
 @pytest.fixture

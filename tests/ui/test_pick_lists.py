@@ -27,8 +27,6 @@ from tests.ui import test_editor
 from tests.ui.screens import save_screenshot
 from tests.ui.test_editor import EditorFactory
 
-runner = test_editor.runner
-dr = test_editor.dr
 open_editor = test_editor.open_editor
 
 pytestmark = pytest.mark.ui

@@ -28,8 +28,6 @@ from tests.ui import test_editor
 from tests.ui.screens import save_screenshot
 from tests.ui.test_editor import EditorFactory, box, line, type_into
 
-runner = test_editor.runner
-dr = test_editor.dr
 draft = test_editor.draft
 open_editor = test_editor.open_editor
 
