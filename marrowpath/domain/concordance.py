@@ -17,6 +17,7 @@ from typing import Any
 
 from marrowpath.domain.estimates import Interval
 from marrowpath.domain.thresholds import DISPLAY_THRESHOLDS, Count, interval_text, shown
+from marrowpath.domain.types import whole_count
 
 # The categories the spec compares, with the words the editor and the export use.
 COMPARED: tuple[tuple[str, str], ...] = (("blasts", "Blasts"), ("plasma_cells", "Plasma cells"))
@@ -134,7 +135,7 @@ def cells(counts: Mapping[str, Any]) -> int:
 
 
 def _whole(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+    return whole_count(value) or 0
 
 
 def concordance(first: Mapping[str, Any], second: Mapping[str, Any]) -> Concordance:

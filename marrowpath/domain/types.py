@@ -97,6 +97,14 @@ def _finite(value: float) -> float:
     return value
 
 
+def whole_count(value: Any) -> int | None:
+    """A count as a half-typed draft may hold it: a whole number of 0 or more, else None
+    (a bool is no count, although Python calls it an int)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
 def lenient_date(value: Any) -> date | None:
     """The one lenient reader of a date in a draft: a date, or a string that
     `date.fromisoformat` reads; anything else (half-typed, a number, absent) is None.

@@ -26,7 +26,7 @@ from marrowpath.domain.case import FORMAT, FORMAT_1, CaseDocument
 from marrowpath.domain.errors import InvalidCase, Problem
 from marrowpath.domain.text import visible
 from marrowpath.domain.thresholds import round_half_up
-from marrowpath.domain.types import describe_number, lenient_date, lenient_datetime
+from marrowpath.domain.types import describe_number, lenient_date, lenient_datetime, whole_count
 from marrowpath.domain.upgrade import upgrade_case
 
 # The one `/1` field that `/2` renamed: a `/2` file that still has it is told so.
@@ -260,14 +260,13 @@ def _therapy_problems(therapy: Any) -> list[Problem]:
     return problems
 
 
-def _whole(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
 def _ring_sideroblast_problems(iron: dict[str, Any]) -> list[Problem]:
     """Counted ring sideroblasts are some of the erythroblasts counted, and a typed
     percentage beside them says what they say, to one decimal (half up)."""
-    ring, counted = _whole(iron.get("ring_sideroblasts")), _whole(iron.get("erythroblasts_counted"))
+    ring, counted = (
+        whole_count(iron.get("ring_sideroblasts")),
+        whole_count(iron.get("erythroblasts_counted")),
+    )
     if ring is None:
         return []
     path = "aspirate.iron.ring_sideroblasts"

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
 
 from marrowpath.domain.enums import CountMethod, DifferentialCategory
+from marrowpath.domain.types import whole_count
 from marrowpath.ui.editor.counter import CountRecord, DifferentialCounter
 from marrowpath.ui.editor.fields import Field
 from marrowpath.ui.editor.form import CaseForm
@@ -125,8 +126,8 @@ class SecondCountFields:
         """The whole counts >= 0 already typed (counting adds to them)."""
         counts: dict[str, int] = {}
         for category in DifferentialCategory:
-            value = self._field(category.value).value()
-            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            value = whole_count(self._field(category.value).value())
+            if value is not None:
                 counts[category.value] = value
         return counts
 

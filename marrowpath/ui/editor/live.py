@@ -26,7 +26,7 @@ from marrowpath.domain.derived import (
 from marrowpath.domain.enums import DifferentialCategory
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.thresholds import DISPLAY_THRESHOLDS, Count, interval_text, shown
-from marrowpath.domain.types import lenient_date
+from marrowpath.domain.types import lenient_date, whole_count
 from marrowpath.ui.editor.fields import get_path
 from marrowpath.ui.editor.steady import set_text
 
@@ -68,7 +68,7 @@ def _valid_counts(document: dict[str, Any]) -> dict[str, int]:
     return {
         key: value
         for key, value in (counts.items() if isinstance(counts, dict) else [])
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        if whole_count(value) is not None
     }
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QWidget
 
 from marrowpath.domain.counter import Outcome, RingSideroblastCount
+from marrowpath.domain.types import whole_count
 from marrowpath.ui.editor.fields import Field
 from marrowpath.ui.editor.key_capture import KeyCapture
 
@@ -22,19 +23,13 @@ ERYTHROBLASTS = "aspirate.iron.erythroblasts_counted"
 PERCENT = "aspirate.iron.ring_sideroblasts_pct"
 
 
-def _whole(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    return None
-
-
 def resumed(erythroblasts: object, percent: object, ring: object = None) -> RingSideroblastCount:
     """A count going on from the iron fields' values (the ring sideroblasts counted, or
     recovered from a typed percentage), or from zero."""
-    total = _whole(erythroblasts)
+    total = whole_count(erythroblasts)
     if total is None:
         return RingSideroblastCount()
-    counted = _whole(ring)
+    counted = whole_count(ring)
     if counted is None:
         if not isinstance(percent, int | float) or isinstance(percent, bool):
             percent = 0
