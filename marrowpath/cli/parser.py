@@ -73,9 +73,23 @@ class _Unbuilt(Parser):
 
 
 if TYPE_CHECKING:
+    from datetime import date
+
     _SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 else:  # not subscriptable at run time
     _SubParsers = argparse._SubParsersAction
+
+
+def date_argument(text: str) -> date:
+    """A `--from`/`--to` date as argparse reads it: YYYY-MM-DD, else the usage error."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a date written YYYY-MM-DD, got {text!r}"
+        ) from None
 
 
 def listed_only(command: argparse.ArgumentParser) -> bool:

@@ -12,8 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from marrowpath.cli.parser import Subparsers, add_action, add_actions, add_command
-from marrowpath.cli.search import _date
+from marrowpath.cli.parser import (
+    Subparsers,
+    add_action,
+    add_actions,
+    add_command,
+    date_argument,
+)
 from marrowpath.cli.session import EXIT_OK, Session
 
 if TYPE_CHECKING:
@@ -58,8 +63,8 @@ def register(subparsers: Subparsers) -> None:
         "percentage, its 95 % interval and whether each value lies within the other's "
         "interval.",
     )
-    second.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
-    second.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
+    second.add_argument("--from", dest="date_from", type=date_argument, metavar="DATE")
+    second.add_argument("--to", dest="date_to", type=date_argument, metavar="DATE")
     second.set_defaults(handler=second_counts)
 
 

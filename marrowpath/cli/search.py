@@ -4,14 +4,19 @@ Scripts run it often, so it imports only what a search needs: no ReportLab, no H
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING
 
-from marrowpath.cli.parser import Subparsers, UsageError, add_command, listed_only
+from marrowpath.cli.parser import (
+    Subparsers,
+    UsageError,
+    add_command,
+    date_argument,
+    listed_only,
+)
 from marrowpath.cli.session import EXIT_OK, Session
 
 if TYPE_CHECKING:
-    from datetime import date
+    pass
 
 
 def register(subparsers: Subparsers) -> None:
@@ -22,21 +27,10 @@ def register(subparsers: Subparsers) -> None:
 
     search.add_argument("text", nargs="*", metavar="TEXT")
     search.add_argument("--status", choices=[s.value for s in Status])
-    search.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
-    search.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
+    search.add_argument("--from", dest="date_from", type=date_argument, metavar="DATE")
+    search.add_argument("--to", dest="date_to", type=date_argument, metavar="DATE")
     search.add_argument("--limit", type=int, metavar="N")
     search.set_defaults(handler=search_cases)
-
-
-def _date(text: str) -> date:
-    from datetime import date
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be a date written YYYY-MM-DD, got {text!r}"
-        ) from None
 
 
 def search_cases(s: Session) -> int:
