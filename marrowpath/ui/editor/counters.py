@@ -38,15 +38,9 @@ class EditorCounters(QObject):
     def __init__(self, seat: EditorSeat, *, reveal: Callable[[QWidget], None]) -> None:
         """`reveal`: scroll the form so that a widget (the counter's grid) is in view."""
         super().__init__(seat.editor)
+        self._seat = seat
         editor, form, say = seat.editor, seat.form, seat.say
-        self._editor = seat.editor
-        self._form = seat.form
-        self._services = seat.services
-        self._runner = seat.runner
-        self._user = seat.user
-        self._editable = seat.editable
         self._reveal = reveal
-        self._say = seat.say
         self.keymap = Keymap()
         self.differential: DifferentialCounter | None = None
         self.provenance: CountProvenanceWriter | None = None
@@ -68,11 +62,11 @@ class EditorCounters(QObject):
     # ------------------------------------------------------------ keymap
 
     def _load_keymap(self) -> None:
-        counter = self._services.counter
+        counter = self._seat.services.counter
         if counter is None:
             return
-        actor = self._user()
-        self._runner.run(lambda: counter.keymap(actor), on_done=self._set_keymap, owner=self)
+        actor = self._seat.user()
+        self._seat.runner.run(lambda: counter.keymap(actor), on_done=self._set_keymap, owner=self)
 
     def _set_keymap(self, keymap: Keymap) -> None:
         self.keymap = keymap
@@ -81,18 +75,18 @@ class EditorCounters(QObject):
 
     def edit_keys(self) -> None:
         """The keys dialog; a new map is shown at once and kept with the user."""
-        dialog = KeymapDialog(self.keymap, self._editor)
+        dialog = KeymapDialog(self.keymap, self._seat.editor)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         keymap = dialog.keymap
         self._set_keymap(keymap)
-        counter = self._services.counter
+        counter = self._seat.services.counter
         if counter is not None:
-            actor = self._user()
-            self._runner.run(
+            actor = self._seat.user()
+            self._seat.runner.run(
                 lambda: counter.save_keymap(actor, keymap),
-                on_done=lambda _none: self._say("Your counter keys are kept."),
-                on_error=lambda error: self._say(
+                on_done=lambda _none: self._seat.say("Your counter keys are kept."),
+                on_error=lambda error: self._seat.say(
                     f"Your counter keys could not be kept: {user_message(error)}"
                 ),
                 owner=self,
@@ -103,19 +97,19 @@ class EditorCounters(QObject):
     def _section_built(self, section: Section) -> None:
         if section.key == "aspirate" and self.differential is None:
             self.differential = DifferentialCounter(
-                self._form.differential,
-                username=lambda: self._user().username,
-                full_name=lambda: self._user().full_name,
+                self._seat.form.differential,
+                username=lambda: self._seat.user().username,
+                full_name=lambda: self._seat.user().full_name,
                 now=lambda: datetime.now(UTC),
                 edit_keys=self.edit_keys,
                 smudge=lambda: self.provenance.recorded_smudge() if self.provenance else 0,
             )
             self.differential.set_keymap(self.keymap)
             self.provenance = CountProvenanceWriter(
-                self._form, self.differential, username=lambda: self._user().username
+                self._seat.form, self.differential, username=lambda: self._seat.user().username
             )
-            controls = self._form.second_count
-            self.second = SecondCountFields(self._form, controls.state)
+            controls = self._seat.form.second_count
+            self.second = SecondCountFields(self._seat.form, controls.state)
             controls.start.clicked.connect(self.count_second)
             self.differential.running_changed.connect(self.counting)
 
@@ -123,12 +117,12 @@ class EditorCounters(QObject):
         """F9: show the aspirate grid and count (or stop)."""
         if self.ring.active:
             self.ring.stop()
-        if not self._editable():
-            self._say("The differential counter needs a case open for editing.")
+        if not self._seat.editable():
+            self._seat.say("The differential counter needs a case open for editing.")
             return
-        self._form.build_through(self._form.section("aspirate"))
+        self._seat.form.build_through(self._seat.form.section("aspirate"))
         assert self.differential is not None
-        self._reveal(self._form.differential)
+        self._reveal(self._seat.form.differential)
         self.differential.toggle()
 
     def count_second(self) -> None:
@@ -139,21 +133,21 @@ class EditorCounters(QObject):
             return
         if self.ring.active:
             self.ring.stop()
-        if not self._editable():
-            self._say("The differential counter needs a case open for editing.")
+        if not self._seat.editable():
+            self._seat.say("The differential counter needs a case open for editing.")
             return
-        self._form.build_through(self._form.section("aspirate"))
+        self._seat.form.build_through(self._seat.form.section("aspirate"))
         assert self.differential is not None and self.second is not None
-        self._reveal(self._form.second_count.start)
+        self._reveal(self._seat.form.second_count.start)
         self.differential.start(second=self.second)
 
     def toggle_ring(self) -> None:
         """F10: count ring sideroblasts into the iron section (or stop)."""
         if self.differential is not None and self.differential.running:
             self.differential.stop()
-        if not self._editable():
-            self._say("The ring sideroblast counter needs a case open for editing.")
+        if not self._seat.editable():
+            self._seat.say("The ring sideroblast counter needs a case open for editing.")
             return
-        self._form.build_through(self._form.section("aspirate"))
-        self._reveal(self._form.field(ERYTHROBLASTS).container)
+        self._seat.form.build_through(self._seat.form.section("aspirate"))
+        self._reveal(self._seat.form.field(ERYTHROBLASTS).container)
         self.ring.toggle()

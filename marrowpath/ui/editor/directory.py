@@ -47,14 +47,8 @@ class EditorDirectory(QObject):
 
     def __init__(self, seat: EditorSeat) -> None:
         super().__init__(seat.editor)
+        self._seat = seat
         form = seat.form
-        self._editor = seat.editor
-        self._form = seat.form
-        self._services = seat.services
-        self._runner = seat.runner
-        self._user = seat.user
-        self._editable = seat.editable
-        self._say = seat.say
         self.providers: list[DirectoryProvider] = []
         self.ordering: TypeAhead | None = None
         self.add_to_directory: QPushButton | None = None
@@ -72,13 +66,13 @@ class EditorDirectory(QObject):
 
     def load(self) -> None:
         """Read the directory in the background; until then the lists are empty."""
-        directory = self._services.providers
+        directory = self._seat.services.providers
         if directory is None:
             return
-        actor = self._user()
+        actor = self._seat.user()
         if not (actor.can(Permission.EDIT) or actor.can(Permission.PROVIDERS)):
             return
-        self._runner.run(
+        self._seat.runner.run(
             lambda: directory.directory(actor),
             on_done=self._loaded,
             on_error=lambda _e: None,  # a convenience: typing by hand still works
@@ -110,7 +104,7 @@ class EditorDirectory(QObject):
             "Type any part of the name, ID or organization: the directory's matches are "
             "listed; Down and Enter take one, Escape keeps what you typed"
         )
-        if self._user().can(Permission.PROVIDERS):
+        if self._seat.user().can(Permission.PROVIDERS):
             self.add_to_directory = QPushButton("Add to directory...")
             self.add_to_directory.setAccessibleName("Add the ordering provider to the directory")
             self.add_to_directory.setAutoDefault(False)
@@ -161,53 +155,55 @@ class EditorDirectory(QObject):
         has no value for are emptied (they would describe another person)."""
         values = provider.case_fields()
         for key in PROVIDER_KEYS:
-            field = self._form.field(f"{ORDERING}.{key}")
+            field = self._seat.form.field(f"{ORDERING}.{key}")
             field.set_value(values.get(key))
             field.changed.emit()
-        self._say(f"Ordering provider: {provider.describe()} (from the directory).")
+        self._seat.say(f"Ordering provider: {provider.describe()} (from the directory).")
 
     def _fill_copy_to(self, row: int, provider: DirectoryProvider) -> None:
-        self._form.table("copy_to").set_row_values(row, dict(provider.case_fields()))
+        self._seat.form.table("copy_to").set_row_values(row, dict(provider.case_fields()))
 
     def pick_copy_to(self) -> None:
-        if not self._editable():
+        if not self._seat.editable():
             return
         picker = SearchPicker(
             self.provider_matches,
             title="Copy to: choose from the directory",
             placeholder="Name, ID or organization, any words",
             note="A recipient who is not in the directory can be typed with Add recipient.",
-            parent=self._editor,
+            parent=self._seat.editor,
         )
         self.picker = picker
         if picker.exec() == QDialog.DialogCode.Accepted and picker.choice is not None:
             provider: DirectoryProvider = picker.choice
-            table = self._form.table("copy_to")
+            table = self._seat.form.table("copy_to")
             table.append_values(dict(provider.case_fields()))
 
     def add_ordering_to_directory(self) -> None:
         """The ordering provider as typed, offered for the directory (to check first)."""
-        values = {key: self._form.field(f"{ORDERING}.{key}").value() for key in PROVIDER_KEYS}
-        directory = self._services.providers
+        values = {key: self._seat.form.field(f"{ORDERING}.{key}").value() for key in PROVIDER_KEYS}
+        directory = self._seat.services.providers
         if directory is None:
             return
-        dialog = ProviderDialog(DirectoryProvider(**_texts(values)), parent=self._editor)
+        dialog = ProviderDialog(DirectoryProvider(**_texts(values)), parent=self._seat.editor)
         self.dialog = dialog
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.provider is None:
             return
-        provider, actor = dialog.provider, self._user()
+        provider, actor = dialog.provider, self._seat.user()
 
         def added(saved: DirectoryProvider) -> None:
             self.providers = sorted(
                 [*self.providers, saved],
                 key=lambda p: ((p.family_name or p.name).casefold(), p.name.casefold()),
             )
-            self._say(f"{saved.name} was added to the provider directory.")
+            self._seat.say(f"{saved.name} was added to the provider directory.")
 
-        self._runner.run(
+        self._seat.runner.run(
             lambda: directory.add(actor, provider),
             on_done=added,
-            on_error=lambda error: self._say(f"Not added to the directory: {user_message(error)}"),
+            on_error=lambda error: self._seat.say(
+                f"Not added to the directory: {user_message(error)}"
+            ),
             owner=self,
         )
 
@@ -218,24 +214,24 @@ class EditorDirectory(QObject):
         return [(t.describe(), t) for t in search(pick_list(), text)]
 
     def pick_classification(self) -> None:
-        if not self._editable():
+        if not self._seat.editable():
             return
         picker = SearchPicker(
             self.classification_matches,
             title="Classification: choose a term",
             placeholder="Any words: npm1 aml, icc apl, 9866",
             note=CLASSIFICATION_NOTE,
-            parent=self._editor,
+            parent=self._seat.editor,
         )
         self.picker = picker
         if picker.exec() == QDialog.DialogCode.Accepted and picker.choice is not None:
             self.add_classification(picker.choice)
 
     def add_classification(self, term: ClassificationTerm) -> None:
-        self._form.table("diagnosis.classification").append_values(_term_values(term))
+        self._seat.form.table("diagnosis.classification").append_values(_term_values(term))
 
     def _fill_classification(self, row: int, term: ClassificationTerm) -> None:
-        self._form.table("diagnosis.classification").set_row_values(row, _term_values(term))
+        self._seat.form.table("diagnosis.classification").set_row_values(row, _term_values(term))
 
 
 def _term_values(term: ClassificationTerm) -> dict[str, Any]:

@@ -72,12 +72,8 @@ class TemplateExpander(QObject):
 
     def __init__(self, seat: EditorSeat) -> None:
         super().__init__(seat.editor)
+        self._seat = seat
         editor, form = seat.editor, seat.form
-        self._editor = editor
-        self._form = form
-        self._settings = seat.settings
-        self._editable = seat.editable
-        self._say = seat.say
         self.templates: list[TextTemplate] = []
         self._inputs: dict[QObject, Field] = {}
         self._last_field: Field | None = None
@@ -122,7 +118,7 @@ class TemplateExpander(QObject):
     def _expand(self, field: Field) -> bool:
         """Expand the abbreviation before the cursor; True when the space was used."""
         widget = text_input(field)
-        if widget.isReadOnly() or not self._editable():
+        if widget.isReadOnly() or not self._seat.editable():
             return False
         abbreviation = typed_abbreviation(_before_cursor(widget))
         if abbreviation is None:
@@ -133,7 +129,7 @@ class TemplateExpander(QObject):
             return False
         filled = self._filled(template)
         _replace_before_cursor(widget, len(abbreviation) + 1, filled.text)
-        self._say(missing_text(template, filled), kind="warning" if filled.missing else "info")
+        self._seat.say(missing_text(template, filled), kind="warning" if filled.missing else "info")
         return True
 
     def _explain_elsewhere(self, abbreviation: str, field: Field) -> None:
@@ -141,37 +137,37 @@ class TemplateExpander(QObject):
         if known is None:
             return
         where = ", ".join(target_wording(target) for target in known.targets)
-        self._say(
+        self._seat.say(
             f'"{abbreviation};" is the template "{known.name}" for {where}, not {field.label}.'
         )
 
     def _filled(self, template: TextTemplate) -> Filled:
-        return fill_from_draft(template, self._form.document(), self._settings())
+        return fill_from_draft(template, self._seat.form.document(), self._seat.settings())
 
     # ------------------------------------------------------------ picker
 
     def target_field(self) -> Field | None:
         """The template field the cursor is in (or was last in), else the diagnosis."""
-        focused = self._editor.focusWidget()
+        focused = self._seat.editor.focusWidget()
         field = self._inputs.get(focused) if focused is not None else None
         field = field or self._last_field
         if field is None or field.path not in TARGETS.values():
-            field = self._form.field(TARGETS["diagnosis_line"])
+            field = self._seat.form.field(TARGETS["diagnosis_line"])
         return field
 
     def open_picker(self) -> None:
-        if not self._editable():
-            self._say("This case cannot be edited now; templates are not inserted.")
+        if not self._seat.editable():
+            self._seat.say("This case cannot be edited now; templates are not inserted.")
             return
         field = self.target_field()
         if field is None:
             return
         fitting = [t for t in self.templates if t.fits(field.path)]
         if not fitting:
-            self._say(f"The lab has no template for {field.label}.")
+            self._seat.say(f"The lab has no template for {field.label}.")
             return
         self.picker = picker = TemplatePicker(
-            fitting, field.label, preview=self._filled, parent=self._editor
+            fitting, field.label, preview=self._filled, parent=self._seat.editor
         )
         if picker.exec() != QDialog.DialogCode.Accepted or picker.chosen is None:
             return
@@ -190,7 +186,7 @@ class TemplateExpander(QObject):
                 widget.setTextCursor(cursor)
                 text = "\n" + text
         _replace_before_cursor(widget, 0, text)
-        self._say(missing_text(template, filled), kind="warning" if filled.missing else "info")
+        self._seat.say(missing_text(template, filled), kind="warning" if filled.missing else "info")
         return filled
 
 
