@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from marrowpath.domain.enums import DifferentialCategory
 from marrowpath.domain.estimates import Interval
+from marrowpath.domain.labels import label_of
 from marrowpath.domain.thresholds import DISPLAY_THRESHOLDS, Count, interval_text, shown
 from marrowpath.domain.types import whole_count
 
-# The categories the spec compares, with the words the editor and the export use.
-COMPARED: tuple[tuple[str, str], ...] = (("blasts", "Blasts"), ("plasma_cells", "Plasma cells"))
+# The categories the spec compares (named as the model labels them: `labels.label_of`).
+COMPARED = (DifferentialCategory.BLASTS, DifferentialCategory.PLASMA_CELLS)
 
 
 @dataclass(frozen=True)
@@ -146,11 +148,11 @@ def concordance(first: Mapping[str, Any], second: Mapping[str, Any]) -> Concorda
     if first_total > 0 and second_total > 0:
         agreements = tuple(
             Agreement(
-                category,
-                name,
+                category.value,
+                label_of(f"aspirate.differential.{category.value}"),
                 Side(Count(_whole(first.get(category)), first_total)),
                 Side(Count(_whole(second.get(category)), second_total)),
             )
-            for category, name in COMPARED
+            for category in COMPARED
         )
     return Concordance(agreements, first_total, second_total)
