@@ -10,6 +10,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import App
@@ -29,6 +30,16 @@ def _collect_garbage_on_the_gui_thread() -> Iterator[None]:
     waiting for that lock in `QObject::connect`; seen with py-spy)."""
     yield
     gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def _private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the app remembers (window geometry, folders, columns) goes to a throw-away
+    place for each desktop test, never into the developer's settings."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    QSettings.setPath(
+        QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "config")
+    )
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrinter
 from PySide6.QtTest import QTest
@@ -27,15 +27,6 @@ from marrowpath.ui.sign_in import SignInDialog
 from marrowpath.ui.tasks import TaskRunner
 from tests.conftest import PASSWORD, example_case
 from tests.hashing import TEST_HASHER
-
-
-@pytest.fixture(autouse=True)
-def _private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Window geometry goes to a throw-away place, not the developer's settings."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    QSettings.setPath(
-        QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "config")
-    )
 
 
 @pytest.fixture

@@ -4,10 +4,7 @@ differential puts the counter's keys under the grid when both do not fit beside 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import App
@@ -18,14 +15,6 @@ from marrowpath.ui.services import Services
 from tests.conftest import example_case_v2
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture(autouse=True)
-def _private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    QSettings.setPath(
-        QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "config")
-    )
 
 
 def test_the_worklist_and_every_editor_section_fit_1366_pixels(

@@ -3,10 +3,7 @@ result, who is counting; the document keeps their usernames (`case-format.md`)."
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import App
@@ -17,14 +14,6 @@ from marrowpath.ui.services import Services
 from tests.conftest import example_case_v2
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture(autouse=True)
-def _private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    QSettings.setPath(
-        QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "config")
-    )
 
 
 def test_the_editor_names_people_not_usernames(

@@ -7,7 +7,6 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 
@@ -25,14 +24,6 @@ REFUSAL = (
     f"{ACCESSION} version 1: the stored PDF does not match the one signed; it was not "
     "{done}. Tell the laboratory's administrator."
 )
-
-
-@pytest.fixture(autouse=True)
-def _private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    QSettings.setPath(
-        QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "config")
-    )
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -31,15 +31,6 @@ from tests.ui.screens import save_screenshot
 pytestmark = pytest.mark.ui
 
 
-@pytest.fixture(autouse=True)
-def _private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Window geometry goes to a throw-away place, not the developer's settings."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    QSettings.setPath(
-        QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "config")
-    )
-
-
 @pytest.fixture
 def app(database_url: str) -> Iterator[App]:
     """As installed: signing renders the report."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import build
@@ -29,14 +29,6 @@ from marrowpath.ui.tasks import TaskRunner
 from tests.conftest import PASSWORD, example_case
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture(autouse=True)
-def _private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    QSettings.setPath(
-        QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "config")
-    )
 
 
 def test_results_and_errors_come_back_on_the_gui_thread(qtbot: QtBot) -> None:
