@@ -115,15 +115,22 @@ class EditorCounters(QObject):
 
     def toggle_differential(self) -> None:
         """F9: show the aspirate grid and count (or stop)."""
+        if not self._aspirate_ready():
+            return
+        assert self.differential is not None
+        self._reveal(self._seat.form.differential)
+        self.differential.toggle()
+
+    def _aspirate_ready(self) -> bool:
+        """Before either count: the ring counter stopped, the case editable (else said
+        why), and the aspirate section made, with the counter joined to its grid."""
         if self.ring.active:
             self.ring.stop()
         if not self._seat.editable():
             self._seat.say("The differential counter needs a case open for editing.")
-            return
+            return False
         self._seat.form.build_through(self._seat.form.section("aspirate"))
-        assert self.differential is not None
-        self._reveal(self._seat.form.differential)
-        self.differential.toggle()
+        return True
 
     def count_second(self) -> None:
         """ "Count again as second observer": the counter counts into the second count
@@ -131,12 +138,8 @@ class EditorCounters(QObject):
         if self.differential is not None and self.differential.running:
             self.differential.stop()
             return
-        if self.ring.active:
-            self.ring.stop()
-        if not self._seat.editable():
-            self._seat.say("The differential counter needs a case open for editing.")
+        if not self._aspirate_ready():
             return
-        self._seat.form.build_through(self._seat.form.section("aspirate"))
         assert self.differential is not None and self.second is not None
         self._reveal(self._seat.form.second_count.start)
         self.differential.start(second=self.second)
