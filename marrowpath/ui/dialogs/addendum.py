@@ -230,10 +230,10 @@ class AddendumDialog(LifecycleDialog):
         self.resize(760, 640)
         self.load_case(self._show_case)
 
-    def _show_case(self, view: CaseView) -> None:
+    def _show_case(self, view: CaseView) -> QWidget:
         self._build(view)
         self._check_allowed(view)
-        self.text.setFocus()
+        return self.text
 
     def _build(self, view: CaseView) -> None:
         self.body.addWidget(patient_banner(view, self.services.today()))

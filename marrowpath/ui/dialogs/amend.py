@@ -168,10 +168,10 @@ class SignAmendmentDialog(LifecycleDialog):
         self.resize(900, self.fitting_height(820))
         self.load_case(self._show_case)
 
-    def _show_case(self, view: CaseView) -> None:
+    def _show_case(self, view: CaseView) -> QWidget:
         self._build(view)
         self._check_allowed(view)
-        self.category.setFocus()
+        return self.category
 
     def _build(self, view: CaseView) -> None:
         self.body.addWidget(patient_banner(view, self.services.today()))

@@ -419,9 +419,10 @@ class LifecycleDialog(QDialog):
         if not self.working:
             super().reject()
 
-    def load_case(self, show: Callable[[CaseView], None]) -> None:
-        """Read the case on the task runner, then `show(view)` builds the body; a refusal
-        (not found, not allowed) is said instead and blocks the action."""
+    def load_case(self, show: Callable[[CaseView], QWidget]) -> None:
+        """Read the case on the task runner, then `show(view)` builds the body and returns
+        the field that takes the focus; a refusal (not found, not allowed) is said instead
+        and blocks the action."""
         waiting = wrapped(f"Opening {self.accession}...")
         waiting.setAccessibleName("Opening the case")
         self.body.addWidget(waiting)
@@ -434,7 +435,9 @@ class LifecycleDialog(QDialog):
             self.body.removeWidget(waiting)
             waiting.deleteLater()
             self.view = view
-            show(view)
+            first = show(view)
+            self._show_added_widgets()
+            first.setFocus()
             self.refresh_action()
             self.ready.emit()
 
@@ -450,6 +453,22 @@ class LifecycleDialog(QDialog):
             on_error=failed,
             owner=self,
         )
+
+    def _show_added_widgets(self) -> None:
+        """Show what `show` added to the visible dialog now rather than on Qt's queued
+        call (what a layout does with a widget added to a shown window), so that the first
+        field can take the focus. Focus given to a hidden field of a window not yet active
+        is forgotten (Qt records it on the field alone), and the activation then put it on
+        the Record button: the pathologist's typing went nowhere. Seen in CI, reproduced
+        under CPU load in 1 dialog of 6."""
+        for widget in self.findChildren(QWidget):
+            explicitly_hidden = widget.isHidden() and widget.testAttribute(
+                Qt.WidgetAttribute.WA_WState_ExplicitShowHide
+            )
+            parent = widget.parentWidget()
+            shown_parent = parent is not None and parent.isVisible()
+            if shown_parent and not explicitly_hidden and not widget.isWindow():
+                widget.setVisible(True)  # parents come first: the search is depth-first
 
     def action_ready(self) -> bool:
         """Whether what the person must do before acting is done (a subclass waits for

@@ -100,7 +100,7 @@ class CommunicationDialog(LifecycleDialog):
 
     # ---------------------------------------------------------------- layout
 
-    def _show_case(self, view: CaseView) -> None:
+    def _show_case(self, view: CaseView) -> QWidget:
         self.signed_out = view.record.status in AFTER_FINAL
         self.body.addWidget(patient_banner(view, self.services.today()))
         if self.signed_out:
@@ -128,7 +128,7 @@ class CommunicationDialog(LifecycleDialog):
         self.action_button.setText("Sign addendum" if self.signed_out else "Record")
         self._check_allowed(view)
         self.resize_to_content(640)
-        self.to.setFocus()
+        return self.to
 
     def _check_allowed(self, view: CaseView) -> None:
         record = view.record

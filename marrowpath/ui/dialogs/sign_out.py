@@ -88,27 +88,26 @@ class SignOutDialog(LifecycleDialog):
         self.resize(760, self.fitting_height(880))
         self.load_case(self._show_case)
 
-    def _show_case(self, view: CaseView) -> None:
+    def _show_case(self, view: CaseView) -> QWidget:
         self._build(view)
         self._check_allowed(view)
-        self._set_keyboard_order()
+        return self._first_field()
 
     def action_ready(self) -> bool:
         """Signing waits until every discordant finding is ticked."""
         return self.findings is None or self.findings.all_ticked
 
-    def _set_keyboard_order(self) -> None:
-        """Space ticks the acknowledgement, Tab goes to the password, Enter signs."""
+    def _first_field(self) -> QWidget:
+        """Space ticks the acknowledgement, Tab goes to the password, Enter signs: the
+        first tick still to give takes the focus, else the password."""
         tick = self.findings.first_unticked() if self.findings is not None else None
         if tick is not None and self.password.isEnabled():
-            tick.setFocus()
-            return
+            return tick
         if self.advisories is not None and self.advisories.needs_acknowledgement:
             self.setTabOrder(self.advisories.acknowledge, self.password)
             if self.password.isEnabled():
-                self.advisories.acknowledge.setFocus()
-                return
-        self.password.setFocus()
+                return self.advisories.acknowledge
+        return self.password
 
     # ---------------------------------------------------------------- layout
 

@@ -71,11 +71,11 @@ class WithdrawDialog(LifecycleDialog):
         self.resize_to_content(620)
         self.load_case(self._show_case)
 
-    def _show_case(self, view: CaseView) -> None:
+    def _show_case(self, view: CaseView) -> QWidget:
         self._build(view)
         self._check_allowed(view)
         self.resize_to_content(620)
-        self.reason.setFocus()
+        return self.reason
 
     def _build(self, view: CaseView) -> None:
         self.body.addWidget(patient_banner(view, self.services.today()))
@@ -155,11 +155,11 @@ class CancelCaseDialog(LifecycleDialog):
         self.resize_to_content(560)
         self.load_case(self._show_case)
 
-    def _show_case(self, view: CaseView) -> None:
+    def _show_case(self, view: CaseView) -> QWidget:
         self._build(view)
         self._check_allowed(view)
         self.resize_to_content(560)
-        self.reason.setFocus()
+        return self.reason
 
     def _build(self, view: CaseView) -> None:
         self.body.addWidget(patient_banner(view, self.services.today()))
