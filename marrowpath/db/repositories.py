@@ -661,7 +661,7 @@ class SqlCaseRepository:
         dialect = self._session.get_bind().dialect.name
         words = needles(query.words)
         conditions = (
-            search_index.newest_matching(summary.search_key, newest, words)
+            search_index.newest_matching(dialect, summary.search_key, newest, words)
             if newest is not None
             else search_index.matching(dialect, summary.search_key, words)
         )
@@ -712,24 +712,25 @@ class SqlCaseRepository:
         return self._search(query)
 
     def _probe_newest_first(self, query: CaseQuery) -> bool:
-        """A first page of words, newest first, on SQLite: worth looking among the newest
-        cases before asking the index (`search_index.newest_matching`)."""
-        return (
-            bool(query.words)
+        """A first page of words, newest first: worth looking among the newest cases
+        before asking the index (`search_index.newest_matching`). SQLite's index counts
+        a page of matches in a millisecond, so a rare word skips the probe there."""
+        if not (
+            query.words
             and query.limit is not None
             and query.limit <= search_index.PROBE_WINDOW
             and query.sort == "procedure_date"
             and query.descending
             and query.after is None
             and not query.offset
-            and self._session.get_bind().dialect.name == "sqlite"
-            and self._session.scalar(
-                search_index.matches_up_to(
-                    _summary(query).search_key, needles(query.words), query.limit
-                )
-            )
-            == query.limit
+        ):
+            return False
+        if self._session.get_bind().dialect.name != "sqlite":
+            return True
+        counted = search_index.matches_up_to(
+            _summary(query).search_key, needles(query.words), query.limit
         )
+        return bool(self._session.scalar(counted) == query.limit)
 
     @staticmethod
     def _order(query: CaseQuery) -> list[Any]:
