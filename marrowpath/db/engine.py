@@ -64,8 +64,13 @@ def make_engine(url: str, **options: Any) -> Engine:
         # psycopg prepares a statement run five times, and PostgreSQL may then plan it
         # once for every value: a search word's plan depends on how common the word is
         # (walk the newest cases, or take the trigram index), so plan each time.
+        # No JIT compilation: the worklist's correlated subqueries (first issue, the
+        # pathologist's name) make the planner's estimate for a page of a million cases
+        # pass `jit_above_cost`, and compiling took 20 ms to several hundred, where the
+        # query itself takes 1-30 ms. The JIT pays only for long analytical queries.
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET plan_cache_mode = force_custom_plan")
+            cursor.execute("SET jit = off")
         dbapi_connection.commit()
 
     return engine

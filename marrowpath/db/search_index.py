@@ -31,7 +31,8 @@ from typing import Any
 from sqlalchemy import Select, column, func, select, table
 from sqlalchemy.sql.elements import ColumnElement
 
-from marrowpath.db.models import CaseRow
+from marrowpath.db.models import CaseRow, marked_words
+from marrowpath.domain.search_key import WORD_START
 
 TABLE = "cases_fts"
 # FTS5 keeps its index in shadow tables named after it: cases_fts_data, cases_fts_idx...
@@ -81,7 +82,13 @@ def matching(dialect: str, key: Any, needles: list[str]) -> list[ColumnElement[b
         return []
     if dialect == "sqlite":
         return [CaseRow.id.in_(_fts_matches(key, needles))]
-    return [key.like(f"%{_like(n)}%", escape="\\") for n in needles]
+    return [_where(key, n).like(f"%{_like(n)}%", escape="\\") for n in needles]
+
+
+def _where(key: Any, needle: str) -> Any:
+    """PostgreSQL: a short word's needle (the mark, then the word) among the marked words
+    only, which their own trigram index answers (models.py); any other in the whole key."""
+    return marked_words(key) if needle.startswith(WORD_START) else key
 
 
 # Newest cases probed before the index: about 5 ms of rows by rowid at 100,000 cases, the

@@ -23,6 +23,8 @@ from marrowpath.domain.latin import latin
 from marrowpath.domain.text import APOSTROPHES_AND_HYPHENS, fold
 
 WORD_START = "\x1f\x1f"
+# Between the marked words and the folded text; marked words never contain it.
+TEXT_SEPARATOR = " | "
 # Words shorter than this match the start of a marked word, not anywhere.
 TRIGRAM = 3
 
@@ -44,7 +46,7 @@ def search_key(*, identifiers: Sequence[str], names: Sequence[str], text: Sequen
             words.update(dict.fromkeys(syllables(spelled)))
     words.pop("", None)
     marked = " ".join(WORD_START + word for word in words)
-    return f"{marked} | {fold(' | '.join(text))}"
+    return f"{marked}{TEXT_SEPARATOR}{fold(' | '.join(text))}"
 
 
 def name_words(name: str) -> list[str]:
