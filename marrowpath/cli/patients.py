@@ -81,8 +81,11 @@ def timeline(s: Session) -> int:
 
 
 def tsv_fields(entry: TimelineEntry) -> list[str]:
-    """accession, procedure date, status, blast equivalents %, plasma cells %,
-    cellularity %, age verdict, M:E, fibrosis grade, then `name=value unit` each."""
+    """accession, procedure date, status, the values (`timeline.SERIES`: blast
+    equivalents %, plasma cells %, cellularity %, age verdict, M:E, fibrosis grade), then
+    `name=value unit` each."""
+    from marrowpath.domain.timeline import SERIES
+
     head = [
         entry.accession,
         entry.procedure_date.isoformat() if entry.procedure_date else "",
@@ -90,15 +93,10 @@ def tsv_fields(entry: TimelineEntry) -> list[str]:
     ]
     values = entry.values
     if values is None:
-        return head + [""] * 6
+        return head + [""] * len(SERIES)
     return [
         *head,
-        _text(values.blast_equivalents_pct),
-        _text(values.plasma_cells_pct),
-        _text(values.cellularity_pct),
-        values.cellularity_verdict or "",
-        _text(values.me_ratio),
-        values.fibrosis_grade or "",
+        *(series.text(values.of(series)) for series in SERIES),
         *(m.text for m in values.measurements),
     ]
 
@@ -123,6 +121,8 @@ def timeline_json(result: Timeline) -> dict[str, Any]:
 
 
 def _entry_json(entry: TimelineEntry) -> dict[str, Any]:
+    from marrowpath.domain.timeline import SERIES
+
     values = entry.values
     data: dict[str, Any] = {
         "accession": entry.accession,
@@ -134,25 +134,12 @@ def _entry_json(entry: TimelineEntry) -> dict[str, Any]:
     if values is None:
         return data
     return data | {
-        "blast_equivalents_pct": _number(values.blast_equivalents_pct),
-        "plasma_cells_pct": _number(values.plasma_cells_pct),
-        "cellularity_pct": values.cellularity_pct,
-        "cellularity_verdict": values.cellularity_verdict,
-        "me_ratio": _number(values.me_ratio),
-        "fibrosis_grade": values.fibrosis_grade,
+        **{series.key: series.json(values.of(series)) for series in SERIES},
         "measurements": [
             {"name": m.name, "value": _entered(m.value), "unit": m.unit.value}
             for m in values.measurements
         ],
     }
-
-
-def _text(value: Decimal | int | None) -> str:
-    return "" if value is None else str(value)
-
-
-def _number(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
 
 
 def _entered(value: Decimal) -> int | float:

@@ -172,10 +172,6 @@ class CaseRow(Base):
     patient_name: Mapped[str] = mapped_column(String(400), default="")
     mrn: Mapped[str] = mapped_column(String(32), default="")
     search_key: Mapped[str] = mapped_column(Text, default="")
-    blasts_pct: Mapped[float | None] = mapped_column()
-    plasma_cells_pct: Mapped[float | None] = mapped_column()
-    cellularity_pct: Mapped[int | None] = mapped_column(Integer)
-    fibrosis_grade: Mapped[str | None] = mapped_column(String(20))
     # The same summary as issued (the latest version), written when a version is issued:
     # what clinicians search, sort and see; empty until something is issued.
     issued_search_key: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -583,10 +583,6 @@ class SqlCaseRepository:
             "ordering_provider": write.ordering_provider,
             "patient_name": write.extra.get("patient_name", ""),
             "mrn": write.extra.get("mrn", ""),
-            "blasts_pct": write.blasts_pct,
-            "plasma_cells_pct": write.plasma_cells_pct,
-            "cellularity_pct": write.cellularity_pct,
-            "fibrosis_grade": write.fibrosis_grade,
             "signable": write.signable,
         }
 

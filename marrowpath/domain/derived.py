@@ -319,6 +319,11 @@ def case_age(case: CaseDocument) -> int:
     return age_in_years(case.patient.birth_date, case.procedure.date)
 
 
+# The field the cellularity assessment reads: named here once, so that the timeline, the
+# report and the exports take its name, label and unit from the model (`labels.leaf`).
+CELLULARITY_FIELD = "core.cellularity_pct"
+
+
 def case_cellularity(case: CaseDocument, settings: LabSettings) -> CellularityAssessment | None:
     if case.core is None:
         return None

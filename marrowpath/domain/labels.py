@@ -182,6 +182,18 @@ def leaf(path: str) -> Leaf:
     return found
 
 
+def value_at(document: object, path: str) -> Any:
+    """The value of a parsed document (or a draft's partial parse) at a dotted path of
+    plain fields (`core.length_mm`), None where a model on the way is absent: so that a
+    place naming a field by its path reads its value without naming the attributes."""
+    value: Any = document
+    for name in path.split("."):
+        if value is None:
+            return None
+        value = getattr(value, name, None)
+    return value
+
+
 def field_label(path: str) -> FieldLabel:
     """The entry for a path (`stains[].percent`); a path not in the table gets its last
     name in words, so a new field never prints as a JSON path."""

@@ -1,10 +1,10 @@
 """The values a text template may name, and how each one reads when filled in.
 
 Why one catalogue: a placeholder is a promise that the words a pathologist wrote in a
-template ("cellularity {cellularity_pct}") will read exactly as the report prints the
+template ("fibrosis {fibrosis_grade}") will read exactly as the report prints the
 value. So each placeholder is either a field of the case document, whose name and
-printed wording are those the model declares (`labels.leaf`: `core.cellularity_pct`
-gives `{cellularity_pct}`, "Cellularity", "45 %"), or a value the report derives
+printed wording are those the model declares (`labels.leaf`: `core.fibrosis_grade`
+gives `{fibrosis_grade}`, "Fibrosis grade", "MF-2"), or a value the report derives
 (`derived.py`: blast equivalents, the M:E ratio, the verdict for age), declared here
 once with its `FieldLabel`. Values are computed by `derived.py`, never here, so a
 template says what the report says.
@@ -24,6 +24,7 @@ from typing import Any
 from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.derived import (
     BLAST_EQUIVALENTS_LABEL,
+    CELLULARITY_FIELD,
     age_in_years,
     assess_cellularity,
     blast_equivalents_percent,
@@ -31,7 +32,7 @@ from marrowpath.domain.derived import (
     plasma_cells_percent,
     summarise_differential,
 )
-from marrowpath.domain.labels import leaf
+from marrowpath.domain.labels import leaf, value_at
 from marrowpath.domain.meta import FieldLabel
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.thresholds import interval_text
@@ -68,8 +69,7 @@ def _age(case: CaseDocument) -> int | None:
 
 
 def _cellularity(case: CaseDocument, settings: LabSettings) -> Any:
-    core = case.core
-    value = core.cellularity_pct if core is not None else None
+    value = value_at(case, _CELLULARITY)
     age = _age(case)
     if value is None or age is None:
         return None
@@ -98,16 +98,6 @@ def _printed(entry: FieldLabel, value: object) -> str | None:
 
 
 # ------------------------------------------------------------------ the values
-
-
-def _cellularity_pct(case: CaseDocument, _settings: LabSettings) -> str | None:
-    core = case.core
-    return _printed(leaf(_CELLULARITY).label, core.cellularity_pct if core else None)
-
-
-def _fibrosis_grade(case: CaseDocument, _settings: LabSettings) -> str | None:
-    core = case.core
-    return _printed(leaf(_FIBROSIS).label, core.fibrosis_grade if core else None)
 
 
 def _plasma_cells_pct(case: CaseDocument, _settings: LabSettings) -> str | None:
@@ -156,14 +146,20 @@ def _age_text(case: CaseDocument, _settings: LabSettings) -> str | None:
 
 # ------------------------------------------------------------------ the catalogue
 
-_CELLULARITY = "core.cellularity_pct"
+_CELLULARITY = CELLULARITY_FIELD
 _FIBROSIS = "core.fibrosis_grade"
 _PLASMA_CELLS = "key_results.plasma_cells_pct"
 
 
-def _field(path: str, compute: Compute) -> Placeholder:
-    """A placeholder that is a field of the document: named and worded by the model."""
-    return Placeholder(path.rsplit(".", 1)[-1], leaf(path).label, compute)
+def _field(path: str, compute: Compute | None = None) -> Placeholder:
+    """A placeholder that is a field of the document: named and worded by the model, and
+    unless `compute` says otherwise its value is the field's, printed by its format."""
+    label = leaf(path).label
+
+    def printed(case: CaseDocument, _settings: LabSettings) -> str | None:
+        return _printed(label, value_at(case, path))
+
+    return Placeholder(path.rsplit(".", 1)[-1], label, compute or printed)
 
 
 def _derived(name: str, label: FieldLabel, compute: Compute) -> Placeholder:
@@ -183,7 +179,7 @@ _ALL = (
     ),
     _derived("cells_counted", FieldLabel("Cells counted", format="whole"), _cells_counted),
     _derived("me_ratio", FieldLabel("M:E ratio"), _me_ratio),
-    _field(_CELLULARITY, _cellularity_pct),
+    _field(_CELLULARITY),
     _derived("cellularity_verdict", FieldLabel("Cellularity for age"), _cellularity_verdict),
     _derived(
         "expected_cellularity",
@@ -191,7 +187,7 @@ _ALL = (
         _expected_cellularity,
     ),
     _field(_PLASMA_CELLS, _plasma_cells_pct),
-    _field(_FIBROSIS, _fibrosis_grade),
+    _field(_FIBROSIS),
     _derived("age", FieldLabel("Age at the procedure", unit="years", format="whole"), _age_text),
 )
 

@@ -14,22 +14,25 @@ case reported it (an earlier case may not have known its end).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.derived import (
+    CELLULARITY_FIELD,
+    SourcedPercent,
     blast_equivalents_percent,
     case_cellularity,
     plasma_cells_percent,
     summarise_differential,
 )
 from marrowpath.domain.enums import MeasurementUnit, TherapyKind
-from marrowpath.domain.labels import field_label
+from marrowpath.domain.labels import field_label, leaf
 from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.settings import LabSettings
 
@@ -81,17 +84,137 @@ class TherapyPeriod:
     end: date | None
 
 
+Value = Decimal | int | str | None
+
+
+@dataclass(frozen=True)
+class Plot:
+    """How the trend chart draws a series: on the right (ratio) axis or the left (percent)
+    one, in which colour (a hex string; the chart makes it a colour)."""
+
+    right_axis: bool
+    colour: str
+
+
+@dataclass(frozen=True)
+class Series:
+    """One value of a marrow on the patient's course, declared once for every place that
+    shows it: the panel's list and chart, `timeline`'s tsv and json, the report's prior
+    marrows and the version's stored `PriorMarrow`.
+
+    `key` is the json key and the stored name (an interface: `cli.md`, and part of signed
+    versions); `heading` the panel's column; `words` what the chart names it (series and
+    hover); `read` takes it from a version by `derived.py`, as the report printed it;
+    `kind` its type when stored; `unit` what the report prints after it; `shown` the
+    panel's text of a value; `prior` the heading of the report's prior-marrows column,
+    None when that table leaves it out.
+    """
+
+    key: str
+    heading: str
+    words: str
+    kind: type[Decimal] | type[int] | type[str]
+    read: Callable[[CaseDocument, LabSettings], Value]
+    unit: str = ""
+    shown: Callable[[Decimal | int | str], str] = str
+    plot: Plot | None = None
+    prior: str | None = None
+
+    def text(self, value: Value) -> str:
+        """The value as tsv writes it (and the panel, unless `shown` says otherwise)."""
+        return "" if value is None else str(value)
+
+    def json(self, value: Value) -> float | int | str | None:
+        """Numbers as JSON numbers (a Decimal as a float), words as strings."""
+        return float(value) if isinstance(value, Decimal) else value
+
+
+def _percent(found: SourcedPercent | None) -> Decimal | None:
+    return found.value if found else None
+
+
+def _me_ratio(document: CaseDocument, settings: LabSettings) -> Decimal | None:
+    differential = document.aspirate.differential if document.aspirate else None
+    return summarise_differential(differential, settings).me_ratio if differential else None
+
+
+def _cellularity_percent(document: CaseDocument, settings: LabSettings) -> int | None:
+    assessment = case_cellularity(document, settings)
+    return assessment.percent if assessment else None
+
+
+def _cellularity_verdict(document: CaseDocument, settings: LabSettings) -> str | None:
+    assessment = case_cellularity(document, settings)
+    return assessment.verdict if assessment else None
+
+
+def _fibrosis_grade(document: CaseDocument, _settings: LabSettings) -> str | None:
+    return document.core.fibrosis_grade.value if document.core else None
+
+
+# the cellularity is the document's own field: its name, label and unit are the model's
+_CELLULARITY = leaf(CELLULARITY_FIELD).label
+
+BLAST_EQUIVALENTS = Series(
+    "blast_equivalents_pct",
+    "Blast eq. %",
+    "Blast equivalents %",
+    Decimal,
+    lambda document, _settings: _percent(blast_equivalents_percent(document)),
+    unit="%",
+    plot=Plot(right_axis=False, colour="#c0392b"),
+    prior="Blast eq.",
+)
+PLASMA_CELLS = Series(
+    "plasma_cells_pct",
+    "Plasma cells %",
+    "Plasma cells %",
+    Decimal,
+    lambda document, _settings: _percent(plasma_cells_percent(document)),
+    unit="%",
+    plot=Plot(right_axis=False, colour="#8e44ad"),
+    prior="Plasma cells",
+)
+CELLULARITY = Series(
+    CELLULARITY_FIELD.rsplit(".", 1)[-1],
+    f"{_CELLULARITY.label} {_CELLULARITY.unit}",
+    f"{_CELLULARITY.label} {_CELLULARITY.unit}",
+    int,
+    _cellularity_percent,
+    unit=_CELLULARITY.unit or "",
+    plot=Plot(right_axis=False, colour="#2c7fb8"),
+    prior=_CELLULARITY.label,
+)
+
+# In the order of `timeline`'s tsv columns and json keys (`cli.md`) and the panel's columns.
+SERIES: tuple[Series, ...] = (
+    BLAST_EQUIVALENTS,
+    PLASMA_CELLS,
+    CELLULARITY,
+    Series("cellularity_verdict", "For age", "Cellularity for age", str, _cellularity_verdict),
+    Series(
+        "me_ratio",
+        "M:E",
+        "M:E",
+        Decimal,
+        _me_ratio,
+        shown=lambda value: f"{value}:1",
+        plot=Plot(right_axis=True, colour="#7f8c8d"),
+    ),
+    Series("fibrosis_grade", "Fibrosis", "Fibrosis", str, _fibrosis_grade),
+)
+PRIOR_SERIES = tuple(series for series in SERIES if series.prior is not None)
+
+
 @dataclass(frozen=True)
 class Values:
-    """The plotted values of one issued version (None: not reported in it)."""
+    """The values of one issued version by `Series.key` (None: not reported in it)."""
 
-    blast_equivalents_pct: Decimal | None
-    plasma_cells_pct: Decimal | None
-    cellularity_pct: int | None
-    cellularity_verdict: str | None
-    me_ratio: Decimal | None
-    fibrosis_grade: str | None
+    by_key: Mapping[str, Value]
     measurements: tuple[Measurement, ...] = ()
+
+    def of(self, series: Series) -> Value:
+        return self.by_key.get(series.key)
 
 
 @dataclass(frozen=True)
@@ -123,19 +246,9 @@ class Timeline:
 
 def values_of(document: CaseDocument, settings: LabSettings) -> Values:
     """The values a report printed, from `derived.py` (never computed here)."""
-    blasts = blast_equivalents_percent(document)
-    plasma = plasma_cells_percent(document)
-    cellularity = case_cellularity(document, settings)
-    differential = document.aspirate.differential if document.aspirate else None
-    me_ratio = summarise_differential(differential, settings).me_ratio if differential else None
     return Values(
-        blast_equivalents_pct=blasts.value if blasts else None,
-        plasma_cells_pct=plasma.value if plasma else None,
-        cellularity_pct=cellularity.percent if cellularity else None,
-        cellularity_verdict=cellularity.verdict if cellularity else None,
-        me_ratio=me_ratio,
-        fibrosis_grade=document.core.fibrosis_grade.value if document.core else None,
-        measurements=measurements_of(document),
+        {series.key: series.read(document, settings) for series in SERIES},
+        measurements_of(document),
     )
 
 
@@ -186,18 +299,31 @@ def entry_order(entry: TimelineEntry) -> tuple[date, str]:
 PRIOR_MARROWS_SHOWN = 5
 
 
-class PriorMarrow(BaseModel):
+class PriorMarrowFields(BaseModel):
     """An earlier issued marrow as the report's "Prior marrows at this laboratory" prints
-    it: part of the version signed, so a reprint never changes."""
+    it: part of the version signed, so a reprint never changes. The values are fields of
+    `PriorMarrow`, one per `PRIOR_SERIES` (named by its key, typed by its kind)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     accession: str
     procedure_date: date
-    blast_equivalents_pct: Decimal | None = None
-    plasma_cells_pct: Decimal | None = None
-    cellularity_pct: int | None = None
     diagnosis: str = ""
+
+    def value(self, series: Series) -> Value:
+        found: Value = getattr(self, series.key)
+        return found
+
+
+if TYPE_CHECKING:
+    PriorMarrow = PriorMarrowFields
+else:
+    PriorMarrow = create_model(
+        "PriorMarrow",
+        __base__=PriorMarrowFields,
+        __module__=__name__,
+        **{series.key: (series.kind | None, None) for series in PRIOR_SERIES},
+    )
 
 
 def prior_marrows(
@@ -221,11 +347,11 @@ def prior_marrows(
 def _prior(entry: TimelineEntry) -> PriorMarrow:
     values = entry.values
     assert values is not None and entry.procedure_date is not None
-    return PriorMarrow(
-        accession=entry.accession,
-        procedure_date=entry.procedure_date,
-        blast_equivalents_pct=values.blast_equivalents_pct,
-        plasma_cells_pct=values.plasma_cells_pct,
-        cellularity_pct=values.cellularity_pct,
-        diagnosis=entry.diagnosis,
+    return PriorMarrow.model_validate(
+        {
+            "accession": entry.accession,
+            "procedure_date": entry.procedure_date,
+            "diagnosis": entry.diagnosis,
+            **{series.key: values.of(series) for series in PRIOR_SERIES},
+        }
     )

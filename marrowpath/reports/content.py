@@ -33,6 +33,7 @@ from marrowpath.domain.case import (
 from marrowpath.domain.cellularity import rule_named
 from marrowpath.domain.derived import (
     BLAST_EQUIVALENTS_LABEL,
+    CELLULARITY_FIELD,
     CbcTable,
     DifferentialSummary,
     SourcedPercent,
@@ -574,14 +575,14 @@ def core(document: CaseDocument, settings: LabSettings) -> Section:
     c = document.core
     if c is None:
         return Section("core", "Core biopsy (trephine)", ())
-    assessment = case_cellularity(document, settings)
-    cellularity = assessment.text if assessment else f"{c.cellularity_pct} %"
+    assessment = case_cellularity(document, settings)  # None only without a core
+    cellularity = assessment.text if assessment else ""
     # the rule the version was judged by, legacy rules included (`rule_named`)
     rule = rule_named(settings.cellularity_rule).description
     rows = (
         Row(label_of("core.length_mm"), as_entered(c.length_mm), "mm"),
         Row(label_of("core.adequacy"), join([words(c.adequacy), c.adequacy_comment or ""], ". ")),
-        Row(label_of("core.cellularity_pct"), cellularity),
+        Row(label_of(CELLULARITY_FIELD), cellularity),
         Row("Cellularity rule", rule),
         Row(label_of("core.megakaryocyte_number"), _megakaryocytes(c)),
         Row(label_of("core.fibrosis_grade"), words(c.fibrosis_grade)),

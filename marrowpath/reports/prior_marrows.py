@@ -23,12 +23,22 @@ from reportlab.platypus import Flowable, KeepTogether
 
 from marrowpath.domain.derived import blast_equivalents_percent, plasma_cells_percent
 from marrowpath.domain.reporting import ReportRequest
-from marrowpath.domain.timeline import PriorMarrow
+from marrowpath.domain.timeline import (
+    BLAST_EQUIVALENTS,
+    PLASMA_CELLS,
+    PRIOR_SERIES,
+    PriorMarrow,
+    Series,
+    Value,
+)
 from marrowpath.reports.flowables import data_table, heading
 from marrowpath.reports.formatting import date_text
 
 TITLE = "Prior marrows at this laboratory"
 BLASTS, PLASMA = colors.HexColor("#c0392b"), colors.HexColor("#8e44ad")
+# the widths of the value columns (`PRIOR_SERIES`, in order): blast eq., plasma cells,
+# cellularity
+VALUE_WIDTHS_MM = (18, 20, 22)
 
 
 def prior_marrows_story(
@@ -42,17 +52,18 @@ def prior_marrows_story(
         [
             prior.accession,
             date_text(prior.procedure_date),
-            _percent(prior.blast_equivalents_pct),
-            _percent(prior.plasma_cells_pct),
-            "" if prior.cellularity_pct is None else f"{prior.cellularity_pct} %",
+            *(_printed(series, prior.value(series)) for series in PRIOR_SERIES),
             prior.diagnosis,
         ]
         for prior in priors
     ]
-    widths = [24 * mm, 22 * mm, 18 * mm, 20 * mm, 22 * mm, width - 106 * mm]
-    header = ["Accession", "Date", "Blast eq.", "Plasma cells", "Cellularity", "Diagnosis"]
+    value_widths = [w for _s, w in zip(PRIOR_SERIES, VALUE_WIDTHS_MM, strict=True)]
+    widths = [24 * mm, 22 * mm, *(w * mm for w in value_widths)]
+    widths.append(width - (24 + 22 + sum(value_widths)) * mm)
+    header = ["Accession", "Date", *(series.prior or "" for series in PRIOR_SERIES), "Diagnosis"]
     story = heading(TITLE, styles, width)
-    table = data_table(header, rows, styles, widths, numeric=frozenset({2, 3, 4}))
+    numeric = frozenset(range(2, 2 + len(PRIOR_SERIES)))
+    table = data_table(header, rows, styles, widths, numeric=numeric)
     points = _points(request, priors)
     if len(points) >= 2:
         story.append(KeepTogether([table, trend_drawing(points, width)]))
@@ -61,8 +72,11 @@ def prior_marrows_story(
     return story
 
 
-def _percent(value: Decimal | None) -> str:
-    return "" if value is None else f"{value} %"
+def _printed(series: Series, value: Value) -> str:
+    """The value and its unit as the report prints it ("12.5 %"), blank when not reported."""
+    if value is None:
+        return ""
+    return f"{value} {series.unit}" if series.unit else str(value)
 
 
 Point = tuple[date, Decimal | None, Decimal | None]
@@ -74,7 +88,8 @@ def _points(request: ReportRequest, priors: tuple[PriorMarrow, ...]) -> list[Poi
     blasts = blast_equivalents_percent(document)
     plasma = plasma_cells_percent(document)
     points: list[Point] = [
-        (p.procedure_date, p.blast_equivalents_pct, p.plasma_cells_pct) for p in reversed(priors)
+        (p.procedure_date, _decimal(p.value(BLAST_EQUIVALENTS)), _decimal(p.value(PLASMA_CELLS)))
+        for p in reversed(priors)
     ]
     points.append(
         (
@@ -84,6 +99,10 @@ def _points(request: ReportRequest, priors: tuple[PriorMarrow, ...]) -> list[Poi
         )
     )
     return [p for p in points if p[1] is not None or p[2] is not None]
+
+
+def _decimal(value: Value) -> Decimal | None:
+    return value if isinstance(value, Decimal) else None
 
 
 def trend_drawing(points: list[Point], width: float) -> Drawing:

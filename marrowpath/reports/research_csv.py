@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.derived import (
+    CELLULARITY_FIELD,
     blasts_percent,
     case_age,
     case_cellularity,
@@ -24,6 +25,8 @@ from marrowpath.domain.derived import (
 from marrowpath.domain.interfaces import ResearchRow
 from marrowpath.domain.lifecycle import STATUS_AFTER
 
+# the core's cellularity is named by its field's path (`core_` and the field's name)
+CELLULARITY_COLUMN = CELLULARITY_FIELD.replace(".", "_")
 COLUMNS = (
     "patient_pseudonym",
     "case_pseudonym",
@@ -44,7 +47,7 @@ COLUMNS = (
     "plasma_cells_source",
     "me_ratio",
     "cells_counted",
-    "core_cellularity_pct",
+    CELLULARITY_COLUMN,
     "cellularity_for_age",
     "fibrosis_grade",
 )
@@ -98,7 +101,7 @@ def research_values(row: ResearchRow) -> dict[str, str]:
         values["cells_counted"] = str(summary.cells_counted)
     assessment = case_cellularity(document, content.settings)
     if assessment is not None:
-        values["core_cellularity_pct"] = str(assessment.percent)
+        values[CELLULARITY_COLUMN] = str(assessment.percent)
         values["cellularity_for_age"] = assessment.verdict or ""
     if document.core is not None:
         values["fibrosis_grade"] = document.core.fibrosis_grade.value

@@ -8,7 +8,6 @@ from typing import Any
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from marrowpath.domain.case import Ancillary, CaseDocument
-from marrowpath.domain.derived import blasts_percent, plasma_cells_percent
 from marrowpath.domain.enums import Sex
 from marrowpath.domain.errors import InvalidCase, Problem, Refused
 from marrowpath.domain.identity import mrn_key
@@ -104,9 +103,6 @@ def case_write(
     """The columns stored with a working document (extracted values need a valid document)."""
     procedure_date = _get(data, "procedure", "date")
     provider = _get(data, "ordering_provider", "name")
-    blasts = blasts_percent(document) if document else None
-    plasma = plasma_cells_percent(document) if document else None
-    core = document.core if document else None
     return CaseWrite(
         working=data,
         search_key=case_search_key(data, patient),
@@ -114,10 +110,6 @@ def case_write(
         procedure_date=lenient_date(procedure_date),
         diagnosis=first_diagnosis_line(data),
         ordering_provider=provider if isinstance(provider, str) else "",
-        blasts_pct=float(blasts.value) if blasts else None,
-        plasma_cells_pct=float(plasma.value) if plasma else None,
-        cellularity_pct=core.cellularity_pct if core else None,
-        fibrosis_grade=core.fibrosis_grade.value if core else None,
         extra={
             "patient_name": patient_name_of(data),
             "mrn": str(_get(data, "patient", "mrn") or ""),

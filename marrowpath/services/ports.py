@@ -183,10 +183,6 @@ class CaseWrite:
     procedure_date: date | None
     diagnosis: str
     ordering_provider: str
-    blasts_pct: float | None = None
-    plasma_cells_pct: float | None = None
-    cellularity_pct: int | None = None
-    fibrosis_grade: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     # the document parses as a whole case: it could be signed as it stands
     signable: bool = False

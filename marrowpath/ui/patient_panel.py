@@ -23,7 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from marrowpath.domain.timeline import TherapyPeriod, Timeline, TimelineEntry
+from marrowpath.domain.timeline import (
+    SERIES,
+    Series,
+    TherapyPeriod,
+    Timeline,
+    TimelineEntry,
+    Value,
+)
 from marrowpath.domain.users import User
 from marrowpath.domain.wording import plural
 from marrowpath.ui import status as status_words
@@ -35,12 +42,7 @@ COLUMNS = (
     "Accession",
     "Procedure date",
     "Status",
-    "Blast eq. %",
-    "Plasma cells %",
-    "Cellularity %",
-    "For age",
-    "M:E",
-    "Fibrosis",
+    *(series.heading for series in SERIES),
     "Measurements",
     "Diagnosis",
 )
@@ -56,15 +58,10 @@ def row_texts(entry: TimelineEntry) -> list[str]:
         status_words.word(entry.status),
     ]
     if values is None:
-        return [*head, "", "", "", "", "", "", "", "not plotted"]
+        return [*head, *([""] * len(SERIES)), "", "not plotted"]
     return [
         *head,
-        _text(values.blast_equivalents_pct),
-        _text(values.plasma_cells_pct),
-        _text(values.cellularity_pct),
-        values.cellularity_verdict or "",
-        f"{values.me_ratio}:1" if values.me_ratio is not None else "",
-        values.fibrosis_grade or "",
+        *(_shown(series, values.of(series)) for series in SERIES),
         "; ".join(m.words for m in values.measurements),
         entry.diagnosis,
     ]
@@ -79,8 +76,8 @@ def therapy_line(periods: tuple[TherapyPeriod, ...]) -> str:
     )
 
 
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
+def _shown(series: Series, value: Value) -> str:
+    return "" if value is None else series.shown(value)
 
 
 class PatientPanel(QWidget):

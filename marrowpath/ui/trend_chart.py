@@ -16,7 +16,6 @@ have no values).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -38,6 +37,9 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from marrowpath.domain.enums import MeasurementUnit, TherapyKind
 from marrowpath.domain.timeline import (
+    SERIES,
+    Plot,
+    Series,
     TherapyPeriod,
     Timeline,
     TimelineEntry,
@@ -50,20 +52,31 @@ from marrowpath.ui import status as status_words
 
 @dataclass(frozen=True)
 class Measure:
-    """One plotted value: its series name, how to read it, its axis and colour."""
+    """One plotted value (a `Series` with a `Plot`): its series name, its axis and colour."""
 
-    name: str
-    read: Callable[[Values], Decimal | int | None]
-    right_axis: bool
-    colour: str
+    series: Series
+    plot: Plot
+
+    @property
+    def name(self) -> str:
+        return self.series.words
+
+    @property
+    def right_axis(self) -> bool:
+        return self.plot.right_axis
+
+    @property
+    def colour(self) -> str:
+        return self.plot.colour
+
+    def read(self, values: Values) -> Decimal | int | None:
+        value = values.of(self.series)
+        return value if isinstance(value, Decimal | int) else None
 
 
-MEASURES = (
-    Measure("Blast equivalents %", lambda v: v.blast_equivalents_pct, False, "#c0392b"),
-    Measure("Plasma cells %", lambda v: v.plasma_cells_pct, False, "#8e44ad"),
-    Measure("Cellularity %", lambda v: v.cellularity_pct, False, "#2c7fb8"),
-    Measure("M:E", lambda v: v.me_ratio, True, "#7f8c8d"),
-)
+MEASURES = tuple(Measure(s, s.plot) for s in SERIES if s.plot is not None)
+# the values only listed on hovering, after the plotted ones
+WORDED = tuple(s for s in SERIES if s.plot is None)
 # the ancillary measurements, in the order a patient's first report lists them
 MEASUREMENT_COLOURS = ("#00897b", "#6d4c41", "#2e7d32", "#c2185b", "#b7950b", "#34495e")
 # one colour per kind of therapy, translucent so that the points show through
@@ -358,10 +371,9 @@ def point_text(entry: TimelineEntry) -> str:
             value = measure.read(values)
             if value is not None:
                 lines.append(f"{measure.name}: {value}")
-        if values.cellularity_verdict:
-            lines.append(f"Cellularity for age: {values.cellularity_verdict}")
-        if values.fibrosis_grade:
-            lines.append(f"Fibrosis: {values.fibrosis_grade}")
+        for series in WORDED:
+            if words := values.of(series):
+                lines.append(f"{series.words}: {words}")
         lines += [m.words for m in values.measurements]
     return "\n".join(lines)
 

@@ -12,6 +12,7 @@ import pytest
 
 from marrowpath.bootstrap import App, build
 from marrowpath.domain.lifecycle import Status
+from marrowpath.domain.timeline import SERIES
 from marrowpath.domain.users import User
 from marrowpath.services.context import Clock
 from tests.hashing import TEST_HASHER
@@ -63,16 +64,8 @@ def test_the_serial_patients_timeline_matches_the_hand_computed_values(
     for entry in timeline.points:
         v = entry.values
         assert v is not None
-        got.append(
-            (
-                v.blast_equivalents_pct,
-                v.plasma_cells_pct,
-                v.cellularity_pct,
-                v.cellularity_verdict,
-                v.me_ratio,
-                v.fibrosis_grade,
-            )
-        )
+        # in the declared order: blast eq., plasma cells, cellularity, verdict, M:E, fibrosis
+        got.append(tuple(v.of(series) for series in SERIES))
     assert got == [(Decimal(a), Decimal(b), c, d, Decimal(e), f) for a, b, c, d, e, f in expected]
 
 

@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from marrowpath.bootstrap import App, build
+from marrowpath.domain.timeline import BLAST_EQUIVALENTS
 from marrowpath.domain.users import Role, User
 from tests.conftest import PASSWORD, example_case
 from tests.hashing import TEST_HASHER
@@ -109,7 +110,7 @@ def test_a_merged_patients_earlier_marrow_is_a_prior_marrow_and_the_snapshot_sta
     priors = latest.content.prior_marrows
     assert priors is not None and [p.accession for p in priors] == ["BM26-00010"]
     # 40 blasts of 480 cells (the example counts 500, 60 of them blasts)
-    assert priors[0].blast_equivalents_pct == Decimal("8.3")
+    assert priors[0].value(BLAST_EQUIVALENTS) == Decimal("8.3")
 
     app.patients.unmerge(admin, "MRN0099999")
     app.patients.correct(drpark, "MRN0012345", reason="Typo", family_name="Delgado-Ruiz")

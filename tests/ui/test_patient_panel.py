@@ -40,12 +40,14 @@ def values(
     blasts: str, plasma: str, cellularity: int, ratio: str, *measured: Measurement
 ) -> Values:
     return Values(
-        blast_equivalents_pct=Decimal(blasts),
-        plasma_cells_pct=Decimal(plasma),
-        cellularity_pct=cellularity,
-        cellularity_verdict="hypercellular",
-        me_ratio=Decimal(ratio),
-        fibrosis_grade="MF-1",
+        {
+            "blast_equivalents_pct": Decimal(blasts),
+            "plasma_cells_pct": Decimal(plasma),
+            "cellularity_pct": cellularity,
+            "cellularity_verdict": "hypercellular",
+            "me_ratio": Decimal(ratio),
+            "fibrosis_grade": "MF-1",
+        },
         measurements=measured,
     )
 

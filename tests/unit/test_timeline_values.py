@@ -64,9 +64,7 @@ def test_therapy_of_a_document() -> None:
 def entry(
     accession: str, day: date, *periods: TherapyPeriod, plotted: bool = True
 ) -> TimelineEntry:
-    values = Values(
-        None, None, None, None, None, None, (Measurement("x", Decimal(1), MeasurementUnit.OTHER),)
-    )
+    values = Values({}, (Measurement("x", Decimal(1), MeasurementUnit.OTHER),))
     return TimelineEntry(
         accession, day, Status.FINAL, 1 if plotted else None, values if plotted else None,
         therapy=periods,

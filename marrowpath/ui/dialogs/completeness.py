@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from marrowpath.domain.case import CaseDocument
-from marrowpath.domain.derived import blasts_percent
+from marrowpath.domain.derived import CELLULARITY_FIELD, blasts_percent
 from marrowpath.domain.enums import AncillaryStatus, FibrosisGrade, label
+from marrowpath.domain.labels import field_label, value_at
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.validation import DraftCheck
 
@@ -132,7 +133,8 @@ def _adequacy(document: CaseDocument) -> Item:
 def _cellularity(document: CaseDocument) -> Item:
     parts: list[str] = []
     if document.core is not None:
-        parts.append(f"core {document.core.cellularity_pct} %")
+        unit = field_label(CELLULARITY_FIELD).unit
+        parts.append(f"core {value_at(document, CELLULARITY_FIELD)} {unit}")
     if document.aspirate is not None and document.aspirate.cellularity is not None:
         parts.append(f"aspirate {label(document.aspirate.cellularity).lower()}")
     if not parts:
