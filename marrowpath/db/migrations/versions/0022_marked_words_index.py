@@ -7,8 +7,8 @@ words included. These indexes cover only the part of each key before " | "
 (`models.marked_words`). SQLite's FTS5 index keeps the mark in its trigrams and needs
 nothing. Building them reads every case once (about a minute at a million cases).
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-07
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
