@@ -21,6 +21,13 @@ It prints throughput, the median and 99th percentile of each action and the refu
 kind. Run: `.venv/bin/python benchmarks/bench_load.py --minutes 10` (10 workstations on
 a new PostgreSQL database at MARROWPATH_TEST_PG's server, 3 on a new SQLite file; see
 `--help`). tests/db/test_load.py runs it for seconds.
+
+`--database URL` runs on an existing database instead, one already filled (`marrowpath
+demo --cases 1000000`): the pathologists and the lab identity are added if missing, by
+an existing administrator, and the workstations work on the `--cases` cases the run
+creates, whose patients carry the run's tag in their MRN (their worklist is a search for
+it). The checks then read only those cases and their events and versions, the duplicate
+accession check stays one query, and `audit verify` walks the whole chain (timed).
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -50,6 +57,7 @@ from sqlalchemy import create_engine, text
 
 from marrowpath.bootstrap import App, build, upgrade_database
 from marrowpath.demo.bulk import bulk_cases
+from marrowpath.demo.people import DEMO_PASSWORD, DEMO_USERS
 from marrowpath.domain.errors import (
     ConcurrentChange,
     DatabaseChanged,
@@ -70,6 +78,23 @@ ISSUED_STATUSES = (Status.FINAL, Status.AMENDED, Status.APPENDED)
 SEARCH_WORDS = ("smith", "leukemia", "myeloma", "lymphoma", "bm", "garcia", "marrow", "")
 WORKLIST_EVERY = 20  # actions between refreshes of a workstation's worklist
 FEW_OPEN_CASES = 12  # below this, a workstation that signs out accessions a new case
+DEMO_ADMIN = next(user["username"] for user in DEMO_USERS if user["role"] == "admin")
+
+
+@dataclass(frozen=True)
+class ExistingDatabase:
+    """A filled database to run on (`--database`): the administrator who sets it up, and
+    the run's tag. The MRNs of the run's patients start with "LT" and the tag, so a
+    search for `marker` finds the run's cases and nothing else: the workstations'
+    worklist, among a million cases."""
+
+    admin: str = DEMO_ADMIN
+    password: str = DEMO_PASSWORD
+    tag: str = field(default_factory=lambda: time.strftime("%y%m%d%H%M%S"))
+
+    @property
+    def marker(self) -> str:
+        return f"LT{self.tag}"
 
 
 # ---------------------------------------------------------------- what a run gives back
@@ -102,6 +127,7 @@ class LoadReport:
     seconds: float
     stations: list[StationResult]
     problems: list[str]
+    notes: list[str] = field(default_factory=list)  # what a run on an existing database adds
 
     def actions(self) -> dict[str, list[float]]:
         merged: dict[str, list[float]] = {}
@@ -140,6 +166,7 @@ class LoadReport:
         errors = [e for s in self.stations for e in s.errors]
         if errors:
             out.append(f"  unexpected errors: {len(errors)}; first: {errors[0]}")
+        out.extend(f"  {note}" for note in self.notes)
         out.append(
             "  invariants: " + ("all hold" if not self.problems else f"{len(self.problems)} broken")
         )
@@ -174,8 +201,19 @@ def refusal_kind(error: Exception) -> str:
 class Workstation:
     """A pathologist at a workstation: a worklist, the case open in the editor."""
 
-    def __init__(self, app: App, user: User, rng: random.Random, result: StationResult) -> None:
+    def __init__(
+        self,
+        app: App,
+        user: User,
+        rng: random.Random,
+        result: StationResult,
+        *,
+        worklist_words: str = "",
+        templates: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.app, self.user, self.rng, self.result = app, user, rng, result
+        self.worklist_words = worklist_words  # the run's marker on an existing database
+        self.templates = templates if templates is not None else _templates()
         self.open_cases: list[str] = []
         self.issued_cases: list[str] = []
         self.editor: dict[str, Any] | None = None  # the record last opened
@@ -216,9 +254,12 @@ class Workstation:
 
     def refresh_worklist(self) -> None:
         cases = self.app.cases
-        self.open_cases = [c.accession for c in cases.search(self.user, statuses=OPEN_STATUSES)]
+        words = self.worklist_words
+        self.open_cases = [
+            c.accession for c in cases.search(self.user, words, statuses=OPEN_STATUSES)
+        ]
         self.issued_cases = [
-            c.accession for c in cases.search(self.user, statuses=ISSUED_STATUSES, limit=60)
+            c.accession for c in cases.search(self.user, words, statuses=ISSUED_STATUSES, limit=60)
         ]
 
     def search(self) -> None:
@@ -283,7 +324,7 @@ class Workstation:
             self.timed("create", self.create)
 
     def create(self) -> None:
-        template = self.rng.choice(_templates())
+        template = self.rng.choice(self.templates)
         data = {k: v for k, v in template.items() if k != "accession"}
         record = self.app.cases.create(self.user, data)
         self.result.created.append(record.accession)
@@ -334,23 +375,50 @@ _TEMPLATE_CACHE: list[dict[str, Any]] = []
 ACKNOWLEDGE = ("all",)
 
 
-def _templates() -> list[dict[str, Any]]:
-    """Complete case documents (from the demo's final cases) to copy for new cases."""
+def _templates(marker: str | None = None) -> list[dict[str, Any]]:
+    """Complete case documents (from the demo's final cases) to copy for new cases.
+
+    With a run's `marker` (an existing database) each patient gets the MRN marker + a
+    number: the demo's own patients hold the templates' MRNs under other names, which
+    the case service would refuse."""
     if not _TEMPLATE_CACHE:
         finals = [
             c for c in bulk_cases(200, today=date.today(), seed=7) if c.status.value == "final"
         ]
         _TEMPLATE_CACHE.extend(json.loads(json.dumps(c.document)) for c in finals[:40])
-    return _TEMPLATE_CACHE
+    if marker is None:
+        return _TEMPLATE_CACHE
+    mrns = sorted({t["patient"]["mrn"] for t in _TEMPLATE_CACHE})
+    renamed = {mrn: f"{marker}{index:02d}" for index, mrn in enumerate(mrns, start=1)}
+    copies = json.loads(json.dumps(_TEMPLATE_CACHE))
+    for copy in copies:
+        copy["patient"]["mrn"] = renamed[copy["patient"]["mrn"]]
+    return list(copies)
 
 
-def station_main(url: str, username: str, seed: int, seconds: float, start: Any, out: Any) -> None:
-    """One workstation process: sign in, wait for the others, work for `seconds`."""
+def station_main(
+    url: str,
+    username: str,
+    seed: int,
+    seconds: float,
+    start: Any,
+    out: Any,
+    marker: str | None = None,
+) -> None:
+    """One workstation process: sign in, wait for the others, work for `seconds` (on the
+    cases of the run's `marker` only, on an existing database)."""
     result = StationResult(username)
     app = build(url)
     try:
         user = app.auth.sign_in(username, PASSWORD)
-        station = Workstation(app, user, random.Random(seed), result)
+        station = Workstation(
+            app,
+            user,
+            random.Random(seed),
+            result,
+            worklist_words=marker or "",
+            templates=_templates(marker),
+        )
         station.refresh_worklist()
         start.wait()
         stop_at = time.monotonic() + seconds
@@ -367,14 +435,25 @@ def station_main(url: str, username: str, seed: int, seconds: float, start: Any,
 # ---------------------------------------------------------------- set-up and checks
 
 
-def prepare(url: str, workstations: int, cases: int) -> list[str]:
-    """Users (an admin, a pathologist per workstation), the lab, and open cases."""
+def prepare(
+    url: str, workstations: int, cases: int, existing: ExistingDatabase | None = None
+) -> tuple[list[str], list[str]]:
+    """Users (an admin, a pathologist per workstation), the lab, and open cases; on an
+    `existing` database only the pathologists and lab identity it lacks, added by its
+    administrator. Returns the pathologists' names and the accessions created."""
     app = build(url)
     try:
-        app.auth.add_first_user("admin", full_name="Load Admin", role=Role.ADMIN, password=PASSWORD)
-        admin = app.auth.sign_in("admin", PASSWORD)
+        if existing is None:
+            app.auth.add_first_user(
+                "admin", full_name="Load Admin", role=Role.ADMIN, password=PASSWORD
+            )
+            admin = app.auth.sign_in("admin", PASSWORD)
+        else:
+            admin = app.auth.sign_in(existing.admin, existing.password)
         names = [f"path{index:02d}" for index in range(1, workstations + 1)]
         for name in names:
+            if existing is not None and app.auth.user(name) is not None:
+                continue  # added by an earlier run on this database, with PASSWORD
             app.auth.add_user(
                 admin,
                 name,
@@ -382,43 +461,85 @@ def prepare(url: str, workstations: int, cases: int) -> list[str]:
                 role=Role.PATHOLOGIST,
                 password=PASSWORD,
             )
-        app.lab.set_identity(
-            admin,
-            name="Load Test Laboratory",
-            address="1 Bench Street, Springfield",
-            clia_id="14D0000001",
-            director="Dana Director, MD",
-        )
+        if existing is None or app.lab.settings().identity.missing_for_signing():
+            app.lab.set_identity(
+                admin,
+                name="Load Test Laboratory",
+                address="1 Bench Street, Springfield",
+                clia_id="14D0000001",
+                director="Dana Director, MD",
+            )
         pathologist = app.auth.sign_in(names[0], PASSWORD)
-        for index, template in enumerate((_templates() * (cases // len(_templates()) + 1))[:cases]):
+        templates = _templates(existing.marker if existing else None)
+        accessions = []
+        for index, template in enumerate((templates * (cases // len(templates) + 1))[:cases]):
             data = {k: v for k, v in template.items() if k != "accession"}
             record = app.cases.create(pathologist, data)
+            accessions.append(record.accession)
             if index % 3 == 2:  # a third signed out: something to print, amend and add to
                 app.cases.sign(pathologist, record.accession, PASSWORD, acknowledge=ACKNOWLEDGE)
-        return names
+        return names, accessions
     finally:
         app.close()
 
 
-def check_invariants(url: str, stations: list[StationResult]) -> list[str]:
+def check_invariants(
+    url: str,
+    stations: list[StationResult],
+    existing: ExistingDatabase | None = None,
+    prepared: Collection[str] = (),
+) -> tuple[list[str], list[str]]:
+    """The problems found, and notes. On a new database every event and version is
+    read; on an `existing` one only those of the cases the run created or touched (with
+    `prepared`, the cases `prepare` created): the rest were there before and are the
+    whole-chain `audit verify`'s, which is timed for the notes."""
     problems: list[str] = []
+    notes: list[str] = []
     app = build(url, with_renderer=False)
     try:
-        admin = app.auth.sign_in("admin", PASSWORD)
+        admin_name, password = (
+            (existing.admin, existing.password) if existing else ("admin", PASSWORD)
+        )
+        admin = app.auth.sign_in(admin_name, password)
+        started = time.perf_counter()
         verification = app.audit.verify(admin)
+        verified_in = time.perf_counter() - started
         problems += [f"audit verify: {p}" for p in verification.problems]
+        touched = None if existing is None else _touched(prepared, stations)
+        started = time.perf_counter()
         with app.context.uow(read_only=True) as uow:
-            changes = _saved_tokens(uow.audit.events())
-            versions = list(uow.versions.all(with_pdf=True))
+            if touched is None:
+                events = uow.audit.events()
+            else:
+                events = (e for a in sorted(touched) for e in uow.audit.for_case(a))
+            changes = _saved_tokens(events)
+            versions = list(uow.versions.all(with_pdf=True, accessions=touched))
         problems += _lost_updates(app, stations, changes)
         problems += _version_problems(versions, stations)
         problems += _accession_problems(url)
+        if touched is not None:
+            notes = [
+                f"audit verify (whole chain): {verification.events:,} events, "
+                f"{verification.versions:,} versions in {verified_in:.1f} s",
+                f"checks of the run's {len(touched)} cases ({len(versions)} versions) and "
+                f"duplicate accessions: {time.perf_counter() - started:.1f} s",
+            ]
     finally:
         app.close()
-    return problems
+    return problems, notes
 
 
-def _saved_tokens(events: Iterator[Any]) -> set[tuple[str, str]]:
+def _touched(prepared: Collection[str], stations: list[StationResult]) -> set[str]:
+    """Every case the run created, saved, signed, amended or added to."""
+    touched = set(prepared)
+    for station in stations:
+        touched.update(station.created)
+        touched.update(save["accession"] for save in station.saves)
+        touched.update(issued["accession"] for issued in station.issued)
+    return touched
+
+
+def _saved_tokens(events: Iterable[Any]) -> set[tuple[str, str]]:
     """(accession, comment) of every save recorded in the audit trail."""
     saved = set()
     for event in events:
@@ -508,16 +629,26 @@ def _accession_problems(url: str) -> list[str]:
 
 
 def run(
-    url: str, *, workstations: int, seconds: float, cases: int = 30, seed: int = 1
+    url: str,
+    *,
+    workstations: int,
+    seconds: float,
+    cases: int = 30,
+    seed: int = 1,
+    existing: ExistingDatabase | None = None,
 ) -> LoadReport:
-    """Prepare the database at `url`, run the workstations, check the invariants."""
-    names = prepare(url, workstations, cases)
+    """Prepare the database at `url` (a new one, or add to an `existing` one), run the
+    workstations, check the invariants."""
+    before = _case_count(url) if existing is not None else 0
+    names, accessions = prepare(url, workstations, cases, existing)
+    marker = existing.marker if existing is not None else None
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(workstations)  # every workstation signed in, then all begin
     out = context.Queue()
     processes = [
         context.Process(
-            target=station_main, args=(url, name, seed * 1000 + index, seconds, start, out)
+            target=station_main,
+            args=(url, name, seed * 1000 + index, seconds, start, out, marker),
         )
         for index, name in enumerate(names)
     ]
@@ -527,7 +658,19 @@ def run(
     for process in processes:
         process.join(60)
     label = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
-    return LoadReport(label, workstations, seconds, stations, check_invariants(url, stations))
+    if existing is not None:
+        label += f" ({before:,} cases before the run, marker {existing.marker})"
+    problems, notes = check_invariants(url, stations, existing, accessions)
+    return LoadReport(label, workstations, seconds, stations, problems, notes)
+
+
+def _case_count(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM cases")).scalar_one())
+    finally:
+        engine.dispose()
 
 
 @contextmanager
@@ -566,8 +709,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--cases", type=int, default=30, help="open cases at the start")
     parser.add_argument("--pg-admin", default=PG_ADMIN_URL, help="maintenance database URL")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="run on this existing, filled database (e.g. by `marrowpath demo --cases N`) "
+        "instead of new ones",
+    )
+    parser.add_argument(
+        "--admin", default=DEMO_ADMIN, help="--database: its administrator (default: the demo's)"
+    )
+    parser.add_argument(
+        "--password",
+        default=DEMO_PASSWORD,
+        help="--database: the administrator's password (default: the demo's)",
+    )
     args = parser.parse_args(argv)
     seconds = args.minutes * 60
+    if args.database:
+        return run_existing(parser, args, seconds)
     broken = False
     if args.only != "postgresql":
         with new_sqlite_database() as url:
@@ -584,6 +743,24 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(report.lines()), flush=True)
         broken |= bool(report.problems)
     return 1 if broken else 0
+
+
+def run_existing(parser: argparse.ArgumentParser, args: argparse.Namespace, seconds: float) -> int:
+    """`--database`: one run on it, with the workstations of its kind of database."""
+    kind = "sqlite" if args.database.startswith("sqlite") else "postgresql"
+    if args.only not in (None, kind):
+        parser.error(f"--only {args.only} with a {kind} --database")
+    workstations = args.sqlite_workstations if kind == "sqlite" else args.postgres_workstations
+    existing = ExistingDatabase(admin=args.admin, password=args.password)
+    report = run(
+        args.database,
+        workstations=workstations,
+        seconds=seconds,
+        cases=args.cases,
+        existing=existing,
+    )
+    print("\n".join(report.lines()), flush=True)
+    return 1 if report.problems else 0
 
 
 if __name__ == "__main__":

@@ -997,15 +997,20 @@ class SqlVersionRepository:
             json_text=("content",),
         )
 
-    def all(self, *, with_pdf: bool = False) -> Iterator[IssuedVersion | UnreadableVersion]:
-        """Every issued version; one whose stored content no longer parses comes as an
-        `UnreadableVersion` naming its case and number."""
+    def all(
+        self, *, with_pdf: bool = False, accessions: Collection[str] | None = None
+    ) -> Iterator[IssuedVersion | UnreadableVersion]:
+        """Every issued version (of these cases only, when `accessions` is given: checking
+        what one run did on a million-case database); one whose stored content no longer
+        parses comes as an `UnreadableVersion` naming its case and number."""
         statement = (
             self._select(with_pdf)
             .add_columns(CaseRow.accession)
             .join(CaseRow, CaseRow.id == VersionRow.case_id)
             .order_by(VersionRow.id)
         )
+        if accessions is not None:
+            statement = statement.where(CaseRow.accession.in_(list(accessions)))
         for row, accession in self._session.execute(statement.execution_options(yield_per=500)):
             try:
                 version = _version(row, with_pdf=with_pdf)
