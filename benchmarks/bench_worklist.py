@@ -85,11 +85,11 @@ def read_every_row(view: WorklistView, rows: range) -> None:
             model.data(model.index(number, column))
 
 
-def measure(database: Path, ref: str | None, offsets: bool) -> None:
+def measure(database: str, ref: str | None, offsets: bool) -> None:
     """One model in this process: memory and times of scrolling the whole list."""
     module = worklist_module(ref)
     qt = QApplication.instance() or QApplication(sys.argv)
-    app = build(str(database))
+    app = build(database)
     user = app.auth.user("achen")
     assert user is not None, "a demo database (user achen) is needed"
     name = f"model at {ref}" if ref else "paged model (working tree)"
@@ -158,7 +158,9 @@ def compare_offsets(view: WorklistView, services: object, user: object, rows: in
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("database", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument(
+        "database", nargs="?", default=str(DEFAULT), help="SQLite file or PostgreSQL URL"
+    )
     parser.add_argument("--baseline", default="main", help="git ref of the baseline model")
     parser.add_argument("--child", choices=["baseline", "paged"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -169,8 +171,9 @@ def main() -> int:
             offsets=args.child == "paged",
         )
         return 0
-    if not args.database.exists():
-        args.database.parent.mkdir(parents=True, exist_ok=True)
+    local = "://" not in args.database
+    if local and not Path(args.database).exists():
+        Path(args.database).parent.mkdir(parents=True, exist_ok=True)
         print(f"making {args.database} (100,000 demo cases, several minutes)...", flush=True)
         subprocess.run(
             ["marrowpath", "--db", str(args.database), "demo", "--cases", "100000"], check=True
