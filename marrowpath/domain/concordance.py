@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from marrowpath.domain.case import CaseDocument, DifferentialCounts
 from marrowpath.domain.enums import DifferentialCategory
 from marrowpath.domain.estimates import Interval
 from marrowpath.domain.labels import label_of
@@ -156,3 +157,19 @@ def concordance(first: Mapping[str, Any], second: Mapping[str, Any]) -> Concorda
             for category in COMPARED
         )
     return Concordance(agreements, first_total, second_total)
+
+
+def case_concordance(case: CaseDocument) -> Concordance | None:
+    """The second count of a case or a draft against its reported differential; None
+    while no second count is recorded (the editor shows it while typing)."""
+    aspirate = case.aspirate
+    second = aspirate.second_count if aspirate is not None else None
+    if aspirate is None or second is None or second.differential is None:
+        return None
+    return concordance(_by_name(aspirate.differential), _by_name(second.differential))
+
+
+def _by_name(counts: DifferentialCounts | None) -> dict[str, int]:
+    if counts is None:
+        return {}
+    return {category.value: count for category, count in counts.counts().items()}

@@ -244,7 +244,7 @@ def blasts_percent(case: CaseDocument) -> SourcedPercent | None:
     key = case.key_results
     if key and key.blasts_pct is not None:
         return _typed(key.blasts_pct, key.blasts_source, "blasts")
-    return _from_differential(case, ("blasts",), "blasts")
+    return differential_percent(case, ("blasts",), "blasts")
 
 
 def blast_equivalents_percent(case: CaseDocument) -> SourcedPercent | None:
@@ -253,14 +253,14 @@ def blast_equivalents_percent(case: CaseDocument) -> SourcedPercent | None:
     key = case.key_results
     if key and key.blasts_pct is not None:
         return _typed(key.blasts_pct, key.blasts_source, "blast_equivalents")
-    return _from_differential(case, BLAST_EQUIVALENT_NAMES, "blast_equivalents")
+    return differential_percent(case, BLAST_EQUIVALENT_NAMES, "blast_equivalents")
 
 
 def plasma_cells_percent(case: CaseDocument) -> SourcedPercent | None:
     key = case.key_results
     if key and key.plasma_cells_pct is not None:
         return _typed(key.plasma_cells_pct, key.plasma_cells_source, "plasma_cells")
-    return _from_differential(case, ("plasma_cells",), "plasma_cells")
+    return differential_percent(case, ("plasma_cells",), "plasma_cells")
 
 
 def counted_percent(
@@ -281,9 +281,11 @@ def counted_percent(
     )
 
 
-def _from_differential(
+def differential_percent(
     case: CaseDocument, names: tuple[str, ...], quantity: str
 ) -> SourcedPercent | None:
+    """The share of some categories in the case's differential (a draft's too), counted;
+    None while no cell is counted."""
     differential = case.aspirate.differential if case.aspirate else None
     if differential is None:
         return None
@@ -328,6 +330,63 @@ def case_cellularity(case: CaseDocument, settings: LabSettings) -> CellularityAs
     if case.core is None:
         return None
     return assess_cellularity(case.core.cellularity_pct, case_age(case), settings.cellularity_rule)
+
+
+def known_age(case: CaseDocument) -> int | None:
+    """The age at the procedure of a case or a draft: None while a date is missing, or
+    when the birth date is after the procedure (validation names that)."""
+    born = case.patient.birth_date if case.patient is not None else None
+    on = case.procedure.date if case.procedure is not None else None
+    if born is None or on is None or born > on:
+        return None
+    return age_in_years(born, on)
+
+
+@dataclass(frozen=True)
+class CellularityForAge:
+    """The core cellularity of a case or a draft against the age: `assessment` is None
+    while the age is not known yet (`age` None)."""
+
+    percent: int
+    age: int | None
+    assessment: CellularityAssessment | None
+
+
+def cellularity_for_age(case: CaseDocument, settings: LabSettings) -> CellularityForAge | None:
+    """The core cellularity judged for age as far as a draft allows (the editor shows it
+    while typing); None while no valid cellularity is recorded."""
+    percent = case.core.cellularity_pct if case.core is not None else None
+    if percent is None:
+        return None
+    age = known_age(case)
+    if age is None:
+        return CellularityForAge(percent, None, None)
+    return CellularityForAge(
+        percent, age, assess_cellularity(percent, age, settings.cellularity_rule)
+    )
+
+
+def ring_sideroblasts_count(case: CaseDocument) -> Count | None:
+    """Ring sideroblasts of the erythroblasts counted, as a count, from a case or a draft:
+    counted (`ring_sideroblasts`, `/2`), or a typed percentage that is a whole number of
+    the erythroblasts counted; None without erythroblasts counted, or when the count
+    exceeds them."""
+    iron = case.aspirate.iron if case.aspirate is not None else None
+    counted = iron.erythroblasts_counted if iron is not None else None
+    if iron is None or not counted:
+        return None
+    ring = iron.ring_sideroblasts
+    if ring is None:
+        typed = iron.ring_sideroblasts_pct
+        if typed is None:
+            return None
+        cells = typed * counted / 100
+        if abs(cells - round(cells)) > 1e-9:
+            return None
+        ring = round(cells)
+    if not 0 <= ring <= counted:
+        return None
+    return Count(ring, counted, "erythroblasts")
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,17 @@ made-up values standing in for the missing ones.
 
 A draft twin subclasses its model, so code that reads a case reads a draft; every field
 of a draft may be None, which such code checks where a draft reaches it.
+
+The working document itself stays the JSON typed (decision 4): `value_at` and `put_value`
+are the one place that reads and writes it by a field's declared path, for the editor's
+binding of a widget to its path (see their docstrings for why that cannot be the draft).
 """
 
 from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError, create_model
@@ -116,3 +121,36 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
         found = [m for arg in typing.get_args(annotation) if (m := _model_of(arg))]
         return found[0] if found else None
     return None
+
+
+def value_at(document: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path of a document in its JSON form ("core.cellularity_pct"),
+    as stored, or None where the path is absent or crosses something that is not an object.
+
+    Why a path on the JSON and not the draft: the editor binds each widget to the path the
+    model declares for it (`labels.leaf`) and must show what was saved exactly as typed,
+    including a value the model refuses ("abc" in a number field, which validation names
+    at that field); a `DraftDocument` has dropped such a value. Every other reader of a
+    draft's values reads the `DraftDocument`.
+    """
+    value: Any = document
+    for key in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def put_value(document: dict[str, Any], path: str, value: Any) -> None:
+    """Set the value at a dotted path of a document in its JSON form, making the objects on
+    the way: how the editor assembles the document as typed from its widgets (for the
+    reason `value_at` gives)."""
+    keys = path.split(".")
+    target = document
+    for key in keys[:-1]:
+        child = target.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            target[key] = child
+        target = child
+    target[keys[-1]] = value

@@ -15,6 +15,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+from marrowpath.domain.draft import value_at
 from marrowpath.domain.thresholds import Count, exact
 
 Doc = Mapping[str, Any]
@@ -35,14 +36,9 @@ def as_dict(document: Any) -> dict[str, Any]:
     return dict(document.to_json_dict())
 
 
-def get(document: Doc, path: str) -> Any:
-    """The value at a dotted path ("aspirate.iron.erythroblasts_counted"), or None."""
-    value: Any = document
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
+# The value at a dotted path ("aspirate.iron.erythroblasts_counted"), or None: the one
+# reader of a document's JSON form by path (`draft.value_at`).
+get = value_at
 
 
 def items(document: Doc, path: str) -> list[Any]:

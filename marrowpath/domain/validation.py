@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from marrowpath.domain.case import FORMAT, FORMAT_1, CaseDocument
+from marrowpath.domain.draft import parse_draft
 from marrowpath.domain.errors import InvalidCase, Problem
 from marrowpath.domain.text import visible
 from marrowpath.domain.thresholds import round_half_up
@@ -138,6 +139,25 @@ def parse_case(data: Any, *, today: date) -> CaseDocument:
     if problems:
         raise InvalidCase(document.accession, problems)
     return document
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A working document read as typed: the case when it is complete and valid
+    (`complete`), else its `DraftDocument` (the parts valid on their own)."""
+
+    case: CaseDocument
+    complete: bool
+
+
+def read_working(data: dict[str, Any], *, today: date) -> Reading:
+    """Read a working document once for everything judged while typing (the advisory
+    flags, the values shown beside the fields): one full validation, and one lenient
+    reading when that fails, however many things read it."""
+    try:
+        return Reading(parse_case(data, today=today), complete=True)
+    except InvalidCase:
+        return Reading(parse_draft(data), complete=False)
 
 
 def check_draft(data: dict[str, Any], *, today: date) -> DraftCheck:

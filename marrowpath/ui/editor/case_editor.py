@@ -62,7 +62,7 @@ from marrowpath.domain.errors import (
 from marrowpath.domain.lifecycle import AFTER_FINAL, Action, Status, allowed
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import Permission, User
-from marrowpath.domain.validation import DraftCheck, check_draft
+from marrowpath.domain.validation import DraftCheck, check_draft, read_working
 from marrowpath.domain.versions import IssuedVersion
 from marrowpath.services.cases import CaseView, SaveResult
 from marrowpath.services.ports import CaseRecord, PatientRecord
@@ -747,8 +747,11 @@ class CaseEditor(QWidget):
         """What a counted cell must show within one frame: advisory flags, intervals."""
         today = self._services.today()
         final = allowed(Action.SIGN_FINAL, self._status, amendment_in_progress=self._amending)
-        self.side.show_flags(editor_flags(document, today=today, final_sign_out=final))
-        self.form.live.show(document, self._settings)
+        reading = read_working(document, today=today)  # once, for the flags and the values
+        self.side.show_flags(
+            editor_flags(document, today=today, final_sign_out=final, reading=reading)
+        )
+        self.form.live.show(reading.case, self._settings)
 
     def _refresh_deferred(self) -> None:
         self._refresh_rest(self.document())

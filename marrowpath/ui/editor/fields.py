@@ -81,29 +81,6 @@ def format_number(value: Any) -> str:
     return str(value)
 
 
-def get_path(document: dict[str, Any], path: str) -> Any:
-    """The value at a dotted path of nested dicts, or None."""
-    value: Any = document
-    for key in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
-
-def set_path(document: dict[str, Any], path: str, value: Any) -> None:
-    """Set a dotted path, creating the objects on the way."""
-    keys = path.split(".")
-    target = document
-    for key in keys[:-1]:
-        child = target.get(key)
-        if not isinstance(child, dict):
-            child = {}
-            target[key] = child
-        target = child
-    target[keys[-1]] = value
-
-
 def sentence(message: str) -> str:
     """A rule as a sentence under its field: "must be >= 0" -> "Must be >= 0"."""
     return message[:1].upper() + message[1:] if message else message

@@ -17,29 +17,31 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from marrowpath.domain.draft import parse_draft
-from marrowpath.domain.errors import InvalidCase
 from marrowpath.domain.flags import Flag, advisory_flags, name_flags
-from marrowpath.domain.validation import parse_case
+from marrowpath.domain.validation import Reading, read_working
 from marrowpath.ui.editor.steady import hold, set_text
 
 AMBER = QColor("#b35c00")
 
 
-def editor_flags(data: dict[str, Any], *, today: date, final_sign_out: bool) -> list[Flag]:
+def editor_flags(
+    data: dict[str, Any], *, today: date, final_sign_out: bool, reading: Reading | None = None
+) -> list[Flag]:
     """Advisory flags of the document as typed: complete documents exactly as at sign-out,
-    incomplete ones from their draft."""
-    try:
-        document = parse_case(data, today=today)
-    except InvalidCase:
-        # The name flag reads the names as typed, even while they break a rule.
-        patient = data.get("patient")
-        names = patient if isinstance(patient, dict) else {}
-        draft = parse_draft(data).model_copy(update={"patient": None})
-        return name_flags(names.get("family_name"), names.get("given_names")) + (
-            advisory_flags(draft, final_sign_out=final_sign_out)
-        )
-    return advisory_flags(document, final_sign_out=final_sign_out)
+    incomplete ones from their draft. `reading` is the document as `read_working` read it,
+    when the caller has it already (the editor reads once for the flags and the values
+    beside the fields)."""
+    if reading is None:
+        reading = read_working(data, today=today)
+    if reading.complete:
+        return advisory_flags(reading.case, final_sign_out=final_sign_out)
+    # The name flag reads the names as typed, even while they break a rule.
+    patient = data.get("patient")
+    names = patient if isinstance(patient, dict) else {}
+    draft = reading.case.model_copy(update={"patient": None})
+    return name_flags(names.get("family_name"), names.get("given_names")) + (
+        advisory_flags(draft, final_sign_out=final_sign_out)
+    )
 
 
 class FlagsPanel(QWidget):

@@ -19,6 +19,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from marrowpath.domain.case import FORMAT
+from marrowpath.domain.draft import put_value, value_at
 from marrowpath.domain.enums import DifferentialCategory
 from marrowpath.domain.errors import Problem
 from marrowpath.domain.settings import LabSettings
@@ -28,8 +29,6 @@ from marrowpath.ui.editor.fields import (
     Field,
     LinesField,
     TextField,
-    get_path,
-    set_path,
 )
 from marrowpath.ui.editor.item_table import ItemTable
 from marrowpath.ui.editor.layout import Section
@@ -292,7 +291,7 @@ class CaseForm(QWidget):
         document: dict[str, Any] = {"format": FORMAT}
         for part, value in values.items():
             if value is not None:
-                set_path(document, part.path, value)
+                put_value(document, part.path, value)
         patient = document.get("patient")
         if isinstance(patient, dict) and "given_names" not in patient:
             patient["given_names"] = ""  # may be empty: people with one name
@@ -316,7 +315,7 @@ class CaseForm(QWidget):
         if self._source is None:
             return
         for part in parts:
-            part.set_value(get_path(self._source, part.path))
+            part.set_value(value_at(self._source, part.path))
             self._pristine[part] = part.value()
 
     def set_editable(self, editable: bool) -> None:
