@@ -34,24 +34,6 @@ from marrowpath.ui.editor.item_table import ItemTable
 from marrowpath.ui.editor.layout import Section
 from marrowpath.ui.editor.sections import SecondCountControls, build_sections
 
-DIFFERENTIAL = "aspirate.differential"
-_TOP_SECTIONS = {
-    "accession": "patient",
-    "patient": "patient",
-    "ordering_provider": "patient",
-    "copy_to": "patient",
-    "order": "patient",
-    "clinical": "clinical",
-    "procedure": "procedure",
-    "received_at": "procedure",
-    "aspirate": "aspirate",
-    "core": "core",
-    "key_results": "key_results",
-    "stains": "stains",
-    "ancillary": "ancillary",
-    "diagnosis": "diagnosis",
-    "communications": "communications",
-}
 # objects with no widget of their own, named as a person looks for them
 _OBJECT_WORDS = {
     "aspirate.second_count.differential": "Second count, a count for at least one cell type",
@@ -340,8 +322,9 @@ class CaseForm(QWidget):
         """The widget behind a problem or missing path, if there is one."""
         if path in self.by_path:
             return Target(field=self.by_path[path])
-        if path == DIFFERENTIAL or path.startswith(DIFFERENTIAL + "."):
-            return Target(differential=self.differential, key=path[len(DIFFERENTIAL) + 1 :] or None)
+        grid = self.differential
+        if path == grid.path or path.startswith(grid.path + "."):
+            return Target(differential=grid, key=path[len(grid.path) + 1 :] or None)
         for table in self.tables:
             if path == table.path:
                 return Target(table=table)
@@ -380,13 +363,22 @@ class CaseForm(QWidget):
                 if target.key:
                     return f"{target.differential.title} › {category_name_or(target.key)}"
                 return target.differential.title
-        top = re.split(r"[.\[]", path, maxsplit=1)[0]
-        section = _TOP_SECTIONS.get(top)
+        section = self._section_holding(path)
         words = _OBJECT_WORDS.get(path) or path.replace("_", " ")
         if section is None:
             return words
-        title = self.section(section).title()
-        return f"{title} › {words}"
+        return f"{section.title()} › {words}"
+
+    def _section_holding(self, path: str) -> Section | None:
+        """The section whose inputs hold the top-level part of the document a path is in
+        (`received_at` is typed in the procedure's): where a person looks for a path that
+        has no input of its own."""
+        top = _top(path)
+        self.complete_now()
+        for section in self.sections:
+            if any(_top(part.path) == top for part in self._parts_of(section)):
+                return section
+        return None
 
     def show_problems(self, problems: list[Problem]) -> list[Problem]:
         """Outline and explain each problem at its field; returns those with no field."""
@@ -441,13 +433,11 @@ class CaseForm(QWidget):
         """Put the cursor where a path is typed; returns the widget to scroll to."""
         target = self.route(path)
         if target is None:
-            top = re.split(r"[.\[]", path, maxsplit=1)[0]
             candidates = [f for f in self.fields if f.path.startswith(path + ".")]
             if candidates:
                 candidates[0].focus()
                 return candidates[0].container
-            section = _TOP_SECTIONS.get(top)
-            return self.section(section) if section else None
+            return self._section_holding(path)
         if target.field is not None:
             target.field.focus()
             return target.field.container
@@ -458,6 +448,11 @@ class CaseForm(QWidget):
             target.differential.focus_category(target.key)
             return target.differential
         return None
+
+
+def _top(path: str) -> str:
+    """The top-level name of a path ("stains" of `stains[1].percent`)."""
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
 
 
 def category_name_or(key: str) -> str:
