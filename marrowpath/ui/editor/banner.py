@@ -96,8 +96,8 @@ class PatientBanner(QFrame):
         self.patient_button.setStyleSheet(
             "QToolButton::menu-indicator { image: none; width: 0px; }"
         )
-        # by Tab, never by a click: clicked, it would take the cursor from the field being
-        # typed (the MRN field's editingFinished fired on the way)
+        # by Tab (and Alt+P), never by a click: a click leaves the cursor in the field
+        # being typed (it had no focus at all for that reason before it joined the Tab order)
         self.patient_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.patient_menu = QMenu(self.patient_button)
         self.patient_button.setMenu(self.patient_menu)
