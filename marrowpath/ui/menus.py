@@ -3,9 +3,9 @@
 
 The window's actions (New case, Save, Ctrl+W...) carry their shortcuts here and in the
 toolbar alike (one QAction each). The keys an editor owns itself (F9, F10, Alt+1 ...
-Alt+9, Alt+0, Ctrl+G: each open case has its own) are listed with the key after a tab in the text and
-no shortcut of their own, so that a key never has two owners (Qt then fires neither);
-chosen from the menu they act on the case in front.
+Alt+9, Alt+0, Ctrl+G, Alt+P: each open case has its own) are listed with the key after a
+tab in the text and no shortcut of their own, so that a key never has two owners (Qt then
+fires neither); chosen from the menu they act on the case in front.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
+from marrowpath.ui.editor.banner import PATIENT_MENU_KEY
 from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.editor.navigation import GO_TO_SECTION_KEY, section_menu_text
 
@@ -40,6 +41,11 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("F10", "Ring sideroblast counter"),
     ("Ctrl+Return", "Sign out"),
     ("Ctrl+Shift+N", "Next case awaiting my signature"),
+    (
+        PATIENT_MENU_KEY,
+        "The case's patient menu (Patient course, Correct patient record...); from its "
+        "Patient button, Space, Enter or Down",
+    ),
     ("Tab", "Leaves a table; the arrow keys move inside it"),
     ("Enter / Escape", "Confirm / cancel a dialog"),
 )
@@ -92,6 +98,9 @@ def build_menus(window: MainWindow) -> Menus:
     differential.triggered.connect(on_editor(lambda e: e.counters.toggle_differential()))
     ring = case.addAction(listed("Ring sideroblast counter", "F10"))
     ring.triggered.connect(on_editor(lambda e: e.counters.toggle_ring()))
+    case.addSeparator()
+    patient = case.addAction(listed("Patient menu...", PATIENT_MENU_KEY))
+    patient.triggered.connect(on_editor(lambda e: e.banner.open_patient_menu()))
 
     view = bar.addMenu("&View")
     worklist = view.addAction("Worklist")
@@ -116,7 +125,8 @@ def build_menus(window: MainWindow) -> Menus:
     keys = help_menu.addAction("Keyboard shortcuts")
     keys.setShortcut(QKeySequence.StandardKey.HelpContents)
     keys.triggered.connect(lambda: show_keys(window))
-    return Menus(file, edit, case, view, help_menu, [differential, ring, *section_actions])
+    editor_actions = [differential, ring, patient, *section_actions]
+    return Menus(file, edit, case, view, help_menu, editor_actions)
 
 
 def _jump_to(row: int) -> Callable[[CaseEditor], None]:

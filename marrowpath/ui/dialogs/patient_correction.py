@@ -110,6 +110,9 @@ class PatientCorrectionDialog(QDialog):
         layout.addWidget(self.reports)
         layout.addWidget(self.amend_button)
         layout.addWidget(self.buttons)
+        # the cursor in the first field to correct, whatever comes before it: opened from
+        # the banner's menu by keys, the person types next
+        self.family_name.setFocus()
 
     def correct(self) -> None:
         """Send the changed fields only (an unchanged field is not "corrected")."""

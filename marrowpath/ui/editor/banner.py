@@ -3,6 +3,12 @@
 Why: a wrong-patient mistake starts with a banner that scrolled away. The banner shows
 the name as the report prints it, MRN, birth date and age, sex, accession and status
 (the word in its colour, never the colour alone) and follows the fields as they are typed.
+
+Its Patient button (the patient's course, Correct patient record...) is reached by keys
+(`look-and-feel.md`, Keyboard: every action without a mouse): first in the editor's Tab
+order, the banner being above the actions; Alt+P from anywhere in the case (its mnemonic,
+listed in the Case menu and Help); Space, Enter or Down opens its menu. It takes focus by
+Tab only, never by a click: a click must not take the cursor out of a field being typed.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QFont, QKeyEvent, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QMenu, QSizePolicy, QToolButton, QWidget
 
 from marrowpath.domain.derived import age_in_years
@@ -29,6 +35,23 @@ def patient_name(patient: dict[str, Any]) -> str:
     if not isinstance(family, str) or not family.strip():
         return ""
     return display_name(family, given if isinstance(given, str) else "")
+
+
+PATIENT_MENU_KEY = "Alt+P"  # the mnemonic of "&Patient"; menus.py lists it
+_OPENING_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Down}
+
+
+class MenuButton(QToolButton):
+    """A tool button whose menu opens by Enter and Down as well as Space (Qt's button
+    opens it by Space and the mouse only), as a drop-down does."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if event.key() in _OPENING_KEYS and plain == Qt.KeyboardModifier.NoModifier:
+            event.accept()
+            self.showMenu()
+            return
+        super().keyPressEvent(event)
 
 
 class PatientBanner(QFrame):
@@ -62,8 +85,8 @@ class PatientBanner(QFrame):
                 layout.push_right()
             layout.addWidget(label)
         # the patient's menu (course, record correction): the editor adds the actions
-        self.patient_button = QToolButton()
-        self.patient_button.setText("Patient")
+        self.patient_button = MenuButton()
+        self.patient_button.setText("&Patient")  # Alt+P (PATIENT_MENU_KEY)
         self.patient_button.setAccessibleName("Patient menu")
         self.patient_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         # the arrow beside the word: the style's own menu indicator was drawn over the
@@ -73,14 +96,24 @@ class PatientBanner(QFrame):
         self.patient_button.setStyleSheet(
             "QToolButton::menu-indicator { image: none; width: 0px; }"
         )
-        self.patient_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # by Tab (and Alt+P), never by a click: a click leaves the cursor in the field
+        # being typed (it had no focus at all for that reason before it joined the Tab order)
+        self.patient_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.patient_menu = QMenu(self.patient_button)
         self.patient_button.setMenu(self.patient_menu)
         layout.addWidget(self.patient_button)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
+    def open_patient_menu(self) -> None:
+        """The patient's menu under its button (the Case menu's "Patient menu")."""
+        if self.patient_button.isEnabled() and self.patient_button.isVisible():
+            self.patient_button.showMenu()
+
     def show_opening(self, accession: str) -> None:
-        """Before the case arrives: the accession only, never another patient's name."""
+        """Before the case arrives: the accession only, never another patient's name.
+        The Patient button waits for the case (there is no patient to act on yet), so
+        the tab being shown does not give it the focus either."""
+        self.patient_button.setEnabled(False)
         for label in (self.mrn, self.born, self.sex, self.status):
             label.clear()
         self.name.setText("Opening...")
@@ -97,6 +130,7 @@ class PatientBanner(QFrame):
     ) -> None:
         patient = document.get("patient") if isinstance(document.get("patient"), dict) else {}
         assert isinstance(patient, dict)
+        self.patient_button.setEnabled(True)
         self.name.setText(patient_name(patient) or "New patient")
         mrn = patient.get("mrn")
         self.mrn.setText(f"MRN: {mrn}" if isinstance(mrn, str) and mrn.strip() else "MRN: —")

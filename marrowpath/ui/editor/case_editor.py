@@ -325,9 +325,11 @@ class CaseEditor(QWidget):
         dialog.deleteLater()
 
     def _tab_chain(self) -> list[QWidget]:
-        """Tab order: actions, the section list, the form (the sections made so far), the
-        lists beside it."""
+        """Tab order: the banner's Patient button (the banner is above the actions), the
+        actions, the section list, the form (the sections made so far), the lists beside
+        it."""
         return [
+            self.banner.patient_button,
             self.action_bar.save,
             self.action_bar.preview,
             *self.action_bar.lifecycle,
