@@ -7,8 +7,17 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QMenu, QPlainTextEdit, QTableView, QWidget
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QGroupBox,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QTableView,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from marrowpath.bootstrap import App
@@ -242,3 +251,32 @@ def test_every_section_is_reached_by_keyboard_past_the_ninth(
     listed = [a.text() for a in go.actions()]
     assert listed[9].startswith("&0 Critical results") and listed[11].startswith("&B ")
     assert "Alt+0: " in keys_text() and "Ctrl+G: " in keys_text()
+
+
+def test_no_two_things_on_screen_answer_the_same_alt_key(qtbot: QtBot, window: MainWindow) -> None:
+    """With a case open, every Alt key (a menu's or a button's underlined letter, an
+    editor shortcut) belongs to one thing: two owners of a key make Qt fire neither
+    ("Pre&view / print" and the "&View" menu both took Alt+V)."""
+    window.open_case("BM26-00042")
+    qtbot.waitUntil(lambda: (e := window.current_editor()) is not None and e.loaded)
+    owners: dict[str, list[str]] = {}
+
+    def own(key: QKeySequence, what: str) -> None:
+        if key.toString().startswith("Alt+"):
+            owners.setdefault(key.toString(), []).append(what)
+
+    for action in window.menuBar().actions():
+        own(QKeySequence.mnemonic(action.text()), f"menu {action.text()!r}")
+    for widget in window.findChildren(QAbstractButton) + window.findChildren(QLabel):
+        if widget.isVisible():
+            own(QKeySequence.mnemonic(widget.text()), f"{type(widget).__name__} {widget.text()!r}")
+    for group in window.findChildren(QGroupBox):
+        if group.isVisible():
+            own(QKeySequence.mnemonic(group.title()), f"group {group.title()!r}")
+    for shortcut in window.findChildren(QShortcut):
+        parent = shortcut.parent()
+        if shortcut.isEnabled() and isinstance(parent, QWidget) and parent.isVisible():
+            own(shortcut.key(), f"shortcut of {type(parent).__name__}")
+    shared = {key: what for key, what in owners.items() if len(what) > 1}
+    assert shared == {}
+    assert "Alt+P" in owners and "Alt+S" in owners  # the banner's Patient menu, Save

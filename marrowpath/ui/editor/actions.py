@@ -22,7 +22,9 @@ class CaseActions(QWidget):
         super().__init__(parent)
         self.save = QPushButton("&Save")
         self.save.setToolTip("Save the working document (Ctrl+S)")
-        self.preview = QPushButton("Pre&view / print")
+        # no underlined letter: Alt+V is the View menu's, and Ctrl+P is the fixed key
+        self.preview = QPushButton("Preview / print")
+        self.preview.setToolTip("Preview the report and print it (Ctrl+P)")
         self.sign_preliminary = QPushButton("Sign as preliminary")
         self.sign_final = QPushButton("Sign out final")
         self.sign_final.setToolTip("Sign the final report (Ctrl+Return)")
