@@ -17,21 +17,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from marrowpath.adapters.mllp import MllpClient
 from marrowpath.adapters.passwords import Argon2Hasher
 from marrowpath.db import migrate
 from marrowpath.db.engine import describe, is_sqlite, make_engine, resolve_url
 from marrowpath.db.roles import AppRole
 from marrowpath.db.uow import SqlUnitOfWorkFactory
-from marrowpath.services.audit import AuditService
 from marrowpath.services.auth import AuthService
-from marrowpath.services.bench import BenchService
-from marrowpath.services.cases import CaseService
+from marrowpath.services.case_search import CaseSearch
 from marrowpath.services.context import Clock, ServiceContext
-from marrowpath.services.counter import CounterService
-from marrowpath.services.lab import LabService
-from marrowpath.services.outbox import OutboxService
-from marrowpath.services.patients import PatientService
 from marrowpath.services.ports import (
     InterfaceBuilders,
     PasswordHasher,
@@ -39,42 +32,113 @@ from marrowpath.services.ports import (
     ReportStamper,
     UnitOfWorkFactory,
 )
-from marrowpath.services.providers import ProviderService
-from marrowpath.services.quality import QualityService
-from marrowpath.services.templates import TemplateService
-from marrowpath.services.timeline import TimelineService
 
 if TYPE_CHECKING:
     from marrowpath.demo.loader import DemoService
     from marrowpath.domain.interfaces import ResearchRow, ResultRequest
     from marrowpath.domain.reporting import ReportRequest
+    from marrowpath.services.audit import AuditService
+    from marrowpath.services.bench import BenchService
+    from marrowpath.services.cases import CaseService
     from marrowpath.services.communications import CommunicationService
+    from marrowpath.services.counter import CounterService
     from marrowpath.services.interfaces import InterfaceService
+    from marrowpath.services.lab import LabService
     from marrowpath.services.orders import OrderService
+    from marrowpath.services.outbox import OutboxService
+    from marrowpath.services.patients import PatientService
+    from marrowpath.services.providers import ProviderService
+    from marrowpath.services.quality import QualityService
+    from marrowpath.services.templates import TemplateService
+    from marrowpath.services.timeline import TimelineService
 
 
 @dataclass(frozen=True)
 class App:
-    """The services of one running program, over one database."""
+    """The services of one running program, over one database.
+
+    Only the sign-in (`auth`) and the searches (`case_search`) are built with the app;
+    every other service is built, and its module imported, on first use. A command
+    uses one or two of them, and `marrowpath search` is run often by scripts: importing
+    every service (the document models, the checks, HL7 and the order intake with them)
+    for each run cost it most of a second. The desktop app takes them all at start
+    (`launcher`), each built once and kept.
+    """
 
     engine: Engine
     url: str
     context: ServiceContext
     auth: AuthService
-    cases: CaseService
-    lab: LabService
-    audit: AuditService
-    outbox: OutboxService
-    patients: PatientService
-    timeline: TimelineService
-    counter: CounterService
-    templates: TemplateService
-    providers: ProviderService
-    bench: BenchService
-    quality: QualityService
+    case_search: CaseSearch
 
-    # Built on first use, like `demo`: HL7 and the order intake are imported only by
-    # the commands that need them (not by a search or the desktop app's start).
+    @cached_property
+    def cases(self) -> CaseService:
+        from marrowpath.services.cases import CaseService
+
+        return CaseService(self.context, self.auth)
+
+    @cached_property
+    def lab(self) -> LabService:
+        from marrowpath.services.lab import LabService
+
+        return LabService(self.context)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        from marrowpath.services.audit import AuditService
+
+        return AuditService(self.context)
+
+    @cached_property
+    def outbox(self) -> OutboxService:
+        from marrowpath.adapters.mllp import MllpClient
+        from marrowpath.services.outbox import OutboxService
+
+        return OutboxService(self.context, client=MllpClient())
+
+    @cached_property
+    def patients(self) -> PatientService:
+        from marrowpath.services.patients import PatientService
+
+        return PatientService(self.context)
+
+    @cached_property
+    def timeline(self) -> TimelineService:
+        from marrowpath.services.timeline import TimelineService
+
+        return TimelineService(self.context)
+
+    @cached_property
+    def counter(self) -> CounterService:
+        from marrowpath.services.counter import CounterService
+
+        return CounterService(self.context)
+
+    @cached_property
+    def templates(self) -> TemplateService:
+        from marrowpath.services.templates import TemplateService
+
+        return TemplateService(self.context)
+
+    @cached_property
+    def providers(self) -> ProviderService:
+        from marrowpath.services.providers import ProviderService
+
+        return ProviderService(self.context)
+
+    @cached_property
+    def bench(self) -> BenchService:
+        from marrowpath.services.bench import BenchService
+
+        return BenchService(self.context)
+
+    @cached_property
+    def quality(self) -> QualityService:
+        from marrowpath.services.quality import QualityService
+
+        return QualityService(self.context)
+
+    # HL7 and the order intake are imported only by the commands that need them.
     @cached_property
     def interfaces(self) -> InterfaceService:
         from marrowpath.services.interfaces import InterfaceService
@@ -150,25 +214,12 @@ def build(
         stamper=_stamper(),
         interfaces=_interface_builders(),
     )
-    auth = AuthService(context)
-    cases = CaseService(context, auth)
-    lab = LabService(context)
     return App(
         engine=engine,
         url=url,
         context=context,
-        auth=auth,
-        cases=cases,
-        lab=lab,
-        audit=AuditService(context),
-        outbox=OutboxService(context, client=MllpClient()),
-        patients=PatientService(context),
-        timeline=TimelineService(context),
-        counter=CounterService(context),
-        templates=TemplateService(context),
-        providers=ProviderService(context),
-        bench=BenchService(context),
-        quality=QualityService(context),
+        auth=AuthService(context),
+        case_search=CaseSearch(context),
     )
 
 

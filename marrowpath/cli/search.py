@@ -40,7 +40,7 @@ def search_cases(s: Session) -> int:
     args = s.args
     if args.limit is not None and args.limit < 1:
         raise UsageError("marrowpath search: --limit must be at least 1")
-    rows = s.app.cases.search(
+    rows = s.app.case_search.search(
         actor,
         " ".join(args.text),
         statuses=(Status(args.status),) if args.status else (),

@@ -6,7 +6,7 @@ import os
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
@@ -35,14 +35,12 @@ from marrowpath.db.models import (
 from marrowpath.domain.audit import AnchoredHead, AuditEvent
 from marrowpath.domain.enums import Sex
 from marrowpath.domain.identity import mrn_key
-from marrowpath.domain.integrity import CaseState
 from marrowpath.domain.lifecycle import Status, VersionKind
 from marrowpath.domain.recipients import provider_ids
 from marrowpath.domain.search_key import needles
 from marrowpath.domain.settings import LabSettings, upgraded_settings
 from marrowpath.domain.types import STORED
 from marrowpath.domain.users import Role, User
-from marrowpath.domain.versions import IssuedVersion, UnreadableVersion, VersionContent
 from marrowpath.services.ports import (
     CaseQuery,
     CaseRecord,
@@ -56,6 +54,12 @@ from marrowpath.services.ports import (
     SecondCountCase,
     UserRecord,
 )
+
+# Issued versions (the document models) and the integrity check are read by few
+# commands; a sign-in or a search, which every run of the command line does, needs neither.
+if TYPE_CHECKING:
+    from marrowpath.domain.integrity import CaseState
+    from marrowpath.domain.versions import IssuedVersion, UnreadableVersion
 
 _S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
 
@@ -801,6 +805,8 @@ class SqlCaseRepository:
 
     def states(self) -> Iterator[CaseState]:
         """Every case's accession, status and count of issued versions (`audit verify`)."""
+        from marrowpath.domain.integrity import CaseState
+
         statement = select(CaseRow.accession, CaseRow.status, CaseRow.issued_count).order_by(
             CaseRow.id
         )
@@ -900,6 +906,8 @@ class SqlCaseRepository:
 
 
 def _version(row: VersionRow, *, with_pdf: bool) -> IssuedVersion:
+    from marrowpath.domain.versions import IssuedVersion, VersionContent
+
     return IssuedVersion(
         # as signed: rules added since then do not apply to what was already issued
         content=VersionContent.model_validate(row.content, context=STORED),
@@ -1003,6 +1011,8 @@ class SqlVersionRepository:
         """Every issued version (of these cases only, when `accessions` is given: checking
         what one run did on a million-case database); one whose stored content no longer
         parses comes as an `UnreadableVersion` naming its case and number."""
+        from marrowpath.domain.versions import UnreadableVersion
+
         statement = (
             self._select(with_pdf)
             .add_columns(CaseRow.accession)

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from marrowpath.db.models import TextTemplateRow
-from marrowpath.domain.text_templates import TextTemplate
+
+# The templates' rules read the document models (placeholders, drafts); every unit of
+# work builds this repository, and most never read a template.
+if TYPE_CHECKING:
+    from marrowpath.domain.text_templates import TextTemplate
 
 
 def _template(row: TextTemplateRow) -> TextTemplate:
+    from marrowpath.domain.text_templates import TextTemplate
+
     return TextTemplate(row.name, row.abbreviation, tuple(row.targets), row.text)
 
 

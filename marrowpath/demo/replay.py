@@ -13,13 +13,14 @@ from datetime import date, datetime
 from typing import Any
 
 from marrowpath.demo.model import DemoCase, DemoStep
+from marrowpath.domain.canonical import canonical_json, sha256_hex
 from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.lifecycle import MEANING, STATUS_AFTER, AmendmentReason, Status, VersionKind
 from marrowpath.domain.people import usernames_in
 from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import User
 from marrowpath.domain.validation import parse_case
-from marrowpath.domain.versions import VersionContent, canonical_json, sha256_hex
+from marrowpath.domain.versions import VersionContent
 from marrowpath.services.documents import case_write, merge_ancillary, parse_ancillary
 from marrowpath.services.ports import CaseWrite, NewVersion
 

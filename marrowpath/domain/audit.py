@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from marrowpath.domain.versions import canonical_json, sha256_hex
+from marrowpath.domain.canonical import canonical_json, sha256_hex
 
 GENESIS = "0" * 64
 

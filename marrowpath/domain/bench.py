@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from marrowpath.domain.redline import ChangeRow, redline
+if TYPE_CHECKING:
+    from marrowpath.domain.redline import ChangeRow
 
 # An open editor refreshes its presence this often ...
 PRESENCE_HEARTBEAT = timedelta(seconds=30)
@@ -63,4 +64,8 @@ class ReviewChanges:
 
 
 def review_changes(request: ReviewRequest, working: dict[str, Any]) -> ReviewChanges:
+    # imported here: the review's rows and presence are read by every unit of work's
+    # repositories, which need not import the changes table and the document models
+    from marrowpath.domain.redline import redline
+
     return ReviewChanges(request, redline(request.text, working))

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 from marrowpath.domain import hl7v2
 from marrowpath.domain.audit import AuditEvent
+from marrowpath.domain.canonical import sha256_hex
 from marrowpath.domain.lifecycle import OPEN, STATUS_AFTER, Status, VersionKind
-from marrowpath.domain.versions import IssuedVersion, UnreadableVersion, sha256_hex
+from marrowpath.domain.versions import IssuedVersion, UnreadableVersion
 
 ADMIN_HINT = "Tell the laboratory's administrator."
 

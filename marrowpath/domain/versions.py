@@ -8,7 +8,6 @@ nothing issued was altered.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, PrivateAttr, model_validator
 
+from marrowpath.domain.canonical import canonical_json, sha256_hex
 from marrowpath.domain.case import CaseDocument, VersionEntry
 from marrowpath.domain.lifecycle import VersionKind
 from marrowpath.domain.redline import ChangeRow
@@ -23,17 +23,6 @@ from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.timeline import PriorMarrow
 from marrowpath.domain.upgrade import is_format_1, upgrade_case
 from marrowpath.domain.wording import datetime_text
-
-
-def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no spaces, UTF-8 (not ASCII-escaped): the bytes that are hashed."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 class ProviderNotice(BaseModel):

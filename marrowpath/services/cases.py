@@ -9,13 +9,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
 from typing import Any, Literal, ParamSpec, TypeVar
 
 from marrowpath.domain import lifecycle
 from marrowpath.domain.acknowledgement import require_acknowledged, require_known
 from marrowpath.domain.audit import AuditEntry
 from marrowpath.domain.bench import ReviewChanges
+from marrowpath.domain.canonical import sha256_hex
 from marrowpath.domain.case import FORMAT, CaseDocument
 from marrowpath.domain.checks import CheckReport, check_document
 from marrowpath.domain.diff import changes
@@ -35,17 +35,16 @@ from marrowpath.domain.lifecycle import Action, AmendmentReason, Status, Version
 from marrowpath.domain.redline import ChangeRow, redline
 from marrowpath.domain.reporting import ReportRequest, ReportState
 from marrowpath.domain.settings import LabSettings, accession_prefix
-from marrowpath.domain.text import search_words
 from marrowpath.domain.users import Permission, User
 from marrowpath.domain.validation import DraftCheck, check_draft, parse_case
 from marrowpath.domain.versions import (
     IssuedVersion,
     ProviderNotice,
     VersionContent,
-    sha256_hex,
 )
 from marrowpath.services.auth import AuthService
 from marrowpath.services.bench import close_review, review_of
+from marrowpath.services.case_search import CaseSearch
 from marrowpath.services.context import ServiceContext
 from marrowpath.services.documents import (
     case_write,
@@ -59,11 +58,8 @@ from marrowpath.services.issued import issued_for_use, require_status_follows
 from marrowpath.services.outbox import queue_cancellation, queue_version
 from marrowpath.services.people import display_names, usernames_in
 from marrowpath.services.ports import (
-    CaseQuery,
     CaseRecord,
-    CaseSummary,
     PatientRecord,
-    SortKey,
     UnitOfWork,
 )
 from marrowpath.services.timeline import prior_marrows_for
@@ -139,121 +135,12 @@ MAX_AUDIT_VALUE = 200
 DONE = {"print": "printed", "preview": "shown", "save": "saved"}
 
 
-class CaseService:
+class CaseService(CaseSearch):
+    """Every action on a case; the searches (`CaseSearch`) are inherited."""
+
     def __init__(self, context: ServiceContext, auth: AuthService) -> None:
-        self._ctx = context
+        super().__init__(context)
         self._auth = auth
-
-    # ---------------------------------------------------------------- reading
-
-    def search(
-        self,
-        actor: User,
-        text: str = "",
-        *,
-        statuses: tuple[Status, ...] = (),
-        date_from: date | None = None,
-        date_to: date | None = None,
-        mine: bool = False,
-        my_patients: bool = False,
-        unread_only: bool = False,
-        awaiting_signature: bool = False,
-        sort: SortKey = "procedure_date",
-        descending: bool = True,
-        offset: int = 0,
-        limit: int | None = None,
-        after: tuple[Any, int] | None = None,
-    ) -> list[CaseSummary]:
-        """Cases matching every word (case and accents ignored), newest procedure first.
-
-        Args:
-            my_patients: only the reports that name the actor's linked provider id as
-                ordering provider or copy recipient (none while she is not linked).
-            unread_only: only the reports marked New or Amended for the actor.
-            awaiting_signature: the actor's sign-out queue ("Awaiting my signature").
-            after: keyset paging: the `position` of the last row of the previous page.
-        """
-        with self._ctx.uow(read_only=True) as uow:
-            query = self._query(
-                uow,
-                actor,
-                text,
-                mine,
-                my_patients,
-                statuses=statuses,
-                date_from=date_from,
-                date_to=date_to,
-                unread_only=unread_only,
-                awaiting_signature_of=actor.username if awaiting_signature else None,
-                sort=sort,
-                descending=descending,
-                offset=offset,
-                limit=limit,
-                after=after,
-            )
-            return uow.cases.search(query)
-
-    def count(
-        self,
-        actor: User,
-        text: str = "",
-        *,
-        statuses: tuple[Status, ...] = (),
-        date_from: date | None = None,
-        date_to: date | None = None,
-        mine: bool = False,
-        my_patients: bool = False,
-        unread_only: bool = False,
-        awaiting_signature: bool = False,
-    ) -> int:
-        with self._ctx.uow(read_only=True) as uow:
-            query = self._query(
-                uow,
-                actor,
-                text,
-                mine,
-                my_patients,
-                statuses=statuses,
-                date_from=date_from,
-                date_to=date_to,
-                unread_only=unread_only,
-                awaiting_signature_of=actor.username if awaiting_signature else None,
-            )
-            return uow.cases.count(query)
-
-    def provider_link(self, actor: User) -> str | None:
-        """The provider id an admin linked to the actor (read afresh: a link made after
-        she signed in counts at once)."""
-        with self._ctx.uow(read_only=True) as uow:
-            record = uow.users.get(actor.username)
-            return record.user.provider_id if record else None
-
-    def _query(
-        self,
-        uow: UnitOfWork,
-        actor: User,
-        text: str,
-        mine: bool,
-        my_patients: bool,
-        **filters: Any,
-    ) -> CaseQuery:
-        """The query as this user may run it: clinicians see issued reports only, with
-        their own New and Amended marks."""
-        actor.require(Permission.SEE_ISSUED)
-        issued_only = not actor.can(Permission.SEE_WORKING)
-        recipient = None
-        if my_patients:
-            record = uow.users.get(actor.username)
-            # "" names no case: an unlinked user has no patients (rather than everyone's)
-            recipient = (record.user.provider_id if record else None) or ""
-        return CaseQuery(
-            words=tuple(search_words(text)),
-            issued_only=issued_only,
-            assigned_to=actor.username if mine else None,
-            recipient=recipient,
-            reader=actor.username if issued_only else None,
-            **filters,
-        )
 
     @audited("open a case")
     def open(self, actor: User, accession: str) -> CaseView:

@@ -10,19 +10,24 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from marrowpath.domain.audit import AnchoredHead, AuditEntry, AuditEvent
-from marrowpath.domain.bench import Presence, ReviewRequest
-from marrowpath.domain.enums import Sex
-from marrowpath.domain.integrity import CaseState
-from marrowpath.domain.interfaces import ResearchRow, ResultRequest
 from marrowpath.domain.lifecycle import Status, VersionKind
-from marrowpath.domain.providers import DirectoryProvider
-from marrowpath.domain.settings import LabSettings
-from marrowpath.domain.text_templates import TextTemplate
 from marrowpath.domain.users import Role, User
-from marrowpath.domain.versions import IssuedVersion, UnreadableVersion
+
+# Types of the signatures only: every command imports the ports (the sign-in's unit of
+# work included), and these would bring in the document models, the settings and the
+# interface messages, which a search never builds.
+if TYPE_CHECKING:
+    from marrowpath.domain.audit import AnchoredHead, AuditEntry, AuditEvent
+    from marrowpath.domain.bench import Presence, ReviewRequest
+    from marrowpath.domain.enums import Sex
+    from marrowpath.domain.integrity import CaseState
+    from marrowpath.domain.interfaces import ResearchRow, ResultRequest
+    from marrowpath.domain.providers import DirectoryProvider
+    from marrowpath.domain.settings import LabSettings
+    from marrowpath.domain.text_templates import TextTemplate
+    from marrowpath.domain.versions import IssuedVersion, UnreadableVersion
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""What a command imports (decision 43): `--help` needs no database layer, no services
-and no ReportLab; `search` no ReportLab, HL7 builders or order intake. Checked in a
-child process, whose `sys.modules` starts empty; the question is not about a database,
-so it runs on SQLite only."""
+"""What a command imports (decisions 52 and 86): `--help` needs no database layer, no
+services and no ReportLab; `search` no ReportLab, HL7 builders or order intake, and
+none of the services, document models and rules that only other commands use. Checked
+in a child process, whose `sys.modules` starts empty; the question is not about a
+database, so it runs on SQLite only."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from marrowpath.bootstrap import build
 from marrowpath.domain.users import Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, example_case
 from tests.hashing import TEST_HASHER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,13 +23,16 @@ from marrowpath.cli import main
 hasher = None
 if sys.argv[1] != "--help":
     from tests.hashing import TEST_HASHER as hasher
-status = main(sys.argv[1:], stdin=io.StringIO(sys.stdin.read()), stdout=io.StringIO(), hasher=hasher)
+out = io.StringIO()
+status = main(sys.argv[1:], stdin=io.StringIO(sys.stdin.read()), stdout=out, hasher=hasher)
 print(status)
+print(len(out.getvalue().splitlines()))
 print("\\n".join(sorted(sys.modules)))
 """
 
 
-def _modules(*argv: str, stdin: str = "") -> tuple[int, set[str]]:
+def _run(*argv: str, stdin: str = "") -> tuple[int, int, set[str]]:
+    """The exit status, the number of lines printed and the modules imported."""
     completed = subprocess.run(
         [sys.executable, "-c", CHILD, *argv],
         cwd=ROOT,
@@ -38,8 +42,13 @@ def _modules(*argv: str, stdin: str = "") -> tuple[int, set[str]]:
         timeout=120,
         check=True,
     )
-    status, *modules = completed.stdout.splitlines()
-    return int(status), set(modules)
+    status, lines, *modules = completed.stdout.splitlines()
+    return int(status), int(lines), set(modules)
+
+
+def _modules(*argv: str, stdin: str = "") -> tuple[int, set[str]]:
+    status, _lines, modules = _run(*argv, stdin=stdin)
+    return status, modules
 
 
 def _loaded(modules: set[str], *packages: str) -> list[str]:
@@ -64,12 +73,13 @@ def test_search_imports_no_report_or_interface_builders(tmp_path: Path) -> None:
     database = tmp_path / "search.db"
     app = build(str(database), with_renderer=False, hasher=TEST_HASHER)
     try:
-        app.auth.add_first_user(
+        pathologist = app.auth.add_first_user(
             "drpark", full_name="Dana Park", role=Role.PATHOLOGIST, password=PASSWORD
         )
+        app.cases.import_case(pathologist, example_case())  # the search finds Delgado
     finally:
         app.close()
-    status, modules = _modules(
+    status, lines, modules = _run(
         "--db",
         str(database),
         "--user",
@@ -80,6 +90,32 @@ def test_search_imports_no_report_or_interface_builders(tmp_path: Path) -> None:
         stdin=PASSWORD + "\n",
     )
     assert status == 0
-    assert "marrowpath.services.cases" in modules  # it did search
+    assert lines == 1  # it did search, and found the case
+    assert "marrowpath.services.case_search" in modules
     assert _loaded(modules, "reportlab", "PySide6", "marrowpath.reports", "rich") == []
     assert _loaded(modules, "marrowpath.services.orders", "marrowpath.services.interfaces") == []
+    # A search is a sign-in and one query (decision 86): the services of the other
+    # commands, the document models, drafts, checks and changes tables, HL7 and the
+    # MLLP client stay unimported.
+    unneeded = [
+        "marrowpath.services.cases",
+        "marrowpath.services.outbox",
+        "marrowpath.services.patients",
+        "marrowpath.services.documents",
+        "marrowpath.adapters.mllp",
+        "marrowpath.domain.case",
+        "marrowpath.domain.draft",
+        "marrowpath.domain.versions",
+        "marrowpath.domain.redline",
+        "marrowpath.domain.hl7v2",
+        "marrowpath.domain.validation",
+        "marrowpath.domain.checks",
+        "marrowpath.domain.flags",
+        "marrowpath.domain.findings",
+        "marrowpath.domain.derived",
+        "marrowpath.domain.timeline",
+        "marrowpath.domain.labels",
+        "marrowpath.domain.text_templates",
+        "marrowpath.domain.integrity",
+    ]
+    assert sorted(set(unneeded) & modules) == []

@@ -13,8 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from marrowpath.bootstrap import App, build
+from marrowpath.domain.canonical import sha256_hex
 from marrowpath.domain.users import User
-from marrowpath.domain.versions import sha256_hex
 from marrowpath.reports.pdf import render_report
 from tests.conftest import PASSWORD, example_case_v2
 from tests.hashing import TEST_HASHER

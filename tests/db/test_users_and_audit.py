@@ -12,9 +12,9 @@ from sqlalchemy import text
 
 from marrowpath.bootstrap import App
 from marrowpath.domain.audit import GENESIS, event_hash
+from marrowpath.domain.canonical import canonical_json, sha256_hex
 from marrowpath.domain.errors import AuthenticationFailed, Forbidden
 from marrowpath.domain.users import Role, User
-from marrowpath.domain.versions import canonical_json, sha256_hex
 from tests.conftest import PASSWORD, example_case
 from tests.tamper import tampering
 

@@ -14,12 +14,12 @@ import textstat  # type: ignore[import-untyped]
 from pypdf import PdfReader
 
 from marrowpath.demo.showcase import showcase_cases
+from marrowpath.domain.canonical import canonical_json
 from marrowpath.domain.case import CaseDocument
 from marrowpath.domain.lifecycle import VersionKind
 from marrowpath.domain.reporting import ReportRequest
 from marrowpath.domain.settings import LabIdentity, apply_setting, upgraded_settings
 from marrowpath.domain.validation import parse_case
-from marrowpath.domain.versions import canonical_json
 from marrowpath.reports.patient_summary import glossary, summary_blocks
 from marrowpath.reports.pdf import render_report
 from marrowpath.reports.plain_words import DIAGNOSIS_WORDS

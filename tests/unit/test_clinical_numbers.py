@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from marrowpath.domain.canonical import canonical_json
 from marrowpath.domain.case import Differential
 from marrowpath.domain.cellularity import NO_VERDICT_TEXT, assess_cellularity, expected_cellularity
 from marrowpath.domain.derived import (
@@ -42,7 +43,6 @@ from marrowpath.domain.thresholds import (
     threshold_advisory,
 )
 from marrowpath.domain.validation import parse_case
-from marrowpath.domain.versions import canonical_json
 from tests.conftest import example_case
 from tests.unit.test_domain import TODAY, doc
 
@@ -416,7 +416,7 @@ class TestCbcTable:
 
 def test_upgraded_settings_survive_the_canonical_round_trip() -> None:
     """A version's snapshot is hashed without None values and parsed back when read."""
-    from marrowpath.domain.versions import sha256_hex
+    from marrowpath.domain.canonical import sha256_hex
 
     settings = upgraded_settings(LabSettings())
     dumped = settings.model_dump(mode="json", exclude_none=True)

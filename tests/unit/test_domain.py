@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marrowpath.domain.audit import GENESIS, AuditEvent, ChainCheck, event_hash
+from marrowpath.domain.canonical import canonical_json
 from marrowpath.domain.case import CaseDocument, Differential, DifferentialCounts
 from marrowpath.domain.derived import (
     age_in_years,
@@ -38,7 +39,7 @@ from marrowpath.domain.settings import LabSettings, apply_setting
 from marrowpath.domain.text import display_name, fold, search_words
 from marrowpath.domain.types import STORED
 from marrowpath.domain.validation import check_draft, parse_case, parse_case_json
-from marrowpath.domain.versions import VersionContent, canonical_json
+from marrowpath.domain.versions import VersionContent
 from tests.conftest import example_case
 
 T = TypeVar("T")
