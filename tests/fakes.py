@@ -110,6 +110,9 @@ class FakeSettingsRepository:
     def load(self) -> LabSettings:
         return self._store.settings
 
+    def lockout_minutes(self) -> int:
+        return self._store.settings.lockout_minutes
+
     def save(self, settings: LabSettings) -> None:
         self._store.settings = settings
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import ValidationError
 from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -38,9 +37,7 @@ from marrowpath.domain.identity import mrn_key
 from marrowpath.domain.lifecycle import Status, VersionKind
 from marrowpath.domain.recipients import provider_ids
 from marrowpath.domain.search_key import needles
-from marrowpath.domain.settings import LabSettings, upgraded_settings
-from marrowpath.domain.types import STORED
-from marrowpath.domain.users import Role, User
+from marrowpath.domain.users import DEFAULT_LOCKOUT_MINUTES, Role, User
 from marrowpath.services.ports import (
     CaseQuery,
     CaseRecord,
@@ -55,10 +52,12 @@ from marrowpath.services.ports import (
     UserRecord,
 )
 
-# Issued versions (the document models) and the integrity check are read by few
-# commands; a sign-in or a search, which every run of the command line does, needs neither.
+# Issued versions (the document models), the lab's settings (pydantic) and the integrity
+# check are read by few commands; a sign-in or a search, which every run of the command
+# line does, needs none of them.
 if TYPE_CHECKING:
     from marrowpath.domain.integrity import CaseState
+    from marrowpath.domain.settings import LabSettings
     from marrowpath.domain.versions import IssuedVersion, UnreadableVersion
 
 _S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
@@ -906,6 +905,7 @@ class SqlCaseRepository:
 
 
 def _version(row: VersionRow, *, with_pdf: bool) -> IssuedVersion:
+    from marrowpath.domain.types import STORED
     from marrowpath.domain.versions import IssuedVersion, VersionContent
 
     return IssuedVersion(
@@ -1011,6 +1011,8 @@ class SqlVersionRepository:
         """Every issued version (of these cases only, when `accessions` is given: checking
         what one run did on a million-case database); one whose stored content no longer
         parses comes as an `UnreadableVersion` naming its case and number."""
+        from pydantic import ValidationError
+
         from marrowpath.domain.versions import UnreadableVersion
 
         statement = (
@@ -1042,9 +1044,17 @@ class SqlSettingsRepository:
         self._session = session
 
     def load(self) -> LabSettings:
+        from marrowpath.domain.settings import LabSettings, upgraded_settings
+
         row = self._session.get(SettingsRow, 1)
         # the working settings carry every rule in force (a version's snapshot does not)
         return upgraded_settings(LabSettings.model_validate(row.data) if row else LabSettings())
+
+    def lockout_minutes(self) -> int:
+        # the value `LabSettings.lockout_minutes` gives; saved settings were validated
+        row = self._session.get(SettingsRow, 1)
+        minutes = row.data.get("session_lockout_minutes") if row else None
+        return int(minutes) if minutes else DEFAULT_LOCKOUT_MINUTES
 
     def save(self, settings: LabSettings) -> None:
         data = settings.model_dump(mode="json")

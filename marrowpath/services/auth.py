@@ -36,7 +36,7 @@ class AuthService:
         hasher = self._ctx.hasher
         with self._ctx.uow(read_only=True) as uow:
             record = uow.users.get(username)
-            minutes = uow.settings.load().lockout_minutes
+            minutes = uow.settings.lockout_minutes()
         correct = hasher.verify(record.password_hash if record else hasher.dummy_hash, password)
         now = self._ctx.clock.now()
         with self._ctx.uow() as uow:

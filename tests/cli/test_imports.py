@@ -95,8 +95,8 @@ def test_search_imports_no_report_or_interface_builders(tmp_path: Path) -> None:
     assert _loaded(modules, "reportlab", "PySide6", "marrowpath.reports", "rich") == []
     assert _loaded(modules, "marrowpath.services.orders", "marrowpath.services.interfaces") == []
     # A search is a sign-in and one query (decision 86): the services of the other
-    # commands, the document models, drafts, checks and changes tables, HL7 and the
-    # MLLP client stay unimported.
+    # commands, the document models, drafts, checks and changes tables, the lab's
+    # settings, HL7 and the MLLP client stay unimported, and so does pydantic.
     unneeded = [
         "marrowpath.services.cases",
         "marrowpath.services.outbox",
@@ -117,5 +117,7 @@ def test_search_imports_no_report_or_interface_builders(tmp_path: Path) -> None:
         "marrowpath.domain.labels",
         "marrowpath.domain.text_templates",
         "marrowpath.domain.integrity",
+        "marrowpath.domain.settings",  # the sign-in reads the lockout length alone
     ]
     assert sorted(set(unneeded) & modules) == []
+    assert _loaded(modules, "pydantic", "annotated_types") == []

@@ -115,6 +115,18 @@ def test_the_lockout_length_is_a_lab_setting(timed: App, team: Team, clock: Mova
         timed.lab.set(team["admin"], "session.lockout_minutes", "0")
 
 
+def test_the_sign_in_reads_the_lockout_length_the_settings_give(app: App, team: Team) -> None:
+    """The sign-in reads this one value, not the whole settings (decision 86)."""
+
+    def both() -> tuple[int, int]:
+        with app.context.uow(read_only=True) as uow:
+            return uow.settings.lockout_minutes(), uow.settings.load().lockout_minutes
+
+    assert both() == (15, 15)
+    app.lab.set(team["admin"], "session.lockout_minutes", "45")
+    assert both() == (45, 45)
+
+
 def test_an_admin_lifts_a_lockout_early(timed: App, team: Team, clock: MovableClock) -> None:
     lock(timed, "clinician")
     clock.advance(minutes=1)
