@@ -1,4 +1,4 @@
-"""What a command imports (decisions 52 and 86): `--help` needs no database layer, no
+"""What a command imports (decisions 52 and 89): `--help` needs no database layer, no
 services and no ReportLab; `search` no ReportLab, HL7 builders or order intake, and
 none of the services, document models and rules that only other commands use. Checked
 in a child process, whose `sys.modules` starts empty; the question is not about a
@@ -94,7 +94,7 @@ def test_search_imports_no_report_or_interface_builders(tmp_path: Path) -> None:
     assert "marrowpath.services.case_search" in modules
     assert _loaded(modules, "reportlab", "PySide6", "marrowpath.reports", "rich") == []
     assert _loaded(modules, "marrowpath.services.orders", "marrowpath.services.interfaces") == []
-    # A search is a sign-in and one query (decision 86): the services of the other
+    # A search is a sign-in and one query (decision 89): the services of the other
     # commands, the document models, drafts, checks and changes tables, the lab's
     # settings, HL7 and the MLLP client stay unimported, and so does pydantic.
     unneeded = [

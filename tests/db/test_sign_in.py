@@ -116,7 +116,7 @@ def test_the_lockout_length_is_a_lab_setting(timed: App, team: Team, clock: Mova
 
 
 def test_the_sign_in_reads_the_lockout_length_the_settings_give(app: App, team: Team) -> None:
-    """The sign-in reads this one value, not the whole settings (decision 86)."""
+    """The sign-in reads this one value, not the whole settings (decision 89)."""
 
     def both() -> tuple[int, int]:
         with app.context.uow(read_only=True) as uow:
