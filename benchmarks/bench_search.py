@@ -34,7 +34,7 @@ from sqlalchemy import make_url
 from marrowpath.bootstrap import build, resolve_url
 from marrowpath.db import search_index
 from marrowpath.db.search_index import KEY_COLUMNS
-from marrowpath.domain.search_key import needles
+from marrowpath.domain.search_key import WORD_START, needles
 from marrowpath.domain.text import search_words
 
 PAGE = 200  # the worklist's page (ui/worklist.py PAGE_SIZE)
@@ -81,7 +81,11 @@ class RawSearch:
             plain = make_url(url).set(drivername="postgresql").render_as_string(False)
             self._connection = psycopg.connect(plain, autocommit=True)
 
-    def sql(self, column: str, count: int, issued: bool) -> str:
+    def sql(self, column: str, patterns: list[str], issued: bool) -> str:
+        """On PostgreSQL a short word's needle (the mark first) is looked for among the
+        marked words, by their own index, as the app does (`search_index.matching`)."""
+        count = len(patterns)
+        shorts = [p.startswith(WORD_START) for p in patterns]
         date = "issued_procedure_date" if issued else "procedure_date"
         columns = (
             "c.accession, c.status, c.patient_name, c.mrn, c.procedure_date, c.diagnosis, "
@@ -95,15 +99,18 @@ class RawSearch:
                 f"SELECT {columns} FROM cases c WHERE c.id IN "
                 f"(SELECT rowid FROM cases_fts WHERE {globs}){only} {order}"
             )
-        likes = " AND ".join([f"c.{column} LIKE %s"] * count) or "TRUE"
-        return f"SELECT {columns} FROM cases c WHERE {likes}{only} {order}"
+        likes = " AND ".join(
+            f"split_part(c.{column}, ' | ', 1) LIKE %s" if short else f"c.{column} LIKE %s"
+            for short in shorts
+        )
+        return f"SELECT {columns} FROM cases c WHERE {likes or 'TRUE'}{only} {order}"
 
     def run(self, column: str, patterns: list[str], issued: bool) -> list[Any]:
         if self.dialect == "sqlite":
             args = [f"*{p}*" for p in patterns]
         else:
             args = [f"%{p}%" for p in patterns]
-        sql = self.sql(column, len(patterns), issued)
+        sql = self.sql(column, patterns, issued)
         if self.dialect == "sqlite":
             return list(self._connection.execute(sql, args).fetchall())
         # planned for its values each time, as the app's connections are (db/engine.py)
@@ -122,7 +129,7 @@ class RawSearch:
         return list(self._connection.execute(sql, [f"%{w}%" for w in words]).fetchall())
 
     def plan(self, column: str, patterns: list[str]) -> str:
-        sql = "EXPLAIN " + self.sql(column, len(patterns), False)
+        sql = "EXPLAIN " + self.sql(column, patterns, False)
         rows = self._connection.execute(sql, [f"%{p}%" for p in patterns]).fetchall()
         return "\n".join(row[0] for row in rows)
 

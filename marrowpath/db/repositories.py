@@ -702,12 +702,13 @@ class SqlCaseRepository:
 
     def search(self, query: CaseQuery) -> list[CaseSummary]:
         if self._probe_newest_first(query):
-            newest = (
-                select(CaseRow.id).order_by(*self._order(query)).limit(search_index.PROBE_WINDOW)
-            )
-            found = self._search(query, newest=newest)
-            if len(found) == query.limit:
-                return found
+            window = search_index.PROBE_WINDOW
+            while window:
+                newest = select(CaseRow.id).order_by(*self._order(query)).limit(window)
+                found = self._search(query, newest=newest)
+                if len(found) == query.limit:
+                    return found
+                window = search_index.next_window(window, len(found), query.limit or 0)
         return self._search(query)
 
     def _probe_newest_first(self, query: CaseQuery) -> bool:

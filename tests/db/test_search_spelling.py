@@ -278,6 +278,7 @@ def test_a_first_page_from_the_newest_cases_is_the_index_s_first_page(
     is asked for the page: whatever the window, the page holds exactly the rows the index
     gives (a window too small to fill the page falls back to the index), newest first."""
     monkeypatch.setattr(search_index, "PROBE_WINDOW", window)
+    monkeypatch.setattr(search_index, "LARGEST_WINDOW", 0)  # the first window alone here
     dialect = app.engine.dialect.name
     pathologist = spelled["drpark"]
     statements: list[str] = []
@@ -306,6 +307,32 @@ def test_a_first_page_from_the_newest_cases_is_the_index_s_first_page(
                 assert asked_index == (newest_needed > window), (words, limit)
     finally:
         event.remove(app.engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("largest", [7, 6])
+def test_a_short_window_says_how_large_a_second_one_must_be(
+    app: App, spelled: Team, largest: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The word is in the newest case and the third newest: a window of two holds half a
+    page of two, so a second window of seven is probed (2 x 2 / 1 x 1.5 + 1), which holds
+    the page; unless windows that large are not allowed, and the index answers."""
+    monkeypatch.setattr(search_index, "PROBE_WINDOW", 2)
+    monkeypatch.setattr(search_index, "LARGEST_WINDOW", largest)
+    dialect = app.engine.dialect.name
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(app.engine, "before_cursor_execute", record)
+    try:
+        page = app.cases.search(spelled["drpark"], "leukemia", limit=2)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", record)
+    assert [row.accession for row in page] == ["BM26-00064", "BM26-00062"]
+    probes = [s for s in statements if _probed(s, dialect)]
+    assert len(probes) == (2 if largest == 7 else 1)
+    assert any(_asked_the_index(s, dialect) for s in statements) == (largest == 6)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL always probes
