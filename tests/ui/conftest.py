@@ -16,8 +16,10 @@ from pytestqt.qtbot import QtBot
 from marrowpath.bootstrap import App
 from marrowpath.domain.users import User
 from marrowpath.launcher import desktop_services
+from marrowpath.ui.main_window import MainWindow
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
+from tests.conftest import example_case
 
 
 @pytest.fixture(autouse=True)
@@ -67,3 +69,17 @@ def database_url(sqlite_url: str) -> str:
     engine, and what storage does on PostgreSQL is tested in tests/db and tests/cli. (The
     parameter keeps the tests' ids, `[sqlite]`, as they were.)"""
     return sqlite_url
+
+
+@pytest.fixture
+def window(qtbot: QtBot, app: App, services: Services, pathologist: User) -> MainWindow:
+    """The main window at 1366 x 768, active, its worklist showing the example case."""
+    app.cases.import_case(pathologist, example_case())
+    main = MainWindow(services, pathologist, idle_minutes=60)
+    qtbot.addWidget(main)
+    main.resize(1366, 768)
+    main.show()
+    qtbot.waitExposed(main)
+    main.activateWindow()
+    qtbot.waitUntil(lambda: main.worklist.model.rowCount() == 1, timeout=10_000)
+    return main

@@ -28,25 +28,10 @@ from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.main_window import MainWindow
 from marrowpath.ui.menus import KEYS, keys_text
 from marrowpath.ui.preview import PreviewWidget
-from marrowpath.ui.services import Services
-from tests.conftest import example_case
 
 pytestmark = pytest.mark.ui
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
-
-
-@pytest.fixture
-def window(qtbot: QtBot, app: App, services: Services, pathologist: User) -> MainWindow:
-    app.cases.import_case(pathologist, example_case())
-    main = MainWindow(services, pathologist, idle_minutes=60)
-    qtbot.addWidget(main)
-    main.resize(1366, 768)
-    main.show()
-    qtbot.waitExposed(main)
-    main.activateWindow()
-    qtbot.waitUntil(lambda: main.worklist.model.rowCount() == 1, timeout=10_000)
-    return main
 
 
 def press(

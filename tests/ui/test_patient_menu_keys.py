@@ -27,8 +27,6 @@ from marrowpath.ui.dialogs.withdraw import CancelCaseDialog
 from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.main_window import MainWindow
 from marrowpath.ui.menus import keys_text
-from marrowpath.ui.services import Services
-from tests.conftest import example_case
 
 pytestmark = pytest.mark.ui
 ACCESSION = "BM26-00042"
@@ -36,19 +34,6 @@ MRN = "MRN0012345"
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
-
-
-@pytest.fixture
-def window(qtbot: QtBot, app: App, services: Services, pathologist: User) -> MainWindow:
-    app.cases.import_case(pathologist, example_case())
-    main = MainWindow(services, pathologist, idle_minutes=60)
-    qtbot.addWidget(main)
-    main.resize(1366, 768)
-    main.show()
-    qtbot.waitExposed(main)
-    main.activateWindow()
-    qtbot.waitUntil(lambda: main.worklist.model.rowCount() == 1, timeout=10_000)
-    return main
 
 
 def press(
