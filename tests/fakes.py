@@ -128,6 +128,9 @@ class FakeAccessionCounter:
         self._store.counters[prefix] = self._store.counters.get(prefix, 0) + 1
         return self._store.counters[prefix]
 
+    def at_least(self, prefix: str, number: int) -> None:
+        self._store.counters[prefix] = max(self._store.counters.get(prefix, 0), number)
+
 
 class FakeAuditLog:
     def __init__(self, store: Store) -> None:

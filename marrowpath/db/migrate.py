@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
+from marrowpath.db.models import UNCOMPARED_INDEXES
 from marrowpath.db.roles import AppRole, check_role_name, grant_app_role
 from marrowpath.db.search_index import is_index_table
 from marrowpath.domain.errors import Refused, SchemaMismatch
@@ -38,6 +39,8 @@ def for_dialect(dialect: str) -> Callable[..., bool]:
 
     def include(obj: object, name: object, kind: str, _reflected: bool, _other: object) -> bool:
         if kind == "table" and isinstance(name, str) and is_index_table(name):
+            return False
+        if kind == "index" and name in UNCOMPARED_INDEXES:
             return False
         condition = getattr(obj, "_ddl_if", None)
         return not (

@@ -247,6 +247,8 @@ class DemoService:
                 versions += [(case_id, version) for version in case.issued]
                 self._record_history(uow, case)
             uow.versions.add_many(versions)
+            for prefix, number in _highest_numbers(c.accession for c in cases).items():
+                uow.accessions.at_least(prefix, number)
             uow.record(
                 AuditEntry("create", "demo", None, {"source": "demo bulk load", "cases": len(ids)})
             )
@@ -308,3 +310,15 @@ def _batches(cases: Iterable[DemoCase]) -> Iterator[list[DemoCase]]:
             batch = []
     if batch:
         yield batch
+
+
+def _highest_numbers(accessions: Iterable[str]) -> dict[str, int]:
+    """The highest number under each prefix ("BM26-": 100417) of generated accessions,
+    which are PREFIX + digits (`bulk.bulk_cases`)."""
+    highest: dict[str, int] = {}
+    for accession in accessions:
+        prefix, _dash, digits = accession.rpartition("-")
+        if digits.isdigit():
+            key = prefix + "-"
+            highest[key] = max(highest.get(key, 0), int(digits))
+    return highest

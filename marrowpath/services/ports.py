@@ -393,6 +393,7 @@ class SettingsRepository(Protocol):
 
 class AccessionCounter(Protocol):
     def next(self, prefix: str, digits: int) -> int: ...
+    def at_least(self, prefix: str, number: int) -> None: ...
 
 
 class AuditLog(Protocol):

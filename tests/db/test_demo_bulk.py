@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from sqlalchemy import text
 
 from marrowpath.bootstrap import App
 from marrowpath.demo.bulk import bulk_cases
@@ -98,3 +99,33 @@ def test_worker_processes_write_what_one_process_writes(app: App) -> None:
     with app.context.uow(read_only=True) as uow:
         stored = {state.accession for state in uow.cases.states()}
     assert stored == {c.document["accession"] for c in bulk_cases(1200, today=today)}
+
+
+def test_the_accession_counter_never_proposes_a_generated_number(
+    loaded: tuple[App, dict[str, User]],
+) -> None:
+    """Generated cases are written with their numbers; the counter is moved past them, so
+    a new case is numbered after the highest of its year, however wide (a million cases
+    reach BM26-100000 and up, which the counter's own width would not see)."""
+    app, users = loaded
+    prefix = f"BM{app.context.clock.today():%y}-"
+    generated = [
+        c.document["accession"] for c in bulk_cases(COUNT, today=app.context.clock.today())
+    ]
+    highest = max(int(a[len(prefix) :]) for a in generated if a.startswith(prefix))
+    with app.engine.connect() as connection:  # moved by the load itself
+        counted = connection.execute(
+            text("SELECT last_number FROM accession_counters WHERE prefix = :prefix"),
+            {"prefix": prefix},
+        ).scalar_one()
+    assert counted == highest
+    pathologist = users["achen"]
+    assert app.cases.next_accession(pathologist) == f"{prefix}{highest + 1:05d}"
+    with app.context.uow() as uow:
+        uow.accessions.at_least(prefix, 100_416)  # as a load of six-digit numbers does
+        uow.commit()
+    assert app.cases.next_accession(pathologist) == f"{prefix}100417"
+    with app.context.uow() as uow:
+        uow.accessions.at_least(prefix, 7)  # never backwards
+        uow.commit()
+    assert app.cases.next_accession(pathologist) == f"{prefix}100418"
