@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import inch
 from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Table
 
 from marrowpath.domain.reporting import ReportRequest
@@ -89,7 +90,10 @@ def _blocks(shape: Shape) -> list[Flowable]:
             [Paragraph(escape(texts[r * columns + c]), cell) for c in range(columns)]
             for r in range(rows)
         ]
-        blocks.append(Table(grid, repeatRows=1))
+        # the frame's width shared out, as the report does: left to itself platypus
+        # gives an 11-column table of paragraphs (the prior marrows) too little width
+        width = (LETTER[0] - 2 * inch) / max(columns, 1)
+        blocks.append(Table(grid, repeatRows=1, colWidths=[width] * columns))
     return blocks
 
 
