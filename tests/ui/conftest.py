@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -16,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from marrowpath.bootstrap import App
 from marrowpath.domain.users import User
 from marrowpath.launcher import desktop_services
+from marrowpath.ui.editor.case_editor import CaseEditor
 from marrowpath.ui.main_window import MainWindow
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
@@ -83,3 +85,32 @@ def window(qtbot: QtBot, app: App, services: Services, pathologist: User) -> Mai
     main.activateWindow()
     qtbot.waitUntil(lambda: main.worklist.model.rowCount() == 1, timeout=10_000)
     return main
+
+
+EditorFactory = Callable[..., CaseEditor]
+
+
+@pytest.fixture
+def open_editor(qtbot: QtBot, services: Services, runner: TaskRunner) -> EditorFactory:
+    """An editor shown in its own window, loaded (or, for a new case, numbered);
+    `complete=True` also builds every section at once, as idle time would."""
+
+    def make(
+        accession: str | None, user: User, *, complete: bool = False, **options: Any
+    ) -> CaseEditor:
+        editor = CaseEditor(
+            services=services, runner=runner, user=lambda: user, accession=accession, **options
+        )
+        qtbot.addWidget(editor)
+        editor.resize(1366, 768)
+        editor.show()
+        qtbot.waitExposed(editor)
+        if accession is None:
+            qtbot.waitUntil(lambda: editor.form.accession.edit.text() != "")
+        else:
+            qtbot.waitUntil(lambda: editor.record is not None)
+        if complete:
+            editor.form.complete_now()
+        return editor
+
+    return make

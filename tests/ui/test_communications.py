@@ -25,6 +25,7 @@ from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 from tests.conftest import PASSWORD, example_case
 from tests.ui import screens
+from tests.ui.conftest import EditorFactory
 
 pytestmark = pytest.mark.ui
 ACCESSION = "BM26-00042"
@@ -194,19 +195,6 @@ def test_a_resident_is_told_who_may_record(
     assert "Only a pathologist" in dialog.message.text()
 
 
-def _open_editor(
-    qtbot: QtBot, services: Services, runner: TaskRunner, user: User, accession: str
-) -> CaseEditor:
-    editor = CaseEditor(services=services, runner=runner, user=lambda: user, accession=accession)
-    qtbot.addWidget(editor)
-    editor.resize(1366, 768)
-    editor.show()
-    qtbot.waitExposed(editor)
-    qtbot.waitUntil(lambda: editor.record is not None)
-    editor.form.complete_now()
-    return editor
-
-
 def _table(editor: CaseEditor) -> CommunicationsTable:
     table = editor.form.table("communications")
     assert isinstance(table, CommunicationsTable)
@@ -216,8 +204,7 @@ def _table(editor: CaseEditor) -> CommunicationsTable:
 def test_the_editor_lists_the_calls_keeps_them_on_save_and_opens_the_dialog(
     qtbot: QtBot,
     app: App,
-    services: Services,
-    runner: TaskRunner,
+    open_editor: EditorFactory,
     dr: User,
     team: dict[str, User],
     draft: int,
@@ -226,7 +213,7 @@ def test_the_editor_lists_the_calls_keeps_them_on_save_and_opens_the_dialog(
 ) -> None:
     call = {"to": "Dr Lena Ortiz", "method": "phone", "at": "2026-11-18T15:20:00-05:00"}
     app.communications.record(dr, ACCESSION, call)
-    editor = _open_editor(qtbot, services, runner, dr, ACCESSION)
+    editor = open_editor(ACCESSION, dr, complete=True)
     table = _table(editor)
     assert editor.form.section("communications").title() == "Critical results"
     assert table.table.rowCount() == 1
@@ -277,7 +264,7 @@ def test_the_editor_lists_the_calls_keeps_them_on_save_and_opens_the_dialog(
     editor.form_scroll.ensureWidgetVisible(section)
     screens.save_screenshot(section, "critical-results-list.png", tmp_path)
 
-    resident = _open_editor(qtbot, services, runner, team["resident"], ACCESSION)
+    resident = open_editor(ACCESSION, team["resident"], complete=True)
     assert not _table(resident).add_button.isVisible()
     assert _table(resident).table.rowCount() == 2
 

@@ -26,10 +26,10 @@ from marrowpath.ui.editor.counter import DifferentialCounter
 from tests.conftest import PASSWORD, example_case_v2
 from tests.hashing import TEST_HASHER
 from tests.ui import test_editor
+from tests.ui.conftest import EditorFactory
 from tests.ui.screens import SCREENSHOTS, wanted
 from tests.ui.test_editor import (
     ACCESSION,
-    EditorFactory,
     line,
     save,
     type_counts,
@@ -38,7 +38,6 @@ from tests.ui.test_editor import (
 )
 
 draft = test_editor.draft
-open_editor = test_editor.open_editor
 
 pytestmark = pytest.mark.ui
 

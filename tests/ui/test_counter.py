@@ -18,12 +18,10 @@ from marrowpath.ui.editor.choice_box import ChoiceBox
 from marrowpath.ui.editor.counter import DifferentialCounter
 from marrowpath.ui.editor.differential import CATEGORIES, COUNT, PERCENT
 from marrowpath.ui.editor.keymap_dialog import KeymapDialog
-from tests.ui import test_editor
+from tests.ui.conftest import EditorFactory
 from tests.ui.screens import save_screenshot
-from tests.ui.test_editor import EditorFactory
 
 # the editor tests' fixtures, shared: a TaskRunner, the pathologist, an open editor
-open_editor = test_editor.open_editor
 
 pytestmark = pytest.mark.ui
 

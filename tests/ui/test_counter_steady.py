@@ -20,10 +20,7 @@ from marrowpath.ui.editor.counter import DifferentialCounter
 from marrowpath.ui.editor.differential import REFERENCE, DifferentialModel, DifferentialPanel
 from marrowpath.ui.editor.flags_panel import FlagsPanel, editor_flags
 from marrowpath.ui.services import Services
-from tests.ui import test_editor
-from tests.ui.test_editor import EditorFactory
-
-open_editor = test_editor.open_editor
+from tests.ui.conftest import EditorFactory
 
 pytestmark = pytest.mark.ui
 

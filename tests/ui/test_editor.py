@@ -8,7 +8,6 @@ refused or when someone else saved first.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +28,8 @@ from marrowpath.ui.editor.fields import EnumField
 from marrowpath.ui.editor.item_table import PROBLEM_BACKGROUND
 from marrowpath.ui.editor.layout import Columns
 from marrowpath.ui.services import Services
-from marrowpath.ui.tasks import TaskRunner
 from tests.conftest import PASSWORD, example_case
+from tests.ui.conftest import EditorFactory
 from tests.ui.screens import save_screenshot
 
 pytestmark = pytest.mark.ui
@@ -51,30 +50,6 @@ def draft(app: App, dr: User) -> str:
 def final(app: App, dr: User, draft: str) -> str:
     app.cases.sign(dr, ACCESSION, PASSWORD)
     return ACCESSION
-
-
-EditorFactory = Callable[..., CaseEditor]
-
-
-@pytest.fixture
-def open_editor(qtbot: QtBot, services: Services, runner: TaskRunner) -> EditorFactory:
-    """An editor shown in its own window, loaded (or, for a new case, numbered)."""
-
-    def make(accession: str | None, user: User, **options: Any) -> CaseEditor:
-        editor = CaseEditor(
-            services=services, runner=runner, user=lambda: user, accession=accession, **options
-        )
-        qtbot.addWidget(editor)
-        editor.resize(1366, 768)
-        editor.show()
-        qtbot.waitExposed(editor)
-        if accession is None:
-            qtbot.waitUntil(lambda: editor.form.accession.edit.text() != "")
-        else:
-            qtbot.waitUntil(lambda: editor.record is not None)
-        return editor
-
-    return make
 
 
 def type_into(qtbot: QtBot, widget: QWidget, text: str, *, clear: bool = True) -> None:

@@ -9,16 +9,15 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from marrowpath.domain.users import User
+from tests.ui.conftest import EditorFactory
 from tests.ui.test_editor import (
-    EditorFactory,
     box,
     draft,
     line,
-    open_editor,
     type_into,
 )
 
-__all__ = ["draft", "open_editor"]  # fixtures, used by name
+__all__ = ["draft"]  # a fixture, used by name
 pytestmark = pytest.mark.ui
 
 

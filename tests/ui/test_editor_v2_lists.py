@@ -28,6 +28,7 @@ from marrowpath.ui.editor.nested_table import NestedItemTable
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
 from tests.conftest import PASSWORD, example_case_v2
+from tests.ui.conftest import EditorFactory
 from tests.ui.screens import save_picture
 
 pytestmark = pytest.mark.ui
@@ -42,23 +43,6 @@ def draft(app: App, dr: User) -> str:
     document.pop("communications", None)
     app.cases.import_case(dr, document)
     return ACCESSION
-
-
-@pytest.fixture
-def open_editor(qtbot: QtBot, services: Services, runner: TaskRunner) -> Any:
-    def make(user: User) -> CaseEditor:
-        editor = CaseEditor(
-            services=services, runner=runner, user=lambda: user, accession=ACCESSION
-        )
-        qtbot.addWidget(editor)
-        editor.resize(1366, 768)
-        editor.show()
-        qtbot.waitExposed(editor)
-        qtbot.waitUntil(lambda: editor.record is not None)
-        editor.form.complete_now()
-        return editor
-
-    return make
 
 
 def working(app: App, user: User) -> dict[str, Any]:
@@ -169,12 +153,14 @@ def save(qtbot: QtBot, editor: CaseEditor) -> None:
 
 
 def test_collection_time_therapy_and_a_measurement_typed_by_keys_are_saved_and_reloaded(
-    qtbot: QtBot, app: App, dr: User, draft: str, open_editor: Any, tmp_path: Path
+    qtbot: QtBot, app: App, dr: User, draft: str, open_editor: EditorFactory, tmp_path: Path
 ) -> None:
-    editor = open_editor(dr)
+    editor = open_editor(ACCESSION, dr, complete=True)
     # loaded as stored: the collection time, and the flow study's measurement below it
     local = datetime.fromisoformat("2026-11-18T09:40:00-05:00").astimezone()
-    shown_at = editor.form.field("procedure.collected_at").input.text()
+    collected = editor.form.field("procedure.collected_at").input
+    assert isinstance(collected, QLineEdit)
+    shown_at = collected.text()
     assert shown_at == local.strftime("%Y-%m-%d %H:%M")  # in the workstation's local time
     inner = measurements_of(qtbot, editor, 0)
     assert [inner.table.item(0, n).text() for n in range(3)] == [  # type: ignore[union-attr]
@@ -220,10 +206,12 @@ def test_collection_time_therapy_and_a_measurement_typed_by_keys_are_saved_and_r
     }
     editor.close()
 
-    again = open_editor(dr)  # read back from the database into fresh widgets
+    again = open_editor(
+        ACCESSION, dr, complete=True
+    )  # read back from the database into fresh widgets
     assert again.document()["clinical"]["therapy"] == stored["clinical"]["therapy"]
     therapy = again.form.table("clinical.therapy")
-    assert [therapy.table.item(0, n).text() for n in range(4)] == [
+    assert [therapy.table.item(0, n).text() for n in range(4)] == [  # type: ignore[union-attr]
         "Azacitidine + venetoclax",
         "Chemotherapy",
         "2026-08-03",
@@ -251,9 +239,9 @@ def test_collection_time_therapy_and_a_measurement_typed_by_keys_are_saved_and_r
 
 
 def test_removing_a_measurement_and_a_study_reads_back_without_them(
-    qtbot: QtBot, app: App, dr: User, draft: str, open_editor: Any
+    qtbot: QtBot, app: App, dr: User, draft: str, open_editor: EditorFactory
 ) -> None:
-    editor = open_editor(dr)
+    editor = open_editor(ACCESSION, dr, complete=True)
     inner = measurements_of(qtbot, editor, 0)
     inner.table.setFocus()
     inner.table.setCurrentCell(0, 0)
@@ -275,10 +263,10 @@ def test_removing_a_measurement_and_a_study_reads_back_without_them(
 
 
 def test_bad_input_names_the_field_and_nothing_is_saved(
-    qtbot: QtBot, app: App, dr: User, draft: str, open_editor: Any
+    qtbot: QtBot, app: App, dr: User, draft: str, open_editor: EditorFactory
 ) -> None:
     before = app.cases.open(dr, draft).record
-    editor = open_editor(dr)
+    editor = open_editor(ACCESSION, dr, complete=True)
 
     therapy = fill_therapy(qtbot, editor, "2026-07-01")  # ends before it starts
     assert therapy.error.text() == "Row 1, Ended on: 2026-07-01 is before started_on 2026-08-03"
@@ -343,9 +331,9 @@ def test_the_communication_dialog_and_the_signer_fill_every_field_of_an_entry(
 
 
 def test_tab_walks_from_the_studies_into_their_measurements_and_a_new_study_takes_its_own(
-    qtbot: QtBot, dr: User, draft: str, open_editor: Any
+    qtbot: QtBot, dr: User, draft: str, open_editor: EditorFactory
 ) -> None:
-    editor = open_editor(dr)
+    editor = open_editor(ACCESSION, dr, complete=True)
     table = studies(editor)
     inner = table.inner
     order = [table.add_button, table.remove_button, inner.table, inner.add_button]
@@ -389,10 +377,10 @@ def test_tab_walks_from_the_studies_into_their_measurements_and_a_new_study_take
 
 
 def test_a_final_case_shows_the_new_lists_read_only(
-    qtbot: QtBot, app: App, dr: User, draft: str, open_editor: Any
+    qtbot: QtBot, app: App, dr: User, draft: str, open_editor: EditorFactory
 ) -> None:
     app.cases.sign(dr, ACCESSION, PASSWORD)
-    editor = open_editor(dr)
+    editor = open_editor(ACCESSION, dr, complete=True)
     table = studies(editor)
     for shown in (table, table.inner, editor.form.table("clinical.therapy")):
         assert not shown.add_button.isVisible() and not shown.remove_button.isVisible()

@@ -23,11 +23,8 @@ from marrowpath.ui.editor.choice_box import matches
 from marrowpath.ui.editor.type_ahead import SearchPicker
 from marrowpath.ui.services import Services
 from marrowpath.ui.tasks import TaskRunner
-from tests.ui import test_editor
+from tests.ui.conftest import EditorFactory
 from tests.ui.screens import save_screenshot
-from tests.ui.test_editor import EditorFactory
-
-open_editor = test_editor.open_editor
 
 pytestmark = pytest.mark.ui
 

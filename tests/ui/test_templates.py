@@ -25,11 +25,11 @@ from marrowpath.ui.tasks import TaskRunner
 from marrowpath.ui.templates_tab import TemplateDialog, TemplatesTab
 from tests.conftest import example_case
 from tests.ui import test_editor
+from tests.ui.conftest import EditorFactory
 from tests.ui.screens import save_screenshot
-from tests.ui.test_editor import EditorFactory, box, line, type_into
+from tests.ui.test_editor import box, line, type_into
 
 draft = test_editor.draft
-open_editor = test_editor.open_editor
 
 pytestmark = pytest.mark.ui
 
