@@ -18,7 +18,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from marrowpath.ui.sign_in import SignInDialog
-from marrowpath.ui.tasks import TaskRunner, user_message
+from marrowpath.ui.tasks import TaskRunner, freeze_start_up_objects, user_message
 
 if TYPE_CHECKING:
     from marrowpath.ui.services import Services
@@ -78,6 +78,7 @@ def run_loading(load: Callable[[], Services], argv: list[str] | None = None) -> 
 
     window = MainWindow(loaded[0], dialog.user)
     window.show()
+    freeze_start_up_objects()
     return int(app.exec())
 
 
@@ -97,4 +98,5 @@ def run(services: Services, argv: list[str] | None = None) -> int:
         return 0
     window = MainWindow(services, dialog.user)
     window.show()
+    freeze_start_up_objects()
     return int(app.exec())

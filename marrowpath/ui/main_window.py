@@ -26,7 +26,7 @@ from marrowpath.ui.patient_panel import PatientPanel
 from marrowpath.ui.preview import PreviewWidget
 from marrowpath.ui.services import Services
 from marrowpath.ui.sign_in import IdleWatcher, SignInDialog
-from marrowpath.ui.tasks import TaskRunner, collect_garbage
+from marrowpath.ui.tasks import TaskRunner, collect_garbage_soon
 from marrowpath.ui.worklist import WorklistView, stretch_diagnosis
 
 DELIVERY_CHECK_MS = 60_000
@@ -413,7 +413,7 @@ class MainWindow(QMainWindow):
         self.tabs.removeTab(index)
         if widget is not None:
             widget.deleteLater()
-            QTimer.singleShot(0, collect_garbage)
+            collect_garbage_soon()
         return True
 
     def close_current_tab(self) -> bool:

@@ -238,4 +238,31 @@ def collect_garbage() -> None:
     be collected on a pool thread that happens to allocate, and a Qt object destroyed there
     can deadlock against the GUI thread (see the module's docstring). Collecting here
     leaves nothing of the kind for a pool thread to find."""
+    global _collection_scheduled
+    _collection_scheduled = False
     gc.collect()
+
+
+_collection_scheduled = False
+
+
+def collect_garbage_soon() -> None:
+    """`collect_garbage` once the event loop next runs, once however many tabs closed
+    meanwhile: closing ten previews at once costs one collection, not ten."""
+    global _collection_scheduled
+    if not _collection_scheduled:
+        _collection_scheduled = True
+        QTimer.singleShot(0, collect_garbage)
+
+
+def freeze_start_up_objects() -> None:
+    """Exempt what start-up made (the imported libraries, the services, the window) from
+    every later collection.
+
+    Why: a full collection walks every object the process holds, about 150,000 after
+    start-up, and cost 75-130 ms of the GUI thread at each closed tab, against under 1 ms
+    for what the session made since (measured; `gc.freeze`). Those objects live as long
+    as the process anyway; the garbage of closed tabs is still collected. No collection
+    first: it would hold the window's first paint for as long, to free a few start-up
+    leftovers."""
+    gc.freeze()

@@ -187,3 +187,27 @@ def test_opening_and_closing_tabs_while_their_work_finishes(
     qtbot.waitUntil(lambda: done == ["after"], timeout=20_000)
     assert app.cases.open(pathologist, "BM26-00001").record.status.value == "final"
     app.close()
+
+
+def test_tabs_closed_together_are_collected_once_on_the_gui_thread(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing tabs leaves cycles that hold Qt objects, collected on the GUI thread (never
+    on a pool thread); an editor and a preview closed at once cost one collection, not two."""
+    collections: list[int] = []
+    real_collect = gc.collect
+
+    def counted_collect() -> int:
+        collections.append(threading.get_ident())
+        return real_collect()
+
+    monkeypatch.setattr("marrowpath.ui.tasks.gc.collect", counted_collect)
+    window.open_case("BM26-00042")
+    window.open_preview("BM26-00042")
+    assert window.tabs.count() == 3
+    while window.tabs.count() > 1:
+        assert window.close_tab(window.tabs.count() - 1)
+    assert collections == []
+    qtbot.waitUntil(lambda: collections != [], timeout=5_000)
+    qtbot.wait(50)
+    assert collections == [threading.get_ident()]
