@@ -22,6 +22,11 @@ kind. Run: `.venv/bin/python benchmarks/bench_load.py --minutes 10` (10 workstat
 a new PostgreSQL database at MARROWPATH_TEST_PG's server, 3 on a new SQLite file; see
 `--help`). tests/db/test_load.py runs it for seconds.
 
+`--think SECONDS` gives each workstation a pause between actions, drawn at random around
+that mean (exponentially, as a person reads, types and looks down the microscope); the
+pauses are not timed. Without it the workstations act back to back, with no person at
+them: the machine's capacity, every action queueing for a core.
+
 `--database URL` runs on an existing database instead, one already filled (`marrowpath
 demo --cases 1000000`): the pathologists and the lab identity are added if missing, by
 an existing administrator, and the workstations work on the `--cases` cases the run
@@ -128,6 +133,7 @@ class LoadReport:
     stations: list[StationResult]
     problems: list[str]
     notes: list[str] = field(default_factory=list)  # what a run on an existing database adds
+    think: float = 0.0  # mean pause between a workstation's actions, seconds
 
     def actions(self) -> dict[str, list[float]]:
         merged: dict[str, list[float]] = {}
@@ -146,8 +152,9 @@ class LoadReport:
         actions = self.actions()
         done = sum(len(t) for t in actions.values())
         out = [
-            f"{self.label}: {self.workstations} workstations x {self.seconds:.0f} s: "
-            f"{done} actions, {done / self.seconds:.1f} actions/s",
+            f"{self.label}: {self.workstations} workstations x {self.seconds:.0f} s"
+            + (f", pauses of {self.think:g} s on average" if self.think else ", no pauses")
+            + f": {done} actions, {done / self.seconds:.1f} actions/s",
             f"  {'action':<18}{'count':>8}{'share':>8}{'median ms':>12}{'p99 ms':>10}",
         ]
         for action in [*MIX, "create"]:
@@ -404,9 +411,11 @@ def station_main(
     start: Any,
     out: Any,
     marker: str | None = None,
+    think: float = 0.0,
 ) -> None:
     """One workstation process: sign in, wait for the others, work for `seconds` (on the
-    cases of the run's `marker` only, on an existing database)."""
+    cases of the run's `marker` only, on an existing database), pausing `think` seconds
+    on average between actions."""
     result = StationResult(username)
     app = build(url)
     try:
@@ -422,8 +431,11 @@ def station_main(
         station.refresh_worklist()
         start.wait()
         stop_at = time.monotonic() + seconds
+        pauses = random.Random(seed + 1)  # the actions' own sequence stays the seed's
         while time.monotonic() < stop_at:
             station.act()
+            if think:
+                time.sleep(min(pauses.expovariate(1 / think), max(0.0, stop_at - time.monotonic())))
     except Exception as error:  # the run goes on without this workstation
         result.errors.append(f"workstation stopped: {type(error).__name__}: {error}")
         start.abort()
@@ -636,6 +648,7 @@ def run(
     cases: int = 30,
     seed: int = 1,
     existing: ExistingDatabase | None = None,
+    think: float = 0.0,
 ) -> LoadReport:
     """Prepare the database at `url` (a new one, or add to an `existing` one), run the
     workstations, check the invariants."""
@@ -648,7 +661,7 @@ def run(
     processes = [
         context.Process(
             target=station_main,
-            args=(url, name, seed * 1000 + index, seconds, start, out, marker),
+            args=(url, name, seed * 1000 + index, seconds, start, out, marker, think),
         )
         for index, name in enumerate(names)
     ]
@@ -661,7 +674,7 @@ def run(
     if existing is not None:
         label += f" ({before:,} cases before the run, marker {existing.marker})"
     problems, notes = check_invariants(url, stations, existing, accessions)
-    return LoadReport(label, workstations, seconds, stations, problems, notes)
+    return LoadReport(label, workstations, seconds, stations, problems, notes, think)
 
 
 def _case_count(url: str) -> int:
@@ -708,6 +721,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqlite-workstations", type=int, default=3)
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--cases", type=int, default=30, help="open cases at the start")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="mean pause between a workstation's actions (default 0: back to back)",
+    )
     parser.add_argument("--pg-admin", default=PG_ADMIN_URL, help="maintenance database URL")
     parser.add_argument(
         "--database",
@@ -731,14 +751,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.only != "postgresql":
         with new_sqlite_database() as url:
             report = run(
-                url, workstations=args.sqlite_workstations, seconds=seconds, cases=args.cases
+                url,
+                workstations=args.sqlite_workstations,
+                seconds=seconds,
+                cases=args.cases,
+                think=args.think,
             )
         print("\n".join(report.lines()), flush=True)
         broken |= bool(report.problems)
     if args.only != "sqlite":
         with new_postgres_database(args.pg_admin) as url:
             report = run(
-                url, workstations=args.postgres_workstations, seconds=seconds, cases=args.cases
+                url,
+                workstations=args.postgres_workstations,
+                seconds=seconds,
+                cases=args.cases,
+                think=args.think,
             )
         print("\n".join(report.lines()), flush=True)
         broken |= bool(report.problems)
@@ -758,6 +786,7 @@ def run_existing(parser: argparse.ArgumentParser, args: argparse.Namespace, seco
         seconds=seconds,
         cases=args.cases,
         existing=existing,
+        think=args.think,
     )
     print("\n".join(report.lines()), flush=True)
     return 1 if report.problems else 0

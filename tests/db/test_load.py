@@ -29,7 +29,9 @@ def test_on_a_filled_database_the_run_works_and_checks_only_its_own_cases(
     database_url: str,
 ) -> None:
     """`--database`: a demo database, its admin adds the pathologists; the workstations
-    touch only the cases the run creates (their MRNs carry the run's marker)."""
+    touch only the cases the run creates (their MRNs carry the run's marker). With
+    `--think`, each pauses between actions as a person does: 0.3 s on average, so
+    hardly 40 actions in 6 s (without pauses a workstation does about 70 here)."""
     app = build(database_url)
     try:
         users, _empty = app.demo.ensure_users_and_lab()
@@ -37,8 +39,13 @@ def test_on_a_filled_database_the_run_works_and_checks_only_its_own_cases(
     finally:
         app.close()
     existing = ExistingDatabase()
-    report = run(database_url, workstations=2, seconds=SECONDS, cases=6, existing=existing)
+    report = run(
+        database_url, workstations=2, seconds=SECONDS, cases=6, existing=existing, think=0.3
+    )
     print("\n" + "\n".join(report.lines()))
+    assert "2 workstations x 6 s, pauses of 0.3 s on average: " in report.lines()[0]
+    for station in report.stations:
+        assert 0 < sum(len(t) for t in station.timings.values()) <= 2 * SECONDS / 0.3
     assert [e for s in report.stations for e in s.errors] == []
     assert report.problems == []
     assert report.notes[0].startswith("audit verify (whole chain): ")
