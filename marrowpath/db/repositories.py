@@ -56,7 +56,7 @@ from marrowpath.services.ports import (
 # check are read by few commands; a sign-in or a search, which every run of the command
 # line does, needs none of them.
 if TYPE_CHECKING:
-    from marrowpath.domain.integrity import CaseState
+    from marrowpath.domain.integrity import CaseState, StoredVersion
     from marrowpath.domain.settings import LabSettings
     from marrowpath.domain.versions import IssuedVersion, UnreadableVersion
 
@@ -1012,10 +1012,27 @@ class SqlVersionRepository:
         """Every issued version (of these cases only, when `accessions` is given: checking
         what one run did on a million-case database); one whose stored content no longer
         parses comes as an `UnreadableVersion` naming its case and number."""
-        from pydantic import ValidationError
+        for row, accession in self._every(with_pdf=with_pdf, accessions=accessions):
+            yield _read_version(row, accession, with_pdf=with_pdf)
 
+    def for_verification(self) -> Iterator[StoredVersion | UnreadableVersion]:
+        """Every issued version with its PDF, as `audit verify` checks them: hashed as
+        stored, and read in full only when that hash differs from the recorded one (to
+        say why). At a million versions, rebuilding each model took most of the check."""
+        from marrowpath.domain.integrity import StoredVersion
         from marrowpath.domain.versions import UnreadableVersion
 
+        for row, accession in self._every(with_pdf=True, accessions=None):
+            stored = StoredVersion.as_signed(row.content, row.sha256, row.pdf, row.pdf_sha256)
+            if stored is not None and stored.accession == accession:
+                yield stored
+                continue
+            version = _read_version(row, accession, with_pdf=True)
+            yield version if isinstance(version, UnreadableVersion) else StoredVersion.of(version)
+
+    def _every(
+        self, *, with_pdf: bool, accessions: Collection[str] | None
+    ) -> Iterator[tuple[VersionRow, str]]:
         statement = (
             self._select(with_pdf)
             .add_columns(CaseRow.accession)
@@ -1024,20 +1041,29 @@ class SqlVersionRepository:
         )
         if accessions is not None:
             statement = statement.where(CaseRow.accession.in_(list(accessions)))
-        for row, accession in self._session.execute(statement.execution_options(yield_per=500)):
-            try:
-                version = _version(row, with_pdf=with_pdf)
-            except ValidationError as error:
-                yield UnreadableVersion(
-                    accession, row.number, f"{error.error_count()} fields fail validation"
-                )
-                continue
-            if version.content.accession != accession:  # moved to another case
-                yield UnreadableVersion(
-                    accession, row.number, f"it was signed for {version.content.accession}"
-                )
-                continue
-            yield version
+        yield from self._session.execute(statement.execution_options(yield_per=500))
+
+
+def _read_version(
+    row: VersionRow, accession: str, *, with_pdf: bool
+) -> IssuedVersion | UnreadableVersion:
+    """The stored version, or an `UnreadableVersion` when its content no longer parses or
+    names another case than the one it is filed under (moved)."""
+    from pydantic import ValidationError
+
+    from marrowpath.domain.versions import UnreadableVersion
+
+    try:
+        version = _version(row, with_pdf=with_pdf)
+    except ValidationError as error:
+        return UnreadableVersion(
+            accession, row.number, f"{error.error_count()} fields fail validation"
+        )
+    if version.content.accession != accession:  # moved to another case
+        return UnreadableVersion(
+            accession, row.number, f"it was signed for {version.content.accession}"
+        )
+    return version
 
 
 class SqlSettingsRepository:

@@ -13,10 +13,11 @@ import base64
 import binascii
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from marrowpath.domain import hl7v2
 from marrowpath.domain.audit import AuditEvent
-from marrowpath.domain.canonical import sha256_hex
+from marrowpath.domain.canonical import canonical_json, sha256_hex
 from marrowpath.domain.lifecycle import OPEN, STATUS_AFTER, Status, VersionKind
 from marrowpath.domain.versions import IssuedVersion, UnreadableVersion
 
@@ -54,16 +55,69 @@ class SigningRecord:
         )
 
 
-def content_problem(version: IssuedVersion, record: SigningRecord | None) -> str | None:
+@dataclass(frozen=True)
+class StoredVersion:
+    """What `audit verify` needs of a stored version: which version of which case it
+    says it is, the SHA-256 of its content as stored and the one recorded beside it, and
+    its PDF. Built straight from the stored JSON when that hashes as recorded (`as_signed`),
+    so that verifying a million versions does not rebuild each one's model; from the
+    parsed version otherwise (`of`), which says what differs."""
+
+    accession: str
+    number: int
+    kind: VersionKind
+    content_sha256: str
+    sha256: str
+    pdf: bytes | None
+    pdf_sha256: str | None
+
+    @classmethod
+    def of(cls, version: IssuedVersion) -> StoredVersion:
+        return cls(
+            accession=version.content.accession,
+            number=version.number,
+            kind=version.kind,
+            content_sha256=version.content.sha256(),
+            sha256=version.sha256,
+            pdf=version.pdf,
+            pdf_sha256=version.pdf_sha256,
+        )
+
+    @classmethod
+    def as_signed(
+        cls, content: Any, sha256: str, pdf: bytes | None, pdf_sha256: str | None
+    ) -> StoredVersion | None:
+        """The version from its stored JSON, or None unless that JSON hashes to `sha256`
+        and names its case, number and kind. The stored JSON is what was hashed at signing
+        (`VersionContent.stored()`), so an intact version hashes the same without being
+        parsed; any other is read in full (`of`) to be named."""
+        if sha256_hex(canonical_json(content)) != sha256:
+            return None
+        try:
+            accession, number, kind = content["accession"], content["number"], content["kind"]
+            kind = VersionKind(kind)
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not isinstance(accession, str) or not isinstance(number, int):
+            return None
+        return cls(accession, number, kind, sha256, sha256, pdf, pdf_sha256)
+
+
+def content_problem(
+    version: IssuedVersion | StoredVersion, record: SigningRecord | None
+) -> str | None:
     """Why the stored version is not the signed one, or None (the PDF is not looked at)."""
-    if version.content.sha256() != version.sha256:
+    content_sha256 = (
+        version.content_sha256 if isinstance(version, StoredVersion) else version.content.sha256()
+    )
+    if content_sha256 != version.sha256:
         return "content does not match its SHA-256"
     if record is None or record.sha256 != version.sha256:
         return "no signing event carries its hash"
     return None
 
 
-def pdf_problem(version: IssuedVersion, record: SigningRecord) -> str | None:
+def pdf_problem(version: IssuedVersion | StoredVersion, record: SigningRecord) -> str | None:
     """Why the stored PDF (loaded with the version) is not the signed one, or None."""
     if record.pdf_sha256 is None:
         if version.pdf is not None or version.pdf_sha256 is not None:
@@ -158,7 +212,7 @@ class IssuedCheck:
         elif event.action == "cancel" and event.accession:
             self._cancelled.add(event.accession)
 
-    def see_version(self, version: IssuedVersion | UnreadableVersion) -> None:
+    def see_version(self, version: StoredVersion | UnreadableVersion) -> None:
         if isinstance(version, UnreadableVersion):
             self._seen.add((version.accession, version.number))
             self._unreadable.add(version.accession)
@@ -167,7 +221,7 @@ class IssuedCheck:
                 f"read ({version.reason}; altered)"
             )
             return
-        key = (version.content.accession, version.number)
+        key = (version.accession, version.number)
         self._seen.add(key)
         self._kinds.setdefault(key[0], {})[key[1]] = version.kind
         record = self._signed.get(key)

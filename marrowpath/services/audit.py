@@ -67,7 +67,7 @@ def _check_issued(uow: UnitOfWork, issued: IssuedCheck) -> int:
     """Every stored version and PDF against its signing event, every signing event against
     its version, every case's status against both; returns the number of versions."""
     versions = 0
-    for version in uow.versions.all(with_pdf=True):
+    for version in uow.versions.for_verification():
         versions += 1
         issued.see_version(version)
     issued.problems += issued.missing_versions()

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from marrowpath.domain.audit import AnchoredHead, AuditEntry, AuditEvent
     from marrowpath.domain.bench import Presence, ReviewRequest
     from marrowpath.domain.enums import Sex
-    from marrowpath.domain.integrity import CaseState
+    from marrowpath.domain.integrity import CaseState, StoredVersion
     from marrowpath.domain.interfaces import ResearchRow, ResultRequest
     from marrowpath.domain.providers import DirectoryProvider
     from marrowpath.domain.settings import LabSettings
@@ -378,6 +378,7 @@ class VersionRepository(Protocol):
     def all(
         self, *, with_pdf: bool = False, accessions: Collection[str] | None = None
     ) -> Iterator[IssuedVersion | UnreadableVersion]: ...
+    def for_verification(self) -> Iterator[StoredVersion | UnreadableVersion]: ...
 
 
 class SettingsRepository(Protocol):
