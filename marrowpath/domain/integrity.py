@@ -77,7 +77,7 @@ class StoredVersion:
             accession=version.content.accession,
             number=version.number,
             kind=version.kind,
-            content_sha256=version.content.sha256(),
+            content_sha256=version.content_sha256,
             sha256=version.sha256,
             pdf=version.pdf,
             pdf_sha256=version.pdf_sha256,
@@ -107,10 +107,7 @@ def content_problem(
     version: IssuedVersion | StoredVersion, record: SigningRecord | None
 ) -> str | None:
     """Why the stored version is not the signed one, or None (the PDF is not looked at)."""
-    content_sha256 = (
-        version.content_sha256 if isinstance(version, StoredVersion) else version.content.sha256()
-    )
-    if content_sha256 != version.sha256:
+    if version.content_sha256 != version.sha256:
         return "content does not match its SHA-256"
     if record is None or record.sha256 != version.sha256:
         return "no signing event carries its hash"

@@ -159,6 +159,11 @@ class IssuedVersion(BaseModel):
         return self.content.number
 
     @property
+    def content_sha256(self) -> str:
+        """The SHA-256 of the content as it reads now (`sha256` is the one recorded)."""
+        return self.content.sha256()
+
+    @property
     def kind(self) -> VersionKind:
         return self.content.kind
 
