@@ -1,9 +1,7 @@
-"""MarrowPath: bone marrow reporting for hematopathology laboratories."""
+"""MarrowPath: bone marrow reporting for hematopathology laboratories.
 
-import logging
+Loggers come from `marrowpath.loggers` (which adds the package's `NullHandler`), so that
+importing the package stays free of `logging` for `marrowpath --help`.
+"""
 
 __version__ = "0.1.0"
-
-# A library configures no logging (the entry points do, `marrowpath.logs`); this only
-# stops Python from printing our records to stderr when nothing was configured.
-logging.getLogger("marrowpath").addHandler(logging.NullHandler())

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import logging
 import selectors
 import socket
 import threading
@@ -32,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from marrowpath.domain.sizes import size_words
+from marrowpath.loggers import logger
 from marrowpath.services.ports import MllpError
 
 __all__ = [
@@ -48,7 +48,7 @@ __all__ = [
 START, END = b"\x0b", b"\x1c\x0d"
 MAX_FRAME_BYTES = 10 * 1024 * 1024  # an order is a few kilobytes; a report with its PDF < 10 MB
 CHUNK = 64 * 1024
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -160,8 +159,9 @@ def main(
         if os.environ.get("MARROWPATH_DEBUG") == "1":
             raise
         from marrowpath import logs
+        from marrowpath.loggers import logger
 
-        logging.getLogger("marrowpath.cli").exception("`%s` failed", command_name(args))
+        logger("marrowpath.cli").exception("`%s` failed", command_name(args))
         log_file = logs.log_file()
         where = (
             f"details were saved to {log_file}"

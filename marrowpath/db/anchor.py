@@ -12,7 +12,6 @@ behind the chain (a crash in between) but never lead it.
 
 from __future__ import annotations
 
-import logging
 import os
 from datetime import datetime
 from pathlib import Path
@@ -24,8 +23,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from marrowpath.db.engine import sqlite_files
 from marrowpath.db.models import AuditAnchorRow
 from marrowpath.domain.audit import AnchoredHead
+from marrowpath.loggers import logger
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 # Appends from several processes land in commit order give or take the few commits that
 # finish at the same moment, so the highest head is always among the last lines.

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import logging
 import os
 import sqlite3
 import sys
@@ -37,8 +36,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from marrowpath.domain.errors import DatabaseChanged
+from marrowpath.loggers import logger
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 BUSY_TIMEOUT_MS = 15_000
 # How long a checkpoint after a commit waits for readers of older snapshots (other

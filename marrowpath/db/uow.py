@@ -11,7 +11,6 @@ anchored outside the database (`anchor`). Database errors leave as `Refused`.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
@@ -45,8 +44,9 @@ from marrowpath.db.repositories import (
 from marrowpath.db.templates import SqlTemplateRepository
 from marrowpath.domain.audit import GENESIS, AnchoredHead, AuditEntry, event_hash
 from marrowpath.domain.errors import ConcurrentChange, Refused
+from marrowpath.loggers import logger
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 # the words of the triggers of migration 0006 on report_versions and audit_events
 IMMUTABLE_MARK = "rows are never updated or deleted"

@@ -10,7 +10,6 @@ read, AE for an order whose content we refuse; a refused message changes nothing
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,12 +25,13 @@ from marrowpath.domain.settings import accession_prefix
 from marrowpath.domain.sizes import size_words
 from marrowpath.domain.users import Permission, User
 from marrowpath.domain.validation import check_draft
+from marrowpath.loggers import logger
 from marrowpath.services.context import ServiceContext
 from marrowpath.services.documents import case_write, resolve_patient
 from marrowpath.services.outbox import new_control_id
 from marrowpath.services.ports import UnitOfWork
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 RECEIVING_APPLICATION = "MARROWPATH"
 ORDER_TYPES = ("ORM^O01", "OML^O21")

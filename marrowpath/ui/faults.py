@@ -16,9 +16,10 @@ import types
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from marrowpath.loggers import logger
 from marrowpath.logs import fault_words
 
-log = logging.getLogger("marrowpath.ui")
+log = logger("marrowpath.ui")
 qt_log = logging.getLogger("qt")
 
 _LEVELS = {

@@ -26,7 +26,6 @@ it hands the outcome over; the last references always go on the GUI thread.
 from __future__ import annotations
 
 import gc
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,10 +35,11 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal, Slot
 
 from marrowpath.domain.errors import Refused
+from marrowpath.loggers import logger
 from marrowpath.logs import fault_words
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
+log = logger(__name__)
 BUSY_DELAY_MS = 100
 POOL_THREADS = 4
 

@@ -67,6 +67,18 @@ def test_help_imports_neither_the_database_layer_nor_the_services() -> None:
     domain = {m for m in modules if m.startswith("marrowpath.domain.")}
     assert domain <= {"marrowpath.domain.setting_keys"}, sorted(domain)
     assert "dataclasses" not in modules
+    # nor `logging`: the package's loggers come from `marrowpath.loggers` (issue 11)
+    assert "logging" not in modules
+
+
+def test_a_module_that_logs_installs_the_packages_silent_handler() -> None:
+    import logging
+
+    from marrowpath.db import uow
+
+    handlers = logging.getLogger("marrowpath").handlers
+    assert any(isinstance(handler, logging.NullHandler) for handler in handlers)
+    assert uow.log.name == "marrowpath.db.uow"
 
 
 def test_search_imports_no_report_or_interface_builders(tmp_path: Path) -> None:

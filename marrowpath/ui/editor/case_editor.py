@@ -22,7 +22,6 @@ Why it is built this way:
 from __future__ import annotations
 
 import itertools
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +63,7 @@ from marrowpath.domain.settings import LabSettings
 from marrowpath.domain.users import Permission, User
 from marrowpath.domain.validation import DraftCheck, check_draft, read_working
 from marrowpath.domain.versions import IssuedVersion
+from marrowpath.loggers import logger
 from marrowpath.services.cases import CaseView, SaveResult
 from marrowpath.services.ports import CaseRecord, PatientRecord
 from marrowpath.ui import status as status_words
@@ -90,7 +90,7 @@ from marrowpath.ui.tasks import TaskRunner, user_message
 
 Choice = Literal["save", "discard", "cancel"]
 T = TypeVar("T")
-log = logging.getLogger(__name__)
+log = logger(__name__)
 RECOVERY_INTERVAL_MS = 30_000
 SPLITTER_KEY = "editor/splitter"
 
