@@ -13,7 +13,9 @@ pathologist (working keys) and as a clinician (issued keys), it times:
   * raw: the same first page by hand-written SQL on the same index, through the bare
     driver (sqlite3 or psycopg), with the needles precomputed (the baseline);
   * scan (with --scan): the full-table `LIKE '%word%'` that search ran before
-    migration 0012, for comparison.
+    migration 0012, for comparison;
+  * probed (with --probed, PostgreSQL): the app as before decision 91, probing the
+    newest cases whatever the planner expects, interleaved with the app as it is.
 
 Prints per query the number of matches on the first page and median ms; then over all
 samples the median and 99th percentile of each, and the ratio app / raw. On PostgreSQL
@@ -146,6 +148,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--scan", action="store_true", help="also time the old full scan")
     parser.add_argument(
+        "--probed", action="store_true", help="also time the app probing whatever its estimate"
+    )
+    parser.add_argument(
         "--windows",
         help="SQLite: compare probe windows side by side, e.g. 0,500,2000 (0: index only)",
     )
@@ -158,16 +163,19 @@ def main() -> None:
     raw = RawSearch(url)
     with app.context.uow(read_only=True) as uow:
         users = {name: uow.users.get(name) for name in (PATHOLOGIST, CLINICIAN)}
-    samples: dict[str, list[float]] = {"app": [], "raw": [], "scan": []}
+    samples: dict[str, list[float]] = {"app": [], "raw": [], "scan": [], "probed": []}
     print(f"{raw.dialect}: {app.cases.count(users[PATHOLOGIST].user):,} cases")  # type: ignore[union-attr]
-    print(f"{'query':<22} {'as':<10} {'rows':>5} {'app ms':>8} {'raw ms':>8} {'scan ms':>8}")
+    print(
+        f"{'query':<22} {'as':<10} {'rows':>5} {'app ms':>8} {'raw ms':>8} {'scan ms':>8}"
+        f" {'probed ms':>9}"
+    )
     for name, record in users.items():
         assert record is not None, f"no user {name}: fill the database with `marrowpath demo`"
         issued = name == CLINICIAN
         column = KEY_COLUMNS[1] if issued else KEY_COLUMNS[0]
         for text in QUERIES:
             patterns = needles(search_words(text))
-            times: dict[str, list[float]] = {"app": [], "raw": [], "scan": []}
+            times: dict[str, list[float]] = {"app": [], "raw": [], "scan": [], "probed": []}
             rows: Any = None
             for _ in range(args.runs):
                 ms, rows = timed(partial(app.cases.search, record.user, text, limit=PAGE))
@@ -175,6 +183,10 @@ def main() -> None:
                 ms, raw_rows = timed(partial(raw.run, column, patterns, issued))
                 times["raw"].append(ms)
                 assert [r.accession for r in rows] == [r[0] for r in raw_rows], text
+                if args.probed:
+                    ms, probed_rows = timed(partial(_probed, app, record.user, text))
+                    times["probed"].append(ms)
+                    assert probed_rows == rows, text
             if args.scan:
                 for _ in range(max(3, args.runs // 5)):
                     ms, _rows = timed(partial(raw.scan, column, search_words(text), issued))
@@ -182,9 +194,10 @@ def main() -> None:
             for kind, values in times.items():
                 samples[kind] += values
             scan = f"{statistics.median(times['scan']):8.1f}" if times["scan"] else " " * 8
+            probed = f"{statistics.median(times['probed']):9.1f}" if times["probed"] else ""
             print(
                 f"{text:<22} {name:<10} {len(rows):>5} {statistics.median(times['app']):8.1f} "
-                f"{statistics.median(times['raw']):8.1f} {scan}"
+                f"{statistics.median(times['raw']):8.1f} {scan} {probed}"
             )
     print()
     for kind, values in samples.items():
@@ -196,10 +209,24 @@ def main() -> None:
     ratio = statistics.median(samples["app"]) / statistics.median(samples["raw"])
     p99_ratio = percentile(samples["app"], 0.99) / percentile(samples["raw"], 0.99)
     print(f"app / raw: median {ratio:.2f}x, p99 {p99_ratio:.2f}x")
+    if samples["probed"]:
+        before = statistics.median(samples["app"]) / statistics.median(samples["probed"])
+        before_p99 = percentile(samples["app"], 0.99) / percentile(samples["probed"], 0.99)
+        print(f"app / probed: median {before:.2f}x, p99 {before_p99:.2f}x")
     if raw.dialect == "postgresql":
         for text in ("li xue", "papadopoulos"):
             print(f"\nplan of {text!r}:\n{raw.plan(KEY_COLUMNS[0], needles(search_words(text)))}")
     app.close()
+
+
+def _probed(app: Any, user: Any, text: str) -> Any:
+    """The app's search as before decision 91: the newest cases probed first always."""
+    few = search_index.FEW_MATCHES
+    search_index.FEW_MATCHES = 0
+    try:
+        return app.cases.search(user, text, limit=PAGE)
+    finally:
+        search_index.FEW_MATCHES = few
 
 
 def compare_windows(app: Any, windows: list[int], runs: int) -> None:

@@ -713,8 +713,10 @@ class SqlCaseRepository:
 
     def _probe_newest_first(self, query: CaseQuery) -> bool:
         """A first page of words, newest first: worth looking among the newest cases
-        before asking the index (`search_index.newest_matching`). SQLite's index counts
-        a page of matches in a millisecond, so a rare word skips the probe there."""
+        before asking the index (`search_index.newest_matching`) when the words match
+        many cases. SQLite's index counts a page of matches in a millisecond; on
+        PostgreSQL the planner's estimate tells (`search_index.estimated_rows`). Either
+        way a rare word skips the probe."""
         if not (
             query.words
             and query.limit is not None
@@ -726,7 +728,9 @@ class SqlCaseRepository:
         ):
             return False
         if self._session.get_bind().dialect.name != "sqlite":
-            return True
+            conditions = self._filtered(select(CaseRow.id), query)
+            expected = search_index.estimated_rows(self._session.connection(), conditions)
+            return expected >= search_index.FEW_MATCHES
         counted = search_index.matches_up_to(
             _summary(query).search_key, needles(query.words), query.limit
         )

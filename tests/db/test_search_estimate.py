@@ -1,0 +1,119 @@
+"""PostgreSQL asks its planner how many cases a search matches before it probes the
+newest cases (decision 91): a rare word goes to the trigram index at once, a common one
+is looked for among the newest cases first; the page is the same either way."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select, text
+
+from marrowpath.bootstrap import App
+from marrowpath.db import search_index
+from marrowpath.db.models import CaseRow
+from marrowpath.demo.bulk import bulk_cases
+from marrowpath.domain.lifecycle import Status
+from marrowpath.domain.users import User
+
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+COUNT = 400
+
+
+@pytest.fixture
+def analysed(app: App) -> tuple[App, dict[str, User]]:
+    """Generated cases, then ANALYZE as after a bulk import (README, sizing)."""
+    users, _empty = app.demo.ensure_users_and_lab()
+    app.demo.load_bulk(users, COUNT, app.context.clock.today())
+    with app.engine.begin() as connection:
+        connection.execute(text("ANALYZE cases"))
+    return app, users
+
+
+def _words(app: App) -> tuple[str, str]:
+    """A diagnosis word of most generated cases, and one patient's MRN."""
+    cases = list(bulk_cases(COUNT, today=app.context.clock.today()))
+    common = Counter(
+        word.strip(".,;:()").lower()
+        for case in cases
+        for word in " ".join(case.document["diagnosis"]["lines"]).split()
+        if len(word) > 5
+    ).most_common(1)[0][0]
+    return common, str(cases[7].document["patient"]["mrn"])
+
+
+def _estimate(app: App, word: str) -> float:
+    with app.engine.connect() as connection:
+        statement = select(CaseRow.id).where(CaseRow.search_key.like(f"%{word}%"))
+        return search_index.estimated_rows(connection, statement)
+
+
+def _search(app: App, user: User, words: str, **filters: Any) -> tuple[list[str], bool]:
+    """The first page's accessions, and whether the newest cases were probed."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(app.engine, "before_cursor_execute", record)
+    try:
+        page = app.cases.search(user, words, limit=50, **filters)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", record)
+    return [row.accession for row in page], any("probed_key" in s for s in statements)
+
+
+def test_the_planner_expects_many_cases_for_a_common_word_and_few_for_an_mrn(
+    analysed: tuple[App, dict[str, User]],
+) -> None:
+    app, _users = analysed
+    common, mrn = _words(app)
+    with app.engine.connect() as connection:
+        actual = connection.scalar(
+            select(text("count(*)"))
+            .select_from(CaseRow)
+            .where(CaseRow.search_key.like(f"%{common}%"))
+        )
+    assert actual is not None and actual > COUNT / 4
+    assert _estimate(app, common) > actual / 3
+    assert _estimate(app, mrn.lower()) < COUNT / 20
+
+
+def test_a_rare_word_skips_the_probe_and_a_common_one_is_probed_with_the_same_page(
+    analysed: tuple[App, dict[str, User]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, users = analysed
+    common, mrn = _words(app)
+    pathologist = users["achen"]
+    monkeypatch.setattr(search_index, "FEW_MATCHES", COUNT // 10)
+    rare_page, rare_probed = _search(app, pathologist, mrn)
+    common_page, common_probed = _search(app, pathologist, common)
+    assert rare_page and not rare_probed
+    assert len(common_page) == 50 and common_probed
+    # the index alone (no probe whatever the estimate) gives the same pages
+    monkeypatch.setattr(search_index, "FEW_MATCHES", float("inf"))
+    assert _search(app, pathologist, mrn) == (rare_page, False)
+    assert _search(app, pathologist, common) == (common_page, False)
+
+
+def test_the_estimate_covers_the_filters_of_the_worklist(
+    analysed: tuple[App, dict[str, User]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Statuses (an expanding IN list), dates and the reader's marks are planned with
+    the words, as the search itself runs them."""
+    app, users = analysed
+    common, _mrn = _words(app)
+    monkeypatch.setattr(search_index, "FEW_MATCHES", COUNT // 10)
+    statuses = (Status.FINAL, Status.AMENDED)
+    page, probed = _search(
+        app, users["achen"], common, statuses=statuses, date_from=date(2000, 1, 1)
+    )
+    monkeypatch.setattr(search_index, "FEW_MATCHES", float("inf"))
+    assert _search(app, users["achen"], common, statuses=statuses, date_from=date(2000, 1, 1)) == (
+        page,
+        False,
+    )
+    assert page and probed
