@@ -715,7 +715,7 @@ class SqlCaseRepository:
         """A first page of words, newest first: worth looking among the newest cases
         before asking the index (`search_index.newest_matching`) when the words match
         many cases. SQLite's index counts a page of matches in a millisecond; on
-        PostgreSQL the planner's estimate tells (`search_index.estimated_rows`). Either
+        PostgreSQL the planner's estimate tells (`search_index.most_matches`). Either
         way a rare word skips the probe."""
         if not (
             query.words
@@ -728,8 +728,9 @@ class SqlCaseRepository:
         ):
             return False
         if self._session.get_bind().dialect.name != "sqlite":
-            conditions = self._filtered(select(CaseRow.id), query)
-            expected = search_index.estimated_rows(self._session.connection(), conditions)
+            expected = search_index.most_matches(
+                self._session.connection(), _summary(query).search_key, needles(query.words)
+            )
             return expected >= search_index.FEW_MATCHES
         counted = search_index.matches_up_to(
             _summary(query).search_key, needles(query.words), query.limit

@@ -117,3 +117,24 @@ def test_the_estimate_covers_the_filters_of_the_worklist(
         False,
     )
     assert page and probed
+
+
+def test_words_that_always_go_together_are_not_taken_for_a_rare_pair(
+    analysed: tuple[App, dict[str, User]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "neoplastic process": each word in 57 of the 400 generated cases, always together.
+    Planned as one statement the planner multiplies their shares (about 8 cases); each
+    word's own estimate bounds the pair from above, so it is probed as a common pair."""
+    app, users = analysed
+    pathologist = users["achen"]
+    with app.engine.connect() as connection:
+        both = select(CaseRow.id).where(
+            CaseRow.search_key.like("%neoplastic%"), CaseRow.search_key.like("%process%")
+        )
+        matches = len(connection.execute(both).all())
+        assert matches > 50 and search_index.estimated_rows(connection, both) < 30
+    monkeypatch.setattr(search_index, "FEW_MATCHES", 30)
+    page, probed = _search(app, pathologist, "neoplastic process")
+    assert len(page) == 50 and probed
+    monkeypatch.setattr(search_index, "FEW_MATCHES", float("inf"))
+    assert _search(app, pathologist, "neoplastic process") == (page, False)
