@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Select, and_, delete, func, insert, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, undefer
@@ -654,8 +654,8 @@ class SqlCaseRepository:
         )
 
     def _filtered(self, statement: _S, query: CaseQuery, *, newest: Any = None) -> _S:
-        """`newest`: a select of the newest case ids to probe for the words instead of
-        asking the index (SQLite, `search_index.newest_matching`)."""
+        """`newest`: the newest cases (`_newest`) to probe for the words instead of
+        asking the index (`search_index.newest_matching`)."""
         summary = _summary(query)
         dialect = self._session.get_bind().dialect.name
         words = needles(query.words)
@@ -704,12 +704,31 @@ class SqlCaseRepository:
         if self._probe_newest_first(query):
             window = search_index.PROBE_WINDOW
             while window:
-                newest = select(CaseRow.id).order_by(*self._order(query)).limit(window)
+                newest = self._newest(query, window)
+                if newest is None:  # the window would hold every case: the index answers
+                    break
                 found = self._search(query, newest=newest)
                 if len(found) == query.limit:
                     return found
                 window = search_index.next_window(window, len(found), query.limit or 0)
         return self._search(query)
+
+    def _newest(self, query: CaseQuery, window: int) -> Any:
+        """The `window` newest cases in the worklist's order, for the probe: on SQLite a
+        select of their ids; on PostgreSQL the condition "at or above the window's last
+        row", read first by the date index, so that the probe walks the newest rows in
+        order and stops at a page (a row comparison the index bounds: never more than
+        `window` rows). None when there is no such last row with a date."""
+        order = self._order(query)
+        if self._session.get_bind().dialect.name == "sqlite":
+            return select(CaseRow.id).order_by(*order).limit(window)
+        column = _summary(query).sort_column(query.sort)
+        last = self._session.execute(
+            select(column, CaseRow.id).order_by(*order).offset(window - 1).limit(1)
+        ).first()
+        if last is None or last[0] is None:
+            return None
+        return tuple_(column, CaseRow.id) >= tuple_(literal(last[0]), literal(last[1]))
 
     def _probe_newest_first(self, query: CaseQuery) -> bool:
         """A first page of words, newest first: worth looking among the newest cases
