@@ -117,7 +117,7 @@ FEW_MATCHES = 1000
 def estimated_rows(connection: Connection, statement: Select[Any]) -> float:
     """PostgreSQL: how many rows the planner expects `statement` to return (`EXPLAIN`,
     planned as the statement itself would be, with its values, without running it)."""
-    # expanding IN lists (statuses) are written out, as executing the statement would
+    # an expanding IN list would be written out, as executing the statement does
     compiled = statement.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )

