@@ -705,7 +705,7 @@ class SqlCaseRepository:
             window = search_index.PROBE_WINDOW
             while window:
                 newest = self._newest(query, window)
-                if newest is None:  # the window would hold every case: the index answers
+                if newest is None:
                     break
                 found = self._search(query, newest=newest)
                 if len(found) == query.limit:
@@ -716,9 +716,9 @@ class SqlCaseRepository:
     def _newest(self, query: CaseQuery, window: int) -> Any:
         """The `window` newest cases in the worklist's order, for the probe: on SQLite a
         select of their ids; on PostgreSQL the condition "at or above the window's last
-        row", read first by the date index, so that the probe walks the newest rows in
-        order and stops at a page (a row comparison the index bounds: never more than
-        `window` rows). None when there is no such last row with a date."""
+        row" (read first by the date index), which the date index answers with at most
+        `window` rows and no join back to the cases. None when the window has no last
+        row with a date (it would hold every case): then the index answers."""
         order = self._order(query)
         if self._session.get_bind().dialect.name == "sqlite":
             return select(CaseRow.id).order_by(*order).limit(window)
@@ -746,14 +746,11 @@ class SqlCaseRepository:
             and not query.offset
         ):
             return False
+        key, words = _summary(query).search_key, needles(query.words)
         if self._session.get_bind().dialect.name != "sqlite":
-            expected = search_index.most_matches(
-                self._session.connection(), _summary(query).search_key, needles(query.words)
-            )
+            expected = search_index.most_matches(self._session.connection(), key, words)
             return expected >= search_index.FEW_MATCHES
-        counted = search_index.matches_up_to(
-            _summary(query).search_key, needles(query.words), query.limit
-        )
+        counted = search_index.matches_up_to(key, words, query.limit)
         return bool(self._session.scalar(counted) == query.limit)
 
     @staticmethod

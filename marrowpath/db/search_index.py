@@ -86,13 +86,18 @@ def matching(dialect: str, key: Any, needles: list[str]) -> list[ColumnElement[b
         return []
     if dialect == "sqlite":
         return [CaseRow.id.in_(_fts_matches(key, needles))]
-    return [_where(key, n).like(f"%{_like(n)}%", escape="\\") for n in needles]
+    return [_contains(_where(key, n), n) for n in needles]
 
 
 def _where(key: Any, needle: str) -> Any:
     """PostgreSQL: a short word's needle (the mark, then the word) among the marked words
     only, which their own trigram index answers (models.py); any other in the whole key."""
     return marked_words(key) if needle.startswith(WORD_START) else key
+
+
+def _contains(text: ColumnElement[Any], needle: str) -> ColumnElement[bool]:
+    """PostgreSQL: `text LIKE '%needle%'`, the needle's own % _ and \\ taken literally."""
+    return text.like(f"%{_like(needle)}%", escape="\\")
 
 
 # Newest cases probed before the index: about 5 ms of rows by rowid at 100,000 cases, the
@@ -133,14 +138,13 @@ ESTIMATED_WORDS = 3
 
 
 def most_matches(connection: Connection, key: Any, needles: list[str]) -> float:
-    """PostgreSQL: at most how many cases the planner expects to hold every needle: the
+    """PostgreSQL: at most how many cases the planner expects to hold every needle (one
+    or more, one per query word): the
     fewest it expects for any one of them, filters aside. Planned together, the words
     would be taken as independent, and "aplastic anemia" (1 % of cases, the two words
     always together) would look rare and be sorted from the index; one at a time, the
     figure can only be too high, which costs at most a probe."""
     longest = sorted(needles, key=len, reverse=True)[:ESTIMATED_WORDS]
-    if not longest:  # no word left after folding: the worklist's own order answers
-        return 0.0
     return min(
         estimated_rows(connection, select(CaseRow.id).where(*matching(_PG, key, [needle])))
         for needle in longest
@@ -192,10 +196,7 @@ def newest_matching(dialect: str, key: Any, newest: Any, needles: list[str]) -> 
     unindexed = literal_column("''", Text)
     return [
         newest,
-        *(
-            _where(key, n).op("||", return_type=Text)(unindexed).like(f"%{_like(n)}%", escape="\\")
-            for n in needles
-        ),
+        *(_contains(_where(key, n).op("||", return_type=Text)(unindexed), n) for n in needles),
     ]
 
 
