@@ -867,7 +867,11 @@ class WorklistView(QWidget):
                 "No cases match."
                 + (" Clinicians see issued reports only." if self.is_reader else "")
             )
-            if self.is_reader and self.model.query.my_patients:
+            query = self.model.query
+            narrowed = query.text.strip() or query.statuses or query.date_from or query.date_to
+            # the reason a whole "My patients" list is empty; a search that finds
+            # nothing among her patients is "No cases match."
+            if self.is_reader and query.my_patients and not narrowed:
                 self._explain_empty()
 
     def _emit_count(self) -> None:

@@ -143,6 +143,34 @@ def test_an_unlinked_clinician_starts_on_all_issued_reports(
     qtbot.waitUntil(lambda: "not linked to an ordering provider" in view.empty_label.text())
 
 
+def test_a_search_that_finds_none_of_her_patients_says_so_and_not_that_she_has_none(
+    qtbot: QtBot, app: App, team: dict[str, User], her: User, services: Services
+) -> None:
+    """Seen on the million-case database: a clinician typed "aplastic anemia" in "My
+    patients" and read "No issued reports name you as ordering provider", although two
+    of her patients' reports were listed a moment before."""
+    runner = TaskRunner()
+    view = WorklistView(services=services, runner=runner, user=lambda: her)
+    qtbot.addWidget(view)
+    view.show()
+    with qtbot.waitSignal(view.model.loaded, timeout=20_000):
+        view.apply_filters()
+    assert len(_shown(view)) == 2
+    view.search_box.setFocus()
+    with qtbot.waitSignal(view.model.loaded, timeout=20_000):
+        QTest.keyClicks(view.search_box, "xyzzy")
+        QTest.keyClick(view.search_box, Qt.Key.Key_Return)
+    runner.wait()
+    qtbot.wait(50)  # any answer the label waits for is delivered by now
+    assert view.empty_label.isVisible()
+    assert view.empty_label.text() == "No cases match. Clinicians see issued reports only."
+    # the whole list empty still gets its reason
+    view.search_box.clear()
+    with qtbot.waitSignal(view.model.loaded, timeout=20_000):
+        view.select_filter("Unread")
+    assert _shown(view) == [("BM26-00002", "New"), ("BM26-00001", "New")]
+
+
 def test_down_from_the_search_box_reaches_the_results_and_enter_opens(
     qtbot: QtBot, app: App, team: dict[str, User], services: Services
 ) -> None:
