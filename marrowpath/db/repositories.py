@@ -734,7 +734,7 @@ class SqlCaseRepository:
         """A first page of words, newest first: worth looking among the newest cases
         before asking the index (`search_index.newest_matching`) when the words match
         many cases. SQLite's index counts a page of matches in a millisecond; on
-        PostgreSQL the planner's estimate tells (`search_index.most_matches`). Either
+        PostgreSQL the keys' statistics tell (`search_index.most_matches`). Either
         way a rare word skips the probe."""
         if not (
             query.words

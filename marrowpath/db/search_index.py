@@ -20,25 +20,36 @@ the issued one), read as a "needle" (`domain/search_key.needles`). A plain
 - PostgreSQL: the GIN `gin_trgm_ops` indexes of migrations 0003 and 0010 answer
   `LIKE '%needle%'` on the key columns themselves. The planner sorts every match of a
   common word before it takes a page (0.8 s for "leukemia" at a million cases), so the
-  newest cases are probed first here too when the planner expects many matches
-  (`most_matches`: `EXPLAIN` of each word's condition, about a millisecond each, from
-  the keys' statistics of migration 0024); words it expects in few cases go to the index at
-  once, which answers it in a millisecond or two where the probe, a walk of 2,000 rows
-  of the date index, cost about 6 ms first (decision 91).
+  newest cases are probed first here too when the keys' statistics (migration 0024)
+  count many matches (`most_matches`, the planner's own reckoning done here from the
+  statistics it reads, decisions 91 and 92); words they count in few cases go to the
+  index at once, which answers in a millisecond or two where the probe, a walk of 2,000
+  rows of the date index, cost about 6 ms first.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, Text, column, func, literal_column, select, table
+from sqlalchemy import (
+    Connection,
+    Select,
+    Text,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from marrowpath.db.models import CaseRow, marked_words
-from marrowpath.domain.search_key import WORD_START
+from marrowpath.domain.search_key import TEXT_SEPARATOR, WORD_START
 
 TABLE = "cases_fts"
-_PG = "postgresql"
 # FTS5 keeps its index in shadow tables named after it: cases_fts_data, cases_fts_idx...
 SHADOW_PREFIX = f"{TABLE}_"
 KEY_COLUMNS = ("search_key", "issued_search_key")
@@ -112,43 +123,103 @@ PROBE_WINDOW = 2000
 LARGEST_WINDOW = 30_000
 
 
-# PostgreSQL: a search the planner expects to match fewer cases than this goes to the
-# trigram index without the probe. The index fetches and sorts every match, about 10-15
+# PostgreSQL: a search whose words the keys' statistics count in fewer cases than this
+# goes to the trigram index without the probe. The index fetches and sorts every match, about 10-15
 # microseconds each when the rows are in memory, so this many cost about the probe's
 # 6 ms and a tenth of the 150 ms aim even when the estimate is several times too low.
 FEW_MATCHES = 1000
 
 
-def estimated_rows(connection: Connection, statement: Select[Any]) -> float:
-    """PostgreSQL: how many rows the planner expects `statement` to return (`EXPLAIN`,
-    planned as the statement itself would be, with its values, without running it)."""
-    # an expanding IN list would be written out, as executing the statement does
-    compiled = statement.compile(
-        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+# PostgreSQL: how long a connection keeps the keys' statistics before it reads them again.
+# ANALYZE (by hand after an import, or autovacuum's) changes them seldom, and a stale
+# figure only chooses between two paths to the same page.
+STATISTICS_MAX_AGE = 600.0
+_CACHED = "marrowpath_key_statistics"  # the key of the cache in `Connection.info`
+
+
+@dataclass(frozen=True)
+class KeyStatistics:
+    """PostgreSQL: what ANALYZE keeps of one search-key column (`pg_stats`), from which
+    the planner estimates `key LIKE '%word%'`, and the table's rows (`pg_class`)."""
+
+    rows: float
+    null_fraction: float = 0.0
+    common_values: tuple[str, ...] = ()
+    common_frequencies: tuple[float, ...] = ()
+    histogram: tuple[str, ...] = ()
+
+    def matches(self, needle: str) -> float:
+        """How many cases hold `needle`, counted as PostgreSQL's planner counts a
+        `LIKE '%needle%'` (`patternsel` in selfuncs.c): the share of the histogram's
+        inner bounds that hold it, kept within 0.0001-0.9999 and scaled to the rows that
+        are neither null nor a common value, plus the frequencies of the common values
+        that hold it. A short word's needle is looked for in the marked words (`_where`),
+        where the index looks for it. No histogram (never analysed): every row."""
+        part = _marked_part if needle.startswith(WORD_START) else str
+        inner = self.histogram[1:-1]
+        share = sum(needle in part(key) for key in inner) / len(inner) if inner else 1.0
+        share = min(max(share, 0.0001), 0.9999)
+        common = sum(
+            frequency
+            for key, frequency in zip(self.common_values, self.common_frequencies, strict=True)
+            if needle in part(key)
+        )
+        rest = 1.0 - self.null_fraction - sum(self.common_frequencies)
+        return (share * rest + common) * self.rows
+
+
+def _marked_part(key: str) -> str:
+    """`marked_words` in Python: the key up to its first separator."""
+    return key.split(TEXT_SEPARATOR, 1)[0]
+
+
+_STATISTICS_QUERY = text(
+    "SELECT c.reltuples, s.null_frac, s.most_common_vals::text::text[], "
+    "s.most_common_freqs, s.histogram_bounds::text::text[] "
+    "FROM pg_class c LEFT JOIN pg_stats s ON s.schemaname = current_schema() "
+    "AND s.tablename = c.relname AND s.attname = :column AND NOT s.inherited "
+    "WHERE c.oid = to_regclass('cases')"
+)
+
+
+def key_statistics(connection: Connection, column: str) -> KeyStatistics:
+    """The statistics of one key column, read at most every `STATISTICS_MAX_AGE`
+    seconds per connection (kept with the pooled connection, about 0.3 MB for the two
+    keys at a million cases): a thousand keys read once, where asking the planner
+    (`EXPLAIN`) cost 1.3-1.8 ms for each word of each search."""
+    cache: dict[str, tuple[float, KeyStatistics]] = connection.info.setdefault(_CACHED, {})
+    now = time.monotonic()
+    read = cache.get(column)
+    if read is None or now - read[0] > STATISTICS_MAX_AGE:
+        read = cache[column] = (now, _read_statistics(connection, column))
+    return read[1]
+
+
+def _read_statistics(connection: Connection, column: str) -> KeyStatistics:
+    row = connection.execute(_STATISTICS_QUERY, {"column": column}).one()
+    tuples, null_fraction, common, frequencies, histogram = row
+    # -1: never vacuumed or analysed; its size unknown, it is taken as large
+    rows = float(tuples) if tuples >= 0 else float("inf")
+    if null_fraction is None:
+        return KeyStatistics(rows)
+    return KeyStatistics(
+        rows,
+        float(null_fraction),
+        tuple(common or ()),
+        tuple(float(f) for f in frequencies or ()),
+        tuple(histogram or ()),
     )
-    explained = connection.exec_driver_sql(
-        f"EXPLAIN (FORMAT JSON) {compiled.string}", compiled.params
-    ).scalar_one()
-    return float(explained[0]["Plan"]["Plan Rows"])
-
-
-# PostgreSQL: the words whose matches are estimated, longest first (a longer word is
-# usually the rarer; each estimate costs about a millisecond of planning).
-ESTIMATED_WORDS = 3
 
 
 def most_matches(connection: Connection, key: Any, needles: list[str]) -> float:
-    """PostgreSQL: at most how many cases the planner expects to hold every needle (one
-    or more, one per query word): the
-    fewest it expects for any one of them, filters aside. Planned together, the words
-    would be taken as independent, and "aplastic anemia" (1 % of cases, the two words
-    always together) would look rare and be sorted from the index; one at a time, the
-    figure can only be too high, which costs at most a probe."""
-    longest = sorted(needles, key=len, reverse=True)[:ESTIMATED_WORDS]
-    return min(
-        estimated_rows(connection, select(CaseRow.id).where(*matching(_PG, key, [needle])))
-        for needle in longest
-    )
+    """PostgreSQL: at most how many cases hold every needle (one per query word), by the
+    planner's own reckoning from the key's statistics (`KeyStatistics.matches`): the
+    fewest for any one needle, filters aside. Taken together the words would count as
+    independent, and "aplastic anemia" (1 % of cases, the two words always together)
+    would look rare and be sorted from the index; one at a time, the figure can only be
+    too high, which costs at most a probe."""
+    statistics = key_statistics(connection, key.key)
+    return min(statistics.matches(needle) for needle in needles)
 
 
 def next_window(window: int, found: int, page: int) -> int:

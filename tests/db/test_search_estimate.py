@@ -1,6 +1,7 @@
-"""PostgreSQL asks its planner how many cases a search matches before it probes the
-newest cases (decision 91): a rare word goes to the trigram index at once, a common one
-is looked for among the newest cases first; the page is the same either way."""
+"""PostgreSQL counts how many cases a search matches, as its planner would from the keys'
+statistics, before it probes the newest cases (decisions 91 and 92): a rare word goes to
+the trigram index at once, a common one is looked for among the newest cases first; the
+page is the same either way."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import Connection, Select, event, select, text
 
 from marrowpath.bootstrap import App
 from marrowpath.db import search_index
-from marrowpath.db.models import CaseRow
+from marrowpath.db.models import CaseRow, marked_words
 from marrowpath.demo.bulk import bulk_cases
 from marrowpath.domain.lifecycle import Status
+from marrowpath.domain.search_key import WORD_START
 from marrowpath.domain.users import User
 from tests.conftest import PASSWORD
 from tests.db.test_cases import variant
@@ -52,10 +54,18 @@ def _words(app: App) -> tuple[str, str]:
     return common, str(cases[7].document["patient"]["mrn"])
 
 
-def _estimate(app: App, word: str) -> float:
+def _planned(connection: Connection, statement: Select[Any]) -> float:
+    """How many rows PostgreSQL's planner expects `statement` to return (`EXPLAIN`)."""
+    compiled = statement.compile(dialect=connection.dialect)
+    explained = connection.exec_driver_sql(
+        f"EXPLAIN (FORMAT JSON) {compiled.string}", compiled.params
+    ).scalar_one()
+    return float(explained[0]["Plan"]["Plan Rows"])
+
+
+def _estimate(app: App, needle: str, column: str = "search_key") -> float:
     with app.engine.connect() as connection:
-        statement = select(CaseRow.id).where(CaseRow.search_key.like(f"%{word}%"))
-        return search_index.estimated_rows(connection, statement)
+        return search_index.key_statistics(connection, column).matches(needle)
 
 
 def _search(
@@ -89,6 +99,70 @@ def test_the_planner_expects_many_cases_for_a_common_word_and_few_for_an_mrn(
     assert actual is not None and actual > COUNT / 4
     assert _estimate(app, common) > actual / 3
     assert _estimate(app, mrn.lower()) < COUNT / 20
+
+
+@pytest.mark.parametrize("column", ["search_key", "issued_search_key"])
+def test_the_estimate_is_the_planner_s_own(
+    analysed: tuple[App, dict[str, User]], column: str
+) -> None:
+    """The count read from the statistics is the planner's `EXPLAIN` of the same
+    condition, for words from every case to none, with LIKE's
+    special characters, on the working key and on the issued key (half of it null)."""
+    app, _users = analysed
+    common, mrn = _words(app)
+    key = CaseRow.__table__.c[column]
+    with app.engine.connect() as connection:
+        statistics = search_index.key_statistics(connection, column)
+        assert len(statistics.histogram) > 100
+        for word in (common, mrn.lower(), "bm", "a", "xyzzy", "50%", "a_b", "\\"):
+            condition = key.like(f"%{search_index._like(word)}%", escape="\\")
+            planned = _planned(connection, select(CaseRow.id).where(condition))
+            # the planner rounds to whole rows, at least one
+            assert max(1, round(statistics.matches(word))) == planned, (column, word)
+
+
+def test_a_short_word_is_counted_among_the_marked_words(
+    analysed: tuple[App, dict[str, User]],
+) -> None:
+    """ "a" begins few names or accessions but occurs in nearly every key: its needle
+    (the mark, then the word) is counted in the marked words, where the index looks."""
+    app, _users = analysed
+    with app.engine.connect() as connection:
+        marked = connection.scalar(
+            select(text("count(*)"))
+            .select_from(CaseRow)
+            .where(marked_words(CaseRow.search_key).like(f"%{WORD_START}a%"))
+        )
+    assert marked is not None
+    estimate = _estimate(app, WORD_START + "a")
+    assert marked / 3 <= estimate <= max(marked * 3, COUNT / 20)
+    assert _estimate(app, "a") > COUNT / 2
+
+
+def test_statistics_are_read_once_a_while_per_connection(
+    analysed: tuple[App, dict[str, User]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept with the pooled connection: later searches on it read no statistics; after
+    `STATISTICS_MAX_AGE` they are read again (a new ANALYZE counts)."""
+    app, users = analysed
+    reads: Counter[int] = Counter()
+
+    def record(connection: Any, _cursor: Any, statement: str, *args: Any) -> None:
+        if "pg_stats" in statement:
+            reads[id(connection.connection.dbapi_connection)] += 1
+
+    event.listen(app.engine, "before_cursor_execute", record)
+    try:
+        for word in ("leukemia", "myeloma", "leukemia", "marrow", "bm26"):
+            app.cases.search(users["achen"], word, limit=20)
+        assert reads and max(reads.values()) == 1
+        before = reads.total()
+        monkeypatch.setattr(search_index, "STATISTICS_MAX_AGE", -1.0)
+        for word in ("myeloma", "leukemia"):
+            app.cases.search(users["achen"], word, limit=20)
+        assert reads.total() == before + 2
+    finally:
+        event.remove(app.engine, "before_cursor_execute", record)
 
 
 def test_a_rare_word_skips_the_probe_and_a_common_one_is_probed_with_the_same_page(
@@ -143,7 +217,7 @@ def test_words_that_always_go_together_are_not_taken_for_a_rare_pair(
             CaseRow.search_key.like("%neoplastic%"), CaseRow.search_key.like("%process%")
         )
         matches = len(connection.execute(both).all())
-        assert matches > 50 and search_index.estimated_rows(connection, both) < 30
+        assert matches > 50 and _planned(connection, both) < 30
     monkeypatch.setattr(search_index, "FEW_MATCHES", 30)
     monkeypatch.setattr(search_index, "PROBE_WINDOW", WINDOW)
     page, probed = _search(app, pathologist, "neoplastic process")
