@@ -653,14 +653,19 @@ class SqlCaseRepository:
             case, {"assigned_pathologist": pathologist, "resident": resident}, user, at
         )
 
-    def _filtered(self, statement: _S, query: CaseQuery, *, newest: Any = None) -> _S:
+    def _filtered(
+        self, statement: _S, query: CaseQuery, *, newest: Any = None, ids: list[int] | None = None
+    ) -> _S:
         """`newest`: the newest cases (`_newest`) to probe for the words instead of
-        asking the index (`search_index.newest_matching`)."""
+        asking the index (`search_index.newest_matching`); `ids`: every case that holds
+        the words, found by the index already."""
         summary = _summary(query)
         dialect = self._session.get_bind().dialect.name
         words = needles(query.words)
         conditions = (
-            search_index.newest_matching(dialect, summary.search_key, newest, words)
+            [CaseRow.id.in_(ids)]
+            if ids is not None
+            else search_index.newest_matching(dialect, summary.search_key, newest, words)
             if newest is not None
             else search_index.matching(dialect, summary.search_key, words)
         )
@@ -701,7 +706,20 @@ class SqlCaseRepository:
         return statement
 
     def search(self, query: CaseQuery) -> list[CaseSummary]:
-        if self._probe_newest_first(query):
+        if self._first_page_of_words(query):
+            key, words = _summary(query).search_key, needles(query.words)
+            if self._session.get_bind().dialect.name == "sqlite":
+                # the index's first matches: all of them when fewer than a page, and
+                # the page is read by id without asking the index again
+                ids = self._session.scalars(
+                    search_index.first_matches(key, words, query.limit or 0)
+                ).all()
+                if len(ids) < (query.limit or 0):
+                    return self._search(query, ids=list(ids)) if ids else []
+            else:
+                expected = search_index.most_matches(self._session.connection(), key, words)
+                if expected < search_index.FEW_MATCHES:
+                    return self._search(query)
             window = search_index.PROBE_WINDOW
             while window:
                 newest = self._newest(query, window)
@@ -730,13 +748,14 @@ class SqlCaseRepository:
             return None
         return tuple_(column, CaseRow.id) >= tuple_(literal(last[0]), literal(last[1]))
 
-    def _probe_newest_first(self, query: CaseQuery) -> bool:
+    @staticmethod
+    def _first_page_of_words(query: CaseQuery) -> bool:
         """A first page of words, newest first: worth looking among the newest cases
         before asking the index (`search_index.newest_matching`) when the words match
-        many cases. SQLite's index counts a page of matches in a millisecond; on
-        PostgreSQL the keys' statistics tell (`search_index.most_matches`). Either
-        way a rare word skips the probe."""
-        if not (
+        many cases. SQLite's index gives a page of matches in a millisecond (and all of
+        them for a rare word); on PostgreSQL the keys' statistics tell
+        (`search_index.most_matches`). Either way a rare word skips the probe."""
+        return bool(
             query.words
             and query.limit is not None
             and query.limit <= search_index.PROBE_WINDOW
@@ -744,14 +763,7 @@ class SqlCaseRepository:
             and query.descending
             and query.after is None
             and not query.offset
-        ):
-            return False
-        key, words = _summary(query).search_key, needles(query.words)
-        if self._session.get_bind().dialect.name != "sqlite":
-            expected = search_index.most_matches(self._session.connection(), key, words)
-            return expected >= search_index.FEW_MATCHES
-        counted = search_index.matches_up_to(key, words, query.limit)
-        return bool(self._session.scalar(counted) == query.limit)
+        )
 
     @staticmethod
     def _order(query: CaseQuery) -> list[Any]:
@@ -761,7 +773,9 @@ class SqlCaseRepository:
             CaseRow.id.desc() if query.descending else CaseRow.id.asc(),
         ]
 
-    def _search(self, query: CaseQuery, *, newest: Any = None) -> list[CaseSummary]:
+    def _search(
+        self, query: CaseQuery, *, newest: Any = None, ids: list[int] | None = None
+    ) -> list[CaseSummary]:
         summary = _summary(query)
         column = summary.sort_column(query.sort)
         order = self._order(query)
@@ -791,7 +805,7 @@ class SqlCaseRepository:
             CaseRow.created_at,
             CaseRow.issued_count,
         )
-        statement = self._filtered(columns, query, newest=newest).order_by(*order)
+        statement = self._filtered(columns, query, newest=newest, ids=ids).order_by(*order)
         if query.after is not None:
             statement = statement.where(_after(column, query.after, descending=query.descending))
         if query.offset:

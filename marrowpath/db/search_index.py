@@ -15,8 +15,9 @@ the issued one), read as a "needle" (`domain/search_key.needles`). A plain
   of the newest cases in date order finds a full page after a few hundred rows. So the
   worklist's first page is first looked for among the newest `PROBE_WINDOW` cases
   (`newest_matching`, the same substring test on FTS5's copy of the key) when the index
-  counts at least a page of matches; when the probe leaves the page short, the index
-  answers.
+  finds at least a page of matches (`first_matches`); when it finds fewer, they are all
+  the matches, and the page is read by their ids; when the probe leaves the page short,
+  the index answers.
 - PostgreSQL: the GIN `gin_trgm_ops` indexes of migrations 0003 and 0010 answer
   `LIKE '%needle%'` on the key columns themselves. The planner sorts every match of a
   common word before it takes a page (0.8 s for "leukemia" at a million cases), so the
@@ -113,7 +114,7 @@ def _contains(text: ColumnElement[Any], needle: str) -> ColumnElement[bool]:
 
 # Newest cases probed before the index: about 5 ms of rows by rowid at 100,000 cases, the
 # same at a million, enough for a page of 200 when one case in ten matches. Only words
-# with at least a page of matches are probed: the index counts a page's worth of matches
+# with at least a page of matches are probed: the index finds a page's worth of matches
 # in about a millisecond, so a rare word never pays for the probe.
 PROBE_WINDOW = 2000
 # A word in a few per cent of the cases ("aplastic anemia") leaves the first window short
@@ -237,9 +238,10 @@ def _fts_matches(key: Any, needles: list[str]) -> Select[Any]:
     return select(_fts.c.rowid).where(*(fts_key.op("GLOB")(f"*{_glob(n)}*") for n in needles))
 
 
-def matches_up_to(key: Any, needles: list[str], most: int) -> Select[Any]:
-    """SQLite: how many cases match, counted by the index no further than `most`."""
-    return select(func.count()).select_from(_fts_matches(key, needles).limit(most).subquery())
+def first_matches(key: Any, needles: list[str], most: int) -> Select[Any]:
+    """SQLite: the ids of the first `most` cases the index finds holding every needle, in
+    no order: every match when there are fewer."""
+    return _fts_matches(key, needles).limit(most)
 
 
 def newest_matching(dialect: str, key: Any, newest: Any, needles: list[str]) -> list[Any]:

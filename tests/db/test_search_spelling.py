@@ -8,6 +8,7 @@ match; newest procedure first; the SQLite FTS5 index follows every write.
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy import create_engine, event, inspect, text
 from marrowpath.bootstrap import App, build
 from marrowpath.db import migrate, search_index
 from marrowpath.db.models import CaseRow
+from marrowpath.domain.lifecycle import Status
 from marrowpath.domain.search_key import needles
 from marrowpath.services.documents import search_key
 from tests.conftest import PASSWORD
@@ -267,7 +269,8 @@ def _probed(statement: str, dialect: str) -> bool:
 
 def _asked_the_index(statement: str, dialect: str) -> bool:
     if dialect == "sqlite":
-        return "GLOB" in statement and "count(" not in statement
+        # not the first matches, which tell whether to probe (`search_index.first_matches`)
+        return "GLOB" in statement and not statement.startswith("SELECT cases_fts.rowid")
     # the planner's estimate (`EXPLAIN`) runs nothing
     return "LIKE" in statement and not _probed(statement, dialect) and "EXPLAIN" not in statement
 
@@ -361,3 +364,48 @@ def test_a_word_with_fewer_matches_than_a_page_is_never_probed(app: App, spelled
     finally:
         event.remove(app.engine, "before_cursor_execute", record)
     assert not any(_probed(statement, app.engine.dialect.name) for statement in statements)
+
+
+def test_fewer_matches_than_a_page_are_read_by_their_ids_with_the_worklist_s_filters(
+    app: App, spelled: Team
+) -> None:
+    """SQLite: the index's first matches decide whether to probe; fewer than a page are
+    every match, and the page is read by their ids without asking the index again; none
+    and no page is read. Whatever the filters and the reader, the page is the one the
+    index gives for the same search without a page limit (which never probes)."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    clinician, pathologist = spelled["clinician"], spelled["drpark"]
+    searches: list[tuple[Any, str, dict[str, Any]]] = [
+        (pathologist, "leukemia", {}),
+        (pathologist, "cell", {"statuses": (Status.FINAL,)}),
+        (pathologist, "anemia", {"date_from": datetime.date(2026, 9, 2)}),
+        (pathologist, "leukemia", {"date_to": datetime.date(2026, 9, 3)}),
+        (clinician, "leukemia", {}),
+        (clinician, "cell", {"unread_only": True}),
+        (pathologist, "xyzzy", {}),
+    ]
+    dialect = app.engine.dialect.name
+    event.listen(app.engine, "before_cursor_execute", record)
+    try:
+        for user, words, filters in searches:
+            whole = [r.accession for r in app.cases.search(user, words, **filters)]
+            matched = bool(app.cases.search(user, words))  # the index's matches, unfiltered
+            statements.clear()
+            page = [r.accession for r in app.cases.search(user, words, limit=50, **filters)]
+            assert page == whole, (words, filters)
+            if dialect == "sqlite":
+                reads = [s for s in statements if "FROM cases" in s]
+                # the first matches, then the page by id (none when nothing matched)
+                assert reads[0].startswith("SELECT cases_fts.rowid"), words
+                assert len(reads) == (2 if matched else 1), (words, filters, reads)
+                assert "GLOB" not in reads[-1] or not matched
+    finally:
+        event.remove(app.engine, "before_cursor_execute", record)
+    assert [r.accession for r in app.cases.search(pathologist, "leukemia", limit=50)] == [
+        "BM26-00064",
+        "BM26-00062",
+    ]
