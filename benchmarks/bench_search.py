@@ -221,12 +221,12 @@ def main() -> None:
 
 def _probed(app: Any, user: Any, text: str) -> Any:
     """The app's search as before decision 91: the newest cases probed first always."""
-    few = search_index.FEW_MATCHES
-    search_index.FEW_MATCHES = 0
+    few, share = search_index.FEW_MATCHES, search_index.PROBED_SHARE
+    search_index.FEW_MATCHES = search_index.PROBED_SHARE = 0
     try:
         return app.cases.search(user, text, limit=PAGE)
     finally:
-        search_index.FEW_MATCHES = few
+        search_index.FEW_MATCHES, search_index.PROBED_SHARE = few, share
 
 
 def compare_windows(app: Any, windows: list[int], runs: int) -> None:

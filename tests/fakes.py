@@ -269,8 +269,8 @@ class FakeUnitOfWorkFactory:
         self.store = store or Store()
         self.now = (clock or Clock()).now
 
-    def __call__(self, *, read_only: bool = False) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self, read_only=read_only)
+    def __call__(self, *, read_only: bool = False, lookup: bool = False) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self, read_only=read_only or lookup)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,20 @@ WAL_SIZE_LIMIT = 8 * 1024 * 1024
 READ_ONLY_OPTION = "marrowpath_read_only"
 
 
+def read_only_options(dialect: str, *, lookup: bool = False) -> dict[str, Any]:
+    """A read-only unit of work's connection options. SQLite takes a read transaction
+    (`BEGIN`, not `BEGIN IMMEDIATE`: `_on_begin`). A lookup on PostgreSQL (statements
+    that each stand alone: a search, a count) runs in autocommit: at its default READ
+    COMMITTED each statement sees what was committed when it began, in a transaction or
+    not, so a transaction would buy nothing and cost two round trips, BEGIN and
+    ROLLBACK, about 0.7 ms of a rare word's 3 ms search at a million cases (decision
+    93). Other reads keep their transaction: a streamed result (a server-side cursor)
+    needs one."""
+    if lookup and dialect == "postgresql":
+        return {READ_ONLY_OPTION: True, "isolation_level": "AUTOCOMMIT"}
+    return {READ_ONLY_OPTION: True}
+
+
 def default_database_path() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False)) / "marrowpath.db"
 

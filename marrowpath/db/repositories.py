@@ -708,7 +708,8 @@ class SqlCaseRepository:
     def search(self, query: CaseQuery) -> list[CaseSummary]:
         if self._first_page_of_words(query):
             key, words = _summary(query).search_key, needles(query.words)
-            if self._session.get_bind().dialect.name == "sqlite":
+            sqlite = self._session.get_bind().dialect.name == "sqlite"
+            if sqlite:
                 # the index's first matches: all of them when fewer than a page, and
                 # the page is read by id without asking the index again
                 ids = self._session.scalars(
@@ -716,10 +717,8 @@ class SqlCaseRepository:
                 ).all()
                 if len(ids) < (query.limit or 0):
                     return self._search(query, ids=list(ids)) if ids else []
-            else:
-                expected = search_index.most_matches(self._session.connection(), key, words)
-                if expected < search_index.FEW_MATCHES:
-                    return self._search(query)
+            elif not search_index.worth_probing(self._session.connection(), key, words):
+                return self._search(query, sort_matches=True)
             window = search_index.PROBE_WINDOW
             while window:
                 newest = self._newest(query, window)
@@ -729,6 +728,8 @@ class SqlCaseRepository:
                 if len(found) == query.limit:
                     return found
                 window = search_index.next_window(window, len(found), query.limit or 0)
+            # a page not among the newest: the index's matches, sorted
+            return self._search(query, sort_matches=not sqlite)
         return self._search(query)
 
     def _newest(self, query: CaseQuery, window: int) -> Any:
@@ -754,7 +755,7 @@ class SqlCaseRepository:
         before asking the index (`search_index.newest_matching`) when the words match
         many cases. SQLite's index gives a page of matches in a millisecond (and all of
         them for a rare word); on PostgreSQL the keys' statistics tell
-        (`search_index.most_matches`). Either way a rare word skips the probe."""
+        (`search_index.worth_probing`). Either way a rare word skips the probe."""
         return bool(
             query.words
             and query.limit is not None
@@ -766,19 +767,29 @@ class SqlCaseRepository:
         )
 
     @staticmethod
-    def _order(query: CaseQuery) -> list[Any]:
+    def _order(query: CaseQuery, *, sort_matches: bool = False) -> list[Any]:
+        """The worklist's order; `sort_matches`: by an expression no index holds, so that
+        PostgreSQL sorts the trigram index's matches rather than walk the date index
+        (`search_index.unindexed_order`; not on SQLite, whose dates are text)."""
         column = _summary(query).sort_column(query.sort)
+        if sort_matches:
+            column = search_index.unindexed_order(column)
         return [
             column.desc().nulls_last() if query.descending else column.asc().nulls_last(),
             CaseRow.id.desc() if query.descending else CaseRow.id.asc(),
         ]
 
     def _search(
-        self, query: CaseQuery, *, newest: Any = None, ids: list[int] | None = None
+        self,
+        query: CaseQuery,
+        *,
+        newest: Any = None,
+        ids: list[int] | None = None,
+        sort_matches: bool = False,
     ) -> list[CaseSummary]:
         summary = _summary(query)
         column = summary.sort_column(query.sort)
-        order = self._order(query)
+        order = self._order(query, sort_matches=sort_matches)
         marks: list[Any] = (
             [_new_mark().label("new"), _amended_mark().label("amended")]
             if query.reader is not None

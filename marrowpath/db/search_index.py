@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     Select,
-    Text,
     column,
     func,
     literal_column,
@@ -125,10 +125,17 @@ LARGEST_WINDOW = 30_000
 
 
 # PostgreSQL: a search whose words the keys' statistics count in fewer cases than this
-# goes to the trigram index without the probe. The index fetches and sorts every match, about 10-15
-# microseconds each when the rows are in memory, so this many cost about the probe's
-# 6 ms and a tenth of the 150 ms aim even when the estimate is several times too low.
+# goes to the trigram index without the probe. The index fetches and sorts every match,
+# about 10-15 microseconds each when the rows are in memory, so this many cost about the
+# probe's 6 ms and a tenth of the 150 ms aim even when the estimate is several times too
+# low.
 FEW_MATCHES = 1000
+# ... nor a search in under this share of the cases: fewer than 10 of the first window's
+# 2,000 would match, too few to size a second window within `LARGEST_WINDOW`, so the
+# probe would only add its walk to the index's sort (at a million cases, 5,000 matches
+# sort in about 60 ms). One key of the histogram's thousand is 0.1 %: a word must hold
+# five to be probed.
+PROBED_SHARE = 0.005
 
 
 # PostgreSQL: how long a connection keeps the keys' statistics before it reads them again.
@@ -156,10 +163,12 @@ class KeyStatistics:
         are neither null nor a common value, plus the frequencies of the common values
         that hold it. A short word's needle is looked for in the marked words (`_where`),
         where the index looks for it. No histogram (never analysed): every row."""
-        part = _marked_part if needle.startswith(WORD_START) else str
-        inner = self.histogram[1:-1]
-        share = sum(needle in part(key) for key in inner) / len(inner) if inner else 1.0
+        marked = needle.startswith(WORD_START)
+        inner = len(self.histogram) - 2
+        holding = _holding(self._marked_inner if marked else self._inner, needle)
+        share = holding / inner if inner > 0 else 1.0
         share = min(max(share, 0.0001), 0.9999)
+        part = _marked_part if marked else str
         common = sum(
             frequency
             for key, frequency in zip(self.common_values, self.common_frequencies, strict=True)
@@ -167,6 +176,29 @@ class KeyStatistics:
         )
         rest = 1.0 - self.null_fraction - sum(self.common_frequencies)
         return (share * rest + common) * self.rows
+
+    # The inner bounds as one text, each ended by a NUL (which PostgreSQL's text cannot
+    # hold): a rare needle is then found, or not, by one scan in C, about 20 times
+    # faster than a thousand `in` tests of Python.
+    @cached_property
+    def _inner(self) -> str:
+        return "".join(f"{key}{_END}" for key in self.histogram[1:-1])
+
+    @cached_property
+    def _marked_inner(self) -> str:
+        return "".join(f"{_marked_part(key)}{_END}" for key in self.histogram[1:-1])
+
+
+_END = "\0"
+
+
+def _holding(keys: str, needle: str) -> int:
+    """How many of the NUL-ended keys in `keys` hold `needle` (which holds no NUL)."""
+    count, at = 0, keys.find(needle)
+    while at >= 0:
+        count += 1
+        at = keys.find(needle, keys.index(_END, at) + 1)
+    return count
 
 
 def _marked_part(key: str) -> str:
@@ -212,15 +244,28 @@ def _read_statistics(connection: Connection, column: str) -> KeyStatistics:
     )
 
 
-def most_matches(connection: Connection, key: Any, needles: list[str]) -> float:
-    """PostgreSQL: at most how many cases hold every needle (one per query word), by the
-    planner's own reckoning from the key's statistics (`KeyStatistics.matches`): the
-    fewest for any one needle, filters aside. Taken together the words would count as
-    independent, and "aplastic anemia" (1 % of cases, the two words always together)
-    would look rare and be sorted from the index; one at a time, the figure can only be
-    too high, which costs at most a probe."""
+def worth_probing(connection: Connection, key: Any, needles: list[str]) -> bool:
+    """PostgreSQL: whether the newest cases are worth probing for a first page of the
+    needles (one per query word): when the cases that hold every needle may be at least
+    `FEW_MATCHES` and `PROBED_SHARE` of them. The count is the planner's own reckoning
+    from the key's statistics (`KeyStatistics.matches`), the fewest for any one needle,
+    filters aside. Taken together the words would count as independent, and "aplastic
+    anemia" (1 % of cases, the two words always together) would look rare; one at a
+    time, the figure can only be too high, which costs at most a probe."""
     statistics = key_statistics(connection, key.key)
-    return min(statistics.matches(needle) for needle in needles)
+    most = min(statistics.matches(needle) for needle in needles)
+    return most >= max(FEW_MATCHES, statistics.rows * PROBED_SHARE)
+
+
+def unindexed_order(column: Any) -> Any:
+    """PostgreSQL: `column` as an expression no index is built on (`column + 0`, the
+    same values), to sort by when the trigram index is asked for a page of matches. The
+    planner takes several words as independent, so it takes several common words for a
+    common combination and walks the date index for them until a page is found: through
+    the whole table when they never meet ("leukemia myeloma", 2.6 s at a million cases;
+    "plasma cell neoplasm", 0.5 s). Without an index in the order it asks the trigram
+    index for the cases that hold every word (60 and 135 ms) and sorts those."""
+    return column + literal_column("0")
 
 
 def next_window(window: int, found: int, page: int) -> int:
@@ -252,13 +297,16 @@ def newest_matching(dialect: str, key: Any, newest: Any, needles: list[str]) -> 
     exactly the index's first `limit` when there are that many.
 
     On SQLite the test reads FTS5's copy of the key. On PostgreSQL the row comparison
-    bounds a read of the newest rows by the date index (a bitmap of `window` rows, then
-    a sort of the matches: about 7 ms for 2,000 rows at a million cases). The words are
-    tested on `key || ''`, which no trigram index covers. Given the choice, the planner
-    multiplied the shares of several words, took common words for a rare combination
-    and combined the window with every match from the trigram indexes ("plasma cell
-    myeloma": 120-130 ms; "a" from the marked words: 24 ms); so the probe never costs
-    more than its window.
+    bounds a walk of the newest rows by the date index, and the words are tested by
+    `strpos(key, needle) > 0`, the same test as the index's LIKE but one no trigram
+    index covers. Given the choice, the planner multiplied the shares of several words,
+    took common words for a rare combination and combined the window with every match
+    from the trigram indexes ("plasma cell myeloma": 120-130 ms; "a" from the marked
+    words: 24 ms); so the probe never costs more than its window. The planner cannot
+    count what `strpos` matches and takes a third of the rows for each word, so for one
+    or two words it walks the date index in order and stops at a page ("leukemia": 2.8
+    ms for the 835 newest rows it needs at a million cases, where `key || '' LIKE`,
+    counted as rare, read and sorted the whole window of 2,000 in 7-16 ms).
     """
     if dialect == "sqlite":
         fts_key = _fts.c[key.key]
@@ -266,11 +314,7 @@ def newest_matching(dialect: str, key: Any, newest: Any, needles: list[str]) -> 
             _fts.c.rowid.in_(newest), *(func.instr(fts_key, n) > 0 for n in needles)
         )
         return [CaseRow.id.in_(ids)]
-    unindexed = literal_column("''", Text)
-    return [
-        newest,
-        *(_contains(_where(key, n).op("||", return_type=Text)(unindexed), n) for n in needles),
-    ]
+    return [newest, *(func.strpos(_where(key, n), n) > 0 for n in needles)]
 
 
 def _glob(needle: str) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from marrowpath.db.anchor import AuditAnchor, NoAnchor, anchor_for
 from marrowpath.db.bench import SqlPresenceRepository, SqlReviewRepository
 from marrowpath.db.bulk_insert import insert_rows
-from marrowpath.db.engine import READ_ONLY_OPTION
+from marrowpath.db.engine import read_only_options
 from marrowpath.db.errors import INSUFFICIENT_PRIVILEGE, sqlstate, violation
 from marrowpath.db.merges import SqlPatientMergeRepository
 from marrowpath.db.models import AuditEventRow, AuditHeadRow, CaseRow
@@ -65,12 +65,14 @@ class SqlUnitOfWork:
         workstation: str,
         now: Callable[[], datetime] = utcnow,
         read_only: bool = False,
+        lookup: bool = False,
         anchor: AuditAnchor | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._workstation = workstation
         self._now = now
-        self._read_only = read_only
+        self._read_only = read_only or lookup
+        self._lookup = lookup
         self._anchor = anchor or NoAnchor()
         self._pending: list[AuditEntry] = []
         self._new_head: AnchoredHead | None = None
@@ -78,7 +80,9 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         self.session = self._session_factory()
         if self._read_only:
-            self.session.connection(execution_options={READ_ONLY_OPTION: True})
+            dialect = self.session.get_bind().dialect.name
+            options = read_only_options(dialect, lookup=self._lookup)
+            self.session.connection(execution_options=options)
         self.users = SqlUserRepository(self.session)
         self.patients = SqlPatientRepository(self.session)
         self.merges = SqlPatientMergeRepository(self.session)
@@ -263,11 +267,12 @@ class SqlUnitOfWorkFactory:
         self._now = now
         self._anchor = anchor_for(engine)
 
-    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+    def __call__(self, *, read_only: bool = False, lookup: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(
             self._sessions,
             workstation=self._workstation,
             now=self._now,
             read_only=read_only,
+            lookup=lookup,
             anchor=self._anchor,
         )

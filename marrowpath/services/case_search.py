@@ -50,7 +50,7 @@ class CaseSearch:
             awaiting_signature: the actor's sign-out queue ("Awaiting my signature").
             after: keyset paging: the `position` of the last row of the previous page.
         """
-        with self._ctx.uow(read_only=True) as uow:
+        with self._ctx.uow(lookup=True) as uow:
             query = self._query(
                 uow,
                 actor,
@@ -83,7 +83,7 @@ class CaseSearch:
         unread_only: bool = False,
         awaiting_signature: bool = False,
     ) -> int:
-        with self._ctx.uow(read_only=True) as uow:
+        with self._ctx.uow(lookup=True) as uow:
             query = self._query(
                 uow,
                 actor,
@@ -101,7 +101,7 @@ class CaseSearch:
     def provider_link(self, actor: User) -> str | None:
         """The provider id an admin linked to the actor (read afresh: a link made after
         she signed in counts at once)."""
-        with self._ctx.uow(read_only=True) as uow:
+        with self._ctx.uow(lookup=True) as uow:
             record = uow.users.get(actor.username)
             return record.user.provider_id if record else None
 

@@ -566,7 +566,11 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+    """`read_only`: the action only reads. `lookup`: it only reads, by statements that
+    each stand alone (a search, a count), so PostgreSQL needs no transaction for it;
+    streamed results need one."""
+
+    def __call__(self, *, read_only: bool = False, lookup: bool = False) -> UnitOfWork: ...
 
 
 class MllpError(OSError):

@@ -50,3 +50,8 @@ def test_a_short_word_s_needle_is_looked_for_in_the_marked_words_only() -> None:
 
 def test_without_statistics_every_row_may_match() -> None:
     assert KeyStatistics(rows=5000).matches("xyzzy") == pytest.approx(4999.5)
+
+
+def test_a_key_holding_the_needle_twice_counts_once() -> None:
+    statistics = KeyStatistics(rows=100, histogram=("a", "bm bm bm", "x", "y bm", "bm bm", "z"))
+    assert statistics.matches("bm") == pytest.approx(75)  # 3 of the 4 inner bounds

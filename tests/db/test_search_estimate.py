@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Select, event, select, text
 
 from marrowpath.bootstrap import App
@@ -296,6 +297,7 @@ def test_the_probe_gives_the_index_s_page_at_every_window_edge(
         user = edges[who]
         monkeypatch.setattr(search_index, "PROBE_WINDOW", window)
         monkeypatch.setattr(search_index, "FEW_MATCHES", 0)
+        monkeypatch.setattr(search_index, "PROBED_SHARE", 0)
         page, probed = _search(app, user, words, limit=limit, **filters)
         probes += probed
         monkeypatch.setattr(search_index, "FEW_MATCHES", float("inf"))
@@ -307,3 +309,100 @@ def test_the_probe_gives_the_index_s_page_at_every_window_edge(
             filters,
         )
     assert probes > 100
+
+
+def _never_together(app: App) -> tuple[str, str]:
+    """Two diagnosis words, each in a tenth of the generated cases, never in one case."""
+    cases = list(bulk_cases(COUNT, today=app.context.clock.today()))
+    words = [
+        {w.strip(".,;:()").lower() for w in " ".join(c.document["diagnosis"]["lines"]).split()}
+        for c in cases
+    ]
+    counts = Counter(w for case in words for w in case if len(w) > 5)
+    common = [w for w, n in counts.items() if n >= COUNT // 10]
+    return next(
+        (a, b)
+        for a, b in itertools.combinations(sorted(common), 2)
+        if not any(a in case and b in case for case in words)
+        and not any(a in w or b in w for w in (b, a) if w not in (a, b))
+    )
+
+
+def test_after_a_probe_in_vain_the_index_s_matches_are_sorted_not_walked(
+    analysed: tuple[App, dict[str, User]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two common words never together: the newest cases hold no page, and the index is
+    asked for the cases that hold both, sorted by an expression no index holds (the
+    planner would walk the date index through every case, taking the pair for common).
+    The page is the one the index gives."""
+    app, users = analysed
+    first, second = _never_together(app)
+    monkeypatch.setattr(search_index, "FEW_MATCHES", 1)
+    monkeypatch.setattr(search_index, "PROBED_SHARE", 0)
+    monkeypatch.setattr(search_index, "PROBE_WINDOW", WINDOW)
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(app.engine, "before_cursor_execute", record)
+    try:
+        page = app.cases.search(users["achen"], f"{first} {second}", limit=50)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", record)
+    assert page == []
+    assert any(_probed(s, "postgresql") for s in statements)
+    assert "ORDER BY cases.procedure_date + 0 DESC NULLS LAST" in statements[-1]
+    # and a rare word goes to the index sorted the same way, with the same page
+    _common, mrn = _words(app)
+    statements.clear()
+    event.listen(app.engine, "before_cursor_execute", record)
+    try:
+        rare = [r.accession for r in app.cases.search(users["achen"], mrn, limit=50)]
+    finally:
+        event.remove(app.engine, "before_cursor_execute", record)
+    assert rare and "procedure_date + 0" in statements[-1]
+    assert rare == [r.accession for r in app.cases.search(users["achen"], mrn)][:50]
+
+
+def test_a_word_in_too_small_a_share_of_the_cases_is_not_probed(
+    analysed: tuple[App, dict[str, User]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above `FEW_MATCHES` but under `PROBED_SHARE` of the cases, the newest cases would
+    hold too few matches to size a second window: the index answers at once."""
+    app, users = analysed
+    common, _mrn = _words(app)
+    monkeypatch.setattr(search_index, "FEW_MATCHES", 1)
+    monkeypatch.setattr(search_index, "PROBE_WINDOW", WINDOW)
+    monkeypatch.setattr(search_index, "PROBED_SHARE", 0.01)
+    page, probed = _search(app, users["achen"], common)
+    assert len(page) == 50 and probed
+    # the word is in nearly every case, but the count never reaches every case (0.9999)
+    monkeypatch.setattr(search_index, "PROBED_SHARE", 1.0)
+    assert _search(app, users["achen"], common) == (page, False)
+
+
+def test_a_search_reads_without_a_transaction_and_a_streamed_read_keeps_one(
+    analysed: tuple[App, dict[str, User]],
+) -> None:
+    """A search's statements each stand alone (autocommit: no BEGIN and ROLLBACK round
+    trips); a read-only action that streams its rows (a server-side cursor) still runs
+    in a transaction."""
+    app, users = analysed
+    states: list[TransactionStatus] = []
+
+    def record(connection: Any, *_args: Any) -> None:
+        states.append(connection.connection.dbapi_connection.info.transaction_status)
+
+    event.listen(app.engine, "after_cursor_execute", record)
+    try:
+        app.cases.search(users["achen"], "leukemia", limit=20)
+        app.cases.count(users["achen"], "leukemia")
+        searched = list(states)
+        states.clear()
+        with app.context.uow(read_only=True) as uow:
+            assert sum(1 for _state in uow.cases.states()) > COUNT / 2
+    finally:
+        event.remove(app.engine, "after_cursor_execute", record)
+    assert searched and set(searched) == {TransactionStatus.IDLE}
+    assert states and set(states) == {TransactionStatus.INTRANS}

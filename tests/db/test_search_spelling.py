@@ -287,6 +287,7 @@ def test_a_first_page_from_the_newest_cases_is_the_index_s_first_page(
     monkeypatch.setattr(search_index, "PROBE_WINDOW", window)
     monkeypatch.setattr(search_index, "LARGEST_WINDOW", 0)  # the first window alone here
     monkeypatch.setattr(search_index, "FEW_MATCHES", 0)  # PostgreSQL: probe whatever its estimate
+    monkeypatch.setattr(search_index, "PROBED_SHARE", 0)
     dialect = app.engine.dialect.name
     probes = dialect == "sqlite" or window <= len(PATIENTS)
     pathologist = spelled["drpark"]
@@ -332,6 +333,7 @@ def test_a_short_window_says_how_large_a_second_one_must_be(
     monkeypatch.setattr(search_index, "PROBE_WINDOW", 2)
     monkeypatch.setattr(search_index, "LARGEST_WINDOW", largest)
     monkeypatch.setattr(search_index, "FEW_MATCHES", 0)
+    monkeypatch.setattr(search_index, "PROBED_SHARE", 0)
     dialect = app.engine.dialect.name
     statements: list[str] = []
 
@@ -350,7 +352,7 @@ def test_a_short_window_says_how_large_a_second_one_must_be(
 
 
 def test_a_word_with_fewer_matches_than_a_page_is_never_probed(app: App, spelled: Team) -> None:
-    """SQLite's index counts two matches; PostgreSQL's planner expects fewer than
+    """SQLite's index finds two matches; PostgreSQL's statistics count fewer than
     `FEW_MATCHES` in five cases."""
     statements: list[str] = []
 
