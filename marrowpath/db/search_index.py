@@ -30,9 +30,6 @@ the issued one), read as a "needle" (`domain/search_key.needles`). A plain
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -43,12 +40,12 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
-    text,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from marrowpath.db.key_statistics import key_statistics
 from marrowpath.db.models import CaseRow, marked_words
-from marrowpath.domain.search_key import TEXT_SEPARATOR, WORD_START
+from marrowpath.domain.search_key import WORD_START
 
 TABLE = "cases_fts"
 # FTS5 keeps its index in shadow tables named after it: cases_fts_data, cases_fts_idx...
@@ -138,120 +135,14 @@ FEW_MATCHES = 1000
 PROBED_SHARE = 0.005
 
 
-# PostgreSQL: how long a connection keeps the keys' statistics before it reads them again.
-# ANALYZE (by hand after an import, or autovacuum's) changes them seldom, and a stale
-# figure only chooses between two paths to the same page.
-STATISTICS_MAX_AGE = 600.0
-_CACHED = "marrowpath_key_statistics"  # the key of the cache in `Connection.info`
-
-
-@dataclass(frozen=True)
-class KeyStatistics:
-    """PostgreSQL: what ANALYZE keeps of one search-key column (`pg_stats`), from which
-    the planner estimates `key LIKE '%word%'`, and the table's rows (`pg_class`)."""
-
-    rows: float
-    null_fraction: float = 0.0
-    common_values: tuple[str, ...] = ()
-    common_frequencies: tuple[float, ...] = ()
-    histogram: tuple[str, ...] = ()
-
-    def matches(self, needle: str) -> float:
-        """How many cases hold `needle`, counted as PostgreSQL's planner counts a
-        `LIKE '%needle%'` (`patternsel` in selfuncs.c): the share of the histogram's
-        inner bounds that hold it, kept within 0.0001-0.9999 and scaled to the rows that
-        are neither null nor a common value, plus the frequencies of the common values
-        that hold it. A short word's needle is looked for in the marked words (`_where`),
-        where the index looks for it. No histogram (never analysed): every row."""
-        marked = needle.startswith(WORD_START)
-        inner = len(self.histogram) - 2
-        holding = _holding(self._marked_inner if marked else self._inner, needle)
-        share = holding / inner if inner > 0 else 1.0
-        share = min(max(share, 0.0001), 0.9999)
-        part = _marked_part if marked else str
-        common = sum(
-            frequency
-            for key, frequency in zip(self.common_values, self.common_frequencies, strict=True)
-            if needle in part(key)
-        )
-        rest = 1.0 - self.null_fraction - sum(self.common_frequencies)
-        return (share * rest + common) * self.rows
-
-    # The inner bounds as one text, each ended by a NUL (which PostgreSQL's text cannot
-    # hold): a rare needle is then found, or not, by one scan in C, about 20 times
-    # faster than a thousand `in` tests of Python.
-    @cached_property
-    def _inner(self) -> str:
-        return "".join(f"{key}{_END}" for key in self.histogram[1:-1])
-
-    @cached_property
-    def _marked_inner(self) -> str:
-        return "".join(f"{_marked_part(key)}{_END}" for key in self.histogram[1:-1])
-
-
-_END = "\0"
-
-
-def _holding(keys: str, needle: str) -> int:
-    """How many of the NUL-ended keys in `keys` hold `needle` (which holds no NUL)."""
-    count, at = 0, keys.find(needle)
-    while at >= 0:
-        count += 1
-        at = keys.find(needle, keys.index(_END, at) + 1)
-    return count
-
-
-def _marked_part(key: str) -> str:
-    """`marked_words` in Python: the key up to its first separator."""
-    return key.split(TEXT_SEPARATOR, 1)[0]
-
-
-_STATISTICS_QUERY = text(
-    "SELECT c.reltuples, s.null_frac, s.most_common_vals::text::text[], "
-    "s.most_common_freqs, s.histogram_bounds::text::text[] "
-    "FROM pg_class c LEFT JOIN pg_stats s ON s.schemaname = current_schema() "
-    "AND s.tablename = c.relname AND s.attname = :column AND NOT s.inherited "
-    "WHERE c.oid = to_regclass('cases')"
-)
-
-
-def key_statistics(connection: Connection, column: str) -> KeyStatistics:
-    """The statistics of one key column, read at most every `STATISTICS_MAX_AGE`
-    seconds per connection (kept with the pooled connection, about 0.3 MB for the two
-    keys at a million cases): a thousand keys read once, where asking the planner
-    (`EXPLAIN`) cost 1.3-1.8 ms for each word of each search."""
-    cache: dict[str, tuple[float, KeyStatistics]] = connection.info.setdefault(_CACHED, {})
-    now = time.monotonic()
-    read = cache.get(column)
-    if read is None or now - read[0] > STATISTICS_MAX_AGE:
-        read = cache[column] = (now, _read_statistics(connection, column))
-    return read[1]
-
-
-def _read_statistics(connection: Connection, column: str) -> KeyStatistics:
-    row = connection.execute(_STATISTICS_QUERY, {"column": column}).one()
-    tuples, null_fraction, common, frequencies, histogram = row
-    # -1: never vacuumed or analysed; its size unknown, it is taken as large
-    rows = float(tuples) if tuples >= 0 else float("inf")
-    if null_fraction is None:
-        return KeyStatistics(rows)
-    return KeyStatistics(
-        rows,
-        float(null_fraction),
-        tuple(common or ()),
-        tuple(float(f) for f in frequencies or ()),
-        tuple(histogram or ()),
-    )
-
-
 def worth_probing(connection: Connection, key: Any, needles: list[str]) -> bool:
     """PostgreSQL: whether the newest cases are worth probing for a first page of the
     needles (one per query word): when the cases that hold every needle may be at least
     `FEW_MATCHES` and `PROBED_SHARE` of them. The count is the planner's own reckoning
-    from the key's statistics (`KeyStatistics.matches`), the fewest for any one needle,
-    filters aside. Taken together the words would count as independent, and "aplastic
-    anemia" (1 % of cases, the two words always together) would look rare; one at a
-    time, the figure can only be too high, which costs at most a probe."""
+    from the key's statistics (`key_statistics.KeyStatistics.matches`), the fewest for
+    any one needle, filters aside. Taken together the words would count as independent,
+    and "aplastic anemia" (1 % of cases, the two words always together) would look rare;
+    one at a time, the figure can only be too high, which costs at most a probe."""
     statistics = key_statistics(connection, key.key)
     most = min(statistics.matches(needle) for needle in needles)
     return most >= max(FEW_MATCHES, statistics.rows * PROBED_SHARE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from marrowpath.db.search_index import KeyStatistics
+from marrowpath.db.key_statistics import KeyStatistics
 from marrowpath.domain.search_key import TEXT_SEPARATOR, WORD_START
 
 # 12 bounds: the first and last are the column's extremes, which the planner leaves out

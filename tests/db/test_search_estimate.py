@@ -15,7 +15,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Select, event, select, text
 
 from marrowpath.bootstrap import App
-from marrowpath.db import search_index
+from marrowpath.db import key_statistics, search_index
 from marrowpath.db.models import CaseRow, marked_words
 from marrowpath.demo.bulk import bulk_cases
 from marrowpath.domain.lifecycle import Status
@@ -66,7 +66,7 @@ def _planned(connection: Connection, statement: Select[Any]) -> float:
 
 def _estimate(app: App, needle: str, column: str = "search_key") -> float:
     with app.engine.connect() as connection:
-        return search_index.key_statistics(connection, column).matches(needle)
+        return key_statistics.key_statistics(connection, column).matches(needle)
 
 
 def _search(
@@ -113,7 +113,7 @@ def test_the_estimate_is_the_planner_s_own(
     common, mrn = _words(app)
     key = CaseRow.__table__.c[column]
     with app.engine.connect() as connection:
-        statistics = search_index.key_statistics(connection, column)
+        statistics = key_statistics.key_statistics(connection, column)
         assert len(statistics.histogram) > 100
         for word in (common, mrn.lower(), "bm", "a", "xyzzy", "50%", "a_b", "\\"):
             condition = key.like(f"%{search_index._like(word)}%", escape="\\")
@@ -158,7 +158,7 @@ def test_statistics_are_read_once_a_while_per_connection(
             app.cases.search(users["achen"], word, limit=20)
         assert reads and max(reads.values()) == 1
         before = reads.total()
-        monkeypatch.setattr(search_index, "STATISTICS_MAX_AGE", -1.0)
+        monkeypatch.setattr(key_statistics, "STATISTICS_MAX_AGE", -1.0)
         for word in ("myeloma", "leukemia"):
             app.cases.search(users["achen"], word, limit=20)
         assert reads.total() == before + 2
