@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Select, and_, delete, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.sql.elements import ColumnElement
 
-from marrowpath.db import search_index
+from marrowpath.db import case_pages, search_index
 from marrowpath.db.anchor import AuditAnchor
 from marrowpath.db.bulk_insert import insert_rows, insert_with_ids
 from marrowpath.db.models import (
@@ -22,7 +21,6 @@ from marrowpath.db.models import (
     AuditEventRow,
     AuditHeadRow,
     CaseRecipientRow,
-    CaseReviewRow,
     CaseRow,
     PatientRow,
     ReportReadRow,
@@ -316,149 +314,6 @@ _NOT_ISSUED: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class _Summary:
-    """The columns a worklist row is read, searched and sorted from: the working
-    document's for those who may see drafts, the latest issued version's for the others."""
-
-    search_key: Any
-    patient_name: Any
-    mrn: Any
-    procedure_date: Any
-    diagnosis: Any
-    ordering_provider: Any
-
-    def sort_column(self, key: str) -> Any:
-        return {
-            "procedure_date": self.procedure_date,
-            "accession": CaseRow.accession,
-            "patient": self.patient_name,
-            "mrn": self.mrn,
-            "status": CaseRow.status,
-            "provider": self.ordering_provider,
-            "diagnosis": self.diagnosis,
-            "pathologist": CaseRow.assigned_pathologist,
-            "created_at": CaseRow.created_at,
-        }[key]
-
-
-_WORKING = _Summary(
-    CaseRow.search_key,
-    CaseRow.patient_name,
-    CaseRow.mrn,
-    CaseRow.procedure_date,
-    CaseRow.diagnosis,
-    CaseRow.ordering_provider,
-)
-_ISSUED = _Summary(
-    CaseRow.issued_search_key,
-    CaseRow.issued_patient_name,
-    CaseRow.issued_mrn,
-    CaseRow.issued_procedure_date,
-    CaseRow.issued_diagnosis,
-    CaseRow.issued_ordering_provider,
-)
-
-
-def _summary(query: CaseQuery) -> _Summary:
-    return _ISSUED if query.issued_only else _WORKING
-
-
-def _latest_amendment() -> Any:
-    """The number of the case's latest issued amendment (NULL: never amended)."""
-    return (
-        select(func.max(VersionRow.number))
-        .where(VersionRow.case_id == CaseRow.id, VersionRow.kind == VersionKind.AMENDMENT.value)
-        .scalar_subquery()
-    )
-
-
-def _first_issued_at() -> Any:
-    """When the case's first version was issued (NULL: nothing issued)."""
-    return (
-        select(func.min(VersionRow.signed_at))
-        .where(VersionRow.case_id == CaseRow.id)
-        .scalar_subquery()
-    )
-
-
-def _new_mark() -> Any:
-    """Issued or changed since the reader last opened it (the query joins her read row)."""
-    return or_(ReportReadRow.read_count.is_(None), ReportReadRow.read_count < CaseRow.issued_count)
-
-
-def _amended_mark() -> Any:
-    """Amended, and the latest amendment's changes table never shown to the reader."""
-    latest = _latest_amendment()
-    return and_(latest.is_not(None), func.coalesce(ReportReadRow.amendment_seen, 0) < latest)
-
-
-def _awaiting_signature_of(username: str) -> Any:
-    """Assigned to `username`, not signed yet (or an amendment being written), and either
-    complete enough to sign or sent to her for review (a resident may ask for help with
-    an unfinished draft)."""
-    sent_to_her = (
-        select(CaseReviewRow.case_id)
-        .where(CaseReviewRow.case_id == CaseRow.id, CaseReviewRow.attending == username)
-        .exists()
-    )
-    unsigned = or_(
-        CaseRow.status.in_([Status.DRAFT.value, Status.PRELIMINARY.value]),
-        CaseRow.amendment_in_progress.is_(True),
-    )
-    return and_(
-        CaseRow.assigned_pathologist == username,
-        unsigned,
-        or_(CaseRow.signable.is_(True), sent_to_her),
-    )
-
-
-def _review_from() -> Any:
-    """The resident who sent the case for review, if any, by name (the username when
-    not a user here)."""
-    return (
-        select(func.coalesce(_user_name(CaseReviewRow.resident), CaseReviewRow.resident))
-        .where(CaseReviewRow.case_id == CaseRow.id)
-        .scalar_subquery()
-    )
-
-
-def _user_name(username: Any) -> Any:
-    """The display name of the user in a username column: the worklist shows people by
-    name (None when the username is not a user here)."""
-    return select(UserRow.full_name).where(UserRow.username == username).scalar_subquery()
-
-
-# The worklist page's computed columns, built once: SQL expressions are immutable, and
-# building them anew took a tenth of a millisecond of every search.
-_FIRST_ISSUED_AT = _first_issued_at().label("first_issued_at")
-_PATHOLOGIST_NAME = _user_name(CaseRow.assigned_pathologist).label("pathologist_name")
-_MARKS = (_new_mark().label("new"), _amended_mark().label("amended"))
-_UNREAD = or_(_new_mark(), _amended_mark())
-_REVIEW_FROM = _review_from().label("review_from")
-
-
-def _after(column: Any, position: tuple[Any, int], *, descending: bool) -> Any:
-    """The rows after `position` (sort value, id) in the worklist order, where NULL sort
-    values come last in either direction: a keyset page, as fast on the last page as on
-    the first (an OFFSET reads and drops every row before it)."""
-    value, last_id = position
-    later_id = CaseRow.id < last_id if descending else CaseRow.id > last_id
-    if value is None:
-        return and_(column.is_(None), later_id)
-    later_value = column < value if descending else column > value
-    return or_(later_value, and_(column == value, later_id), column.is_(None))
-
-
-def _aware(value: datetime | str | None) -> datetime | None:
-    """A scalar subquery's datetime (SQLite hands back naive text or datetime) in UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 class SqlCaseRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -662,101 +517,54 @@ class SqlCaseRepository:
             case, {"assigned_pathologist": pathologist, "resident": resident}, user, at
         )
 
-    def _filtered(
-        self, statement: _S, query: CaseQuery, *, newest: Any = None, ids: list[int] | None = None
-    ) -> _S:
-        """`newest`: the newest cases (`_newest`) to probe for the words instead of
-        asking the index (`search_index.newest_matching`); `ids`: every case that holds
-        the words, found by the index already."""
-        summary = _summary(query)
+    def search(self, query: CaseQuery) -> list[CaseSummary]:
         dialect = self._session.get_bind().dialect.name
         words = needles(query.words)
-        conditions = (
-            [CaseRow.id.in_(ids)]
-            if ids is not None
-            else search_index.newest_matching(dialect, summary.search_key, newest, words)
-            if newest is not None
-            else search_index.matching(dialect, summary.search_key, words)
-        )
-        for condition in conditions:
-            statement = statement.where(condition)
-        if query.statuses:
-            statement = statement.where(CaseRow.status.in_([s.value for s in query.statuses]))
-        if query.date_from:
-            statement = statement.where(summary.procedure_date >= query.date_from)
-        if query.date_to:
-            statement = statement.where(summary.procedure_date <= query.date_to)
-        if query.issued_only:
-            statement = statement.where(CaseRow.issued_count > 0)
-        if query.assigned_to:
-            statement = statement.where(
-                or_(
-                    CaseRow.assigned_pathologist == query.assigned_to,
-                    CaseRow.resident == query.assigned_to,
-                )
-            )
-        if query.awaiting_signature_of is not None:
-            statement = statement.where(_awaiting_signature_of(query.awaiting_signature_of))
-        if query.recipient is not None:
-            statement = statement.where(
-                CaseRow.id.in_(
-                    select(CaseRecipientRow.case_id).where(
-                        CaseRecipientRow.provider_id == query.recipient
-                    )
-                )
-            )
-        if query.reader is not None:
-            statement = statement.outerjoin(
-                ReportReadRow,
-                and_(ReportReadRow.case_id == CaseRow.id, ReportReadRow.username == query.reader),
-            )
-            if query.unread_only:
-                statement = statement.where(_UNREAD)
-        return statement
-
-    def search(self, query: CaseQuery) -> list[CaseSummary]:
         if self._first_page_of_words(query):
-            key, words = _summary(query).search_key, needles(query.words)
-            sqlite = self._session.get_bind().dialect.name == "sqlite"
-            if sqlite:
+            key = case_pages.summary_of(query).search_key
+            if dialect == "sqlite":
                 # the index's first matches: all of them when fewer than a page, and
                 # the page is read by id without asking the index again
-                ids = self._session.scalars(
-                    search_index.first_matches(key, words, query.limit or 0)
-                ).all()
+                first = search_index.first_matches(key, len(words))
+                patterns = {
+                    search_index.needle_parameter(i): search_index.pattern(dialect, n)
+                    for i, n in enumerate(words)
+                }
+                ids = self._session.scalars(first, {**patterns, "limit": query.limit}).all()
                 if len(ids) < (query.limit or 0):
-                    return self._search(query, ids=list(ids)) if ids else []
+                    return self._page(query, words, "ids", ids=list(ids)) if ids else []
             elif not search_index.worth_probing(self._session.connection(), key, words):
-                return self._search(query, sort_matches=True)
+                return self._page(query, words, "index", sort_matches=True)
             window = search_index.PROBE_WINDOW
             while window:
-                newest = self._newest(query, window)
-                if newest is None:
+                found = self._probe(query, words, window)
+                if found is None:
                     break
-                found = self._search(query, newest=newest)
                 if len(found) == query.limit:
                     return found
                 window = search_index.next_window(window, len(found), query.limit or 0)
             # a page not among the newest: the index's matches, sorted
-            return self._search(query, sort_matches=not sqlite)
-        return self._search(query)
+            return self._page(query, words, "index", sort_matches=dialect != "sqlite")
+        return self._page(query, words, "index")
 
-    def _newest(self, query: CaseQuery, window: int) -> Any:
-        """The `window` newest cases in the worklist's order, for the probe: on SQLite a
-        select of their ids; on PostgreSQL the condition "at or above the window's last
-        row" (read first by the date index), which the date index answers with at most
-        `window` rows and no join back to the cases. None when the window has no last
-        row with a date (it would hold every case): then the index answers."""
-        order = self._order(query)
+    def _probe(self, query: CaseQuery, words: list[str], window: int) -> list[CaseSummary] | None:
+        """The page among the `window` newest cases in the worklist's order. On
+        PostgreSQL the window is bounded by its last row, read first by the date index;
+        None when it has none with a date (the window would hold every case): then the
+        index answers."""
         if self._session.get_bind().dialect.name == "sqlite":
-            return select(CaseRow.id).order_by(*order).limit(window)
-        column = _summary(query).sort_column(query.sort)
+            return self._page(query, words, "probe", window=window)
+        shape = case_pages.Shape.of("postgresql", query, words, words="probe")
+        column = case_pages.summary_of(query).sort_column(query.sort)
         last = self._session.execute(
-            select(column, CaseRow.id).order_by(*order).offset(window - 1).limit(1)
+            select(column, CaseRow.id)
+            .order_by(*case_pages.order(shape))
+            .offset(window - 1)
+            .limit(1)
         ).first()
         if last is None or last[0] is None:
             return None
-        return tuple_(column, CaseRow.id) >= tuple_(literal(last[0]), literal(last[1]))
+        return self._page(query, words, "probe", last=(last[0], last[1]))
 
     @staticmethod
     def _first_page_of_words(query: CaseQuery) -> bool:
@@ -775,57 +583,21 @@ class SqlCaseRepository:
             and not query.offset
         )
 
-    @staticmethod
-    def _order(query: CaseQuery, *, sort_matches: bool = False) -> list[Any]:
-        """The worklist's order; `sort_matches`: by an expression no index holds, so that
-        PostgreSQL sorts the trigram index's matches rather than walk the date index
-        (`search_index.unindexed_order`; not on SQLite, whose dates are text)."""
-        column = _summary(query).sort_column(query.sort)
-        if sort_matches:
-            column = search_index.unindexed_order(column)
-        return [
-            column.desc().nulls_last() if query.descending else column.asc().nulls_last(),
-            CaseRow.id.desc() if query.descending else CaseRow.id.asc(),
-        ]
-
-    def _search(
+    def _page(
         self,
         query: CaseQuery,
+        words: list[str],
+        how: case_pages.Words,
         *,
-        newest: Any = None,
-        ids: list[int] | None = None,
         sort_matches: bool = False,
+        ids: list[int] | None = None,
+        window: int | None = None,
+        last: tuple[Any, int] | None = None,
     ) -> list[CaseSummary]:
-        summary = _summary(query)
-        column = summary.sort_column(query.sort)
-        order = self._order(query, sort_matches=sort_matches)
-        marks: list[Any] = list(_MARKS) if query.reader is not None else []
-        queue: list[Any] = [_REVIEW_FROM] if query.awaiting_signature_of is not None else []
-        columns = select(
-            CaseRow.id,
-            column.label("sort_value"),
-            *queue,
-            _FIRST_ISSUED_AT,
-            *marks,
-            CaseRow.accession,
-            CaseRow.status,
-            summary.patient_name.label("patient_name"),
-            summary.mrn.label("mrn"),
-            summary.procedure_date.label("procedure_date"),
-            summary.diagnosis.label("diagnosis"),
-            summary.ordering_provider.label("ordering_provider"),
-            CaseRow.assigned_pathologist,
-            _PATHOLOGIST_NAME,
-            CaseRow.created_at,
-            CaseRow.issued_count,
-        )
-        statement = self._filtered(columns, query, newest=newest, ids=ids).order_by(*order)
-        if query.after is not None:
-            statement = statement.where(_after(column, query.after, descending=query.descending))
-        if query.offset:
-            statement = statement.offset(query.offset)
-        if query.limit is not None:
-            statement = statement.limit(query.limit)
+        dialect = self._session.get_bind().dialect.name
+        shape = case_pages.Shape.of(dialect, query, words, words=how, sort_matches=sort_matches)
+        statement = case_pages.statement(shape)
+        found = case_pages.values(query, shape, words, ids=ids, window=window, last=last)
         return [
             CaseSummary(
                 accession=row.accession,
@@ -839,18 +611,21 @@ class SqlCaseRepository:
                 pathologist_name=row.pathologist_name,
                 created_at=row.created_at,
                 issued_count=row.issued_count,
-                first_issued_at=_aware(row.first_issued_at),
-                new=bool(row.new) if marks else False,
-                amended=bool(row.amended) if marks else False,
+                first_issued_at=case_pages.aware(row.first_issued_at),
+                new=bool(row.new) if shape.reader else False,
+                amended=bool(row.amended) if shape.reader else False,
                 position=(row.sort_value, row.id),
-                review_from=row.review_from if queue else None,
+                review_from=row.review_from if shape.awaiting else None,
             )
-            for row in self._session.execute(statement)
+            for row in self._session.execute(statement, found)
         ]
 
     def count(self, query: CaseQuery) -> int:
-        statement = self._filtered(select(func.count()).select_from(CaseRow), query)
-        return self._session.scalar(statement) or 0
+        dialect = self._session.get_bind().dialect.name
+        words = needles(query.words)
+        shape = case_pages.Shape.of(dialect, query, words, count=True)
+        found = case_pages.values(query, shape, words)
+        return self._session.scalar(case_pages.statement(shape), found) or 0
 
     def states(self) -> Iterator[CaseState]:
         """Every case's accession, status and count of issued versions (`audit verify`)."""

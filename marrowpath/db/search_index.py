@@ -30,11 +30,16 @@ the issued one), read as a "needle" (`domain/search_key.needles`). A plain
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Connection,
+    Integer,
     Select,
+    Text,
+    bindparam,
     column,
     func,
     literal_column,
@@ -45,7 +50,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from marrowpath.db.key_statistics import key_statistics
 from marrowpath.db.models import CaseRow, marked_words
-from marrowpath.domain.search_key import WORD_START
 
 TABLE = "cases_fts"
 # FTS5 keeps its index in shadow tables named after it: cases_fts_data, cases_fts_idx...
@@ -89,24 +93,42 @@ def is_index_table(name: str) -> bool:
     return name == TABLE or name.startswith(SHADOW_PREFIX)
 
 
-def matching(dialect: str, key: Any, needles: list[str]) -> list[ColumnElement[bool]]:
-    """Conditions on `cases` that hold when every needle occurs in `key` (a key column)."""
-    if not needles:
+def matching(dialect: str, key: Any, marked: Sequence[bool]) -> list[ColumnElement[bool]]:
+    """Conditions on `cases` that hold when every needle occurs in `key` (a key column):
+    one per needle, whose pattern is the parameter `needle_parameter(i)` (`pattern`);
+    `marked[i]`: the needle is a short word's (the mark, then the word)."""
+    if not marked:
         return []
+    patterns = [_needle(i) for i in range(len(marked))]
     if dialect == "sqlite":
-        return [CaseRow.id.in_(_fts_matches(key, needles))]
-    return [_contains(_where(key, n), n) for n in needles]
+        fts_key = _fts.c[key.key]
+        return [
+            CaseRow.id.in_(select(_fts.c.rowid).where(*(fts_key.op("GLOB")(p) for p in patterns)))
+        ]
+    return [_where(key, m).like(p, escape="\\") for m, p in zip(marked, patterns, strict=True)]
 
 
-def _where(key: Any, needle: str) -> Any:
+def pattern(dialect: str, needle: str) -> str:
+    """The value of a needle's parameter in `matching` and `first_matches`: `*needle*` for
+    FTS5's GLOB, `%needle%` for LIKE, the needle's own special characters taken
+    literally."""
+    if dialect == "sqlite":
+        return f"*{_glob(needle)}*"
+    return f"%{_like(needle)}%"
+
+
+def needle_parameter(index: int) -> str:
+    return f"needle_{index}"
+
+
+def _needle(index: int) -> BindParameter[str]:
+    return bindparam(needle_parameter(index), type_=Text)
+
+
+def _where(key: Any, marked: bool) -> Any:
     """PostgreSQL: a short word's needle (the mark, then the word) among the marked words
     only, which their own trigram index answers (models.py); any other in the whole key."""
-    return marked_words(key) if needle.startswith(WORD_START) else key
-
-
-def _contains(text: ColumnElement[Any], needle: str) -> ColumnElement[bool]:
-    """PostgreSQL: `text LIKE '%needle%'`, the needle's own % _ and \\ taken literally."""
-    return text.like(f"%{_like(needle)}%", escape="\\")
+    return marked_words(key) if marked else key
 
 
 # Newest cases probed before the index: about 5 ms of rows by rowid at 100,000 cases, the
@@ -169,21 +191,23 @@ def next_window(window: int, found: int, page: int) -> int:
     return wanted if wanted <= LARGEST_WINDOW else 0
 
 
-def _fts_matches(key: Any, needles: list[str]) -> Select[Any]:
+def first_matches(key: Any, count: int) -> Select[Any]:
+    """SQLite: the ids of the first `limit` (a parameter) cases the index finds holding
+    every one of `count` needles (their patterns as in `matching`), in no order: every
+    match when there are fewer."""
     fts_key = _fts.c[key.key]
-    return select(_fts.c.rowid).where(*(fts_key.op("GLOB")(f"*{_glob(n)}*") for n in needles))
+    return (
+        select(_fts.c.rowid)
+        .where(*(fts_key.op("GLOB")(_needle(i)) for i in range(count)))
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
-def first_matches(key: Any, needles: list[str], most: int) -> Select[Any]:
-    """SQLite: the ids of the first `most` cases the index finds holding every needle, in
-    no order: every match when there are fewer."""
-    return _fts_matches(key, needles).limit(most)
-
-
-def newest_matching(dialect: str, key: Any, newest: Any, needles: list[str]) -> list[Any]:
+def newest_matching(dialect: str, key: Any, newest: Any, marked: Sequence[bool]) -> list[Any]:
     """Conditions that hold for the cases among `newest` (the newest in the worklist's
     order: on SQLite a select of their ids, on PostgreSQL a condition on the sort
-    column and id) whose `key` holds every needle: the probe that answers a common word
+    column and id) whose `key` holds every needle (each the parameter
+    `needle_parameter(i)`, the needle itself): the probe that answers a common word
     without the index. The first `limit` rows it finds, in the worklist's order, are
     exactly the index's first `limit` when there are that many.
 
@@ -199,13 +223,17 @@ def newest_matching(dialect: str, key: Any, newest: Any, needles: list[str]) -> 
     ms for the 835 newest rows it needs at a million cases, where `key || '' LIKE`,
     counted as rare, read and sorted the whole window of 2,000 in 7-16 ms).
     """
+    needles = [_needle(i) for i in range(len(marked))]
     if dialect == "sqlite":
         fts_key = _fts.c[key.key]
         ids = select(_fts.c.rowid).where(
             _fts.c.rowid.in_(newest), *(func.instr(fts_key, n) > 0 for n in needles)
         )
         return [CaseRow.id.in_(ids)]
-    return [newest, *(func.strpos(_where(key, n), n) > 0 for n in needles)]
+    return [
+        newest,
+        *(func.strpos(_where(key, m), n) > 0 for m, n in zip(marked, needles, strict=True)),
+    ]
 
 
 def _glob(needle: str) -> str:

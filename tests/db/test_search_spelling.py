@@ -17,10 +17,10 @@ from alembic import command
 from sqlalchemy import create_engine, event, inspect, text
 
 from marrowpath.bootstrap import App, build
-from marrowpath.db import migrate, search_index
+from marrowpath.db import case_pages, migrate, search_index
 from marrowpath.db.models import CaseRow
 from marrowpath.domain.lifecycle import Status
-from marrowpath.domain.search_key import needles
+from marrowpath.domain.search_key import WORD_START, needles
 from marrowpath.services.documents import search_key
 from tests.conftest import PASSWORD
 from tests.db.test_cases import variant
@@ -150,6 +150,18 @@ def test_the_index_follows_saves_and_signatures(app: App, spelled: Team) -> None
     assert found(app, clinician, "li xue") == ["BM26-00062"]
 
 
+def _marked(words: list[str]) -> list[bool]:
+    return [word.startswith(WORD_START) for word in words]
+
+
+def _patterns(dialect: str, words: list[str]) -> dict[str, str]:
+    """The values of `search_index.matching`'s parameters for these needles."""
+    return {
+        search_index.needle_parameter(i): search_index.pattern(dialect, word)
+        for i, word in enumerate(words)
+    }
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # FTS5 is SQLite's
 def test_sqlite_answers_every_word_from_the_full_text_index(app: App, spelled: Team) -> None:
     assert app.engine.dialect.name == "sqlite"
@@ -162,10 +174,12 @@ def test_sqlite_answers_every_word_from_the_full_text_index(app: App, spelled: T
         ).all()
         assert [tuple(row) for row in indexed] == [tuple(row) for row in stored]
         for key in (CaseRow.search_key, CaseRow.issued_search_key):
-            (condition,) = search_index.matching("sqlite", key, needles(["li", "xue"]))
+            words = needles(["li", "xue"])
+            (condition,) = search_index.matching("sqlite", key, _marked(words))
             statement = (
                 CaseRow.__table__.select()
                 .where(condition)
+                .params(_patterns("sqlite", words))
                 .compile(connection, compile_kwargs={"literal_binds": True})
             )
             plan = " ".join(
@@ -194,12 +208,13 @@ def test_postgresql_can_answer_every_word_from_the_trigram_index(app: App, spell
         # a long word from the whole key; a short one from the marked words alone (with
         # both, the planner takes either index and checks the other word on the rows)
         for words, expected in ((["xue"], index), (["li"], marked)):
-            conditions = search_index.matching("postgresql", key, needles(words))
+            conditions = search_index.matching("postgresql", key, _marked(needles(words)))
             with app.engine.connect() as connection:
                 connection.execute(text("SET enable_seqscan = off"))
                 statement = (
                     CaseRow.__table__.select()
                     .where(*conditions)
+                    .params(_patterns("postgresql", needles(words)))
                     .compile(connection, compile_kwargs={"literal_binds": True})
                 )
                 explained = connection.exec_driver_sql(f"EXPLAIN {statement}")
@@ -411,3 +426,22 @@ def test_fewer_matches_than_a_page_are_read_by_their_ids_with_the_worklist_s_fil
         "BM26-00064",
         "BM26-00062",
     ]
+
+
+def test_a_statement_is_built_once_for_each_shape_of_query(app: App, spelled: Team) -> None:
+    """Searches that differ only in their values (another word, reader or status) reuse
+    one statement; a new filter builds another."""
+    clinician, pathologist = spelled["clinician"], spelled["drpark"]
+
+    def accessions(user: Any, words: str, **filters: Any) -> list[str]:
+        return [r.accession for r in app.cases.search(user, words, limit=50, **filters)]
+
+    assert accessions(pathologist, "petrova", statuses=(Status.DRAFT,)) == ["BM26-00060"]
+    assert accessions(clinician, "papadopoulos") == ["BM26-00061"]
+    built = case_pages.statement.cache_info().misses
+    assert accessions(pathologist, "nguyen", statuses=(Status.DRAFT,)) == ["BM26-00063"]
+    assert accessions(pathologist, "nguyen", statuses=(Status.FINAL,)) == []
+    assert accessions(clinician, "myeloid") == ["BM26-00062"]
+    assert case_pages.statement.cache_info().misses == built
+    assert accessions(pathologist, "nguyen", date_from=datetime.date(2026, 9, 5)) == []
+    assert case_pages.statement.cache_info().misses == built + 1
