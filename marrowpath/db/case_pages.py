@@ -250,6 +250,20 @@ class Shape:
         )
 
 
+# The parameters named as the `Shape` field that says they are present, each with the
+# `CaseQuery` field that gives its value as it is.
+_PLAIN_VALUES = {
+    "date_from": "date_from",
+    "date_to": "date_to",
+    "assigned": "assigned_to",
+    "awaiting": "awaiting_signature_of",
+    "recipient": "recipient",
+    "reader": "reader",
+    "offset": "offset",
+    "limit": "limit",
+}
+
+
 def values(
     query: CaseQuery,
     shape: Shape,
@@ -276,27 +290,14 @@ def values(
             found["last_value"], found["last_id"] = last
     if shape.statuses:
         found["statuses"] = [status.value for status in query.statuses]
-    if shape.date_from:
-        found["date_from"] = query.date_from
-    if shape.date_to:
-        found["date_to"] = query.date_to
-    if shape.assigned:
-        found["assigned"] = query.assigned_to
-    if shape.awaiting:
-        found["awaiting"] = query.awaiting_signature_of
-    if shape.recipient:
-        found["recipient"] = query.recipient
-    if shape.reader:
-        found["reader"] = query.reader
+    for parameter, attribute in _PLAIN_VALUES.items():
+        if getattr(shape, parameter):
+            found[parameter] = getattr(query, attribute)
     if shape.after:
         assert query.after is not None
         found["after_id"] = query.after[1]
         if shape.after == "value":
             found["after_value"] = query.after[0]
-    if shape.offset:
-        found["offset"] = query.offset
-    if shape.limit:
-        found["limit"] = query.limit
     return found
 
 

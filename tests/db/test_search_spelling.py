@@ -432,6 +432,7 @@ def test_a_statement_is_built_once_for_each_shape_of_query(app: App, spelled: Te
     """Searches that differ only in their values (another word, reader or status) reuse
     one statement; a new filter builds another."""
     clinician, pathologist = spelled["clinician"], spelled["drpark"]
+    case_pages.statement.cache_clear()  # other tests of this process built shapes too
 
     def accessions(user: Any, words: str, **filters: Any) -> list[str]:
         return [r.accession for r in app.cases.search(user, words, limit=50, **filters)]
