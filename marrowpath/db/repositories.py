@@ -525,7 +525,7 @@ class SqlCaseRepository:
             if dialect == "sqlite":
                 # the index's first matches: all of them when fewer than a page, and
                 # the page is read by id without asking the index again
-                first = search_index.first_matches(key, len(words))
+                first = search_index.first_matches(key.key, len(words))
                 patterns = {
                     search_index.needle_parameter(i): search_index.pattern(dialect, n)
                     for i, n in enumerate(words)

@@ -31,6 +31,7 @@ the issued one), read as a "needle" (`domain/search_key.needles`). A plain
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -191,11 +192,13 @@ def next_window(window: int, found: int, page: int) -> int:
     return wanted if wanted <= LARGEST_WINDOW else 0
 
 
-def first_matches(key: Any, count: int) -> Select[Any]:
+@lru_cache(maxsize=64)
+def first_matches(column: str, count: int) -> Select[Any]:
     """SQLite: the ids of the first `limit` (a parameter) cases the index finds holding
-    every one of `count` needles (their patterns as in `matching`), in no order: every
-    match when there are fewer."""
-    fts_key = _fts.c[key.key]
+    every one of `count` needles (their patterns as in `matching`) in the key `column`,
+    in no order: every match when there are fewer. Built once for each column and count
+    of words (`case_pages`, decision 94)."""
+    fts_key = _fts.c[column]
     return (
         select(_fts.c.rowid)
         .where(*(fts_key.op("GLOB")(_needle(i)) for i in range(count)))
