@@ -22,7 +22,7 @@ the issued one), read as a "needle" (`domain/search_key.needles`). A plain
   `LIKE '%needle%'` on the key columns themselves. The planner sorts every match of a
   common word before it takes a page (0.8 s for "leukemia" at a million cases), so the
   newest cases are probed first here too when the keys' statistics (migration 0024)
-  count many matches (`most_matches`, the planner's own reckoning done here from the
+  count many matches (`worth_probing`, the planner's own reckoning done here from the
   statistics it reads, decisions 91 and 92); words they count in few cases go to the
   index at once, which answers in a millisecond or two where the probe, a walk of 2,000
   rows of the date index, cost about 6 ms first.
