@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import (
+    BigInteger,
     Date,
     Integer,
     Select,
@@ -346,9 +347,9 @@ def statement(shape: Shape) -> Select[Any]:
             _after(column, after_null=shape.after == "null", descending=shape.descending)
         )
     if shape.offset:
-        built = built.offset(bindparam("offset", type_=Integer))
+        built = built.offset(bindparam("offset", type_=BigInteger))
     if shape.limit:
-        built = built.limit(bindparam("limit", type_=Integer))
+        built = built.limit(bindparam("limit", type_=BigInteger))
     return built
 
 

@@ -576,7 +576,7 @@ class SqlCaseRepository:
         return bool(
             query.words
             and query.limit is not None
-            and query.limit <= search_index.PROBE_WINDOW
+            and 0 < query.limit <= search_index.PROBE_WINDOW
             and query.sort == "procedure_date"
             and query.descending
             and query.after is None

@@ -446,3 +446,18 @@ def test_a_statement_is_built_once_for_each_shape_of_query(app: App, spelled: Te
     assert case_pages.statement.cache_info().misses == built
     assert accessions(pathologist, "nguyen", date_from=datetime.date(2026, 9, 5)) == []
     assert case_pages.statement.cache_info().misses == built + 1
+
+
+def test_a_limit_out_of_the_ordinary_answers_as_the_database_does(app: App, spelled: Team) -> None:
+    """Found by review: a negative limit once sent SQLite's search into the probe with
+    negative windows, for ever (SQLite reads LIMIT -1 as no limit; PostgreSQL refuses
+    it); a limit past 32 bits must reach PostgreSQL as a BIGINT, as before."""
+    pathologist = spelled["drpark"]
+    everything = [r.accession for r in app.cases.search(pathologist, "cell")]
+    assert everything
+    if app.engine.dialect.name == "sqlite":
+        page = app.cases.search(pathologist, "cell", limit=-1)
+        assert [r.accession for r in page] == everything
+    huge = app.cases.search(pathologist, "cell", limit=3_000_000_000, offset=0)
+    assert [r.accession for r in huge] == everything
+    assert app.cases.search(pathologist, "cell", limit=0) == []
