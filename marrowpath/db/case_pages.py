@@ -200,6 +200,7 @@ class Shape:
     issued: bool
     words: Words
     marked: tuple[bool, ...]  # per needle: a short word's (looked for in the marked words)
+    literal: tuple[bool, ...]  # SQLite, per needle: tested with instr (`search_index.is_literal`)
     statuses: bool
     date_from: bool
     date_to: bool
@@ -233,6 +234,9 @@ class Shape:
             issued=query.issued_only,
             words=words if needles else "",
             marked=tuple(n.startswith(WORD_START) for n in needles),
+            literal=tuple(search_index.is_literal(n) for n in needles)
+            if dialect == "sqlite"
+            else (),
             statuses=bool(query.statuses),
             date_from=query.date_from is not None,
             date_to=query.date_to is not None,
@@ -377,7 +381,7 @@ def _filtered(built: Select[Any], shape: Shape) -> Select[Any]:
     elif shape.words == "probe":
         conditions = search_index.newest_matching(shape.dialect, key, newest(shape), shape.marked)
     else:
-        conditions = search_index.matching(shape.dialect, key, shape.marked)
+        conditions = search_index.matching(shape.dialect, key, shape.marked, shape.literal)
     built = built.where(*conditions) if conditions else built
     if shape.statuses:
         built = built.where(CaseRow.status.in_(bindparam("statuses", expanding=True)))

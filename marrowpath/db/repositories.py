@@ -525,7 +525,8 @@ class SqlCaseRepository:
             if dialect == "sqlite":
                 # the index's first matches: all of them when fewer than a page, and
                 # the page is read by id without asking the index again
-                first = search_index.first_matches(key.key, len(words))
+                literal = tuple(search_index.is_literal(n) for n in words)
+                first = search_index.first_matches(key.key, literal)
                 patterns = {
                     search_index.needle_parameter(i): search_index.pattern(dialect, n)
                     for i, n in enumerate(words)

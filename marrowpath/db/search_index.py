@@ -94,27 +94,50 @@ def is_index_table(name: str) -> bool:
     return name == TABLE or name.startswith(SHADOW_PREFIX)
 
 
-def matching(dialect: str, key: Any, marked: Sequence[bool]) -> list[ColumnElement[bool]]:
+def matching(
+    dialect: str, key: Any, marked: Sequence[bool], literal: Sequence[bool] = ()
+) -> list[ColumnElement[bool]]:
     """Conditions on `cases` that hold when every needle occurs in `key` (a key column):
     one per needle, whose pattern is the parameter `needle_parameter(i)` (`pattern`);
-    `marked[i]`: the needle is a short word's (the mark, then the word)."""
+    `marked[i]`: the needle is a short word's (the mark, then the word); SQLite:
+    `literal[i]`: it holds a GLOB special character (`is_literal`)."""
     if not marked:
         return []
     patterns = [_needle(i) for i in range(len(marked))]
     if dialect == "sqlite":
         fts_key = _fts.c[key.key]
-        return [
-            CaseRow.id.in_(select(_fts.c.rowid).where(*(fts_key.op("GLOB")(p) for p in patterns)))
-        ]
+        tests = _fts_tests(fts_key, patterns, literal)
+        return [CaseRow.id.in_(select(_fts.c.rowid).where(*tests))]
     return [_where(key, m).like(p, escape="\\") for m, p in zip(marked, patterns, strict=True)]
+
+
+# FTS5 (SQLite 3.40) crashes the whole process on a GLOB holding a bracket escape
+# ("*[*]*") beside another GLOB (found by review; "?a 5%" crashed `marrowpath search`). A
+# needle holding one of GLOB's special characters is therefore tested with `instr` on
+# FTS5's copy of the key, and the index answers from the other words (from a scan of
+# its copies when every word holds one).
+_GLOB_SPECIAL = frozenset("[*?")
+
+
+def is_literal(needle: str) -> bool:
+    """SQLite: the needle is tested with `instr`, not GLOB (`_GLOB_SPECIAL`)."""
+    return not _GLOB_SPECIAL.isdisjoint(needle)
+
+
+def _fts_tests(fts_key: Any, patterns: Sequence[Any], literal: Sequence[bool]) -> list[Any]:
+    flags = list(literal) or [False] * len(patterns)
+    return [
+        func.instr(fts_key, p) > 0 if lit else fts_key.op("GLOB")(p)
+        for p, lit in zip(patterns, flags, strict=True)
+    ]
 
 
 def pattern(dialect: str, needle: str) -> str:
     """The value of a needle's parameter in `matching` and `first_matches`: `*needle*` for
-    FTS5's GLOB, `%needle%` for LIKE, the needle's own special characters taken
-    literally."""
+    FTS5's GLOB (the needle itself for `instr`, `is_literal`), `%needle%` for LIKE with
+    the needle's own special characters taken literally."""
     if dialect == "sqlite":
-        return f"*{_glob(needle)}*"
+        return needle if is_literal(needle) else f"*{needle}*"
     return f"%{_like(needle)}%"
 
 
@@ -193,15 +216,16 @@ def next_window(window: int, found: int, page: int) -> int:
 
 
 @lru_cache(maxsize=64)
-def first_matches(column: str, count: int) -> Select[Any]:
+def first_matches(column: str, literal: tuple[bool, ...]) -> Select[Any]:
     """SQLite: the ids of the first `limit` (a parameter) cases the index finds holding
-    every one of `count` needles (their patterns as in `matching`) in the key `column`,
-    in no order: every match when there are fewer. Built once for each column and count
-    of words (`case_pages`, decision 94)."""
+    every needle (one per entry of `literal`, their patterns as in `matching`) in the
+    key `column`, in no order: every match when there are fewer. Built once for each
+    column and kind of words (`case_pages`, decision 94)."""
     fts_key = _fts.c[column]
+    patterns = [_needle(i) for i in range(len(literal))]
     return (
         select(_fts.c.rowid)
-        .where(*(fts_key.op("GLOB")(_needle(i)) for i in range(count)))
+        .where(*_fts_tests(fts_key, patterns, literal))
         .limit(bindparam("limit", type_=Integer))
     )
 
@@ -237,10 +261,6 @@ def newest_matching(dialect: str, key: Any, newest: Any, marked: Sequence[bool])
         newest,
         *(func.strpos(_where(key, m), n) > 0 for m, n in zip(marked, needles, strict=True)),
     ]
-
-
-def _glob(needle: str) -> str:
-    return needle.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]")
 
 
 def _like(needle: str) -> str:

@@ -461,3 +461,24 @@ def test_a_limit_out_of_the_ordinary_answers_as_the_database_does(app: App, spel
     huge = app.cases.search(pathologist, "cell", limit=3_000_000_000, offset=0)
     assert [r.accession for r in huge] == everything
     assert app.cases.search(pathologist, "cell", limit=0) == []
+
+
+def test_words_with_glob_s_special_characters_beside_other_words_do_not_crash(
+    app: App, spelled: Team
+) -> None:
+    """Found by review: SQLite's FTS5 crashed the whole process on a GLOB holding a
+    bracket escape beside another GLOB ("?a 5%"). Such a word is tested by `instr` on
+    FTS5's copy of the key; the page is the cases whose key holds every needle."""
+    pathologist = spelled["drpark"]
+    with app.engine.connect() as connection:
+        keys = dict(connection.execute(text("SELECT accession, search_key FROM cases")).all())
+    for words in ("?a 5%", "[*] cell", "cell *", "leukemia hairy?", "a*b c[", "? [ *"):
+        expected = sorted(
+            accession
+            for accession, key in keys.items()
+            if all(needle in key for needle in needles(words.split()))
+        )
+        for limit in (None, 1, 50):
+            found = [r.accession for r in app.cases.search(pathologist, words, limit=limit)]
+            assert set(found) <= set(expected), (words, limit)
+            assert len(found) == min(len(expected), limit or len(expected)), (words, limit)
