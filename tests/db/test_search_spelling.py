@@ -471,7 +471,8 @@ def test_words_with_glob_s_special_characters_beside_other_words_do_not_crash(
     FTS5's copy of the key; the page is the cases whose key holds every needle."""
     pathologist = spelled["drpark"]
     with app.engine.connect() as connection:
-        keys = dict(connection.execute(text("SELECT accession, search_key FROM cases")).all())
+        rows = connection.execute(text("SELECT accession, search_key FROM cases")).all()
+    keys: dict[str, str] = {accession: key for accession, key in rows}
     for words in ("?a 5%", "[*] cell", "cell *", "leukemia hairy?", "a*b c[", "? [ *"):
         expected = sorted(
             accession
