@@ -282,9 +282,10 @@ def values(
     index found (`words="ids"`); a probe's `window` of newest cases (SQLite) or its
     `last` row (sort value and id, PostgreSQL)."""
     found: dict[str, Any] = {}
-    for index, needle in enumerate(needles):
-        value = search_index.pattern(shape.dialect, needle) if shape.words == "index" else needle
-        found[search_index.needle_parameter(index)] = value
+    if shape.words == "index":
+        found.update(search_index.patterns(shape.dialect, needles))
+    else:  # the probe tests the needles themselves (instr, strpos)
+        found.update({search_index.needle_parameter(i): n for i, n in enumerate(needles)})
     if shape.words == "ids":
         found["ids"] = ids
     if shape.words == "probe":

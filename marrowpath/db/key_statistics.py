@@ -75,7 +75,7 @@ class KeyStatistics:
         inner bounds that hold it, kept within 0.0001-0.9999 and scaled to the rows that
         are neither null nor a common value, plus the frequencies of the common values
         that hold it. A short word's needle (the mark first) is looked for in the marked
-        words, where the index looks for it (`search_index.marked_words`). No histogram
+        words, where the index looks for it (`models.marked_words`). No histogram
         (never analysed): every row."""
         marked = needle.startswith(WORD_START)
         inner = len(self.histogram) - 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -57,8 +57,6 @@ if TYPE_CHECKING:
     from marrowpath.domain.integrity import CaseState, StoredVersion
     from marrowpath.domain.settings import LabSettings
     from marrowpath.domain.versions import IssuedVersion, UnreadableVersion
-
-_S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
 
 
 def ensure_row(session: Session, model: type[Any], values: dict[str, Any]) -> None:
@@ -527,10 +525,7 @@ class SqlCaseRepository:
                 # the page is read by id without asking the index again
                 literal = tuple(search_index.is_literal(n) for n in words)
                 first = search_index.first_matches(key.key, literal)
-                patterns = {
-                    search_index.needle_parameter(i): search_index.pattern(dialect, n)
-                    for i, n in enumerate(words)
-                }
+                patterns = search_index.patterns(dialect, words)
                 ids = self._session.scalars(first, {**patterns, "limit": query.limit}).all()
                 if len(ids) < (query.limit or 0):
                     return self._page(query, words, "ids", ids=list(ids)) if ids else []

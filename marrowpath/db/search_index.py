@@ -141,6 +141,11 @@ def pattern(dialect: str, needle: str) -> str:
     return f"%{_like(needle)}%"
 
 
+def patterns(dialect: str, needles: Sequence[str]) -> dict[str, str]:
+    """The values of the needles' parameters in `matching` and `first_matches`."""
+    return {needle_parameter(i): pattern(dialect, needle) for i, needle in enumerate(needles)}
+
+
 def needle_parameter(index: int) -> str:
     return f"needle_{index}"
 

@@ -156,10 +156,7 @@ def _marked(words: list[str]) -> list[bool]:
 
 def _patterns(dialect: str, words: list[str]) -> dict[str, str]:
     """The values of `search_index.matching`'s parameters for these needles."""
-    return {
-        search_index.needle_parameter(i): search_index.pattern(dialect, word)
-        for i, word in enumerate(words)
-    }
+    return search_index.patterns(dialect, words)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # FTS5 is SQLite's
